@@ -1,0 +1,289 @@
+// Command sesame runs the Sesame marketplace.
+//
+//	sesame serve   [--addr :8080] [--data ./sesame-data] [--db postgres://...] [--nats nats://a,nats://b]
+//	sesame demo    [--products 5000] (serve, after seeding a demo marketplace into an empty data dir)
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sesame-market/sesame/internal/catalog"
+	"github.com/sesame-market/sesame/internal/channel"
+	"github.com/sesame-market/sesame/internal/demo"
+	"github.com/sesame-market/sesame/internal/events"
+	"github.com/sesame-market/sesame/internal/identity"
+	"github.com/sesame-market/sesame/internal/inventory"
+	"github.com/sesame-market/sesame/internal/merchant"
+	"github.com/sesame-market/sesame/internal/natsbus"
+	"github.com/sesame-market/sesame/internal/sqlstore"
+	"github.com/sesame-market/sesame/internal/web"
+	"github.com/sesame-market/sesame/internal/web/api"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "sesame:", err)
+		os.Exit(1)
+	}
+}
+
+// config is every setting of the binary, with its flag and variable.
+type config struct {
+	Addr     string // --addr, SESAME_ADDR
+	Data     string // --data, SESAME_DATA
+	DB       string // --db, SESAME_DB
+	NATS     string // --nats, SESAME_NATS
+	LogLevel string // --log-level, SESAME_LOG_LEVEL
+	SyncFull bool   // --sync-full, SESAME_SYNC_FULL
+	Products int    // --products (demo)
+	// Ready, if set, receives the server's base URL once it listens (tests).
+	Ready chan<- string
+}
+
+const usage = `Usage: sesame <command> [flags]
+
+Commands:
+  serve   run the marketplace server
+  demo    seed a demo marketplace into an empty data dir, then serve it
+  version print the version
+
+Run "sesame <command> -h" for the flags of a command.
+`
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	return runWith(ctx, args, getenv, stdout, nil)
+}
+
+func runWith(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, ready chan<- string) error {
+	if len(args) == 0 {
+		fmt.Fprint(stdout, usage)
+		return errors.New("no command given")
+	}
+	cmd, args := args[0], args[1:]
+	switch cmd {
+	case "version":
+		fmt.Fprintln(stdout, "sesame", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "serve", "demo":
+	default:
+		fmt.Fprint(stdout, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+	cfg, err := parseConfig(cmd, args, getenv, stdout)
+	if err != nil {
+		return err
+	}
+	cfg.Ready = ready
+	return serve(ctx, cmd, cfg, stdout)
+}
+
+func parseConfig(cmd string, args []string, getenv func(string) string, stdout io.Writer) (config, error) {
+	env := func(k, def string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return def
+	}
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	var c config
+	fs.StringVar(&c.Addr, "addr", env("SESAME_ADDR", ":8080"), "listen address (SESAME_ADDR)")
+	fs.StringVar(&c.Data, "data", env("SESAME_DATA", "./sesame-data"), "data folder, created if missing (SESAME_DATA)")
+	fs.StringVar(&c.DB, "db", env("SESAME_DB", ""), "database: a postgres:// URL, or empty for SQLite in the data folder (SESAME_DB)")
+	fs.StringVar(&c.NATS, "nats", env("SESAME_NATS", ""), "NATS URLs (nats://a,nats://b), or empty for an embedded JetStream server (SESAME_NATS)")
+	fs.StringVar(&c.LogLevel, "log-level", env("SESAME_LOG_LEVEL", "info"), "debug, info, warn or error (SESAME_LOG_LEVEL)")
+	fs.BoolVar(&c.SyncFull, "sync-full", env("SESAME_SYNC_FULL", "") == "1" || env("SESAME_SYNC_FULL", "") == "true",
+		"SQLite: fsync every commit, so acknowledged writes survive power loss (SESAME_SYNC_FULL)")
+	if cmd == "demo" {
+		fs.IntVar(&c.Products, "products", 5000, "number of demo products to generate")
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if c.Products < 0 || c.Products > 10_000_000 {
+		return c, fmt.Errorf("--products must be between 0 and 10,000,000")
+	}
+	if c.DB == "" {
+		c.DB = filepath.Join(c.Data, "sesame.db")
+	}
+	return c, nil
+}
+
+// masked returns a URL with its password replaced, for printing.
+func masked(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+func newLogger(level string, w io.Writer) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error {
+	log := newLogger(cfg.LogLevel, os.Stderr)
+	if err := os.MkdirAll(cfg.Data, 0o755); err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+	natsDesc := "embedded JetStream in " + filepath.Join(cfg.Data, "nats")
+	if cfg.NATS != "" {
+		natsDesc = masked(cfg.NATS)
+	}
+	fmt.Fprintf(stdout, "sesame %s %s\n  addr      %s\n  data      %s\n  database  %s\n  events    %s\n  sync-full %v\n",
+		version, cmd, cfg.Addr, cfg.Data, masked(cfg.DB), natsDesc, cfg.SyncFull)
+
+	db, err := sqlstore.Open(ctx, cfg.DB, sqlstore.Options{SyncFull: cfg.SyncFull})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	var bus *natsbus.Bus
+	if cfg.NATS == "" {
+		bus, err = natsbus.StartEmbedded(filepath.Join(cfg.Data, "nats"), log, natsbus.WithSyncAlways(cfg.SyncFull))
+	} else {
+		bus, err = natsbus.Connect(cfg.NATS, log)
+	}
+	if err != nil {
+		return err
+	}
+	defer bus.Close()
+
+	ids := identity.NewService(db.Identity())
+	chans := channel.NewService(db.Channels())
+	svc := api.Services{
+		Identity:  ids,
+		Merchants: merchant.NewService(db.Merchants()),
+		Channels:  chans,
+		Catalog:   catalog.NewService(db.Catalog(), chans),
+		Inventory: inventory.NewService(db.Inventory()),
+	}
+
+	var logins []web.Login
+	if cmd == "demo" {
+		logins, err = seedDemo(ctx, db, svc, cfg, stdout)
+		if err != nil {
+			return err
+		}
+	}
+
+	srv, err := web.New(web.Config{Services: svc, Logger: log, Ping: db.Ping, DemoLogins: logins, Version: version})
+	if err != nil {
+		return err
+	}
+
+	relay := &events.Relay{Outbox: db, Publisher: bus, Logger: log}
+	db.AfterCommit = relay.Notify
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	relayDone := make(chan error, 1)
+	go func() { relayDone <- relay.Run(runCtx) }()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	url := baseURL(ln.Addr())
+	fmt.Fprintf(stdout, "\nSesame is ready: %s\n  API reference  %s/docs\n  OpenAPI        %s/openapi.json\n", url, url, url)
+	if len(logins) > 0 {
+		fmt.Fprintf(stdout, "\nDemo logins (password %q for all):\n", demo.Password)
+		for _, l := range logins {
+			fmt.Fprintf(stdout, "  %-27s %s\n", l.Role, l.Email)
+		}
+	}
+	if cfg.Ready != nil {
+		cfg.Ready <- url
+	}
+	srvErr := make(chan error, 1)
+	go func() { srvErr <- hs.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(stdout, "\nshutting down")
+	case err := <-srvErr:
+		cancel()
+		return err
+	}
+	shCtx, shCancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer shCancel()
+	err = hs.Shutdown(shCtx)
+	cancel()
+	<-relayDone
+	if ferr := relay.Flush(shCtx); ferr != nil {
+		log.Warn("events left in the outbox for the next start", "err", ferr)
+	}
+	return err
+}
+
+func baseURL(a net.Addr) string {
+	host, port, _ := net.SplitHostPort(a.String())
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return "http://" + host + ":" + port
+}
+
+// seedDemo seeds the demo marketplace into an empty database, or reuses
+// one seeded before.
+func seedDemo(ctx context.Context, db *sqlstore.DB, svc api.Services, cfg config, stdout io.Writer) ([]web.Login, error) {
+	chs, err := svc.Channels.Channels(ctx)
+	if err != nil {
+		return nil, err
+	}
+	toWeb := func(ls []demo.Login) []web.Login {
+		out := make([]web.Login, len(ls))
+		for i, l := range ls {
+			out[i] = web.Login{Role: l.Role, Email: l.Email, Password: demo.Password, Note: l.Note}
+		}
+		return out
+	}
+	if len(chs) > 0 {
+		fmt.Fprintln(stdout, "\nThe data folder already holds a marketplace: serving it as it is.")
+		return toWeb(demo.Logins()), nil
+	}
+	fmt.Fprintf(stdout, "\nSeeding the demo marketplace with %d products...\n", cfg.Products)
+	res, err := demo.Seed(ctx, demo.Services{Identity: svc.Identity, Merchants: svc.Merchants, Channels: svc.Channels, Catalog: svc.Catalog,
+		Inventory: svc.Inventory, Products: db.Catalog()}, cfg.Products, stdout)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	fmt.Fprintf(stdout, "Seeded %d products in %s.\n", res.Products, res.Duration.Round(time.Millisecond))
+	return toWeb(res.Logins), nil
+}

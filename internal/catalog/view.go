@@ -1,0 +1,159 @@
+package catalog
+
+import (
+	"context"
+	"encoding/base64"
+	"time"
+
+	"github.com/sesame-market/sesame/internal/channel"
+	"github.com/sesame-market/sesame/internal/errs"
+	"github.com/sesame-market/sesame/internal/ids"
+)
+
+// Ref names another object.
+type Ref struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// PriceView is a price as a buyer sees it.
+type PriceView struct {
+	Amount    int64  `json:"amount" doc:"Minor units"`
+	Currency  string `json:"currency"`
+	Formatted string `json:"formatted" doc:"Formatted for the language, e.g. 12,50 €"`
+}
+
+// VariantView is a variant as a buyer sees it on one channel.
+type VariantView struct {
+	ID      string            `json:"id"`
+	SKU     string            `json:"sku"`
+	Options map[string]string `json:"options,omitempty"`
+	Prices  []PriceView       `json:"prices"`
+}
+
+// View is a product as a buyer sees it: one language, one channel's prices.
+type View struct {
+	ID            string            `json:"id"`
+	Lang          string            `json:"lang" doc:"The language of title and description (after fallback)"`
+	Title         string            `json:"title"`
+	Description   string            `json:"description,omitempty"`
+	Merchant      Ref               `json:"merchant"`
+	Brand         *Ref              `json:"brand,omitempty"`
+	CategoryID    string            `json:"category_id"`
+	OriginCountry string            `json:"origin_country"`
+	Media         []string          `json:"media"`
+	Attributes    map[string]string `json:"attributes,omitempty"`
+	Variants      []VariantView     `json:"variants"`
+	UpdatedAt     time.Time         `json:"updated_at"`
+}
+
+// View renders p for a buyer of channel ch (nil: every channel's prices) in
+// language lang, falling back as Product.Text says.
+func (p Product) View(ch *channel.Channel, lang string) View {
+	def := "en"
+	chID := ""
+	if ch != nil {
+		def, chID = ch.DefaultLanguage, ch.ID
+	}
+	txt, used := p.Text(lang, def)
+	v := View{ID: p.ID, Lang: used, Title: txt.Title, Description: txt.Description, Merchant: Ref{p.MerchantID, p.MerchantName},
+		CategoryID: p.CategoryID, OriginCountry: p.OriginCountry, Media: p.Media, Attributes: p.Attributes, UpdatedAt: p.UpdatedAt,
+		Variants: make([]VariantView, len(p.Variants))}
+	if v.Media == nil {
+		v.Media = []string{}
+	}
+	if p.BrandID != "" {
+		v.Brand = &Ref{p.BrandID, p.BrandName}
+	}
+	for i, vr := range p.Variants {
+		vv := VariantView{ID: vr.ID, SKU: vr.SKU, Options: vr.Options, Prices: make([]PriceView, 0, len(vr.Prices))}
+		for _, pr := range vr.Prices {
+			if chID == "" || pr.ChannelID == chID {
+				vv.Prices = append(vv.Prices, PriceView{Amount: pr.Minor, Currency: pr.Currency, Formatted: pr.Format(used)})
+			}
+		}
+		v.Variants[i] = vv
+	}
+	return v
+}
+
+// Page is one page of a channel's catalogue.
+type Page struct {
+	Channel    channel.Channel
+	Lang       string
+	Items      []View
+	NextCursor string
+}
+
+// EncodeCursor makes an opaque cursor from the last product id of a page.
+func EncodeCursor(lastID string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(lastID))
+}
+
+// DecodeCursor reads a cursor made by EncodeCursor. Errors: Invalid.
+func DecodeCursor(c string) (string, error) {
+	if c == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || !ids.Valid(ids.Product, string(b)) {
+		return "", errs.Field("catalog.DecodeCursor", "cursor", "not a cursor this API returned")
+	}
+	return string(b), nil
+}
+
+// ChannelPage returns a page of a channel's listed products for buyers, in
+// product id order after cursor. Anyone may read it. Errors: NotFound
+// (channel), Invalid (cursor).
+func (s *Service) ChannelPage(ctx context.Context, channelRef, lang, cursor string, limit int) (Page, error) {
+	ch, err := s.Channels.Channel(ctx, channelRef)
+	if err != nil {
+		return Page{}, err
+	}
+	after, err := DecodeCursor(cursor)
+	if err != nil {
+		return Page{}, err
+	}
+	limit = ClampLimit(limit)
+	ps, err := s.Store.ChannelProducts(ctx, ch.ID, after, limit)
+	if err != nil {
+		return Page{}, err
+	}
+	pg := Page{Channel: ch, Lang: ch.Language(lang), Items: make([]View, len(ps))}
+	for i, p := range ps {
+		pg.Items[i] = p.View(&ch, pg.Lang)
+	}
+	if len(ps) == limit {
+		pg.NextCursor = EncodeCursor(ps[len(ps)-1].ID)
+	}
+	return pg, nil
+}
+
+// PublicProduct returns a product as buyers of a channel see it; it must be
+// listed there (or, without a channel, on some channel). Errors: NotFound.
+func (s *Service) PublicProduct(ctx context.Context, id, channelRef, lang string) (View, error) {
+	const op = "catalog.PublicProduct"
+	notFound := errs.E(op, errs.NotFound, "product not found")
+	p, err := s.Store.Product(ctx, id)
+	if err != nil {
+		return View{}, err
+	}
+	if channelRef == "" {
+		if len(p.Channels) == 0 {
+			return View{}, notFound
+		}
+		return p.View(nil, lang), nil
+	}
+	ch, err := s.Channels.Channel(ctx, channelRef)
+	if err != nil {
+		return View{}, err
+	}
+	listed := false
+	for _, c := range p.Channels {
+		listed = listed || c == ch.ID
+	}
+	if !listed {
+		return View{}, notFound
+	}
+	return p.View(&ch, ch.Language(lang)), nil
+}

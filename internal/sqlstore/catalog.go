@@ -1,0 +1,578 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/sesame-market/sesame/internal/catalog"
+	"github.com/sesame-market/sesame/internal/errs"
+	"github.com/sesame-market/sesame/internal/events"
+)
+
+// Catalog is the catalogue store. Products are kept normalised (products,
+// product_translations, variants, prices, listings) and, beside that, as one
+// JSON document per product (products.doc) rebuilt in every transaction that
+// changes the product, so that storefront reads are one indexed query.
+type Catalog struct{ db *DB }
+
+// Catalog returns the catalogue store.
+func (db *DB) Catalog() *Catalog { return &Catalog{db} }
+
+var _ catalog.Store = (*Catalog)(nil)
+
+// CreateCategory implements catalog.Store.
+func (s *Catalog) CreateCategory(ctx context.Context, c catalog.Category, ev events.Event) error {
+	const op = "sqlstore.CreateCategory"
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO categories (id, parent_id, slug, names, created_at) VALUES ($1, $2, $3, $4, $5)`,
+			c.ID, nullStr(c.ParentID), c.Slug, jsonText(c.Names), c.CreatedAt); err != nil {
+			if classify(err) == foreignKeyViolation {
+				return errs.Field(op, "parent_id", "no such category")
+			}
+			return wrap(op, err, "a category with this slug")
+		}
+		return insertEvents(ctx, tx, []events.Event{ev})
+	})
+	return wrap(op, err, "category")
+}
+
+// ListCategories implements catalog.Store.
+func (s *Catalog) ListCategories(ctx context.Context) ([]catalog.Category, error) {
+	const op = "sqlstore.ListCategories"
+	rows, err := s.db.r.QueryContext(ctx, `SELECT id, COALESCE(parent_id, ''), slug, names, created_at FROM categories ORDER BY slug`)
+	if err != nil {
+		return nil, wrap(op, err, "category")
+	}
+	defer rows.Close()
+	out := []catalog.Category{}
+	for rows.Next() {
+		var c catalog.Category
+		var names string
+		if err := rows.Scan(&c.ID, &c.ParentID, &c.Slug, &names, &c.CreatedAt); err != nil {
+			return nil, wrap(op, err, "category")
+		}
+		c.CreatedAt = c.CreatedAt.UTC()
+		if err := json.Unmarshal([]byte(names), &c.Names); err != nil {
+			return nil, wrap(op, err, "category")
+		}
+		out = append(out, c)
+	}
+	return out, wrap(op, rows.Err(), "category")
+}
+
+// CreateBrand implements catalog.Store.
+func (s *Catalog) CreateBrand(ctx context.Context, b catalog.Brand, ev events.Event) error {
+	const op = "sqlstore.CreateBrand"
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO brands (id, slug, name, merchant_id, created_at) VALUES ($1, $2, $3, $4, $5)`,
+			b.ID, b.Slug, b.Name, nullStr(b.MerchantID), b.CreatedAt); err != nil {
+			return wrap(op, err, "a brand with this slug")
+		}
+		return insertEvents(ctx, tx, []events.Event{ev})
+	})
+	return wrap(op, err, "brand")
+}
+
+// Brand implements catalog.Store.
+func (s *Catalog) Brand(ctx context.Context, id string) (catalog.Brand, error) {
+	var b catalog.Brand
+	err := s.db.r.QueryRowContext(ctx, `SELECT id, slug, name, COALESCE(merchant_id, ''), created_at FROM brands WHERE id = $1`, id).
+		Scan(&b.ID, &b.Slug, &b.Name, &b.MerchantID, &b.CreatedAt)
+	b.CreatedAt = b.CreatedAt.UTC()
+	return b, wrap("sqlstore.Brand", err, "brand")
+}
+
+// ListBrands implements catalog.Store.
+func (s *Catalog) ListBrands(ctx context.Context) ([]catalog.Brand, error) {
+	const op = "sqlstore.ListBrands"
+	rows, err := s.db.r.QueryContext(ctx, `SELECT id, slug, name, COALESCE(merchant_id, ''), created_at FROM brands ORDER BY name, id`)
+	if err != nil {
+		return nil, wrap(op, err, "brand")
+	}
+	defer rows.Close()
+	out := []catalog.Brand{}
+	for rows.Next() {
+		var b catalog.Brand
+		if err := rows.Scan(&b.ID, &b.Slug, &b.Name, &b.MerchantID, &b.CreatedAt); err != nil {
+			return nil, wrap(op, err, "brand")
+		}
+		b.CreatedAt = b.CreatedAt.UTC()
+		out = append(out, b)
+	}
+	return out, wrap(op, rows.Err(), "brand")
+}
+
+// CreateProducts implements catalog.Store. Statements are prepared once per
+// call, so a bulk import of thousands of products is one transaction of
+// cheap executions.
+func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs []events.Event) error {
+	const op = "sqlstore.CreateProducts"
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		stmts := map[string]*sql.Stmt{}
+		prep := func(q string) (*sql.Stmt, error) {
+			if st, ok := stmts[q]; ok {
+				return st, nil
+			}
+			st, err := tx.PrepareContext(ctx, q)
+			stmts[q] = st
+			return st, err
+		}
+		defer func() {
+			for _, st := range stmts {
+				if st != nil {
+					st.Close()
+				}
+			}
+		}()
+		names := map[string]string{}
+		lookup := func(q, id, field string) (string, error) {
+			if id == "" {
+				return "", nil
+			}
+			if n, ok := names[id]; ok {
+				return n, nil
+			}
+			var n string
+			if err := tx.QueryRowContext(ctx, q, id).Scan(&n); err != nil {
+				if err == sql.ErrNoRows {
+					return "", errs.Field(op, field, "no such "+field[:len(field)-3])
+				}
+				return "", err
+			}
+			names[id] = n
+			return n, nil
+		}
+		for i := range ps {
+			p := &ps[i]
+			var err error
+			if p.MerchantName, err = lookup(`SELECT name FROM merchants WHERE id = $1`, p.MerchantID, "merchant_id"); err != nil {
+				return err
+			}
+			if p.BrandName, err = lookup(`SELECT name FROM brands WHERE id = $1`, p.BrandID, "brand_id"); err != nil {
+				return err
+			}
+			if _, err = lookup(`SELECT slug FROM categories WHERE id = $1`, p.CategoryID, "category_id"); err != nil {
+				return err
+			}
+			doc := *p
+			doc.Channels = []string{}
+			st, err := prep(`INSERT INTO products (id, merchant_id, brand_id, category_id, origin_country, media, attributes, version, doc, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`)
+			if err != nil {
+				return err
+			}
+			if _, err := st.ExecContext(ctx, p.ID, p.MerchantID, nullStr(p.BrandID), p.CategoryID, p.OriginCountry, jsonText(p.Media),
+				jsonText(p.Attributes), p.Version, jsonText(doc), p.CreatedAt, p.UpdatedAt); err != nil {
+				return err
+			}
+			st, err = prep(`INSERT INTO product_translations (product_id, lang, title, description) VALUES ($1, $2, $3, $4)`)
+			if err != nil {
+				return err
+			}
+			for lang, t := range p.Translations {
+				if _, err := st.ExecContext(ctx, p.ID, lang, t.Title, t.Description); err != nil {
+					return err
+				}
+			}
+			for pos, v := range p.Variants {
+				if err := insertVariant(ctx, prep, p.MerchantID, p.ID, pos, v, p.CreatedAt); err != nil {
+					return err
+				}
+			}
+			if len(p.Channels) > 0 {
+				st, err := prep(listIfAdmitted)
+				if err != nil {
+					return err
+				}
+				for _, ch := range p.Channels {
+					res, err := st.ExecContext(ctx, p.ID, ch, p.CreatedAt)
+					if err != nil {
+						return err
+					}
+					if n, _ := res.RowsAffected(); n == 0 {
+						return errs.E(op, errs.Forbidden, "channel "+ch+" does not accept product "+p.ID+": check the merchant's status, shop, prices and admissions")
+					}
+				}
+			}
+		}
+		return insertEvents(ctx, tx, evs)
+	})
+	return wrap(op, err, "a variant with this SKU")
+}
+
+// listIfAdmitted inserts (or reactivates) the listing of product id on a
+// channel only if the channel's rules allow it: the merchant is approved and
+// has a shop there, the product is priced there, and a curated channel
+// admits both merchant and brand. It reports whether the listing exists.
+const listIfAdmitted = `INSERT INTO listings (channel_id, product_id, merchant_id, active, listed_at)
+	SELECT c.id, p.id, p.merchant_id, TRUE, $3 FROM products p
+	JOIN merchants m ON m.id = p.merchant_id AND m.status = 'approved'
+	JOIN channels c ON c.id = $2
+	WHERE p.id = $1
+	  AND EXISTS (SELECT 1 FROM shops s WHERE s.merchant_id = m.id AND s.channel_id = c.id)
+	  AND EXISTS (SELECT 1 FROM variants v JOIN prices pr ON pr.variant_id = v.id WHERE v.product_id = p.id AND pr.channel_id = c.id)
+	  AND (c.admission = 'open'
+	    OR (EXISTS (SELECT 1 FROM channel_merchants cm WHERE cm.channel_id = c.id AND cm.merchant_id = m.id)
+	    AND EXISTS (SELECT 1 FROM channel_brands cb WHERE cb.channel_id = c.id AND cb.brand_id = p.brand_id)))
+	ON CONFLICT (channel_id, product_id) DO UPDATE SET active = excluded.active`
+
+func insertVariant(ctx context.Context, prep func(string) (*sql.Stmt, error), merchantID, productID string, pos int, v catalog.Variant, at time.Time) error {
+	st, err := prep(`INSERT INTO variants (id, product_id, merchant_id, sku, options, position, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`)
+	if err != nil {
+		return err
+	}
+	if _, err := st.ExecContext(ctx, v.ID, productID, merchantID, v.SKU, jsonText(v.Options), pos, at); err != nil {
+		if classify(err) == uniqueViolation {
+			return errs.E("sqlstore.AddVariant", errs.Conflict, "SKU "+v.SKU+" is already used by one of your products")
+		}
+		return err
+	}
+	st, err = prep(`INSERT INTO prices (variant_id, channel_id, currency, amount_minor, updated_at) VALUES ($1, $2, $3, $4, $5)`)
+	if err != nil {
+		return err
+	}
+	for _, pr := range v.Prices {
+		if _, err := st.ExecContext(ctx, v.ID, pr.ChannelID, pr.Currency, pr.Minor, at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Product implements catalog.Store.
+func (s *Catalog) Product(ctx context.Context, id string) (catalog.Product, error) {
+	const op = "sqlstore.Product"
+	var doc string
+	if err := s.db.r.QueryRowContext(ctx, `SELECT doc FROM products WHERE id = $1`, id).Scan(&doc); err != nil {
+		return catalog.Product{}, wrap(op, err, "product")
+	}
+	var p catalog.Product
+	if err := json.Unmarshal([]byte(doc), &p); err != nil {
+		return p, wrap(op, err, "product")
+	}
+	var err error
+	p.Channels, err = queryStrings(ctx, s.db.r, `SELECT channel_id FROM listings WHERE product_id = $1 AND active ORDER BY channel_id`, id)
+	return p, wrap(op, err, "product")
+}
+
+// owned checks, inside tx, that product id belongs to merchantID.
+func owned(ctx context.Context, tx *sql.Tx, op, merchantID, id string) error {
+	var owner string
+	err := tx.QueryRowContext(ctx, `SELECT merchant_id FROM products WHERE id = $1`, id).Scan(&owner)
+	if err == sql.ErrNoRows || (err == nil && owner != merchantID) {
+		return errs.E(op, errs.NotFound, "product not found")
+	}
+	return err
+}
+
+// UpdateProduct implements catalog.Store. A brand change removes listings on
+// curated channels that do not admit the new brand.
+func (s *Catalog) UpdateProduct(ctx context.Context, merchantID, id string, patch catalog.Patch, at time.Time, ev events.Event) error {
+	const op = "sqlstore.UpdateProduct"
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := owned(ctx, tx, op, merchantID, id); err != nil {
+			return err
+		}
+		if patch.BrandID != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE products SET brand_id = $1 WHERE id = $2`, nullStr(*patch.BrandID), id); err != nil {
+				if classify(err) == foreignKeyViolation {
+					return errs.Field(op, "brand_id", "no such brand")
+				}
+				return err
+			}
+			if err := pruneCuratedListings(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		if patch.CategoryID != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE products SET category_id = $1 WHERE id = $2`, *patch.CategoryID, id); err != nil {
+				if classify(err) == foreignKeyViolation {
+					return errs.Field(op, "category_id", "no such category")
+				}
+				return err
+			}
+		}
+		if patch.OriginCountry != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE products SET origin_country = $1 WHERE id = $2`, *patch.OriginCountry, id); err != nil {
+				return err
+			}
+		}
+		if patch.Media != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE products SET media = $1 WHERE id = $2`, jsonText(patch.Media), id); err != nil {
+				return err
+			}
+		}
+		if patch.Attributes != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE products SET attributes = $1 WHERE id = $2`, jsonText(patch.Attributes), id); err != nil {
+				return err
+			}
+		}
+		for lang, t := range patch.Translations {
+			var err error
+			if t.Title == "" {
+				_, err = tx.ExecContext(ctx, `DELETE FROM product_translations WHERE product_id = $1 AND lang = $2`, id, lang)
+			} else {
+				_, err = tx.ExecContext(ctx, `INSERT INTO product_translations (product_id, lang, title, description) VALUES ($1, $2, $3, $4)
+					ON CONFLICT (product_id, lang) DO UPDATE SET title = excluded.title, description = excluded.description`, id, lang, t.Title, t.Description)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		var left int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM product_translations WHERE product_id = $1`, id).Scan(&left); err != nil {
+			return err
+		}
+		if left == 0 {
+			return errs.Field(op, "translations", "a product keeps a title in at least one language")
+		}
+		if err := refreshDoc(ctx, tx, id, at); err != nil {
+			return err
+		}
+		return insertEvents(ctx, tx, []events.Event{ev})
+	})
+	return wrap(op, err, "product")
+}
+
+// pruneCuratedListings removes listings of product id on curated channels
+// that no longer admit its merchant and brand.
+func pruneCuratedListings(ctx context.Context, tx *sql.Tx, id string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM listings WHERE product_id = $1
+		AND channel_id IN (SELECT id FROM channels WHERE admission = 'curated')
+		AND (NOT EXISTS (SELECT 1 FROM channel_merchants cm WHERE cm.channel_id = listings.channel_id AND cm.merchant_id = listings.merchant_id)
+		  OR NOT EXISTS (SELECT 1 FROM products p JOIN channel_brands cb ON cb.brand_id = p.brand_id AND cb.channel_id = listings.channel_id
+		                 WHERE p.id = listings.product_id))`, id)
+	return err
+}
+
+// AddVariant implements catalog.Store.
+func (s *Catalog) AddVariant(ctx context.Context, merchantID, productID string, v catalog.Variant, at time.Time, ev events.Event) error {
+	const op = "sqlstore.AddVariant"
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := owned(ctx, tx, op, merchantID, productID); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM variants WHERE product_id = $1`, productID).Scan(&n); err != nil {
+			return err
+		}
+		if n >= 200 {
+			return errs.E(op, errs.Invalid, "a product has at most 200 variants")
+		}
+		prep := func(q string) (*sql.Stmt, error) { return tx.PrepareContext(ctx, q) }
+		if err := insertVariant(ctx, prep, merchantID, productID, n, v, at); err != nil {
+			return err
+		}
+		if err := refreshDoc(ctx, tx, productID, at); err != nil {
+			return err
+		}
+		return insertEvents(ctx, tx, []events.Event{ev})
+	})
+	return wrap(op, err, "variant")
+}
+
+// SetPrices implements catalog.Store.
+func (s *Catalog) SetPrices(ctx context.Context, merchantID, productID string, prices []catalog.SKUPrice, at time.Time, ev events.Event) error {
+	const op = "sqlstore.SetPrices"
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := owned(ctx, tx, op, merchantID, productID); err != nil {
+			return err
+		}
+		for _, p := range prices {
+			var vid string
+			err := tx.QueryRowContext(ctx, `SELECT id FROM variants WHERE product_id = $1 AND sku = $2`, productID, p.SKU).Scan(&vid)
+			if err == sql.ErrNoRows {
+				return errs.Field(op, "sku", "the product has no variant "+p.SKU)
+			} else if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO prices (variant_id, channel_id, currency, amount_minor, updated_at) VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (variant_id, channel_id, currency) DO UPDATE SET amount_minor = excluded.amount_minor, updated_at = excluded.updated_at`,
+				vid, p.ChannelID, p.Currency, p.Minor, at); err != nil {
+				return err
+			}
+		}
+		if err := refreshDoc(ctx, tx, productID, at); err != nil {
+			return err
+		}
+		return insertEvents(ctx, tx, []events.Event{ev})
+	})
+	return wrap(op, err, "price")
+}
+
+// ListProduct implements catalog.Store.
+func (s *Catalog) ListProduct(ctx context.Context, merchantID, productID, channelID string, at time.Time, ev events.Event) error {
+	const op = "sqlstore.ListProduct"
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := owned(ctx, tx, op, merchantID, productID); err != nil {
+			return err
+		}
+		var status, admission, code string
+		var shop, merchantAdmitted, brandAdmitted, priced bool
+		err := tx.QueryRowContext(ctx, `SELECT m.status, c.admission, c.code,
+			EXISTS (SELECT 1 FROM shops s WHERE s.merchant_id = m.id AND s.channel_id = c.id),
+			EXISTS (SELECT 1 FROM channel_merchants cm WHERE cm.channel_id = c.id AND cm.merchant_id = m.id),
+			EXISTS (SELECT 1 FROM channel_brands cb WHERE cb.channel_id = c.id AND cb.brand_id = p.brand_id),
+			EXISTS (SELECT 1 FROM variants v JOIN prices pr ON pr.variant_id = v.id WHERE v.product_id = p.id AND pr.channel_id = c.id)
+			FROM products p JOIN merchants m ON m.id = p.merchant_id, channels c WHERE p.id = $1 AND c.id = $2`,
+			productID, channelID).Scan(&status, &admission, &code, &shop, &merchantAdmitted, &brandAdmitted, &priced)
+		if err != nil {
+			return wrap(op, err, "product or channel")
+		}
+		switch {
+		case status != "approved":
+			return errs.E(op, errs.Forbidden, "the merchant is "+status+"; only approved merchants list products")
+		case admission == "curated" && !merchantAdmitted:
+			return errs.E(op, errs.Forbidden, "channel "+code+" is curated and has not admitted this merchant")
+		case admission == "curated" && !brandAdmitted:
+			return errs.E(op, errs.Forbidden, "channel "+code+" is curated and has not admitted this product's brand")
+		case !shop:
+			return errs.E(op, errs.Forbidden, "open a shop on channel "+code+" before listing products there")
+		case !priced:
+			return errs.E(op, errs.Invalid, "price the product on channel "+code+" before listing it there")
+		}
+		res, err := tx.ExecContext(ctx, listIfAdmitted, productID, channelID, at)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.E(op, errs.Forbidden, "channel "+code+" does not accept this product")
+		}
+		return insertEvents(ctx, tx, []events.Event{ev})
+	})
+	return wrap(op, err, "listing")
+}
+
+// UnlistProduct implements catalog.Store.
+func (s *Catalog) UnlistProduct(ctx context.Context, merchantID, productID, channelID string, at time.Time, ev events.Event) error {
+	const op = "sqlstore.UnlistProduct"
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		if merchantID != "" {
+			if err := owned(ctx, tx, op, merchantID, productID); err != nil {
+				return err
+			}
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM listings WHERE channel_id = $1 AND product_id = $2`, channelID, productID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.E(op, errs.NotFound, "the product is not listed on this channel")
+		}
+		return insertEvents(ctx, tx, []events.Event{ev})
+	})
+	return wrap(op, err, "listing")
+}
+
+// ChannelProducts implements catalog.Store.
+func (s *Catalog) ChannelProducts(ctx context.Context, channelID, after string, limit int) ([]catalog.Product, error) {
+	return s.docs(ctx, "sqlstore.ChannelProducts", `SELECT p.doc FROM listings l JOIN products p ON p.id = l.product_id
+		WHERE l.channel_id = $1 AND l.active AND l.product_id > $2 ORDER BY l.product_id LIMIT $3`, channelID, after, limit)
+}
+
+// MerchantProducts implements catalog.Store.
+func (s *Catalog) MerchantProducts(ctx context.Context, merchantID, after string, limit int) ([]catalog.Product, error) {
+	return s.docs(ctx, "sqlstore.MerchantProducts", `SELECT doc FROM products WHERE merchant_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+		merchantID, after, limit)
+}
+
+func (s *Catalog) docs(ctx context.Context, op, q string, args ...any) ([]catalog.Product, error) {
+	rows, err := s.db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, wrap(op, err, "product")
+	}
+	defer rows.Close()
+	out := []catalog.Product{}
+	var doc []byte
+	for rows.Next() {
+		if err := rows.Scan(&doc); err != nil {
+			return nil, wrap(op, err, "product")
+		}
+		var p catalog.Product
+		if err := json.Unmarshal(doc, &p); err != nil {
+			return nil, wrap(op, err, "product")
+		}
+		out = append(out, p)
+	}
+	return out, wrap(op, rows.Err(), "product")
+}
+
+// Listed implements catalog.Store.
+func (s *Catalog) Listed(ctx context.Context, productID, channelID string) (bool, error) {
+	var ok bool
+	err := s.db.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM listings WHERE product_id = $1 AND channel_id = $2 AND active)`,
+		productID, channelID).Scan(&ok)
+	return ok, wrap("sqlstore.Listed", err, "listing")
+}
+
+// refreshDoc rebuilds product id's document from its normalised rows and
+// bumps its version, inside tx.
+func refreshDoc(ctx context.Context, tx *sql.Tx, id string, at time.Time) error {
+	var p catalog.Product
+	var media, attrs string
+	err := tx.QueryRowContext(ctx, `SELECT p.id, p.merchant_id, m.name, COALESCE(p.brand_id, ''), COALESCE(b.name, ''), p.category_id, p.origin_country,
+		p.media, p.attributes, p.version, p.created_at FROM products p JOIN merchants m ON m.id = p.merchant_id LEFT JOIN brands b ON b.id = p.brand_id
+		WHERE p.id = $1`, id).Scan(&p.ID, &p.MerchantID, &p.MerchantName, &p.BrandID, &p.BrandName, &p.CategoryID, &p.OriginCountry,
+		&media, &attrs, &p.Version, &p.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("refresh doc: %w", err)
+	}
+	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), at
+	p.Version++
+	if err := json.Unmarshal([]byte(media), &p.Media); err != nil {
+		return err
+	}
+	if err := json.Unmarshal([]byte(attrs), &p.Attributes); err != nil {
+		return err
+	}
+	p.Translations = map[string]catalog.Text{}
+	rows, err := tx.QueryContext(ctx, `SELECT lang, title, description FROM product_translations WHERE product_id = $1`, id)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var l string
+		var t catalog.Text
+		if err := rows.Scan(&l, &t.Title, &t.Description); err != nil {
+			rows.Close()
+			return err
+		}
+		p.Translations[l] = t
+	}
+	rows.Close()
+	rows, err = tx.QueryContext(ctx, `SELECT v.id, v.sku, v.options, COALESCE(pr.channel_id, ''), COALESCE(pr.currency, ''), COALESCE(pr.amount_minor, 0)
+		FROM variants v LEFT JOIN prices pr ON pr.variant_id = v.id WHERE v.product_id = $1 ORDER BY v.position, pr.channel_id, pr.currency`, id)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var v catalog.Variant
+		var opts string
+		var pr catalog.Price
+		if err := rows.Scan(&v.ID, &v.SKU, &opts, &pr.ChannelID, &pr.Currency, &pr.Minor); err != nil {
+			rows.Close()
+			return err
+		}
+		if n := len(p.Variants); n == 0 || p.Variants[n-1].ID != v.ID {
+			v.Prices = []catalog.Price{}
+			if err := json.Unmarshal([]byte(opts), &v.Options); err != nil {
+				rows.Close()
+				return err
+			}
+			p.Variants = append(p.Variants, v)
+		}
+		if pr.ChannelID != "" {
+			last := &p.Variants[len(p.Variants)-1]
+			last.Prices = append(last.Prices, pr)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE products SET doc = $1, version = $2, updated_at = $3 WHERE id = $4`, jsonText(p), p.Version, at, id)
+	return err
+}

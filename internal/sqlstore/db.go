@@ -1,0 +1,261 @@
+// Package sqlstore implements every Store interface of Sesame's domains on
+// database/sql, for SQLite (modernc.org/sqlite, pure Go) and PostgreSQL (pgx).
+//
+// The two engines share query text: SQL is written in the subset both accept
+// ($N placeholders, which modernc binds by number; ON CONFLICT; RETURNING).
+// Where they differ, a small Dialect seam says how. Migrations are one folder
+// per engine, embedded, numbered and forward-only, applied by goose at open.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/sesame-market/sesame/internal/errs"
+	"github.com/sesame-market/sesame/internal/events"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Engine names a SQL engine.
+type Engine string
+
+// The engines Sesame runs on.
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// DB is an open Sesame database: a write pool and a read pool (the same pool
+// on PostgreSQL; on SQLite one writer connection, since SQLite serialises
+// writes anyway, beside a pool of readers).
+type DB struct {
+	Engine Engine
+	w, r   *sql.DB
+	// Now is the clock for rows the store stamps itself (published_at, ...).
+	Now func() time.Time
+	// AfterCommit, if set, is called after every committed write
+	// transaction; the event relay uses it to publish without waiting.
+	AfterCommit func()
+}
+
+// Options tune Open.
+type Options struct {
+	// SyncFull makes SQLite fsync on every commit (synchronous=FULL), so that an
+	// acknowledged write survives power loss. Without it, WAL's NORMAL mode is
+	// used: durable against process crashes, not power loss.
+	SyncFull bool
+	// ReadConns caps the read pool (default 2 × GOMAXPROCS, at least 4).
+	ReadConns int
+}
+
+// Open opens the database named by dsn and applies pending migrations. A dsn
+// starting with postgres:// or postgresql:// selects PostgreSQL; anything else
+// is a SQLite file path (its folder is created if missing).
+func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
+	const op = "sqlstore.Open"
+	db := &DB{Now: func() time.Time { return time.Now().UTC() }}
+	reads := opt.ReadConns
+	if reads <= 0 {
+		reads = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		db.Engine = Postgres
+		p, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, errs.E(op, errs.Invalid, err)
+		}
+		p.SetMaxOpenConns(reads + 8)
+		p.SetMaxIdleConns(reads + 8)
+		p.SetConnMaxIdleTime(5 * time.Minute)
+		db.w, db.r = p, p
+	} else {
+		db.Engine = SQLite
+		if err := os.MkdirAll(filepath.Dir(dsn), 0o755); err != nil {
+			return nil, errs.E(op, errs.Invalid, err)
+		}
+		sync := "NORMAL"
+		if opt.SyncFull {
+			sync = "FULL"
+		}
+		base := "file:" + (&url.URL{Path: dsn}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
+			"&_pragma=synchronous(" + sync + ")&_time_format=sqlite"
+		w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+		if err != nil {
+			return nil, errs.E(op, errs.Invalid, err)
+		}
+		w.SetMaxOpenConns(1)
+		w.SetMaxIdleConns(1)
+		w.SetConnMaxLifetime(0)
+		r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+		if err != nil {
+			w.Close()
+			return nil, errs.E(op, errs.Invalid, err)
+		}
+		r.SetMaxOpenConns(reads)
+		r.SetMaxIdleConns(reads)
+		r.SetConnMaxLifetime(0)
+		db.w, db.r = w, r
+	}
+	if err := db.w.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, errs.E(op, errs.Unavailable, err)
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, errs.E(op, errs.Internal, err)
+	}
+	return db, nil
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	err := db.w.Close()
+	if db.r != db.w {
+		err = errors.Join(err, db.r.Close())
+	}
+	return err
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	dialect := goose.DialectSQLite3
+	if db.Engine == Postgres {
+		dialect = goose.DialectPostgres
+	}
+	sub, err := fs.Sub(migrations, "migrations/"+string(db.Engine))
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(dialect, db.w, sub)
+	if err != nil {
+		return err
+	}
+	_, err = p.Up(ctx)
+	return err
+}
+
+// MigrationVersion returns the version of the newest applied migration.
+func (db *DB) MigrationVersion(ctx context.Context) (int64, error) {
+	var v int64
+	err := db.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version WHERE is_applied`).Scan(&v)
+	return v, err
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.r.PingContext(ctx) }
+
+// inTx runs fn in one write transaction and commits it, or rolls it back if fn
+// fails. It is the only way a store method writes: one business transaction.
+func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	if db.AfterCommit != nil {
+		db.AfterCommit()
+	}
+	return nil
+}
+
+// insertEvents writes events to the outbox inside tx.
+func insertEvents(ctx context.Context, tx *sql.Tx, evs []events.Event) error {
+	for _, e := range evs {
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO outbox (id, type, aggregate_id, tenant, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			e.ID, e.Type, e.AggregateID, e.Tenant, string(e.Payload), e.At); err != nil {
+			return fmt.Errorf("outbox: %w", err)
+		}
+	}
+	return nil
+}
+
+// constraint classifies a driver error as a constraint violation.
+type constraint int
+
+const (
+	noConstraint constraint = iota
+	uniqueViolation
+	foreignKeyViolation
+	checkViolation
+)
+
+func classify(err error) constraint {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return uniqueViolation
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return foreignKeyViolation
+		case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL:
+			return checkViolation
+		}
+		return noConstraint
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505":
+			return uniqueViolation
+		case "23503":
+			return foreignKeyViolation
+		case "23514", "23502":
+			return checkViolation
+		}
+	}
+	return noConstraint
+}
+
+// wrap turns a driver error into a domain error: sql.ErrNoRows is NotFound,
+// a unique violation is Conflict (with the given message), a foreign key or
+// check violation is Invalid; the rest is Internal.
+func wrap(op string, err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if errs.KindOf(err) != errs.Internal {
+		return err // already a domain error
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return errs.E(op, errs.NotFound, what+" not found")
+	}
+	switch classify(err) {
+	case uniqueViolation:
+		return errs.E(op, errs.Conflict, what+" already exists")
+	case foreignKeyViolation:
+		return errs.E(op, errs.Invalid, "a referenced object does not exist")
+	case checkViolation:
+		return errs.E(op, errs.Invalid, "a value breaks a rule of "+what)
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return errs.E(op, errs.Unavailable, err)
+	}
+	return errs.E(op, errs.Internal, err)
+}
+
+// nullStr maps "" to NULL for optional references.
+func nullStr(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }

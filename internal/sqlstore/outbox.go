@@ -1,0 +1,138 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
+
+	"github.com/sesame-market/sesame/internal/events"
+)
+
+// The relay reads and marks the outbox through these methods.
+var _ events.Outbox = (*DB)(nil)
+
+// PendingEvents returns up to limit events not yet published, in id order.
+// Event ids are time-ordered, so this is roughly the order in which the
+// events were created. A limit below 1 is treated as 1. It returns Internal or
+// Unavailable errors.
+func (db *DB) PendingEvents(ctx context.Context, limit int) ([]events.Event, error) {
+	const op = "sqlstore.PendingEvents"
+	limit = max(limit, 1)
+	rows, err := db.r.QueryContext(ctx,
+		`SELECT id, type, aggregate_id, tenant, payload, created_at FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+		limit)
+	if err != nil {
+		return nil, wrap(op, err, "event")
+	}
+	defer rows.Close()
+	evs := make([]events.Event, 0, min(limit, 256))
+	for rows.Next() {
+		var (
+			e       events.Event
+			payload string
+			at      time.Time
+		)
+		if err := rows.Scan(&e.ID, &e.Type, &e.AggregateID, &e.Tenant, &payload, &at); err != nil {
+			return nil, wrap(op, err, "event")
+		}
+		e.At = at.UTC()
+		// An empty payload would make the event unmarshallable JSON; nil
+		// marshals as null.
+		if payload != "" {
+			e.Payload = json.RawMessage(payload)
+		}
+		evs = append(evs, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(op, err, "event")
+	}
+	return evs, nil
+}
+
+// MarkPublished stamps the events with these ids as published at db.Now().
+// Unknown ids and events already marked are ignored, so that a relay that
+// repeats itself after a crash does no harm. It returns Internal or
+// Unavailable errors.
+func (db *DB) MarkPublished(ctx context.Context, ids []string) error {
+	const op = "sqlstore.MarkPublished"
+	if len(ids) == 0 {
+		return nil
+	}
+	now := db.Now()
+	// One statement per id keeps the SQL identical on both engines; they all
+	// run in one transaction, so the cost is one commit per batch.
+	return wrap(op, db.inTx(ctx, func(tx *sql.Tx) error {
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx,
+				`UPDATE outbox SET published_at = $1 WHERE id = $2 AND published_at IS NULL`, now, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	}), "event")
+}
+
+// AppendEvents writes events to the outbox in one transaction of their own.
+// Business changes write their events with the change, in the store method's
+// transaction; this is for events that describe no row of this database
+// (system events) and for tests. An id already in the outbox is a Conflict
+// and writes none of the events.
+func (db *DB) AppendEvents(ctx context.Context, evs ...events.Event) error {
+	const op = "sqlstore.AppendEvents"
+	if len(evs) == 0 {
+		return nil
+	}
+	return wrap(op, db.inTx(ctx, func(tx *sql.Tx) error {
+		return insertEvents(ctx, tx, evs)
+	}), "event")
+}
+
+// ProcessOnce runs fn for the event eventID on behalf of consumer, unless the
+// inbox records that it already ran to completion; it reports whether fn was
+// called. When fn fails, nothing is recorded and its error is returned, so the
+// bus delivers the event again.
+//
+// fn runs outside any transaction of this database (it may use the store
+// itself, and SQLite has a single writer connection), so the inbox row is
+// written after fn returns. A crash between the two, or two deliveries of the
+// same event handled at the same moment, runs fn twice: fn's effects must be
+// idempotent anyway. The inbox makes repeats rare and cheap, not impossible.
+// It returns fn's error, or Internal or Unavailable errors.
+func (db *DB) ProcessOnce(ctx context.Context, consumer, eventID string, fn func(ctx context.Context) error) (bool, error) {
+	const op = "sqlstore.ProcessOnce"
+	var n int
+	err := db.r.QueryRowContext(ctx,
+		`SELECT COUNT(*) FROM inbox WHERE consumer = $1 AND event_id = $2`, consumer, eventID).Scan(&n)
+	if err != nil {
+		return false, wrap(op, err, "inbox entry")
+	}
+	if n > 0 {
+		return false, nil
+	}
+	if err := fn(ctx); err != nil {
+		return true, err
+	}
+	// ON CONFLICT DO NOTHING: a concurrent delivery may have recorded the
+	// event first, which is not a failure of this one.
+	_, err = db.w.ExecContext(ctx,
+		`INSERT INTO inbox (consumer, event_id, processed_at) VALUES ($1, $2, $3) ON CONFLICT (consumer, event_id) DO NOTHING`,
+		consumer, eventID, db.Now())
+	if err != nil {
+		return true, wrap(op, err, "inbox entry")
+	}
+	return true, nil
+}
+
+// OutboxStats counts the events waiting to be published and those already
+// published, for health checks and the operator dashboard. It returns
+// Internal or Unavailable errors.
+func (db *DB) OutboxStats(ctx context.Context) (pending, published int64, err error) {
+	const op = "sqlstore.OutboxStats"
+	err = db.r.QueryRowContext(ctx,
+		`SELECT COUNT(*) - COUNT(published_at), COUNT(published_at) FROM outbox`).Scan(&pending, &published)
+	if err != nil {
+		return 0, 0, wrap(op, err, "event")
+	}
+	return pending, published, nil
+}

@@ -1,0 +1,22 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/sesame-market/sesame/internal/events"
+)
+
+// AppendEventsThenFail writes evs to the outbox inside a business transaction
+// that then fails with cause, as a store method does when a rule is broken
+// after its events were written. Tests in package sqlstore_test (which need
+// testkit, itself importing sqlstore) use it to check that a rolled-back
+// change leaves no event behind.
+func (db *DB) AppendEventsThenFail(ctx context.Context, cause error, evs ...events.Event) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := insertEvents(ctx, tx, evs); err != nil {
+			return err
+		}
+		return cause
+	})
+}

@@ -1,0 +1,174 @@
+// Package api is Sesame's JSON API under /api/v1. Operations are declared
+// with huma, which generates the OpenAPI 3.1 document from these Go types and
+// validates requests against it (unknown fields, types, bounds, body size).
+// Handlers only translate: every rule lives in the domain services, which
+// take the Actor the web layer authenticated.
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/sesame-market/sesame/internal/catalog"
+	"github.com/sesame-market/sesame/internal/channel"
+	"github.com/sesame-market/sesame/internal/errs"
+	"github.com/sesame-market/sesame/internal/identity"
+	"github.com/sesame-market/sesame/internal/inventory"
+	"github.com/sesame-market/sesame/internal/merchant"
+)
+
+// Services are the domain services the API calls.
+type Services struct {
+	Identity  *identity.Service
+	Merchants *merchant.Service
+	Channels  *channel.Service
+	Catalog   *catalog.Service
+	Inventory *inventory.Service
+	// SecureCookies marks session cookies Secure (behind TLS).
+	SecureCookies bool
+}
+
+type ctxKey int
+
+const (
+	actorKey ctxKey = iota
+	tokenKey
+)
+
+// WithActor returns ctx carrying the authenticated actor and, for cookie
+// sessions, the raw session token (needed to sign out).
+func WithActor(ctx context.Context, a identity.Actor, sessionToken string) context.Context {
+	ctx = context.WithValue(ctx, actorKey, a)
+	return context.WithValue(ctx, tokenKey, sessionToken)
+}
+
+// ActorFrom returns the actor in ctx (anonymous if none).
+func ActorFrom(ctx context.Context) identity.Actor {
+	a, _ := ctx.Value(actorKey).(identity.Actor)
+	return a
+}
+
+func sessionToken(ctx context.Context) string {
+	t, _ := ctx.Value(tokenKey).(string)
+	return t
+}
+
+// SessionCookie is the name of the session cookie.
+const SessionCookie = "sesame_session"
+
+// ProblemBase prefixes problem type URIs; /problems/{kind} documents each.
+const ProblemBase = "/problems/"
+
+// StatusOf maps an error kind to its HTTP status. It is the only place
+// that does.
+func StatusOf(k errs.Kind) int {
+	switch k {
+	case errs.Invalid:
+		return http.StatusUnprocessableEntity
+	case errs.NotFound:
+		return http.StatusNotFound
+	case errs.Conflict:
+		return http.StatusConflict
+	case errs.Forbidden:
+		return http.StatusForbidden
+	case errs.Unauthenticated:
+		return http.StatusUnauthorized
+	case errs.Unavailable:
+		return http.StatusServiceUnavailable
+	case errs.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	}
+	return http.StatusInternalServerError
+}
+
+// KindOfStatus maps an HTTP status back to the kind whose problem type it
+// carries (for errors huma raises itself, such as validation failures).
+func KindOfStatus(status int) errs.Kind {
+	switch status {
+	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+		return errs.Invalid
+	case http.StatusNotFound:
+		return errs.NotFound
+	case http.StatusConflict:
+		return errs.Conflict
+	case http.StatusForbidden:
+		return errs.Forbidden
+	case http.StatusUnauthorized:
+		return errs.Unauthenticated
+	case http.StatusRequestEntityTooLarge:
+		return errs.TooLarge
+	case http.StatusServiceUnavailable, http.StatusTooManyRequests:
+		return errs.Unavailable
+	}
+	return errs.Internal
+}
+
+// InternalErrorLogger is called with every internal error before it is
+// hidden from the client; it returns the error id to show instead.
+var InternalErrorLogger = func(ctx context.Context, err error) string { return "" }
+
+func init() {
+	// Every error huma writes is a problem+json document whose type names the kind.
+	huma.NewError = func(status int, msg string, es ...error) huma.StatusError {
+		details := make([]*huma.ErrorDetail, 0, len(es))
+		for _, e := range es {
+			if e == nil {
+				continue
+			}
+			var d huma.ErrorDetailer
+			if errors.As(e, &d) {
+				details = append(details, d.ErrorDetail())
+			} else {
+				details = append(details, &huma.ErrorDetail{Message: e.Error()})
+			}
+		}
+		return &huma.ErrorModel{Type: ProblemBase + KindOfStatus(status).String(), Title: http.StatusText(status), Status: status, Detail: msg, Errors: details}
+	}
+}
+
+// fail turns a domain error into a problem: client-side kinds keep their
+// message; internal ones are logged and replaced by an error id.
+func fail(ctx context.Context, err error) error {
+	k := errs.KindOf(err)
+	status := StatusOf(k)
+	if status >= 500 {
+		id := InternalErrorLogger(ctx, err)
+		msg := errs.Message(err)
+		if id != "" {
+			msg += " (error id " + id + ")"
+		}
+		return huma.NewError(status, msg)
+	}
+	pe := huma.NewError(status, errs.Message(err))
+	if f := errs.FieldOf(err); f != "" {
+		pe.(*huma.ErrorModel).Errors = []*huma.ErrorDetail{{Message: errs.Message(err), Location: "body." + f}}
+	}
+	return pe
+}
+
+// Register declares every operation of the API on a.
+func Register(a huma.API, s Services) {
+	registerIdentity(a, s)
+	registerMerchants(a, s)
+	registerChannels(a, s)
+	registerCatalog(a, s)
+	registerInventory(a, s)
+}
+
+// write declares a write operation: it documents the security schemes and
+// the errors every write may return.
+func write(op huma.Operation) huma.Operation {
+	if op.DefaultStatus == 0 {
+		op.DefaultStatus = http.StatusOK
+	}
+	op.Errors = append(op.Errors, 400, 401, 403, 404, 409, 413, 422)
+	if op.Security == nil {
+		op.Security = []map[string][]string{{"session": {}}, {"apiKey": {}}}
+	}
+	return op
+}
+
+var errNotFound = errs.E("api", errs.NotFound, "not found")

@@ -1,0 +1,228 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/sesame-market/sesame/internal/catalog"
+)
+
+type productOut struct {
+	Body catalog.Product
+}
+
+// ProductPage is a page of a channel's products.
+type ProductPage struct {
+	Channel    string         `json:"channel"`
+	Lang       string         `json:"lang"`
+	Items      []catalog.View `json:"items"`
+	NextCursor string         `json:"next_cursor,omitempty" doc:"Pass as cursor to get the next page; absent on the last page"`
+}
+
+func registerCatalog(a huma.API, s Services) {
+	tags := []string{"Catalogue"}
+	huma.Register(a, huma.Operation{OperationID: "list-products", Method: http.MethodGet, Path: "/api/v1/products",
+		Summary: "A channel's products, for buyers", Description: "Public. Pages by cursor in a stable order, so deep pages cost what the first does.",
+		Tags: tags, Errors: []int{404, 422}},
+		func(ctx context.Context, in *struct {
+			Channel string `query:"channel" required:"true" maxLength:"64" doc:"Channel id or code"`
+			Lang    string `query:"lang" maxLength:"100" doc:"Preferred language (BCP 47 or an Accept-Language list); falls back to the channel default, then en, fr, zh"`
+			Limit   int    `query:"limit" minimum:"0" maximum:"100" doc:"Page size, 1-100 (default 20)"`
+			Cursor  string `query:"cursor" maxLength:"200"`
+		}) (*struct{ Body ProductPage }, error) {
+			pg, err := s.Catalog.ChannelPage(ctx, in.Channel, in.Lang, in.Cursor, in.Limit)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &struct{ Body ProductPage }{ProductPage{Channel: pg.Channel.Code, Lang: pg.Lang, Items: pg.Items, NextCursor: pg.NextCursor}}, nil
+		})
+	huma.Register(a, huma.Operation{OperationID: "get-product", Method: http.MethodGet, Path: "/api/v1/products/{id}",
+		Summary: "A product, for buyers", Description: "Public. Without a channel, shows every channel's prices.", Tags: tags, Errors: []int{404}},
+		func(ctx context.Context, in *struct {
+			ID      string `path:"id" maxLength:"64"`
+			Channel string `query:"channel" maxLength:"64"`
+			Lang    string `query:"lang" maxLength:"100"`
+		}) (*struct{ Body catalog.View }, error) {
+			v, err := s.Catalog.PublicProduct(ctx, in.ID, in.Channel, in.Lang)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &struct{ Body catalog.View }{v}, nil
+		})
+	huma.Register(a, write(huma.Operation{OperationID: "create-product", Method: http.MethodPost, Path: "/api/v1/products",
+		Summary: "Create a product with its variants and prices", Description: "Merchant staff and merchant API keys. The product belongs to the caller's merchant.",
+		Tags: tags, DefaultStatus: http.StatusCreated}),
+		func(ctx context.Context, in *struct{ Body catalog.ProductInput }) (*productOut, error) {
+			p, err := s.Catalog.CreateProduct(ctx, ActorFrom(ctx), in.Body)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &productOut{p}, nil
+		})
+	huma.Register(a, huma.Operation{OperationID: "get-own-product", Method: http.MethodGet, Path: "/api/v1/merchants/{id}/products/{product}",
+		Summary: "One of the merchant's products, all languages and channels", Tags: tags, Errors: []int{404}},
+		func(ctx context.Context, in *struct {
+			ID      string `path:"id" maxLength:"64"`
+			Product string `path:"product" maxLength:"64"`
+		}) (*productOut, error) {
+			p, err := s.Catalog.Product(ctx, ActorFrom(ctx), in.Product)
+			if err == nil && p.MerchantID != in.ID {
+				err = errNotFound
+			}
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &productOut{p}, nil
+		})
+	huma.Register(a, huma.Operation{OperationID: "list-own-products", Method: http.MethodGet, Path: "/api/v1/merchants/{id}/products",
+		Summary: "The merchant's products", Tags: tags, Errors: []int{403}},
+		func(ctx context.Context, in *struct {
+			ID     string `path:"id" maxLength:"64"`
+			Cursor string `query:"cursor" maxLength:"200"`
+			Limit  int    `query:"limit" minimum:"0" maximum:"100"`
+		}) (*struct {
+			Body struct {
+				Items      []catalog.Product `json:"items"`
+				NextCursor string            `json:"next_cursor,omitempty"`
+			}
+		}, error) {
+			after, err := catalog.DecodeCursor(in.Cursor)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			ps, err := s.Catalog.MerchantProducts(ctx, ActorFrom(ctx), in.ID, after, in.Limit)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			out := &struct {
+				Body struct {
+					Items      []catalog.Product `json:"items"`
+					NextCursor string            `json:"next_cursor,omitempty"`
+				}
+			}{}
+			out.Body.Items = ps
+			if n := len(ps); n > 0 && n == catalog.ClampLimit(in.Limit) {
+				out.Body.NextCursor = catalog.EncodeCursor(ps[n-1].ID)
+			}
+			return out, nil
+		})
+	huma.Register(a, write(huma.Operation{OperationID: "update-product", Method: http.MethodPatch, Path: "/api/v1/products/{id}",
+		Summary: "Change a product", Description: "The owning merchant's staff. Absent fields are left alone; a translation with an empty title is removed.", Tags: tags}),
+		func(ctx context.Context, in *struct {
+			ID   string `path:"id" maxLength:"64"`
+			Body catalog.Patch
+		}) (*productOut, error) {
+			p, err := s.Catalog.UpdateProduct(ctx, ActorFrom(ctx), in.ID, in.Body)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &productOut{p}, nil
+		})
+	huma.Register(a, write(huma.Operation{OperationID: "add-variant", Method: http.MethodPost, Path: "/api/v1/products/{id}/variants",
+		Summary: "Add a variant (SKU)", Tags: tags, DefaultStatus: http.StatusCreated}),
+		func(ctx context.Context, in *struct {
+			ID   string `path:"id" maxLength:"64"`
+			Body catalog.VariantInput
+		}) (*productOut, error) {
+			p, err := s.Catalog.AddVariant(ctx, ActorFrom(ctx), in.ID, in.Body)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &productOut{p}, nil
+		})
+	huma.Register(a, write(huma.Operation{OperationID: "set-prices", Method: http.MethodPut, Path: "/api/v1/products/{id}/prices",
+		Summary: "Set prices of variants per channel and currency", Description: "Amounts are minor units; the currency must be one of the channel's.", Tags: tags}),
+		func(ctx context.Context, in *struct {
+			ID   string `path:"id" maxLength:"64"`
+			Body struct {
+				Prices []catalog.SKUPriceInput `json:"prices" minItems:"1" maxItems:"1000"`
+			}
+		}) (*productOut, error) {
+			p, err := s.Catalog.SetPrices(ctx, ActorFrom(ctx), in.ID, in.Body.Prices)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &productOut{p}, nil
+		})
+	huma.Register(a, write(huma.Operation{OperationID: "list-product", Method: http.MethodPut, Path: "/api/v1/products/{id}/listings/{channel}",
+		Summary: "List a product on a channel", Description: "Checked against the channel's rules: the merchant must be approved, have a shop there, and on curated channels be admitted with the product's brand.",
+		Tags: tags, DefaultStatus: http.StatusNoContent}),
+		func(ctx context.Context, in *struct {
+			ID      string `path:"id" maxLength:"64"`
+			Channel string `path:"channel" maxLength:"64"`
+		}) (*emptyOut, error) {
+			if err := s.Catalog.List(ctx, ActorFrom(ctx), in.ID, in.Channel); err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &emptyOut{}, nil
+		})
+	huma.Register(a, write(huma.Operation{OperationID: "unlist-product", Method: http.MethodDelete, Path: "/api/v1/products/{id}/listings/{channel}",
+		Summary: "Remove a product from a channel", Description: "The owning merchant's staff, or an operator.", Tags: tags, DefaultStatus: http.StatusNoContent}),
+		func(ctx context.Context, in *struct {
+			ID      string `path:"id" maxLength:"64"`
+			Channel string `path:"channel" maxLength:"64"`
+		}) (*emptyOut, error) {
+			if err := s.Catalog.Unlist(ctx, ActorFrom(ctx), in.ID, in.Channel); err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &emptyOut{}, nil
+		})
+
+	ttags := []string{"Categories and brands"}
+	huma.Register(a, huma.Operation{OperationID: "list-categories", Method: http.MethodGet, Path: "/api/v1/categories", Summary: "The category tree", Tags: ttags},
+		func(ctx context.Context, _ *struct{}) (*struct {
+			Body struct {
+				Items []catalog.Category `json:"items"`
+			}
+		}, error) {
+			cs, err := s.Catalog.Categories(ctx)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			out := &struct {
+				Body struct {
+					Items []catalog.Category `json:"items"`
+				}
+			}{}
+			out.Body.Items = cs
+			return out, nil
+		})
+	huma.Register(a, write(huma.Operation{OperationID: "create-category", Method: http.MethodPost, Path: "/api/v1/categories",
+		Summary: "Create a category", Description: "Operators only.", Tags: ttags, DefaultStatus: http.StatusCreated}),
+		func(ctx context.Context, in *struct{ Body catalog.CategoryInput }) (*struct{ Body catalog.Category }, error) {
+			c, err := s.Catalog.CreateCategory(ctx, ActorFrom(ctx), in.Body)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &struct{ Body catalog.Category }{c}, nil
+		})
+	huma.Register(a, huma.Operation{OperationID: "list-brands", Method: http.MethodGet, Path: "/api/v1/brands", Summary: "Brands", Tags: ttags},
+		func(ctx context.Context, _ *struct{}) (*struct {
+			Body struct {
+				Items []catalog.Brand `json:"items"`
+			}
+		}, error) {
+			bs, err := s.Catalog.Brands(ctx)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			out := &struct {
+				Body struct {
+					Items []catalog.Brand `json:"items"`
+				}
+			}{}
+			out.Body.Items = bs
+			return out, nil
+		})
+	huma.Register(a, write(huma.Operation{OperationID: "create-brand", Method: http.MethodPost, Path: "/api/v1/brands",
+		Summary: "Register a brand", Description: "Operators, or merchant staff for their own brand.", Tags: ttags, DefaultStatus: http.StatusCreated}),
+		func(ctx context.Context, in *struct{ Body catalog.BrandInput }) (*struct{ Body catalog.Brand }, error) {
+			b, err := s.Catalog.CreateBrand(ctx, ActorFrom(ctx), in.Body)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &struct{ Body catalog.Brand }{b}, nil
+		})
+}

@@ -1,0 +1,389 @@
+// Package web is Sesame's HTTP layer: middleware (request ids, logging,
+// recovery, authentication, cross-origin protection), the JSON API from
+// package api, its OpenAPI document and reference page, and the pages.
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/sesame-market/sesame/internal/channel"
+	"github.com/sesame-market/sesame/internal/errs"
+	"github.com/sesame-market/sesame/internal/identity"
+	"github.com/sesame-market/sesame/internal/web/api"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// Login is a demo account shown on the home page.
+type Login struct {
+	Role     string
+	Email    string
+	Password string
+	Note     string
+}
+
+// Config wires the server.
+type Config struct {
+	Services api.Services
+	Logger   *slog.Logger
+	// Ping checks the database for /healthz.
+	Ping func(ctx context.Context) error
+	// DemoLogins are listed on the home page (demo mode only).
+	DemoLogins []Login
+	Version    string
+}
+
+// Server is Sesame's HTTP handler.
+type Server struct {
+	cfg     Config
+	api     huma.API
+	handler http.Handler
+	pages   *template.Template
+}
+
+// New builds the server and parses every template, so that a broken
+// template fails at start (and in tests), never on a buyer's request.
+func New(cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Version == "" {
+		cfg.Version = "dev"
+	}
+	pages, err := template.New("").Funcs(template.FuncMap{
+		"join":  strings.Join,
+		"lower": strings.ToLower,
+	}).ParseFS(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	s := &Server{cfg: cfg, pages: pages}
+	mux := http.NewServeMux()
+
+	hc := huma.DefaultConfig("Sesame API", cfg.Version)
+	hc.Info.Description = "Sesame runs a cross-border marketplace: merchants, channels, pavilions and one catalogue. " +
+		"Amounts are integer minor units with an ISO 4217 currency. Errors are RFC 9457 problem documents whose type names the error kind."
+	hc.OpenAPIPath = "/openapi"
+	hc.DocsPath = "" // the reference page is served by Sesame itself (no CDN at run time)
+	hc.CreateHooks = nil
+	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"session": {Type: "apiKey", In: "cookie", Name: api.SessionCookie, Description: "Set by POST /api/v1/auth/login"},
+		"apiKey":  {Type: "http", Scheme: "bearer", Description: "A merchant's or partner's API key: Authorization: Bearer sesame_..."},
+	}
+	s.api = humago.New(mux, hc)
+	api.Register(s.api, cfg.Services)
+	api.InternalErrorLogger = func(ctx context.Context, err error) string {
+		id := RequestID(ctx)
+		cfg.Logger.ErrorContext(ctx, "internal error", "request_id", id, "err", err)
+		return id
+	}
+
+	mux.HandleFunc("GET /{$}", s.home)
+	mux.HandleFunc("GET /docs", s.reference)
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /problems/{kind}", s.problem)
+
+	cop := http.NewCrossOriginProtection()
+	s.handler = s.recoverer(s.requestLog(cop.Handler(s.authenticate(mux))))
+	return s, nil
+}
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// API returns the huma API, whose OpenAPI() is the document served at /openapi.json.
+func (s *Server) API() huma.API { return s.api }
+
+type reqIDKey struct{}
+
+// RequestID returns the id of the request ctx belongs to.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(reqIDKey{}).(string)
+	return id
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (s *Server) requestLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := newRequestID()
+		w.Header().Set("X-Request-Id", id)
+		r = r.WithContext(context.WithValue(r.Context(), reqIDKey{}, id))
+		sw := &statusWriter{ResponseWriter: w}
+		start := time.Now()
+		next.ServeHTTP(sw, r)
+		lvl := slog.LevelDebug
+		if sw.status >= 500 {
+			lvl = slog.LevelError
+		}
+		s.cfg.Logger.Log(r.Context(), lvl, "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
+			"status", sw.status, "bytes", sw.bytes, "duration", time.Since(start))
+	})
+}
+
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.cfg.Logger.Error("panic", "request_id", RequestID(r.Context()), "panic", v, "stack", string(debug.Stack()))
+				writeProblem(w, http.StatusInternalServerError, "an internal error occurred (error id "+RequestID(r.Context())+")")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authenticate resolves the actor: an API key in Authorization (a wrong
+// key is refused with 401), else the session cookie (an expired one is
+// treated as signed out), else anonymous.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	ids := s.cfg.Services.Identity
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		var actor identity.Actor
+		var token string
+		if h := r.Header.Get("Authorization"); h != "" {
+			raw, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok {
+				writeProblem(w, http.StatusUnauthorized, "use Authorization: Bearer <API key>")
+				return
+			}
+			a, err := ids.AuthenticateKey(ctx, strings.TrimSpace(raw))
+			if err != nil {
+				writeProblem(w, api.StatusOf(errs.KindOf(err)), errs.Message(err))
+				return
+			}
+			actor = a
+		} else if c, err := r.Cookie(api.SessionCookie); err == nil && c.Value != "" {
+			if a, err := ids.Authenticate(ctx, c.Value); err == nil {
+				actor, token = a, c.Value
+			} else if !errs.Is(err, errs.Unauthenticated) {
+				writeProblem(w, api.StatusOf(errs.KindOf(err)), errs.Message(err))
+				return
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(api.WithActor(ctx, actor, token)))
+	})
+}
+
+func writeProblem(w http.ResponseWriter, status int, detail string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"type":%q,"title":%q,"status":%d,"detail":%q}`,
+		api.ProblemBase+api.KindOfStatus(status).String(), http.StatusText(status), status, detail)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if s.cfg.Ping != nil {
+		if err := s.cfg.Ping(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprint(w, `{"status":"unavailable","database":"down"}`)
+			return
+		}
+	}
+	fmt.Fprintf(w, `{"status":"ok","version":%q}`, s.cfg.Version)
+}
+
+// render executes a page template into a buffer first, so that a failure
+// never sends half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, data any) {
+	var buf bytes.Buffer
+	if err := s.pages.ExecuteTemplate(&buf, name, data); err != nil {
+		s.cfg.Logger.Error("render", "request_id", RequestID(r.Context()), "template", name, "err", err)
+		http.Error(w, "an internal error occurred (error id "+RequestID(r.Context())+")", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write(buf.Bytes())
+}
+
+type homePage struct {
+	Title    string
+	Channels []channel.Channel
+	Logins   []Login
+	Version  string
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	chs, err := s.cfg.Services.Channels.Channels(r.Context())
+	if err != nil {
+		s.cfg.Logger.Error("home", "request_id", RequestID(r.Context()), "err", err)
+		http.Error(w, "the marketplace is unavailable; retry shortly", http.StatusServiceUnavailable)
+		return
+	}
+	s.render(w, r, "home.html", homePage{Title: "Sesame", Channels: chs, Logins: s.cfg.DemoLogins, Version: s.cfg.Version})
+}
+
+type problemPage struct {
+	Title   string
+	Version string
+	Kind    string
+	Status  int
+	About   string
+}
+
+var problemAbout = map[errs.Kind]string{
+	errs.Invalid:         "The request is malformed or breaks a rule: a wrong type, an unknown field, a missing value, a negative amount, an unknown currency. The errors list names the fields at fault. Nothing was changed.",
+	errs.NotFound:        "The object does not exist, or you may not see it. Nothing was changed.",
+	errs.Conflict:        "The change collides with the current state: a duplicate (e-mail, code, SKU) or a status that does not allow it. Nothing was changed.",
+	errs.Forbidden:       "You are signed in but may not do this: the object belongs to another merchant, or the action needs another role. Nothing was changed.",
+	errs.Unauthenticated: "Sign in (session cookie) or send a valid API key (Authorization: Bearer sesame_...). Nothing was changed.",
+	errs.Unavailable:     "Sesame is busy or a dependency is down. Retry after the time in Retry-After, if given.",
+	errs.Internal:        "Something failed on Sesame's side. The detail carries an error id that operators can find in the logs.",
+	errs.TooLarge:        "The request body exceeds the limit of the operation (1 MiB unless the reference says otherwise). Nothing was changed.",
+}
+
+func (s *Server) problem(w http.ResponseWriter, r *http.Request) {
+	kind := r.PathValue("kind")
+	for k, about := range problemAbout {
+		if k.String() == kind {
+			s.render(w, r, "problem.html", problemPage{Title: "Problem: " + kind, Version: s.cfg.Version, Kind: kind, Status: api.StatusOf(k), About: about})
+			return
+		}
+	}
+	http.NotFound(w, r)
+}
+
+type refOp struct {
+	Method, Path, ID, Summary, Description, Auth string
+	Params                                       []refParam
+	Body                                         string
+	Status                                       []string
+}
+
+type refParam struct {
+	Name, In, Type, Doc string
+	Required            bool
+}
+
+type refGroup struct {
+	Tag string
+	Ops []refOp
+}
+
+type refPage struct {
+	Title   string
+	Version string
+	Groups  []refGroup
+	About   string
+}
+
+// reference renders a readable API reference from the generated OpenAPI
+// document itself, so the two cannot disagree.
+func (s *Server) reference(w http.ResponseWriter, r *http.Request) {
+	doc := s.api.OpenAPI()
+	groups := map[string]*refGroup{}
+	var order []string
+	paths := make([]string, 0, len(doc.Paths))
+	for p := range doc.Paths {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	for _, p := range paths {
+		item := doc.Paths[p]
+		for _, mo := range []struct {
+			m  string
+			op *huma.Operation
+		}{{"GET", item.Get}, {"POST", item.Post}, {"PUT", item.Put}, {"PATCH", item.Patch}, {"DELETE", item.Delete}} {
+			if mo.op == nil {
+				continue
+			}
+			op := mo.op
+			ro := refOp{Method: mo.m, Path: p, ID: op.OperationID, Summary: op.Summary, Description: op.Description, Auth: "public"}
+			if len(op.Security) > 0 {
+				ro.Auth = "session or API key"
+			}
+			for _, prm := range op.Parameters {
+				typ := ""
+				if prm.Schema != nil {
+					typ = prm.Schema.Type
+				}
+				ro.Params = append(ro.Params, refParam{Name: prm.Name, In: prm.In, Type: typ, Doc: prm.Description, Required: prm.Required})
+			}
+			if op.RequestBody != nil {
+				if mt, ok := op.RequestBody.Content["application/json"]; ok && mt.Schema != nil {
+					ro.Body = schemaName(mt.Schema)
+				}
+			}
+			codes := make([]string, 0, len(op.Responses))
+			for c := range op.Responses {
+				codes = append(codes, c)
+			}
+			slices.Sort(codes)
+			ro.Status = codes
+			tag := "Other"
+			if len(op.Tags) > 0 {
+				tag = op.Tags[0]
+			}
+			if groups[tag] == nil {
+				groups[tag] = &refGroup{Tag: tag}
+				order = append(order, tag)
+			}
+			groups[tag].Ops = append(groups[tag].Ops, ro)
+		}
+	}
+	slices.Sort(order)
+	page := refPage{Title: "Sesame API reference", Version: s.cfg.Version, About: doc.Info.Description}
+	for _, t := range order {
+		page.Groups = append(page.Groups, *groups[t])
+	}
+	s.render(w, r, "reference.html", page)
+}
+
+func schemaName(sc *huma.Schema) string {
+	if sc.Ref != "" {
+		return sc.Ref[strings.LastIndex(sc.Ref, "/")+1:]
+	}
+	return sc.Type
+}
