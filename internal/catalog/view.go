@@ -56,6 +56,10 @@ func (p Product) View(ch *channel.Channel, lang string) View {
 		def, chID = ch.DefaultLanguage, ch.ID
 	}
 	txt, used := p.Text(lang, def)
+	locale := lang // prices follow the buyer's language, even when the text falls back
+	if locale == "" {
+		locale = used
+	}
 	v := View{ID: p.ID, Lang: used, Title: txt.Title, Description: txt.Description, Merchant: Ref{p.MerchantID, p.MerchantName},
 		CategoryID: p.CategoryID, OriginCountry: p.OriginCountry, Media: p.Media, Attributes: p.Attributes, UpdatedAt: p.UpdatedAt,
 		Variants: make([]VariantView, len(p.Variants))}
@@ -69,7 +73,7 @@ func (p Product) View(ch *channel.Channel, lang string) View {
 		vv := VariantView{ID: vr.ID, SKU: vr.SKU, Options: vr.Options, Prices: make([]PriceView, 0, len(vr.Prices))}
 		for _, pr := range vr.Prices {
 			if chID == "" || pr.ChannelID == chID {
-				vv.Prices = append(vv.Prices, PriceView{Amount: pr.Minor, Currency: pr.Currency, Formatted: pr.Format(used)})
+				vv.Prices = append(vv.Prices, PriceView{Amount: pr.Minor, Currency: pr.Currency, Formatted: pr.Format(locale)})
 			}
 		}
 		v.Variants[i] = vv

@@ -9,8 +9,10 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -259,3 +261,36 @@ func wrap(op string, err error, what string) error {
 
 // nullStr maps "" to NULL for optional references.
 func nullStr(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+// Fingerprint returns a digest of every row of every Sesame table, for
+// tests that assert a refused request changed nothing.
+func (db *DB) Fingerprint(ctx context.Context) (string, error) {
+	tables := []string{"outbox", "partners", "plans", "programmes", "merchants", "plan_commissions", "users", "sessions", "api_keys",
+		"channels", "channel_merchants", "shops", "pavilions", "pavilion_merchants", "categories", "brands", "channel_brands",
+		"products", "product_translations", "variants", "prices", "listings", "warehouses"}
+	h := sha256.New()
+	for _, t := range tables {
+		rows, err := db.w.QueryContext(ctx, "SELECT * FROM "+t+" ORDER BY 1, 2")
+		if err != nil {
+			return "", err
+		}
+		cols, _ := rows.Columns()
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		n := 0
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				rows.Close()
+				return "", err
+			}
+			fmt.Fprintf(h, "%s%v\n", t, vals)
+			n++
+		}
+		rows.Close()
+		fmt.Fprintf(h, "%s:%d\n", t, n)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

@@ -159,14 +159,22 @@ func Register(a huma.API, s Services) {
 }
 
 // write declares a write operation: it documents the security schemes and
-// the errors every write may return.
-func write(op huma.Operation) huma.Operation {
+// the errors every write may return, and refuses anonymous callers with 401
+// unless the operation is public (an empty, non-nil Security).
+func write(a huma.API, op huma.Operation) huma.Operation {
 	if op.DefaultStatus == 0 {
 		op.DefaultStatus = http.StatusOK
 	}
 	op.Errors = append(op.Errors, 400, 401, 403, 404, 409, 413, 422)
 	if op.Security == nil {
 		op.Security = []map[string][]string{{"session": {}}, {"apiKey": {}}}
+		op.Middlewares = append(op.Middlewares, func(ctx huma.Context, next func(huma.Context)) {
+			if ActorFrom(ctx.Context()).IsAnonymous() {
+				huma.WriteErr(a, ctx, http.StatusUnauthorized, "sign in, or send an API key in Authorization: Bearer")
+				return
+			}
+			next(ctx)
+		})
 	}
 	return op
 }

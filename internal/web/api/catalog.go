@@ -51,7 +51,7 @@ func registerCatalog(a huma.API, s Services) {
 			}
 			return &struct{ Body catalog.View }{v}, nil
 		})
-	huma.Register(a, write(huma.Operation{OperationID: "create-product", Method: http.MethodPost, Path: "/api/v1/products",
+	huma.Register(a, write(a, huma.Operation{OperationID: "create-product", Method: http.MethodPost, Path: "/api/v1/products",
 		Summary: "Create a product with its variants and prices", Description: "Merchant staff and merchant API keys. The product belongs to the caller's merchant.",
 		Tags: tags, DefaultStatus: http.StatusCreated}),
 		func(ctx context.Context, in *struct{ Body catalog.ProductInput }) (*productOut, error) {
@@ -108,7 +108,7 @@ func registerCatalog(a huma.API, s Services) {
 			}
 			return out, nil
 		})
-	huma.Register(a, write(huma.Operation{OperationID: "update-product", Method: http.MethodPatch, Path: "/api/v1/products/{id}",
+	huma.Register(a, write(a, huma.Operation{OperationID: "update-product", Method: http.MethodPatch, Path: "/api/v1/products/{id}",
 		Summary: "Change a product", Description: "The owning merchant's staff. Absent fields are left alone; a translation with an empty title is removed.", Tags: tags}),
 		func(ctx context.Context, in *struct {
 			ID   string `path:"id" maxLength:"64"`
@@ -120,7 +120,7 @@ func registerCatalog(a huma.API, s Services) {
 			}
 			return &productOut{p}, nil
 		})
-	huma.Register(a, write(huma.Operation{OperationID: "add-variant", Method: http.MethodPost, Path: "/api/v1/products/{id}/variants",
+	huma.Register(a, write(a, huma.Operation{OperationID: "add-variant", Method: http.MethodPost, Path: "/api/v1/products/{id}/variants",
 		Summary: "Add a variant (SKU)", Tags: tags, DefaultStatus: http.StatusCreated}),
 		func(ctx context.Context, in *struct {
 			ID   string `path:"id" maxLength:"64"`
@@ -132,7 +132,7 @@ func registerCatalog(a huma.API, s Services) {
 			}
 			return &productOut{p}, nil
 		})
-	huma.Register(a, write(huma.Operation{OperationID: "set-prices", Method: http.MethodPut, Path: "/api/v1/products/{id}/prices",
+	huma.Register(a, write(a, huma.Operation{OperationID: "set-prices", Method: http.MethodPut, Path: "/api/v1/products/{id}/prices",
 		Summary: "Set prices of variants per channel and currency", Description: "Amounts are minor units; the currency must be one of the channel's.", Tags: tags}),
 		func(ctx context.Context, in *struct {
 			ID   string `path:"id" maxLength:"64"`
@@ -146,7 +146,7 @@ func registerCatalog(a huma.API, s Services) {
 			}
 			return &productOut{p}, nil
 		})
-	huma.Register(a, write(huma.Operation{OperationID: "list-product", Method: http.MethodPut, Path: "/api/v1/products/{id}/listings/{channel}",
+	huma.Register(a, write(a, huma.Operation{OperationID: "list-product", Method: http.MethodPut, Path: "/api/v1/products/{id}/listings/{channel}",
 		Summary: "List a product on a channel", Description: "Checked against the channel's rules: the merchant must be approved, have a shop there, and on curated channels be admitted with the product's brand.",
 		Tags: tags, DefaultStatus: http.StatusNoContent}),
 		func(ctx context.Context, in *struct {
@@ -158,7 +158,7 @@ func registerCatalog(a huma.API, s Services) {
 			}
 			return &emptyOut{}, nil
 		})
-	huma.Register(a, write(huma.Operation{OperationID: "unlist-product", Method: http.MethodDelete, Path: "/api/v1/products/{id}/listings/{channel}",
+	huma.Register(a, write(a, huma.Operation{OperationID: "unlist-product", Method: http.MethodDelete, Path: "/api/v1/products/{id}/listings/{channel}",
 		Summary: "Remove a product from a channel", Description: "The owning merchant's staff, or an operator.", Tags: tags, DefaultStatus: http.StatusNoContent}),
 		func(ctx context.Context, in *struct {
 			ID      string `path:"id" maxLength:"64"`
@@ -189,7 +189,7 @@ func registerCatalog(a huma.API, s Services) {
 			out.Body.Items = cs
 			return out, nil
 		})
-	huma.Register(a, write(huma.Operation{OperationID: "create-category", Method: http.MethodPost, Path: "/api/v1/categories",
+	huma.Register(a, write(a, huma.Operation{OperationID: "create-category", Method: http.MethodPost, Path: "/api/v1/categories",
 		Summary: "Create a category", Description: "Operators only.", Tags: ttags, DefaultStatus: http.StatusCreated}),
 		func(ctx context.Context, in *struct{ Body catalog.CategoryInput }) (*struct{ Body catalog.Category }, error) {
 			c, err := s.Catalog.CreateCategory(ctx, ActorFrom(ctx), in.Body)
@@ -216,7 +216,7 @@ func registerCatalog(a huma.API, s Services) {
 			out.Body.Items = bs
 			return out, nil
 		})
-	huma.Register(a, write(huma.Operation{OperationID: "create-brand", Method: http.MethodPost, Path: "/api/v1/brands",
+	huma.Register(a, write(a, huma.Operation{OperationID: "create-brand", Method: http.MethodPost, Path: "/api/v1/brands",
 		Summary: "Register a brand", Description: "Operators, or merchant staff for their own brand.", Tags: ttags, DefaultStatus: http.StatusCreated}),
 		func(ctx context.Context, in *struct{ Body catalog.BrandInput }) (*struct{ Body catalog.Brand }, error) {
 			b, err := s.Catalog.CreateBrand(ctx, ActorFrom(ctx), in.Body)

@@ -51,7 +51,7 @@ func registerChannels(a huma.API, s Services) {
 			}
 			return &struct{ Body channel.Channel }{c}, nil
 		})
-	huma.Register(a, write(huma.Operation{OperationID: "create-channel", Method: http.MethodPost, Path: "/api/v1/channels",
+	huma.Register(a, write(a, huma.Operation{OperationID: "create-channel", Method: http.MethodPost, Path: "/api/v1/channels",
 		Summary: "Create a channel", Description: "Operators only.", Tags: tags, DefaultStatus: http.StatusCreated}),
 		func(ctx context.Context, in *struct{ Body channel.ChannelInput }) (*struct{ Body channel.Channel }, error) {
 			c, err := s.Channels.CreateChannel(ctx, ActorFrom(ctx), in.Body)
@@ -69,7 +69,7 @@ func registerChannels(a huma.API, s Services) {
 			}
 			return &rulesOut{r}, nil
 		})
-	huma.Register(a, write(huma.Operation{OperationID: "admit", Method: http.MethodPost, Path: "/api/v1/channels/{channel}/admissions",
+	huma.Register(a, write(a, huma.Operation{OperationID: "admit", Method: http.MethodPost, Path: "/api/v1/channels/{channel}/admissions",
 		Summary: "Admit merchants and brands to a channel", Description: "Operators only. Idempotent.", Tags: tags}),
 		func(ctx context.Context, in *struct {
 			Channel string `path:"channel" maxLength:"64"`
@@ -81,7 +81,7 @@ func registerChannels(a huma.API, s Services) {
 			}
 			return &rulesOut{r}, nil
 		})
-	huma.Register(a, write(huma.Operation{OperationID: "revoke", Method: http.MethodPost, Path: "/api/v1/channels/{channel}/revocations",
+	huma.Register(a, write(a, huma.Operation{OperationID: "revoke", Method: http.MethodPost, Path: "/api/v1/channels/{channel}/revocations",
 		Summary: "Withdraw admissions", Description: "Operators only. Listings that no longer qualify are removed at once.", Tags: tags}),
 		func(ctx context.Context, in *struct {
 			Channel string `path:"channel" maxLength:"64"`
@@ -123,7 +123,7 @@ func registerChannels(a huma.API, s Services) {
 			}
 			return &pavilionOut{p}, nil
 		})
-	huma.Register(a, write(huma.Operation{OperationID: "create-pavilion", Method: http.MethodPost, Path: "/api/v1/pavilions",
+	huma.Register(a, write(a, huma.Operation{OperationID: "create-pavilion", Method: http.MethodPost, Path: "/api/v1/pavilions",
 		Summary: "Create a pavilion", Description: "Operators only.", Tags: ptags, DefaultStatus: http.StatusCreated}),
 		func(ctx context.Context, in *struct{ Body channel.PavilionInput }) (*pavilionOut, error) {
 			p, err := s.Channels.CreatePavilion(ctx, ActorFrom(ctx), in.Body)
@@ -132,7 +132,7 @@ func registerChannels(a huma.API, s Services) {
 			}
 			return &pavilionOut{p}, nil
 		})
-	huma.Register(a, write(huma.Operation{OperationID: "add-pavilion-merchants", Method: http.MethodPost, Path: "/api/v1/pavilions/{id}/merchants",
+	huma.Register(a, write(a, huma.Operation{OperationID: "add-pavilion-merchants", Method: http.MethodPost, Path: "/api/v1/pavilions/{id}/merchants",
 		Summary: "Add merchants to a pavilion", Description: "Operators only. Idempotent.", Tags: ptags}),
 		func(ctx context.Context, in *struct {
 			ID   string `path:"id" maxLength:"64"`

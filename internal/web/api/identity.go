@@ -60,7 +60,7 @@ type partnersOut struct {
 }
 
 func registerIdentity(a huma.API, s Services) {
-	huma.Register(a, write(huma.Operation{OperationID: "register-buyer", Method: http.MethodPost, Path: "/api/v1/auth/register",
+	huma.Register(a, write(a, huma.Operation{OperationID: "register-buyer", Method: http.MethodPost, Path: "/api/v1/auth/register",
 		Summary: "Open a buyer account", Tags: []string{"Accounts"}, DefaultStatus: http.StatusCreated, Security: []map[string][]string{}}),
 		func(ctx context.Context, in *struct{ Body identity.Registration }) (*userOut, error) {
 			u, err := s.Identity.RegisterBuyer(ctx, in.Body)
@@ -70,7 +70,7 @@ func registerIdentity(a huma.API, s Services) {
 			return &userOut{Body: u}, nil
 		})
 
-	huma.Register(a, write(huma.Operation{OperationID: "login", Method: http.MethodPost, Path: "/api/v1/auth/login",
+	huma.Register(a, write(a, huma.Operation{OperationID: "login", Method: http.MethodPost, Path: "/api/v1/auth/login",
 		Summary: "Sign in with e-mail and password", Description: "Sets the session cookie used by the browser pages.",
 		Tags: []string{"Accounts"}, Security: []map[string][]string{}}),
 		func(ctx context.Context, in *loginIn) (*loginOut, error) {
@@ -81,7 +81,7 @@ func registerIdentity(a huma.API, s Services) {
 			return &loginOut{SetCookie: sessionCookie(token, s.Identity.SessionTTL, s.SecureCookies), Body: u}, nil
 		})
 
-	huma.Register(a, write(huma.Operation{OperationID: "logout", Method: http.MethodPost, Path: "/api/v1/auth/logout",
+	huma.Register(a, write(a, huma.Operation{OperationID: "logout", Method: http.MethodPost, Path: "/api/v1/auth/logout",
 		Summary: "Sign out", Tags: []string{"Accounts"}, DefaultStatus: http.StatusNoContent}),
 		func(ctx context.Context, _ *struct{}) (*struct {
 			SetCookie http.Cookie `header:"Set-Cookie"`
@@ -111,7 +111,7 @@ func registerIdentity(a huma.API, s Services) {
 			return &userOut{Body: u}, nil
 		})
 
-	huma.Register(a, write(huma.Operation{OperationID: "create-partner", Method: http.MethodPost, Path: "/api/v1/partners",
+	huma.Register(a, write(a, huma.Operation{OperationID: "create-partner", Method: http.MethodPost, Path: "/api/v1/partners",
 		Summary: "Register a logistics partner", Description: "Operators only.", Tags: []string{"Logistics partners"}, DefaultStatus: http.StatusCreated}),
 		func(ctx context.Context, in *partnerIn) (*partnerOut, error) {
 			p, u, err := s.Identity.CreatePartner(ctx, ActorFrom(ctx), in.Body)
@@ -135,7 +135,7 @@ func registerIdentity(a huma.API, s Services) {
 			return out, nil
 		})
 
-	huma.Register(a, write(huma.Operation{OperationID: "create-partner-api-key", Method: http.MethodPost, Path: "/api/v1/partners/{id}/api-keys",
+	huma.Register(a, write(a, huma.Operation{OperationID: "create-partner-api-key", Method: http.MethodPost, Path: "/api/v1/partners/{id}/api-keys",
 		Summary: "Create an API key for a logistics partner", Tags: []string{"Logistics partners"}, DefaultStatus: http.StatusCreated}),
 		func(ctx context.Context, in *apiKeyIn) (*apiKeyOut, error) {
 			raw, k, err := s.Identity.CreateAPIKey(ctx, ActorFrom(ctx), "", in.ID, in.Body.Name)

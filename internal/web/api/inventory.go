@@ -30,7 +30,7 @@ func registerInventory(a huma.API, s Services) {
 			out.Body.Items = ws
 			return out, nil
 		})
-	huma.Register(a, write(huma.Operation{OperationID: "create-warehouse", Method: http.MethodPost, Path: "/api/v1/warehouses",
+	huma.Register(a, write(a, huma.Operation{OperationID: "create-warehouse", Method: http.MethodPost, Path: "/api/v1/warehouses",
 		Summary: "Register a warehouse", Description: "Operators (any owner or partner) and merchant owners (their own).", Tags: tags, DefaultStatus: http.StatusCreated}),
 		func(ctx context.Context, in *struct{ Body inventory.WarehouseInput }) (*struct{ Body inventory.Warehouse }, error) {
 			w, err := s.Inventory.Create(ctx, ActorFrom(ctx), in.Body)

@@ -27,7 +27,7 @@ type reasonIn struct {
 
 func registerMerchants(a huma.API, s Services) {
 	tags := []string{"Merchants"}
-	huma.Register(a, write(huma.Operation{OperationID: "apply-merchant", Method: http.MethodPost, Path: "/api/v1/merchant-applications",
+	huma.Register(a, write(a, huma.Operation{OperationID: "apply-merchant", Method: http.MethodPost, Path: "/api/v1/merchant-applications",
 		Summary: "Apply to sell on Sesame", Description: "Anyone may apply. Opens the owner's account; an operator reviews the application.",
 		Tags: tags, DefaultStatus: http.StatusCreated, Security: []map[string][]string{}}),
 		func(ctx context.Context, in *struct{ Body merchant.Application }) (*struct {
@@ -90,7 +90,7 @@ func registerMerchants(a huma.API, s Services) {
 		})
 
 	review := func(id, path, summary string, fn func(ctx context.Context, in *reasonIn) (merchant.Merchant, error), withReason bool) {
-		op := write(huma.Operation{OperationID: id, Method: http.MethodPost, Path: path, Summary: summary, Description: "Operators only.", Tags: tags})
+		op := write(a, huma.Operation{OperationID: id, Method: http.MethodPost, Path: path, Summary: summary, Description: "Operators only.", Tags: tags})
 		if withReason {
 			huma.Register(a, op, func(ctx context.Context, in *reasonIn) (*merchantOut, error) {
 				m, err := fn(ctx, in)
@@ -122,7 +122,7 @@ func registerMerchants(a huma.API, s Services) {
 			return s.Merchants.Suspend(ctx, ActorFrom(ctx), in.ID, in.Body.Reason)
 		}, true)
 
-	huma.Register(a, write(huma.Operation{OperationID: "add-merchant-staff", Method: http.MethodPost, Path: "/api/v1/merchants/{id}/staff",
+	huma.Register(a, write(a, huma.Operation{OperationID: "add-merchant-staff", Method: http.MethodPost, Path: "/api/v1/merchants/{id}/staff",
 		Summary: "Add a staff member", Description: "The merchant's owners only.", Tags: tags, DefaultStatus: http.StatusCreated}),
 		func(ctx context.Context, in *struct {
 			ID   string `path:"id" maxLength:"64"`
@@ -138,7 +138,7 @@ func registerMerchants(a huma.API, s Services) {
 			return &userOut{Body: u}, nil
 		})
 
-	huma.Register(a, write(huma.Operation{OperationID: "create-merchant-api-key", Method: http.MethodPost, Path: "/api/v1/merchants/{id}/api-keys",
+	huma.Register(a, write(a, huma.Operation{OperationID: "create-merchant-api-key", Method: http.MethodPost, Path: "/api/v1/merchants/{id}/api-keys",
 		Summary: "Create an API key for the merchant's integrations", Description: "The merchant's owners only. The key is shown once.",
 		Tags: tags, DefaultStatus: http.StatusCreated}),
 		func(ctx context.Context, in *apiKeyIn) (*apiKeyOut, error) {
@@ -151,7 +151,7 @@ func registerMerchants(a huma.API, s Services) {
 			return out, nil
 		})
 
-	huma.Register(a, write(huma.Operation{OperationID: "open-shop", Method: http.MethodPost, Path: "/api/v1/merchants/{id}/shops",
+	huma.Register(a, write(a, huma.Operation{OperationID: "open-shop", Method: http.MethodPost, Path: "/api/v1/merchants/{id}/shops",
 		Summary: "Open the merchant's shop on a channel", Description: "The merchant must be approved and admitted by the channel.",
 		Tags: tags, DefaultStatus: http.StatusCreated}),
 		func(ctx context.Context, in *struct {
@@ -193,7 +193,7 @@ func registerMerchants(a huma.API, s Services) {
 		})
 
 	ptags := []string{"Plans and programmes"}
-	huma.Register(a, write(huma.Operation{OperationID: "create-plan", Method: http.MethodPost, Path: "/api/v1/plans",
+	huma.Register(a, write(a, huma.Operation{OperationID: "create-plan", Method: http.MethodPost, Path: "/api/v1/plans",
 		Summary: "Create a merchant plan", Description: "Operators only. Amounts are minor units of the plan's currency.", Tags: ptags, DefaultStatus: http.StatusCreated}),
 		func(ctx context.Context, in *struct{ Body merchant.PlanInput }) (*struct{ Body merchant.Plan }, error) {
 			p, err := s.Merchants.CreatePlan(ctx, ActorFrom(ctx), in.Body)
@@ -220,7 +220,7 @@ func registerMerchants(a huma.API, s Services) {
 			out.Body.Items = ps
 			return out, nil
 		})
-	huma.Register(a, write(huma.Operation{OperationID: "create-programme", Method: http.MethodPost, Path: "/api/v1/programmes",
+	huma.Register(a, write(a, huma.Operation{OperationID: "create-programme", Method: http.MethodPost, Path: "/api/v1/programmes",
 		Summary: "Create a programme that discounts plans", Description: "Operators only.", Tags: ptags, DefaultStatus: http.StatusCreated}),
 		func(ctx context.Context, in *struct{ Body merchant.ProgrammeInput }) (*struct{ Body merchant.Programme }, error) {
 			p, err := s.Merchants.CreateProgramme(ctx, ActorFrom(ctx), in.Body)
@@ -247,7 +247,7 @@ func registerMerchants(a huma.API, s Services) {
 			out.Body.Items = ps
 			return out, nil
 		})
-	huma.Register(a, write(huma.Operation{OperationID: "assign-plan", Method: http.MethodPut, Path: "/api/v1/merchants/{id}/plan",
+	huma.Register(a, write(a, huma.Operation{OperationID: "assign-plan", Method: http.MethodPut, Path: "/api/v1/merchants/{id}/plan",
 		Summary: "Put a merchant on a plan and programme", Description: "Operators only. Returns the resulting terms.", Tags: ptags}),
 		func(ctx context.Context, in *struct {
 			ID   string `path:"id" maxLength:"64"`

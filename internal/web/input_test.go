@@ -1,0 +1,95 @@
+package web_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/sesame-market/sesame/internal/sqlstore"
+	"github.com/sesame-market/sesame/internal/testkit"
+)
+
+// TestBadInputChangesNothing sends malformed writes: each gets a
+// problem+json 400, 413 or 422 naming the problem, and the database is
+// unchanged.
+func TestBadInputChangesNothing(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		product := func(mut func(m map[string]any)) map[string]any {
+			m := map[string]any{"category_id": "{category}", "origin_country": "CN", "translations": map[string]any{"en": map[string]any{"title": "X"}},
+				"variants": []any{map[string]any{"sku": "BAD-1", "prices": []any{map[string]any{"channel": "bazaar", "currency": "EUR", "amount": 100}}}}}
+			mut(m)
+			return m
+		}
+		price := func(p map[string]any) func(m map[string]any) {
+			return func(m map[string]any) {
+				m["variants"] = []any{map[string]any{"sku": "BAD-1", "prices": []any{p}}}
+			}
+		}
+		tests := []struct {
+			name, actor, method, path string
+			body                      any
+			status                    []int
+			mention                   string
+		}{
+			{"unknown field", "ownerA", "POST", "/api/v1/products", product(func(m map[string]any) { m["colour"] = "red" }), []int{422}, "colour"},
+			{"mass assignment: owner merchant", "ownerA", "POST", "/api/v1/products", product(func(m map[string]any) { m["merchant_id"] = "{B}" }), []int{422}, "merchant_id"},
+			{"mass assignment: timestamps", "ownerA", "PATCH", "/api/v1/products/{productA}", map[string]any{"created_at": "2020-01-01T00:00:00Z"}, []int{422}, "created_at"},
+			{"mass assignment: merchant status", "ownerA", "POST", "/api/v1/merchant-applications", func() map[string]any { a := app("x@example.com"); a["status"] = "approved"; return a }(), []int{422}, "status"},
+			{"mass assignment: commission", "operator", "PUT", "/api/v1/merchants/{A}/plan", map[string]any{"plan_id": "{plan}", "commission_bps": 0}, []int{422}, "commission_bps"},
+			{"wrong type", "ownerA", "POST", "/api/v1/products", product(func(m map[string]any) { m["origin_country"] = 42 }), []int{422}, "origin_country"},
+			{"negative amount", "ownerA", "POST", "/api/v1/products", product(price(map[string]any{"channel": "bazaar", "currency": "EUR", "amount": -1})), []int{422}, "amount"},
+			{"overflowing amount", "ownerA", "POST", "/api/v1/products", `{"category_id":"{category}","origin_country":"CN","translations":{"en":{"title":"X"}},"variants":[{"sku":"BAD-1","prices":[{"channel":"bazaar","currency":"EUR","amount":92233720368547758070}]}]}`, []int{400, 422}, ""},
+			{"fractional amount", "ownerA", "POST", "/api/v1/products", product(price(map[string]any{"channel": "bazaar", "currency": "EUR", "amount": 9.99})), []int{400, 422}, ""},
+			{"unknown currency", "ownerA", "POST", "/api/v1/products", product(price(map[string]any{"channel": "bazaar", "currency": "EUX", "amount": 100})), []int{422}, "currency"},
+			{"currency not sold on channel", "ownerA", "POST", "/api/v1/products", product(price(map[string]any{"channel": "bazaar", "currency": "CNY", "amount": 100})), []int{422}, "CNY"},
+			{"unknown currency in plan", "operator", "POST", "/api/v1/plans", map[string]any{"code": "x1", "name": "X", "currency": "ABC", "deposit": 1, "yearly_fee": 1, "commission_bps": 1}, []int{422}, "currency"},
+			{"negative fee", "operator", "POST", "/api/v1/plans", map[string]any{"code": "x2", "name": "X", "currency": "EUR", "deposit": -5, "yearly_fee": 1, "commission_bps": 1}, []int{422}, "deposit"},
+			{"commission over 100%", "operator", "POST", "/api/v1/plans", map[string]any{"code": "x3", "name": "X", "currency": "EUR", "deposit": 0, "yearly_fee": 1, "commission_bps": 10001}, []int{422}, "commission_bps"},
+			{"malformed JSON", "ownerA", "POST", "/api/v1/products", `{"category_id":`, []int{400, 422}, ""},
+			{"oversized body", "ownerA", "POST", "/api/v1/products", `{"category_id":"` + strings.Repeat("x", 2<<20) + `"}`, []int{413}, ""},
+			{"duplicate SKU in one product", "ownerA", "POST", "/api/v1/products", product(func(m map[string]any) {
+				m["variants"] = []any{map[string]any{"sku": "D"}, map[string]any{"sku": "D"}}
+			}), []int{422}, "sku"},
+			{"unknown category", "ownerA", "POST", "/api/v1/products", product(func(m map[string]any) { m["category_id"] = "cat_0" }), []int{422}, "category"},
+			{"bad email", "", "POST", "/api/v1/auth/register", map[string]any{"email": "not-an-email", "name": "N", "password": pw}, []int{422}, "email"},
+			{"short password", "", "POST", "/api/v1/auth/register", map[string]any{"email": "n@example.com", "name": "N", "password": "short"}, []int{422}, "password"},
+			{"taken email", "", "POST", "/api/v1/auth/register", map[string]any{"email": "buyer@example.com", "name": "N", "password": pw}, []int{409}, "e-mail"},
+			{"bad cursor", "", "GET", "/api/v1/products?channel=bazaar&cursor=bm90LWEtY3Vyc29y", nil, []int{422}, "cursor"},
+			{"limit too large", "", "GET", "/api/v1/products?channel=bazaar&limit=1000", nil, []int{422}, "limit"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				before := f.fingerprint()
+				body := tt.body
+				if s, ok := body.(string); ok {
+					body = f.expand(s)
+				} else {
+					body = f.expandBody(body)
+				}
+				status, out := f.do(tt.actor, tt.method, tt.path, body)
+				ok := false
+				for _, s := range tt.status {
+					ok = ok || s == status
+				}
+				if !ok {
+					t.Fatalf("status %d, want %v: %s", status, tt.status, out)
+				}
+				var p struct {
+					Type   string `json:"type"`
+					Status int    `json:"status"`
+					Detail string `json:"detail"`
+				}
+				if err := json.Unmarshal(out, &p); err != nil || p.Type == "" || p.Status != status {
+					t.Fatalf("not a problem document: %s", out)
+				}
+				if tt.mention != "" && !strings.Contains(string(out), tt.mention) {
+					t.Errorf("problem does not mention %q: %s", tt.mention, out)
+				}
+				if after := f.fingerprint(); after != before {
+					t.Errorf("a refused request changed the database")
+				}
+			})
+		}
+	})
+}

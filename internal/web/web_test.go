@@ -1,0 +1,312 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/sesame-market/sesame/internal/catalog"
+	"github.com/sesame-market/sesame/internal/channel"
+	"github.com/sesame-market/sesame/internal/identity"
+	"github.com/sesame-market/sesame/internal/inventory"
+	"github.com/sesame-market/sesame/internal/merchant"
+	"github.com/sesame-market/sesame/internal/sqlstore"
+	"github.com/sesame-market/sesame/internal/testkit"
+	"github.com/sesame-market/sesame/internal/web"
+	"github.com/sesame-market/sesame/internal/web/api"
+)
+
+const pw = "correct horse battery"
+
+// fixture is a small marketplace behind a real server on a real database.
+type fixture struct {
+	t       *testing.T
+	db      *sqlstore.DB
+	srv     *httptest.Server
+	web     *web.Server
+	svc     api.Services
+	cookies map[string]string // actor name -> session cookie
+	ids     map[string]string // object name -> id
+}
+
+func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	chans := channel.NewService(db.Channels())
+	svc := api.Services{Identity: identity.NewService(db.Identity()), Merchants: merchant.NewService(db.Merchants()), Channels: chans,
+		Catalog: catalog.NewService(db.Catalog(), chans), Inventory: inventory.NewService(db.Inventory())}
+	ws, err := web.New(web.Config{Services: svc, Logger: slog.New(slog.DiscardHandler), Ping: db.Ping})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, db: db, web: ws, svc: svc, srv: httptest.NewServer(ws), cookies: map[string]string{}, ids: map[string]string{}}
+	t.Cleanup(f.srv.Close)
+	sys := identity.System
+	check := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = svc.Identity.CreateOperator(ctx, sys, identity.Registration{Email: "op@example.com", Name: "Op", Password: pw})
+	check(err)
+	_, err = svc.Identity.RegisterBuyer(ctx, identity.Registration{Email: "buyer@example.com", Name: "Buyer", Password: pw})
+	check(err)
+	p, _, err := svc.Identity.CreatePartner(ctx, sys, identity.PartnerInput{Name: "IDF Logistique", Country: "FR", Login: identity.Registration{Email: "partner@example.com", Name: "P", Password: pw}})
+	check(err)
+	f.ids["partner"] = p.ID
+	for _, c := range []channel.ChannelInput{
+		{Code: "bazaar", Name: "Bazaar", Markets: []string{"FR"}, Languages: []string{"fr", "en"}, Currencies: []string{"EUR", "GBP"}, Admission: channel.Open},
+		{Code: "mall", Name: "Mall", Markets: []string{"CN"}, Languages: []string{"zh"}, Currencies: []string{"CNY"}, Admission: channel.Open},
+		{Code: "outlet", Name: "Outlet", Markets: []string{"DE"}, Languages: []string{"en"}, Currencies: []string{"EUR"}, Admission: channel.Open},
+		{Code: "luxe", Name: "Luxe", Markets: []string{"CN"}, Languages: []string{"zh"}, Currencies: []string{"CNY"}, Admission: channel.Curated},
+	} {
+		ch, err := chans.CreateChannel(ctx, sys, c)
+		check(err)
+		f.ids[c.Code] = ch.ID
+	}
+	cat, err := svc.Catalog.CreateCategory(ctx, sys, catalog.CategoryInput{Slug: "cases", Names: map[string]string{"en": "Cases"}})
+	check(err)
+	f.ids["category"] = cat.ID
+	apply := func(name, email string, approve bool) string {
+		m, _, err := svc.Merchants.Apply(ctx, identity.Actor{}, merchant.Application{Name: name, Country: "CN",
+			Trader: merchant.Trader{LegalName: name, RegistrationNumber: "1", Address: "Shenzhen", Email: email, Phone: "+86 1", SelfCertified: true},
+			Owner:  identity.Registration{Email: email, Name: name, Password: pw}})
+		check(err)
+		if approve {
+			_, err = svc.Merchants.Approve(ctx, sys, m.ID)
+			check(err)
+		}
+		return m.ID
+	}
+	f.ids["A"] = apply("Merchant A", "a@example.com", true)
+	f.ids["B"] = apply("Merchant B", "b@example.com", true)
+	f.ids["C1"] = apply("Pending One", "c1@example.com", false)
+	f.ids["C2"] = apply("Pending Two", "c2@example.com", false)
+	f.ids["D"] = apply("Merchant D", "d@example.com", true)
+	for name, email := range map[string]string{"operator": "op@example.com", "buyer": "buyer@example.com", "partner": "partner@example.com",
+		"ownerA": "a@example.com", "ownerB": "b@example.com"} {
+		token, _, err := svc.Identity.Login(ctx, email, pw)
+		check(err)
+		f.cookies[name] = token
+	}
+	// A second session of the buyer's, for the sign-out route.
+	token, _, err := svc.Identity.Login(ctx, "buyer@example.com", pw)
+	check(err)
+	f.cookies["leaver"] = token
+	ownerA, err := svc.Identity.Authenticate(ctx, f.cookies["ownerA"])
+	check(err)
+	for _, ch := range []string{"bazaar", "mall"} {
+		_, err = svc.Merchants.OpenShop(ctx, ownerA, f.ids["A"], f.ids[ch], "A")
+		check(err)
+	}
+	b, err := svc.Catalog.CreateBrand(ctx, ownerA, catalog.BrandInput{Slug: "brand-a", Name: "Brand A"})
+	check(err)
+	f.ids["brandA"] = b.ID
+	prod, err := svc.Catalog.CreateProduct(ctx, ownerA, catalog.ProductInput{BrandID: b.ID, CategoryID: cat.ID, OriginCountry: "CN",
+		Translations: map[string]catalog.Text{"en": {Title: "Case"}},
+		Variants: []catalog.VariantInput{{SKU: "A-1", Prices: []catalog.PriceInput{{Channel: "bazaar", Currency: "EUR", Amount: 999},
+			{Channel: "mall", Currency: "CNY", Amount: 7900}}}}})
+	check(err)
+	f.ids["productA"] = prod.ID
+	check(svc.Catalog.List(ctx, ownerA, prod.ID, "bazaar"))
+	pav, err := chans.CreatePavilion(ctx, sys, channel.PavilionInput{Channel: "bazaar", Slug: "provence", Name: "Provence"})
+	check(err)
+	f.ids["pavilion"] = pav.ID
+	pl, err := svc.Merchants.CreatePlan(ctx, sys, merchant.PlanInput{Code: "std", Name: "Std", Currency: "EUR", CommissionBps: 800})
+	check(err)
+	f.ids["plan"] = pl.ID
+	return f
+}
+
+// do sends a request as actor ("" for anonymous) and returns status and body.
+func (f *fixture) do(actor, method, path string, body any) (int, []byte) {
+	f.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, _ := json.Marshal(b)
+		rd = bytes.NewReader(j)
+	}
+	req, _ := http.NewRequest(method, f.srv.URL+f.expand(path), rd)
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c := f.cookies[actor]; c != "" {
+		req.AddCookie(&http.Cookie{Name: api.SessionCookie, Value: c})
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out, _ := io.ReadAll(res.Body)
+	return res.StatusCode, out
+}
+
+// expand replaces {name} placeholders with fixture ids.
+func (f *fixture) expand(s string) string {
+	for k, v := range f.ids {
+		s = strings.ReplaceAll(s, "{"+k+"}", v)
+	}
+	return s
+}
+
+func (f *fixture) fingerprint() string {
+	f.t.Helper()
+	fp, err := f.db.Fingerprint(context.Background())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return fp
+}
+
+type route struct {
+	method, path string // path with {fixture} placeholders
+	body         any
+	public       bool     // open to anonymous callers by design
+	allowed      string   // an actor for whom the request succeeds
+	denied       []string // actors who must be refused (anonymous always is, unless public)
+}
+
+var everyone = []string{"buyer", "partner", "ownerB", "operator", "ownerA"}
+
+func except(allowed ...string) []string {
+	var out []string
+	for _, a := range everyone {
+		if !slices.Contains(allowed, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func app(email string) map[string]any {
+	return map[string]any{"name": "New Shop", "country": "FR", "trader": map[string]any{"legal_name": "New SAS", "registration_number": "RCS 1",
+		"address": "Paris", "email": email, "phone": "+33 1", "self_certified": true}, "owner": map[string]any{"email": email, "name": "N", "password": pw}}
+}
+
+func routes() map[string]route {
+	productIn := map[string]any{"category_id": "{category}", "origin_country": "CN", "translations": map[string]any{"en": map[string]any{"title": "New"}},
+		"variants": []any{map[string]any{"sku": "NEW-1", "prices": []any{map[string]any{"channel": "bazaar", "currency": "EUR", "amount": 100}}}}}
+	reason := map[string]any{"reason": "checks failed"}
+	return map[string]route{
+		"POST /api/v1/auth/register":       {body: map[string]any{"email": "new@example.com", "name": "New", "password": pw}, public: true},
+		"POST /api/v1/auth/login":          {body: map[string]any{"email": "buyer@example.com", "password": pw}, public: true},
+		"POST /api/v1/auth/logout":         {allowed: "leaver"},
+		"POST /api/v1/merchant-applications": {body: app("new-merchant@example.com"), public: true},
+		"POST /api/v1/partners": {body: map[string]any{"name": "Fos", "country": "FR", "login": map[string]any{"email": "fos@example.com", "name": "F", "password": pw}},
+			allowed: "operator", denied: except("operator")},
+		"POST /api/v1/partners/{id}/api-keys":  {path: "/api/v1/partners/{partner}/api-keys", body: map[string]any{"name": "wms"}, allowed: "partner", denied: except("partner")},
+		"POST /api/v1/merchants/{id}/approve":  {path: "/api/v1/merchants/{C1}/approve", allowed: "operator", denied: except("operator")},
+		"POST /api/v1/merchants/{id}/reject":   {path: "/api/v1/merchants/{C2}/reject", body: reason, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/merchants/{id}/suspend":  {path: "/api/v1/merchants/{D}/suspend", body: reason, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/merchants/{id}/staff":    {path: "/api/v1/merchants/{A}/staff", body: map[string]any{"email": "staff@example.com", "name": "S", "password": pw, "role": "staff"}, allowed: "ownerA", denied: except("ownerA", "operator")},
+		"POST /api/v1/merchants/{id}/api-keys": {path: "/api/v1/merchants/{A}/api-keys", body: map[string]any{"name": "erp"}, allowed: "ownerA", denied: except("ownerA")},
+		"POST /api/v1/merchants/{id}/shops":    {path: "/api/v1/merchants/{A}/shops", body: map[string]any{"channel": "outlet", "name": "A outlet"}, allowed: "ownerA", denied: except("ownerA", "operator")},
+		"PUT /api/v1/merchants/{id}/plan":      {path: "/api/v1/merchants/{A}/plan", body: map[string]any{"plan_id": "{plan}"}, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/plans":                   {body: map[string]any{"code": "gold", "name": "Gold", "currency": "EUR", "deposit": 1, "yearly_fee": 2, "commission_bps": 700}, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/programmes":              {body: map[string]any{"code": "fr", "name": "FR", "deposit_discount_bps": 0, "yearly_fee_discount_bps": 5000, "commission_discount_bps": 0}, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/channels":                {body: map[string]any{"code": "eu", "name": "EU", "markets": []string{"DE"}, "languages": []string{"de"}, "currencies": []string{"EUR"}, "admission": "open"}, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/channels/{channel}/admissions":  {path: "/api/v1/channels/luxe/admissions", body: map[string]any{"merchant_ids": []string{"{A}"}, "brand_ids": []string{}}, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/channels/{channel}/revocations": {path: "/api/v1/channels/luxe/revocations", body: map[string]any{"merchant_ids": []string{"{B}"}, "brand_ids": []string{}}, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/pavilions":                      {body: map[string]any{"channel": "mall", "slug": "french-boutique", "name": "French Boutique"}, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/pavilions/{id}/merchants":       {path: "/api/v1/pavilions/{pavilion}/merchants", body: map[string]any{"merchant_ids": []string{"{A}"}}, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/categories":                     {body: map[string]any{"slug": "rings", "names": map[string]string{"en": "Rings"}}, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/brands":                         {body: map[string]any{"slug": "new-brand", "name": "New Brand"}, allowed: "ownerA", denied: []string{"buyer", "partner"}},
+		"POST /api/v1/products":                       {body: productIn, allowed: "ownerA", denied: []string{"buyer", "partner", "operator"}},
+		"PATCH /api/v1/products/{id}":                 {path: "/api/v1/products/{productA}", body: map[string]any{"translations": map[string]any{"fr": map[string]any{"title": "Coque"}}}, allowed: "ownerA", denied: except("ownerA")},
+		"POST /api/v1/products/{id}/variants":         {path: "/api/v1/products/{productA}/variants", body: map[string]any{"sku": "A-2"}, allowed: "ownerA", denied: except("ownerA")},
+		"PUT /api/v1/products/{id}/prices":            {path: "/api/v1/products/{productA}/prices", body: map[string]any{"prices": []any{map[string]any{"sku": "A-1", "channel": "bazaar", "currency": "GBP", "amount": 850}}}, allowed: "ownerA", denied: except("ownerA")},
+		"PUT /api/v1/products/{id}/listings/{channel}":    {path: "/api/v1/products/{productA}/listings/mall", allowed: "ownerA", denied: except("ownerA")},
+		"DELETE /api/v1/products/{id}/listings/{channel}": {path: "/api/v1/products/{productA}/listings/bazaar", allowed: "ownerA", denied: except("ownerA", "operator")},
+		"POST /api/v1/warehouses": {body: map[string]any{"code": "idf-2", "name": "IDF 2", "country": "FR", "city": "Roissy", "operator_partner_id": "{partner}"}, allowed: "operator", denied: []string{"buyer", "partner"}},
+	}
+}
+
+// expandBody replaces fixture placeholders inside a JSON body.
+func (f *fixture) expandBody(b any) any {
+	if b == nil {
+		return nil
+	}
+	j, _ := json.Marshal(b)
+	return []byte(f.expand(string(j)))
+}
+
+// TestEveryWriteRouteIsAuthorised sends every write operation of the API
+// as anonymous, a buyer, another merchant's staff, a partner and an operator
+// against objects that are not theirs: each is refused (401 for anonymous,
+// 403 or 404 otherwise) and the database is unchanged. Then the rightful
+// actor's request succeeds, proving the refusals were about rights. A write
+// operation missing from the table fails the test.
+func TestEveryWriteRouteIsAuthorised(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		table := routes()
+		var ops []string
+		for path, item := range f.web.API().OpenAPI().Paths {
+			for method, op := range map[string]any{"POST": item.Post, "PUT": item.Put, "PATCH": item.Patch, "DELETE": item.Delete} {
+				if op != nil && fmt.Sprint(op) != "<nil>" {
+					ops = append(ops, method+" "+path)
+				}
+			}
+		}
+		sort.Strings(ops)
+		if len(ops) < 25 {
+			t.Fatalf("only %d write operations found", len(ops))
+		}
+		for _, key := range ops {
+			if _, ok := table[key]; !ok {
+				t.Errorf("write route %s is missing from the access table", key)
+			}
+		}
+		for _, key := range ops {
+			r, ok := table[key]
+			if !ok {
+				continue
+			}
+			t.Run(key, func(t *testing.T) {
+				method, path, _ := strings.Cut(key, " ")
+				if r.path != "" {
+					path = r.path
+				}
+				body := f.expandBody(r.body)
+				if !r.public {
+					for _, actor := range append([]string{""}, r.denied...) {
+						before := f.fingerprint()
+						status, out := f.do(actor, method, path, body)
+						want := []int{403, 404}
+						if actor == "" {
+							want = []int{401}
+						}
+						if !slices.Contains(want, status) {
+							t.Errorf("%s as %q: status %d, want %v: %s", key, actor, status, want, out)
+						}
+						if after := f.fingerprint(); after != before {
+							t.Errorf("%s as %q changed the database", key, actor)
+						}
+					}
+				}
+				actor := r.allowed
+				status, out := f.do(actor, method, path, body)
+				if status < 200 || status > 299 {
+					t.Errorf("%s as rightful %q: status %d: %s", key, actor, status, out)
+				}
+			})
+		}
+	})
+}
