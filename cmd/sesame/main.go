@@ -64,6 +64,7 @@ const usage = `Usage: sesame <command> [flags]
 Commands:
   serve   run the marketplace server
   demo    seed a demo marketplace into an empty data dir, then serve it
+  floor   serve a fixed 2 KB JSON body: the baseline for load tests on this machine
   version print the version
 
 Run "sesame <command> -h" for the flags of a command.
@@ -86,6 +87,8 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
+	case "floor":
+		return floor(ctx, args, stdout)
 	case "serve", "demo":
 	default:
 		fmt.Fprint(stdout, usage)
@@ -286,4 +289,31 @@ func seedDemo(ctx context.Context, db *sqlstore.DB, svc api.Services, cfg config
 	}
 	fmt.Fprintf(stdout, "Seeded %d products in %s.\n", res.Products, res.Duration.Round(time.Millisecond))
 	return toWeb(res.Logins), nil
+}
+
+// floor serves a fixed 2 KB JSON body with a bare net/http server. Load
+// tests compare Sesame with it on the same machine and settings, so noisy
+// or slow machines do not skew the verdict.
+func floor(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("floor", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	addr := fs.String("addr", "127.0.0.1:8090", "listen address")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	body := []byte(`{"items":[` + strings.TrimSuffix(strings.Repeat(`{"id":"prd_0000000000000000000000000000000","title":"Floor item","price":{"amount":1250,"currency":"EUR"}},`, 20), ",") + `]}`)
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "floor serving %d bytes at %s\n", len(body), baseURL(ln.Addr()))
+	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	})}
+	go func() { <-ctx.Done(); hs.Close() }()
+	if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }

@@ -114,6 +114,12 @@ func (s *Service) ChannelPage(ctx context.Context, channelRef, lang, cursor stri
 	if err != nil {
 		return Page{}, err
 	}
+	return s.ChannelPageOf(ctx, ch, ch.Language(lang), cursor, limit)
+}
+
+// ChannelPageOf is ChannelPage for a channel already read, in a language
+// already chosen. Errors: Invalid (cursor).
+func (s *Service) ChannelPageOf(ctx context.Context, ch channel.Channel, lang, cursor string, limit int) (Page, error) {
 	after, err := DecodeCursor(cursor)
 	if err != nil {
 		return Page{}, err
@@ -123,7 +129,7 @@ func (s *Service) ChannelPage(ctx context.Context, channelRef, lang, cursor stri
 	if err != nil {
 		return Page{}, err
 	}
-	pg := Page{Channel: ch, Lang: ch.Language(lang), Items: make([]View, len(ps))}
+	pg := Page{Channel: ch, Lang: lang, Items: make([]View, len(ps))}
 	for i, p := range ps {
 		pg.Items[i] = p.View(&ch, pg.Lang)
 	}

@@ -43,6 +43,9 @@ type Channel struct {
 	DefaultLanguage string    `json:"default_language"`
 	Admission       Admission `json:"admission"`
 	CreatedAt       time.Time `json:"created_at"`
+	// CatalogVersion grows with every change to what the channel lists; page
+	// caches key on it.
+	CatalogVersion int64 `json:"-"`
 }
 
 // Pavilion is a curated grouping of merchants on a channel.

@@ -42,7 +42,7 @@ func (s *Catalog) CreateCategory(ctx context.Context, c catalog.Category, ev eve
 // ListCategories implements catalog.Store.
 func (s *Catalog) ListCategories(ctx context.Context) ([]catalog.Category, error) {
 	const op = "sqlstore.ListCategories"
-	rows, err := s.db.r.QueryContext(ctx, `SELECT id, COALESCE(parent_id, ''), slug, names, created_at FROM categories ORDER BY slug`)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, COALESCE(parent_id, ''), slug, names, created_at FROM categories ORDER BY slug`)
 	if err != nil {
 		return nil, wrap(op, err, "category")
 	}
@@ -79,7 +79,7 @@ func (s *Catalog) CreateBrand(ctx context.Context, b catalog.Brand, ev events.Ev
 // Brand implements catalog.Store.
 func (s *Catalog) Brand(ctx context.Context, id string) (catalog.Brand, error) {
 	var b catalog.Brand
-	err := s.db.r.QueryRowContext(ctx, `SELECT id, slug, name, COALESCE(merchant_id, ''), created_at FROM brands WHERE id = $1`, id).
+	err := s.db.QueryRowContext(ctx, `SELECT id, slug, name, COALESCE(merchant_id, ''), created_at FROM brands WHERE id = $1`, id).
 		Scan(&b.ID, &b.Slug, &b.Name, &b.MerchantID, &b.CreatedAt)
 	b.CreatedAt = b.CreatedAt.UTC()
 	return b, wrap("sqlstore.Brand", err, "brand")
@@ -88,7 +88,7 @@ func (s *Catalog) Brand(ctx context.Context, id string) (catalog.Brand, error) {
 // ListBrands implements catalog.Store.
 func (s *Catalog) ListBrands(ctx context.Context) ([]catalog.Brand, error) {
 	const op = "sqlstore.ListBrands"
-	rows, err := s.db.r.QueryContext(ctx, `SELECT id, slug, name, COALESCE(merchant_id, ''), created_at FROM brands ORDER BY name, id`)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, slug, name, COALESCE(merchant_id, ''), created_at FROM brands ORDER BY name, id`)
 	if err != nil {
 		return nil, wrap(op, err, "brand")
 	}
@@ -198,6 +198,17 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 				}
 			}
 		}
+		bumped := map[string]bool{}
+		for _, p := range ps {
+			for _, ch := range p.Channels {
+				if !bumped[ch] {
+					bumped[ch] = true
+					if err := bumpChannel(ctx, tx, ch); err != nil {
+						return err
+					}
+				}
+			}
+		}
 		return insertEvents(ctx, tx, evs)
 	})
 	return wrap(op, err, "a variant with this SKU")
@@ -246,7 +257,7 @@ func insertVariant(ctx context.Context, prep func(string) (*sql.Stmt, error), me
 func (s *Catalog) Product(ctx context.Context, id string) (catalog.Product, error) {
 	const op = "sqlstore.Product"
 	var doc string
-	if err := s.db.r.QueryRowContext(ctx, `SELECT doc FROM products WHERE id = $1`, id).Scan(&doc); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT doc FROM products WHERE id = $1`, id).Scan(&doc); err != nil {
 		return catalog.Product{}, wrap(op, err, "product")
 	}
 	var p catalog.Product
@@ -254,7 +265,7 @@ func (s *Catalog) Product(ctx context.Context, id string) (catalog.Product, erro
 		return p, wrap(op, err, "product")
 	}
 	var err error
-	p.Channels, err = queryStrings(ctx, s.db.r, `SELECT channel_id FROM listings WHERE product_id = $1 AND active ORDER BY channel_id`, id)
+	p.Channels, err = queryStrings(ctx, s.db, `SELECT channel_id FROM listings WHERE product_id = $1 AND active ORDER BY channel_id`, id)
 	return p, wrap(op, err, "product")
 }
 
@@ -340,6 +351,9 @@ func (s *Catalog) UpdateProduct(ctx context.Context, merchantID, id string, patc
 // pruneCuratedListings removes listings of product id on curated channels
 // that no longer admit its merchant and brand.
 func pruneCuratedListings(ctx context.Context, tx *sql.Tx, id string) error {
+	if err := bumpChannelsOfProduct(ctx, tx, id); err != nil {
+		return err
+	}
 	_, err := tx.ExecContext(ctx, `DELETE FROM listings WHERE product_id = $1
 		AND channel_id IN (SELECT id FROM channels WHERE admission = 'curated')
 		AND (NOT EXISTS (SELECT 1 FROM channel_merchants cm WHERE cm.channel_id = listings.channel_id AND cm.merchant_id = listings.merchant_id)
@@ -441,6 +455,9 @@ func (s *Catalog) ListProduct(ctx context.Context, merchantID, productID, channe
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.E(op, errs.Forbidden, "channel "+code+" does not accept this product")
 		}
+		if err := bumpChannel(ctx, tx, channelID); err != nil {
+			return err
+		}
 		return insertEvents(ctx, tx, []events.Event{ev})
 	})
 	return wrap(op, err, "listing")
@@ -462,6 +479,9 @@ func (s *Catalog) UnlistProduct(ctx context.Context, merchantID, productID, chan
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.E(op, errs.NotFound, "the product is not listed on this channel")
 		}
+		if err := bumpChannel(ctx, tx, channelID); err != nil {
+			return err
+		}
 		return insertEvents(ctx, tx, []events.Event{ev})
 	})
 	return wrap(op, err, "listing")
@@ -480,7 +500,7 @@ func (s *Catalog) MerchantProducts(ctx context.Context, merchantID, after string
 }
 
 func (s *Catalog) docs(ctx context.Context, op, q string, args ...any) ([]catalog.Product, error) {
-	rows, err := s.db.r.QueryContext(ctx, q, args...)
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, wrap(op, err, "product")
 	}
@@ -503,7 +523,7 @@ func (s *Catalog) docs(ctx context.Context, op, q string, args ...any) ([]catalo
 // Listed implements catalog.Store.
 func (s *Catalog) Listed(ctx context.Context, productID, channelID string) (bool, error) {
 	var ok bool
-	err := s.db.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM listings WHERE product_id = $1 AND channel_id = $2 AND active)`,
+	err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM listings WHERE product_id = $1 AND channel_id = $2 AND active)`,
 		productID, channelID).Scan(&ok)
 	return ok, wrap("sqlstore.Listed", err, "listing")
 }
@@ -573,6 +593,8 @@ func refreshDoc(ctx context.Context, tx *sql.Tx, id string, at time.Time) error 
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE products SET doc = $1, version = $2, updated_at = $3 WHERE id = $4`, jsonText(p), p.Version, at, id)
-	return err
+	if _, err = tx.ExecContext(ctx, `UPDATE products SET doc = $1, version = $2, updated_at = $3 WHERE id = $4`, jsonText(p), p.Version, at, id); err != nil {
+		return err
+	}
+	return bumpChannelsOfProduct(ctx, tx, id)
 }

@@ -21,10 +21,12 @@ var _ channel.Store = (*Channels)(nil)
 
 const channelCols = `id, code, name, description, markets, languages, currencies, default_language, admission, created_at`
 
+const channelReadCols = channelCols + `, catalog_version`
+
 func scanChannel(row interface{ Scan(...any) error }) (channel.Channel, error) {
 	var c channel.Channel
 	var markets, langs, curs, adm string
-	if err := row.Scan(&c.ID, &c.Code, &c.Name, &c.Description, &markets, &langs, &curs, &c.DefaultLanguage, &adm, &c.CreatedAt); err != nil {
+	if err := row.Scan(&c.ID, &c.Code, &c.Name, &c.Description, &markets, &langs, &curs, &c.DefaultLanguage, &adm, &c.CreatedAt, &c.CatalogVersion); err != nil {
 		return c, err
 	}
 	c.Admission = channel.Admission(adm)
@@ -56,14 +58,14 @@ func (s *Channels) CreateChannel(ctx context.Context, c channel.Channel, ev even
 
 // Channel implements channel.Store.
 func (s *Channels) Channel(ctx context.Context, idOrCode string) (channel.Channel, error) {
-	c, err := scanChannel(s.db.r.QueryRowContext(ctx, `SELECT `+channelCols+` FROM channels WHERE id = $1 OR code = $1`, idOrCode))
+	c, err := scanChannel(s.db.QueryRowContext(ctx, `SELECT `+channelReadCols+` FROM channels WHERE id = $1 OR code = $1`, idOrCode))
 	return c, wrap("sqlstore.Channel", err, "channel "+idOrCode)
 }
 
 // ListChannels implements channel.Store.
 func (s *Channels) ListChannels(ctx context.Context) ([]channel.Channel, error) {
 	const op = "sqlstore.ListChannels"
-	rows, err := s.db.r.QueryContext(ctx, `SELECT `+channelCols+` FROM channels ORDER BY code`)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+channelReadCols+` FROM channels ORDER BY code`)
 	if err != nil {
 		return nil, wrap(op, err, "channel")
 	}
@@ -121,6 +123,9 @@ func (s *Channels) Revoke(ctx context.Context, channelID string, r channel.Rules
 				return err
 			}
 		}
+		if err := bumpChannel(ctx, tx, channelID); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM listings WHERE channel_id = $1
 			AND (SELECT admission FROM channels WHERE id = $1) = 'curated'
 			AND (NOT EXISTS (SELECT 1 FROM channel_merchants cm WHERE cm.channel_id = $1 AND cm.merchant_id = listings.merchant_id)
@@ -146,7 +151,7 @@ func (s *Channels) Rules(ctx context.Context, channelID string) (channel.Rules, 
 }
 
 func (s *Channels) strings(ctx context.Context, q string, args ...any) ([]string, error) {
-	return queryStrings(ctx, s.db.r, q, args...)
+	return queryStrings(ctx, s.db, q, args...)
 }
 
 type querier interface {
@@ -214,7 +219,7 @@ func (s *Channels) AddPavilionMerchants(ctx context.Context, pavilionID string, 
 func (s *Channels) Pavilion(ctx context.Context, id string) (channel.Pavilion, error) {
 	const op = "sqlstore.Pavilion"
 	var p channel.Pavilion
-	err := s.db.r.QueryRowContext(ctx, `SELECT id, channel_id, slug, name, description, created_at FROM pavilions WHERE id = $1`, id).
+	err := s.db.QueryRowContext(ctx, `SELECT id, channel_id, slug, name, description, created_at FROM pavilions WHERE id = $1`, id).
 		Scan(&p.ID, &p.ChannelID, &p.Slug, &p.Name, &p.Description, &p.CreatedAt)
 	if err != nil {
 		return p, wrap(op, err, "pavilion")
@@ -240,4 +245,17 @@ func (s *Channels) ListPavilions(ctx context.Context, channelID string) ([]chann
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// bumpChannel records that what channel id lists has changed.
+func bumpChannel(ctx context.Context, tx *sql.Tx, id string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE channels SET catalog_version = catalog_version + 1 WHERE id = $1`, id)
+	return err
+}
+
+// bumpChannelsOfProduct records a change on every channel listing product id.
+func bumpChannelsOfProduct(ctx context.Context, tx *sql.Tx, productID string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE channels SET catalog_version = catalog_version + 1
+		WHERE id IN (SELECT channel_id FROM listings WHERE product_id = $1)`, productID)
+	return err
 }

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -52,7 +53,8 @@ type DB struct {
 	Engine Engine
 	w, r   *sql.DB
 	// Now is the clock for rows the store stamps itself (published_at, ...).
-	Now func() time.Time
+	Now   func() time.Time
+	stmts stmtCache
 	// AfterCommit, if set, is called after every committed write
 	// transaction; the event relay uses it to publish without waiting.
 	AfterCommit func()
@@ -293,4 +295,42 @@ func (db *DB) Fingerprint(ctx context.Context) (string, error) {
 		fmt.Fprintf(h, "%s:%d\n", t, n)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// stmts caches prepared read statements by query text. database/sql
+// re-prepares a statement on each pooled connection as needed; without the
+// cache SQLite would parse every query on every call.
+type stmtCache struct{ m sync.Map }
+
+func (db *DB) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := db.stmts.m.Load(q); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := db.r.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := db.stmts.m.LoadOrStore(q, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// QueryContext runs a read query on the read pool with a cached statement.
+func (db *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := db.prepared(ctx, q)
+	if err != nil {
+		return db.r.QueryContext(ctx, q, args...)
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// QueryRowContext runs a one-row read query with a cached statement.
+func (db *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	st, err := db.prepared(ctx, q)
+	if err != nil {
+		return db.r.QueryRowContext(ctx, q, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
 }

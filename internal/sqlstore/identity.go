@@ -49,13 +49,13 @@ func (s *Identity) CreateUser(ctx context.Context, u identity.User, evs ...event
 
 // UserByEmail implements identity.Store.
 func (s *Identity) UserByEmail(ctx context.Context, email string) (identity.User, error) {
-	u, err := scanUser(s.db.r.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email = $1`, email))
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email = $1`, email))
 	return u, wrap("sqlstore.UserByEmail", err, "user")
 }
 
 // UserByID implements identity.Store.
 func (s *Identity) UserByID(ctx context.Context, id string) (identity.User, error) {
-	u, err := scanUser(s.db.r.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = $1`, id))
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = $1`, id))
 	return u, wrap("sqlstore.UserByID", err, "user")
 }
 
@@ -68,7 +68,7 @@ func (s *Identity) CreateSession(ctx context.Context, se identity.Session) error
 
 // UserBySession implements identity.Store.
 func (s *Identity) UserBySession(ctx context.Context, tokenHash string, now time.Time) (identity.User, error) {
-	u, err := scanUser(s.db.r.QueryRowContext(ctx, `SELECT u.id, u.email, u.name, u.role, COALESCE(u.merchant_id, ''), u.staff_role, COALESCE(u.partner_id, ''), u.password_hash, u.created_at FROM sessions s JOIN users u ON u.id = s.user_id
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT u.id, u.email, u.name, u.role, COALESCE(u.merchant_id, ''), u.staff_role, COALESCE(u.partner_id, ''), u.password_hash, u.created_at FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.token_hash = $1 AND s.expires_at > $2`, tokenHash, now))
 	return u, wrap("sqlstore.UserBySession", err, "session")
 }
@@ -90,7 +90,7 @@ func (s *Identity) CreateAPIKey(ctx context.Context, k identity.APIKey) error {
 func (s *Identity) APIKeyByID(ctx context.Context, id string) (identity.APIKey, error) {
 	var k identity.APIKey
 	var revoked sql.NullTime
-	err := s.db.r.QueryRowContext(ctx, `SELECT id, name, COALESCE(merchant_id, ''), COALESCE(partner_id, ''), secret_hash, created_by, created_at, revoked_at
+	err := s.db.QueryRowContext(ctx, `SELECT id, name, COALESCE(merchant_id, ''), COALESCE(partner_id, ''), secret_hash, created_by, created_at, revoked_at
 		FROM api_keys WHERE id = $1`, id).Scan(&k.ID, &k.Name, &k.MerchantID, &k.PartnerID, &k.SecretHash, &k.CreatedBy, &k.CreatedAt, &revoked)
 	if revoked.Valid {
 		t := revoked.Time.UTC()
@@ -117,7 +117,7 @@ func (s *Identity) CreatePartner(ctx context.Context, p identity.PartnerOrg, own
 // PartnerByID implements identity.Store.
 func (s *Identity) PartnerByID(ctx context.Context, id string) (identity.PartnerOrg, error) {
 	var p identity.PartnerOrg
-	err := s.db.r.QueryRowContext(ctx, `SELECT id, name, country, created_at FROM partners WHERE id = $1`, id).
+	err := s.db.QueryRowContext(ctx, `SELECT id, name, country, created_at FROM partners WHERE id = $1`, id).
 		Scan(&p.ID, &p.Name, &p.Country, &p.CreatedAt)
 	p.CreatedAt = p.CreatedAt.UTC()
 	return p, wrap("sqlstore.PartnerByID", err, "partner")
@@ -125,7 +125,7 @@ func (s *Identity) PartnerByID(ctx context.Context, id string) (identity.Partner
 
 // ListPartners implements identity.Store.
 func (s *Identity) ListPartners(ctx context.Context) ([]identity.PartnerOrg, error) {
-	rows, err := s.db.r.QueryContext(ctx, `SELECT id, name, country, created_at FROM partners ORDER BY name, id`)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, name, country, created_at FROM partners ORDER BY name, id`)
 	if err != nil {
 		return nil, wrap("sqlstore.ListPartners", err, "partner")
 	}

@@ -32,7 +32,7 @@ func (s *Inventory) CreateWarehouse(ctx context.Context, w inventory.Warehouse, 
 // ListWarehouses implements inventory.Store.
 func (s *Inventory) ListWarehouses(ctx context.Context, merchantID, partnerID string) ([]inventory.Warehouse, error) {
 	const op = "sqlstore.ListWarehouses"
-	rows, err := s.db.r.QueryContext(ctx, `SELECT id, code, name, country, city, COALESCE(owner_merchant_id, ''), COALESCE(operator_partner_id, ''), created_at
+	rows, err := s.db.QueryContext(ctx, `SELECT id, code, name, country, city, COALESCE(owner_merchant_id, ''), COALESCE(operator_partner_id, ''), created_at
 		FROM warehouses WHERE ($1 = '' OR owner_merchant_id = $1) AND ($2 = '' OR operator_partner_id = $2) ORDER BY code`, merchantID, partnerID)
 	if err != nil {
 		return nil, wrap(op, err, "warehouse")

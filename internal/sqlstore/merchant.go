@@ -62,14 +62,14 @@ func (s *Merchants) CreateApplication(ctx context.Context, m merchant.Merchant, 
 
 // Merchant implements merchant.Store.
 func (s *Merchants) Merchant(ctx context.Context, id string) (merchant.Merchant, error) {
-	m, err := scanMerchant(s.db.r.QueryRowContext(ctx, `SELECT `+merchantCols+` FROM merchants WHERE id = $1`, id))
+	m, err := scanMerchant(s.db.QueryRowContext(ctx, `SELECT `+merchantCols+` FROM merchants WHERE id = $1`, id))
 	return m, wrap("sqlstore.Merchant", err, "merchant")
 }
 
 // ListMerchants implements merchant.Store.
 func (s *Merchants) ListMerchants(ctx context.Context, status merchant.Status, after string, limit int) ([]merchant.Merchant, error) {
 	const op = "sqlstore.ListMerchants"
-	rows, err := s.db.r.QueryContext(ctx, `SELECT `+merchantCols+` FROM merchants
+	rows, err := s.db.QueryContext(ctx, `SELECT `+merchantCols+` FROM merchants
 		WHERE ($1 = '' OR status = $1) AND id > $2 ORDER BY id LIMIT $3`, string(status), after, limit)
 	if err != nil {
 		return nil, wrap(op, err, "merchant")
@@ -99,6 +99,10 @@ func (s *Merchants) SetMerchantStatus(ctx context.Context, id string, from []mer
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE merchants SET status = $1, status_reason = $2, reviewed_by = $3, reviewed_at = $4, updated_at = $4
 			WHERE id = $5`, string(to), reason, reviewer, at, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE channels SET catalog_version = catalog_version + 1
+			WHERE id IN (SELECT channel_id FROM listings WHERE merchant_id = $1)`, id); err != nil {
 			return err
 		}
 		// Listings follow the merchant: hidden while suspended, shown again on approval.
@@ -141,7 +145,7 @@ func (s *Merchants) OpenShop(ctx context.Context, sh merchant.Shop, ev events.Ev
 // ListShops implements merchant.Store.
 func (s *Merchants) ListShops(ctx context.Context, merchantID string) ([]merchant.Shop, error) {
 	const op = "sqlstore.ListShops"
-	rows, err := s.db.r.QueryContext(ctx, `SELECT id, merchant_id, channel_id, name, created_at FROM shops WHERE merchant_id = $1 ORDER BY id`, merchantID)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, merchant_id, channel_id, name, created_at FROM shops WHERE merchant_id = $1 ORDER BY id`, merchantID)
 	if err != nil {
 		return nil, wrap(op, err, "shop")
 	}
@@ -203,14 +207,14 @@ func scanPlan(row interface{ Scan(...any) error }) (merchant.Plan, error) {
 
 // Plan implements merchant.Store.
 func (s *Merchants) Plan(ctx context.Context, id string) (merchant.Plan, error) {
-	p, err := scanPlan(s.db.r.QueryRowContext(ctx, `SELECT `+s.planCols()+` FROM plans WHERE id = $1`, id))
+	p, err := scanPlan(s.db.QueryRowContext(ctx, `SELECT `+s.planCols()+` FROM plans WHERE id = $1`, id))
 	return p, wrap("sqlstore.Plan", err, "plan")
 }
 
 // ListPlans implements merchant.Store.
 func (s *Merchants) ListPlans(ctx context.Context) ([]merchant.Plan, error) {
 	const op = "sqlstore.ListPlans"
-	rows, err := s.db.r.QueryContext(ctx, `SELECT `+s.planCols()+` FROM plans ORDER BY code`)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+s.planCols()+` FROM plans ORDER BY code`)
 	if err != nil {
 		return nil, wrap(op, err, "plan")
 	}
@@ -255,14 +259,14 @@ func scanProgramme(row interface{ Scan(...any) error }) (merchant.Programme, err
 
 // Programme implements merchant.Store.
 func (s *Merchants) Programme(ctx context.Context, id string) (merchant.Programme, error) {
-	p, err := scanProgramme(s.db.r.QueryRowContext(ctx, `SELECT `+programmeCols+` FROM programmes WHERE id = $1`, id))
+	p, err := scanProgramme(s.db.QueryRowContext(ctx, `SELECT `+programmeCols+` FROM programmes WHERE id = $1`, id))
 	return p, wrap("sqlstore.Programme", err, "programme")
 }
 
 // ListProgrammes implements merchant.Store.
 func (s *Merchants) ListProgrammes(ctx context.Context) ([]merchant.Programme, error) {
 	const op = "sqlstore.ListProgrammes"
-	rows, err := s.db.r.QueryContext(ctx, `SELECT `+programmeCols+` FROM programmes ORDER BY code`)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+programmeCols+` FROM programmes ORDER BY code`)
 	if err != nil {
 		return nil, wrap(op, err, "programme")
 	}

@@ -93,3 +93,48 @@ func TestBadInputChangesNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestListingPageSeesEveryChange reads a channel page (which the server
+// caches), changes what it shows in several ways, and reads it again: the
+// change is visible at once every time.
+func TestListingPageSeesEveryChange(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		page := func() string {
+			t.Helper()
+			status, out := f.do("", "GET", "/api/v1/products?channel=bazaar&lang=en", nil)
+			if status != 200 {
+				t.Fatalf("status %d: %s", status, out)
+			}
+			return string(out)
+		}
+		first := page()
+		if page() != first {
+			t.Fatal("two reads without a change differ")
+		}
+		steps := []struct {
+			name, actor, method, path string
+			body                      any
+			want, gone                string
+		}{
+			{"price", "ownerA", "PUT", "/api/v1/products/{productA}/prices", `{"prices":[{"sku":"A-1","channel":"bazaar","currency":"EUR","amount":1234}]}`, `"amount":1234`, `"amount":999`},
+			{"title", "ownerA", "PATCH", "/api/v1/products/{productA}", `{"translations":{"en":{"title":"Renamed case"}}}`, "Renamed case", `"title":"Case"`},
+			{"suspension", "operator", "POST", "/api/v1/merchants/{A}/suspend", `{"reason":"audit"}`, `"items":[]`, "Renamed case"},
+			{"reinstatement", "operator", "POST", "/api/v1/merchants/{A}/approve", nil, "Renamed case", `"items":[]`},
+			{"unlisting", "ownerA", "DELETE", "/api/v1/products/{productA}/listings/bazaar", nil, `"items":[]`, "Renamed case"},
+		}
+		for _, s := range steps {
+			var body any
+			if s.body != nil {
+				body = f.expand(s.body.(string))
+			}
+			if status, out := f.do(s.actor, s.method, s.path, body); status >= 300 {
+				t.Fatalf("%s: status %d: %s", s.name, status, out)
+			}
+			got := page()
+			if !strings.Contains(got, s.want) || strings.Contains(got, s.gone) {
+				t.Fatalf("after %s the page is stale: %s", s.name, got)
+			}
+		}
+	})
+}

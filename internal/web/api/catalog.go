@@ -2,12 +2,27 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"reflect"
+	"strconv"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/sesame-market/sesame/internal/catalog"
 )
+
+// pageCacheEntries bounds the rendered page cache (a page of 20 products is
+// about 25 KB, so at most about 100 MB).
+const pageCacheEntries = 4096
+
+// rawJSON is a response whose body is already encoded.
+type rawJSON struct {
+	ContentType string `header:"Content-Type"`
+	Body        []byte
+}
 
 type productOut struct {
 	Body catalog.Product
@@ -23,21 +38,41 @@ type ProductPage struct {
 
 func registerCatalog(a huma.API, s Services) {
 	tags := []string{"Catalogue"}
-	huma.Register(a, huma.Operation{OperationID: "list-products", Method: http.MethodGet, Path: "/api/v1/products",
+	// Rendered pages are cached, keyed by the channel's catalog version: any
+	// change to what the channel lists bumps the version in the same
+	// transaction, so a node never serves a page older than the database.
+	pages, _ := lru.New[string, []byte](pageCacheEntries)
+	listOp := huma.Operation{OperationID: "list-products", Method: http.MethodGet, Path: "/api/v1/products",
 		Summary: "A channel's products, for buyers", Description: "Public. Pages by cursor in a stable order, so deep pages cost what the first does.",
-		Tags: tags, Errors: []int{404, 422}},
-		func(ctx context.Context, in *struct {
-			Channel string `query:"channel" required:"true" maxLength:"64" doc:"Channel id or code"`
-			Lang    string `query:"lang" maxLength:"100" doc:"Preferred language (BCP 47 or an Accept-Language list); falls back to the channel default, then en, fr, zh"`
-			Limit   int    `query:"limit" minimum:"0" maximum:"100" doc:"Page size, 1-100 (default 20)"`
-			Cursor  string `query:"cursor" maxLength:"200"`
-		}) (*struct{ Body ProductPage }, error) {
-			pg, err := s.Catalog.ChannelPage(ctx, in.Channel, in.Lang, in.Cursor, in.Limit)
-			if err != nil {
-				return nil, fail(ctx, err)
-			}
-			return &struct{ Body ProductPage }{ProductPage{Channel: pg.Channel.Code, Lang: pg.Lang, Items: pg.Items, NextCursor: pg.NextCursor}}, nil
-		})
+		Tags: tags, Errors: []int{404, 422},
+		Responses: map[string]*huma.Response{"200": {Description: "A page of products", Content: map[string]*huma.MediaType{
+			"application/json": {Schema: a.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[ProductPage](), true, "ProductPage")}}}}}
+	huma.Register(a, listOp, func(ctx context.Context, in *struct {
+		Channel string `query:"channel" required:"true" maxLength:"64" doc:"Channel id or code"`
+		Lang    string `query:"lang" maxLength:"100" doc:"Preferred language (BCP 47 or an Accept-Language list); falls back to the channel default, then en, fr, zh"`
+		Limit   int    `query:"limit" minimum:"0" maximum:"100" doc:"Page size, 1-100 (default 20)"`
+		Cursor  string `query:"cursor" maxLength:"200"`
+	}) (*rawJSON, error) {
+		ch, err := s.Channels.Channel(ctx, in.Channel)
+		if err != nil {
+			return nil, fail(ctx, err)
+		}
+		lang := ch.Language(in.Lang)
+		key := ch.ID + "|" + strconv.FormatInt(ch.CatalogVersion, 10) + "|" + lang + "|" + in.Cursor + "|" + strconv.Itoa(catalog.ClampLimit(in.Limit))
+		if b, ok := pages.Get(key); ok {
+			return &rawJSON{ContentType: "application/json", Body: b}, nil
+		}
+		pg, err := s.Catalog.ChannelPageOf(ctx, ch, lang, in.Cursor, in.Limit)
+		if err != nil {
+			return nil, fail(ctx, err)
+		}
+		b, err := json.Marshal(ProductPage{Channel: pg.Channel.Code, Lang: pg.Lang, Items: pg.Items, NextCursor: pg.NextCursor})
+		if err != nil {
+			return nil, fail(ctx, err)
+		}
+		pages.Add(key, b)
+		return &rawJSON{ContentType: "application/json", Body: b}, nil
+	})
 	huma.Register(a, huma.Operation{OperationID: "get-product", Method: http.MethodGet, Path: "/api/v1/products/{id}",
 		Summary: "A product, for buyers", Description: "Public. Without a channel, shows every channel's prices.", Tags: tags, Errors: []int{404}},
 		func(ctx context.Context, in *struct {
