@@ -293,30 +293,45 @@ func seedCatalogue(ctx context.Context, s Services, total int, catIDs map[string
 		catBySlug[c.slug] = c
 	}
 	bar := newBar(progress, "catalogue", total)
-	const batch = 2000
-	done := 0
-	ps := make([]catalog.Product, 0, batch)
-	for done < total {
-		ps = ps[:0]
-		n := min(batch, total-done)
-		now := time.Now().UTC()
-		for i := 0; i < n; i++ {
-			sl := sellers[rng.IntN(len(sellers))]
-			ps = append(ps, genProduct(rng, sl, catBySlug[sl.category], catIDs[sl.category], done+i, now))
+	const batch = 5000
+	// Generation runs beside the inserts: SQLite has one writer, the other
+	// core builds the next batch.
+	batches := make(chan []catalog.Product, 2)
+	genCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		defer close(batches)
+		for made := 0; made < total; {
+			n := min(batch, total-made)
+			now := time.Now().UTC()
+			ps := make([]catalog.Product, 0, n)
+			for i := 0; i < n; i++ {
+				sl := sellers[rng.IntN(len(sellers))]
+				ps = append(ps, genProduct(rng, sl, catBySlug[sl.category], catIDs[sl.category], made+i, now))
+			}
+			made += n
+			select {
+			case batches <- ps:
+			case <-genCtx.Done():
+				return
+			}
 		}
+	}()
+	done := 0
+	for ps := range batches {
 		ids := make([]string, len(ps))
 		for i, p := range ps {
 			ids[i] = p.ID
 		}
-		ev := events.New("catalog.products.imported", ids[0], "", now, map[string]any{"product_ids": ids})
+		ev := events.New("catalog.products.imported", ids[0], "", ps[0].CreatedAt, map[string]any{"product_ids": ids})
 		if err := s.Products.CreateProducts(ctx, ps, []events.Event{ev}); err != nil {
 			return done, fmt.Errorf("catalogue batch at %d: %w", done, err)
 		}
-		done += n
+		done += len(ps)
 		bar.set(done)
 	}
 	bar.finish()
-	return done, nil
+	return done, ctx.Err()
 }
 
 func genProduct(rng *rand.Rand, sl *seller, c catInfo, catID string, n int, now time.Time) catalog.Product {

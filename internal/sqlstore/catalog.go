@@ -127,6 +127,21 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 				}
 			}
 		}()
+		// The listing rules are checked once per merchant, brand and channel
+		// inside this transaction: the same rules as listIfAdmitted, which a
+		// bulk import would otherwise evaluate per product.
+		type ruleKey struct{ merchant, brand, channel string }
+		rules := map[ruleKey]bool{}
+		admits := func(merchantID, brandID, channelID string) (bool, error) {
+			k := ruleKey{merchantID, brandID, channelID}
+			if ok, seen := rules[k]; seen {
+				return ok, nil
+			}
+			var ok bool
+			err := tx.QueryRowContext(ctx, admissionRule, merchantID, brandID, channelID).Scan(&ok)
+			rules[k] = ok
+			return ok, err
+		}
 		names := map[string]string{}
 		lookup := func(q, id, field string) (string, error) {
 			if id == "" {
@@ -182,19 +197,20 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 					return err
 				}
 			}
-			if len(p.Channels) > 0 {
-				st, err := prep(listIfAdmitted)
+			for _, ch := range p.Channels {
+				ok, err := admits(p.MerchantID, p.BrandID, ch)
 				if err != nil {
 					return err
 				}
-				for _, ch := range p.Channels {
-					res, err := st.ExecContext(ctx, p.ID, ch, p.CreatedAt)
-					if err != nil {
-						return err
-					}
-					if n, _ := res.RowsAffected(); n == 0 {
-						return errs.E(op, errs.Forbidden, "channel "+ch+" does not accept product "+p.ID+": check the merchant's status, shop, prices and admissions")
-					}
+				if !ok || !pricedOn(p, ch) {
+					return errs.E(op, errs.Forbidden, "channel "+ch+" does not accept product "+p.ID+": check the merchant's status, shop, prices and admissions")
+				}
+				st, err := prep(`INSERT INTO listings (channel_id, product_id, merchant_id, active, listed_at) VALUES ($1, $2, $3, TRUE, $4)`)
+				if err != nil {
+					return err
+				}
+				if _, err := st.ExecContext(ctx, ch, p.ID, p.MerchantID, p.CreatedAt); err != nil {
+					return err
 				}
 			}
 		}
@@ -229,6 +245,28 @@ const listIfAdmitted = `INSERT INTO listings (channel_id, product_id, merchant_i
 	    OR (EXISTS (SELECT 1 FROM channel_merchants cm WHERE cm.channel_id = c.id AND cm.merchant_id = m.id)
 	    AND EXISTS (SELECT 1 FROM channel_brands cb WHERE cb.channel_id = c.id AND cb.brand_id = p.brand_id)))
 	ON CONFLICT (channel_id, product_id) DO UPDATE SET active = excluded.active`
+
+// admissionRule says whether a channel admits a merchant's products of a
+// brand: the merchant is approved with a shop there, and a curated channel
+// admits both merchant and brand.
+const admissionRule = `SELECT EXISTS (SELECT 1 FROM merchants m JOIN channels c ON c.id = $3
+	WHERE m.id = $1 AND m.status = 'approved'
+	  AND EXISTS (SELECT 1 FROM shops s WHERE s.merchant_id = m.id AND s.channel_id = c.id)
+	  AND (c.admission = 'open'
+	    OR (EXISTS (SELECT 1 FROM channel_merchants cm WHERE cm.channel_id = c.id AND cm.merchant_id = m.id)
+	    AND EXISTS (SELECT 1 FROM channel_brands cb WHERE cb.channel_id = c.id AND cb.brand_id = $2))))`
+
+// pricedOn reports whether some variant of p has a price on channel ch.
+func pricedOn(p *catalog.Product, ch string) bool {
+	for _, v := range p.Variants {
+		for _, pr := range v.Prices {
+			if pr.ChannelID == ch {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 func insertVariant(ctx context.Context, prep func(string) (*sql.Stmt, error), merchantID, productID string, pos int, v catalog.Variant, at time.Time) error {
 	st, err := prep(`INSERT INTO variants (id, product_id, merchant_id, sku, options, position, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`)

@@ -274,3 +274,43 @@ func TestProductEditsAndTranslationFallback(t *testing.T) {
 		}
 	})
 }
+
+// TestBulkImportEnforcesListingRules: a bulk import that would list a
+// product on a channel that does not admit it fails whole, writing nothing.
+func TestBulkImportEnforcesListingRules(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		luxe := must[channel.Channel](t)(w.channel.CreateChannel(ctx, identity.System, channel.ChannelInput{Code: "luxe", Name: "Luxe", Markets: []string{"CN"},
+			Languages: []string{"zh"}, Currencies: []string{"CNY"}, Admission: channel.Curated}))
+		cat := must[catalog.Category](t)(w.catalog.CreateCategory(ctx, identity.System, catalog.CategoryInput{Slug: "bags", Names: map[string]string{"en": "Bags"}}))
+		m, staff := w.approvedMerchant(t, "Maison", "FR", "m@example.fr")
+		lux := must[catalog.Brand](t)(w.catalog.CreateBrand(ctx, identity.System, catalog.BrandInput{Slug: "lux", Name: "Lux"}))
+		plain := must[catalog.Brand](t)(w.catalog.CreateBrand(ctx, identity.System, catalog.BrandInput{Slug: "plain", Name: "Plain"}))
+		must[channel.Rules](t)(w.channel.Admit(ctx, identity.System, "luxe", channel.Rules{Merchants: []string{m.ID}, Brands: []string{lux.ID}}))
+		must[merchant.Shop](t)(w.merchant.OpenShop(ctx, staff, m.ID, luxe.ID, "Maison"))
+		mk := func(brand, sku string) catalog.Product {
+			p, err := w.catalog.NewProduct(ctx, "test", m.ID, "", catalog.ProductInput{BrandID: brand, CategoryID: cat.ID, OriginCountry: "FR",
+				Translations: map[string]catalog.Text{"fr": {Title: sku}},
+				Variants:     []catalog.VariantInput{{SKU: sku, Prices: []catalog.PriceInput{{Channel: "luxe", Currency: "CNY", Amount: 100}}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.Channels = []string{luxe.ID}
+			return p
+		}
+		before, _ := db.Fingerprint(ctx)
+		err := db.Catalog().CreateProducts(ctx, []catalog.Product{mk(lux.ID, "OK-1"), mk(plain.ID, "BAD-1")}, nil)
+		wantKind(t, err, errs.Forbidden)
+		if after, _ := db.Fingerprint(ctx); after != before {
+			t.Fatal("a refused import wrote something")
+		}
+		if err := db.Catalog().CreateProducts(ctx, []catalog.Product{mk(lux.ID, "OK-1")}, nil); err != nil {
+			t.Fatal(err)
+		}
+		page := must[[]catalog.Product](t)(db.Catalog().ChannelProducts(ctx, luxe.ID, "", 10))
+		if len(page) != 1 {
+			t.Fatalf("luxe lists %d, want 1", len(page))
+		}
+	})
+}

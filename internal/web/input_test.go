@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -134,6 +135,50 @@ func TestListingPageSeesEveryChange(t *testing.T) {
 			got := page()
 			if !strings.Contains(got, s.want) || strings.Contains(got, s.gone) {
 				t.Fatalf("after %s the page is stale: %s", s.name, got)
+			}
+		}
+	})
+}
+
+// TestTenantsSeeOnlyTheirOwn: a logistics partner lists only the
+// warehouses it operates, a merchant only its own, an operator all; a
+// merchant cannot read another merchant's account or products.
+func TestTenantsSeeOnlyTheirOwn(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		for _, w := range []string{
+			`{"code":"idf-1","name":"IDF","country":"FR","city":"Roissy","operator_partner_id":"{partner}"}`,
+			`{"code":"szx-1","name":"Shenzhen","country":"CN","city":"Shenzhen","owner_merchant_id":"{B}"}`,
+		} {
+			if status, out := f.do("operator", "POST", "/api/v1/warehouses", f.expand(w)); status != 201 {
+				t.Fatalf("create warehouse: %d %s", status, out)
+			}
+		}
+		// A merchant owner registering a warehouse cannot assign it to another merchant.
+		if status, out := f.do("ownerA", "POST", "/api/v1/warehouses", f.expand(`{"code":"a-1","name":"A","country":"CN","city":"Yiwu","owner_merchant_id":"{B}"}`)); status != 201 || !strings.Contains(string(out), f.ids["A"]) {
+			t.Fatalf("owner's warehouse: %d %s", status, out)
+		}
+		codes := func(actor string) []string {
+			status, out := f.do(actor, "GET", "/api/v1/warehouses", nil)
+			if status != 200 {
+				return []string{strconv.Itoa(status)}
+			}
+			var res struct{ Items []struct{ Code string } }
+			json.Unmarshal(out, &res)
+			var cs []string
+			for _, it := range res.Items {
+				cs = append(cs, it.Code)
+			}
+			return cs
+		}
+		for actor, want := range map[string]string{"partner": "idf-1", "ownerB": "szx-1", "ownerA": "a-1", "operator": "a-1,idf-1,szx-1", "": "401", "buyer": "403"} {
+			if got := strings.Join(codes(actor), ","); got != want {
+				t.Errorf("%q sees warehouses %q, want %q", actor, got, want)
+			}
+		}
+		for _, path := range []string{"/api/v1/merchants/{A}", "/api/v1/merchants/{A}/products", "/api/v1/merchants/{A}/products/{productA}", "/api/v1/merchants/{A}/shops"} {
+			if status, _ := f.do("ownerB", "GET", path, nil); status != 403 && status != 404 {
+				t.Errorf("another merchant reads %s: %d", path, status)
 			}
 		}
 	})

@@ -133,6 +133,10 @@ func init() {
 // message; internal ones are logged and replaced by an error id.
 func fail(ctx context.Context, err error) error {
 	k := errs.KindOf(err)
+	if k == errs.Forbidden && ActorFrom(ctx).IsAnonymous() {
+		// Not allowed as nobody: signing in may allow it.
+		return huma.NewError(http.StatusUnauthorized, "sign in, or send an API key in Authorization: Bearer")
+	}
 	status := StatusOf(k)
 	if status >= 500 {
 		id := InternalErrorLogger(ctx, err)
@@ -180,3 +184,9 @@ func write(a huma.API, op huma.Operation) huma.Operation {
 }
 
 var errNotFound = errs.E("api", errs.NotFound, "not found")
+
+// authed documents a read that needs a signed-in actor.
+func authed(op huma.Operation) huma.Operation {
+	op.Security = []map[string][]string{{"session": {}}, {"apiKey": {}}}
+	return op
+}

@@ -96,8 +96,8 @@ func registerCatalog(a huma.API, s Services) {
 			}
 			return &productOut{p}, nil
 		})
-	huma.Register(a, huma.Operation{OperationID: "get-own-product", Method: http.MethodGet, Path: "/api/v1/merchants/{id}/products/{product}",
-		Summary: "One of the merchant's products, all languages and channels", Tags: tags, Errors: []int{404}},
+	huma.Register(a, authed(huma.Operation{OperationID: "get-own-product", Method: http.MethodGet, Path: "/api/v1/merchants/{id}/products/{product}",
+		Summary: "One of the merchant's products, all languages and channels", Tags: tags, Errors: []int{404}}),
 		func(ctx context.Context, in *struct {
 			ID      string `path:"id" maxLength:"64"`
 			Product string `path:"product" maxLength:"64"`
@@ -111,8 +111,8 @@ func registerCatalog(a huma.API, s Services) {
 			}
 			return &productOut{p}, nil
 		})
-	huma.Register(a, huma.Operation{OperationID: "list-own-products", Method: http.MethodGet, Path: "/api/v1/merchants/{id}/products",
-		Summary: "The merchant's products", Tags: tags, Errors: []int{403}},
+	huma.Register(a, authed(huma.Operation{OperationID: "list-own-products", Method: http.MethodGet, Path: "/api/v1/merchants/{id}/products",
+		Summary: "The merchant's products", Tags: tags, Errors: []int{403}}),
 		func(ctx context.Context, in *struct {
 			ID     string `path:"id" maxLength:"64"`
 			Cursor string `query:"cursor" maxLength:"200"`

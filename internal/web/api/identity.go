@@ -101,8 +101,8 @@ func registerIdentity(a huma.API, s Services) {
 			}{SetCookie: c}, nil
 		})
 
-	huma.Register(a, huma.Operation{OperationID: "me", Method: http.MethodGet, Path: "/api/v1/me", Summary: "The signed-in account",
-		Tags: []string{"Accounts"}, Errors: []int{401}},
+	huma.Register(a, authed(huma.Operation{OperationID: "me", Method: http.MethodGet, Path: "/api/v1/me", Summary: "The signed-in account",
+		Tags: []string{"Accounts"}, Errors: []int{401}}),
 		func(ctx context.Context, _ *struct{}) (*userOut, error) {
 			u, err := s.Identity.Me(ctx, ActorFrom(ctx))
 			if err != nil {
@@ -123,8 +123,8 @@ func registerIdentity(a huma.API, s Services) {
 			return out, nil
 		})
 
-	huma.Register(a, huma.Operation{OperationID: "list-partners", Method: http.MethodGet, Path: "/api/v1/partners",
-		Summary: "List logistics partners", Description: "Operators see all; a partner sees itself.", Tags: []string{"Logistics partners"}, Errors: []int{401, 403}},
+	huma.Register(a, authed(huma.Operation{OperationID: "list-partners", Method: http.MethodGet, Path: "/api/v1/partners",
+		Summary: "List logistics partners", Description: "Operators see all; a partner sees itself.", Tags: []string{"Logistics partners"}, Errors: []int{401, 403}}),
 		func(ctx context.Context, _ *struct{}) (*partnersOut, error) {
 			ps, err := s.Identity.ListPartners(ctx, ActorFrom(ctx))
 			if err != nil {

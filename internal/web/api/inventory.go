@@ -11,8 +11,8 @@ import (
 
 func registerInventory(a huma.API, s Services) {
 	tags := []string{"Warehouses"}
-	huma.Register(a, huma.Operation{OperationID: "list-warehouses", Method: http.MethodGet, Path: "/api/v1/warehouses",
-		Summary: "Warehouses you may see", Description: "Operators see all; a merchant its own; a logistics partner the ones it operates.", Tags: tags, Errors: []int{401, 403}},
+	huma.Register(a, authed(huma.Operation{OperationID: "list-warehouses", Method: http.MethodGet, Path: "/api/v1/warehouses",
+		Summary: "Warehouses you may see", Description: "Operators see all; a merchant its own; a logistics partner the ones it operates.", Tags: tags, Errors: []int{401, 403}}),
 		func(ctx context.Context, _ *struct{}) (*struct {
 			Body struct {
 				Items []inventory.Warehouse `json:"items"`

@@ -50,8 +50,8 @@ func registerMerchants(a huma.API, s Services) {
 			return out, nil
 		})
 
-	huma.Register(a, huma.Operation{OperationID: "list-merchants", Method: http.MethodGet, Path: "/api/v1/merchants",
-		Summary: "List merchants", Description: "Operators see all merchants; staff see their own.", Tags: tags, Errors: []int{401, 403}},
+	huma.Register(a, authed(huma.Operation{OperationID: "list-merchants", Method: http.MethodGet, Path: "/api/v1/merchants",
+		Summary: "List merchants", Description: "Operators see all merchants; staff see their own.", Tags: tags, Errors: []int{401, 403}}),
 		func(ctx context.Context, in *struct {
 			Status string `query:"status" enum:"pending,approved,rejected,suspended,"`
 			Cursor string `query:"cursor" maxLength:"64"`
@@ -79,8 +79,8 @@ func registerMerchants(a huma.API, s Services) {
 			return out, nil
 		})
 
-	huma.Register(a, huma.Operation{OperationID: "get-merchant", Method: http.MethodGet, Path: "/api/v1/merchants/{id}",
-		Summary: "A merchant", Tags: tags, Errors: []int{404}},
+	huma.Register(a, authed(huma.Operation{OperationID: "get-merchant", Method: http.MethodGet, Path: "/api/v1/merchants/{id}",
+		Summary: "A merchant", Tags: tags, Errors: []int{404}}),
 		func(ctx context.Context, in *idIn) (*merchantOut, error) {
 			m, err := s.Merchants.Merchant(ctx, ActorFrom(ctx), in.ID)
 			if err != nil {
@@ -172,8 +172,8 @@ func registerMerchants(a huma.API, s Services) {
 			return &struct{ Body merchant.Shop }{sh}, nil
 		})
 
-	huma.Register(a, huma.Operation{OperationID: "list-shops", Method: http.MethodGet, Path: "/api/v1/merchants/{id}/shops",
-		Summary: "The merchant's shops", Tags: tags, Errors: []int{404}},
+	huma.Register(a, authed(huma.Operation{OperationID: "list-shops", Method: http.MethodGet, Path: "/api/v1/merchants/{id}/shops",
+		Summary: "The merchant's shops", Tags: tags, Errors: []int{404}}),
 		func(ctx context.Context, in *idIn) (*struct {
 			Body struct {
 				Items []merchant.Shop `json:"items"`
@@ -262,8 +262,8 @@ func registerMerchants(a huma.API, s Services) {
 			}
 			return &struct{ Body merchant.Terms }{t}, nil
 		})
-	huma.Register(a, huma.Operation{OperationID: "get-terms", Method: http.MethodGet, Path: "/api/v1/merchants/{id}/terms",
-		Summary: "What the merchant pays", Tags: ptags, Errors: []int{404}},
+	huma.Register(a, authed(huma.Operation{OperationID: "get-terms", Method: http.MethodGet, Path: "/api/v1/merchants/{id}/terms",
+		Summary: "What the merchant pays", Tags: ptags, Errors: []int{404}}),
 		func(ctx context.Context, in *idIn) (*struct{ Body merchant.Terms }, error) {
 			t, err := s.Merchants.Terms(ctx, ActorFrom(ctx), in.ID)
 			if err != nil {
