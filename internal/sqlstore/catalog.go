@@ -142,6 +142,17 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 			rules[k] = ok
 			return ok, err
 		}
+		locked := map[[2]string]bool{}
+		for _, p := range ps {
+			for _, ch := range p.Channels {
+				if k := [2]string{p.MerchantID, ch}; !locked[k] {
+					locked[k] = true
+					if err := lockForListing(ctx, tx, p.MerchantID, ch); err != nil {
+						return err
+					}
+				}
+			}
+		}
 		names := map[string]string{}
 		lookup := func(q, id, field string) (string, error) {
 			if id == "" {
@@ -214,17 +225,6 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 				}
 			}
 		}
-		bumped := map[string]bool{}
-		for _, p := range ps {
-			for _, ch := range p.Channels {
-				if !bumped[ch] {
-					bumped[ch] = true
-					if err := bumpChannel(ctx, tx, ch); err != nil {
-						return err
-					}
-				}
-			}
-		}
 		return insertEvents(ctx, tx, evs)
 	})
 	return wrap(op, err, "a variant with this SKU")
@@ -245,6 +245,20 @@ const listIfAdmitted = `INSERT INTO listings (channel_id, product_id, merchant_i
 	    OR (EXISTS (SELECT 1 FROM channel_merchants cm WHERE cm.channel_id = c.id AND cm.merchant_id = m.id)
 	    AND EXISTS (SELECT 1 FROM channel_brands cb WHERE cb.channel_id = c.id AND cb.brand_id = p.brand_id)))
 	ON CONFLICT (channel_id, product_id) DO UPDATE SET active = excluded.active`
+
+// lockForListing starts a listing transaction by writing the channel row
+// (bumping its catalog version) and the merchant row. Revocations and
+// status changes write the same rows, so on PostgreSQL (read committed)
+// they and a listing run one after the other: a listing can never slip in
+// beside a concurrent revocation or suspension. On SQLite writes are
+// serialised anyway.
+func lockForListing(ctx context.Context, tx *sql.Tx, merchantID, channelID string) error {
+	if err := bumpChannel(ctx, tx, channelID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE merchants SET status = status WHERE id = $1`, merchantID)
+	return err
+}
 
 // admissionRule says whether a channel admits a merchant's products of a
 // brand: the merchant is approved with a shop there, and a curated channel
@@ -462,6 +476,9 @@ func (s *Catalog) ListProduct(ctx context.Context, merchantID, productID, channe
 		if err := owned(ctx, tx, op, merchantID, productID); err != nil {
 			return err
 		}
+		if err := lockForListing(ctx, tx, merchantID, channelID); err != nil {
+			return err
+		}
 		var status, admission, code string
 		var shop, merchantAdmitted, brandAdmitted, priced bool
 		err := tx.QueryRowContext(ctx, `SELECT m.status, c.admission, c.code,
@@ -492,9 +509,6 @@ func (s *Catalog) ListProduct(ctx context.Context, merchantID, productID, channe
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.E(op, errs.Forbidden, "channel "+code+" does not accept this product")
-		}
-		if err := bumpChannel(ctx, tx, channelID); err != nil {
-			return err
 		}
 		return insertEvents(ctx, tx, []events.Event{ev})
 	})

@@ -113,6 +113,10 @@ func (s *Channels) Admit(ctx context.Context, channelID string, r channel.Rules,
 func (s *Channels) Revoke(ctx context.Context, channelID string, r channel.Rules, ev events.Event) error {
 	const op = "sqlstore.Revoke"
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		// Writing the channel row first serialises this with listings (see lockForListing).
+		if err := bumpChannel(ctx, tx, channelID); err != nil {
+			return err
+		}
 		for _, m := range r.Merchants {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM channel_merchants WHERE channel_id = $1 AND merchant_id = $2`, channelID, m); err != nil {
 				return err
@@ -122,9 +126,6 @@ func (s *Channels) Revoke(ctx context.Context, channelID string, r channel.Rules
 			if _, err := tx.ExecContext(ctx, `DELETE FROM channel_brands WHERE channel_id = $1 AND brand_id = $2`, channelID, b); err != nil {
 				return err
 			}
-		}
-		if err := bumpChannel(ctx, tx, channelID); err != nil {
-			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM listings WHERE channel_id = $1
 			AND (SELECT admission FROM channels WHERE id = $1) = 'curated'

@@ -90,6 +90,11 @@ func (s *Merchants) ListMerchants(ctx context.Context, status merchant.Status, a
 func (s *Merchants) SetMerchantStatus(ctx context.Context, id string, from []merchant.Status, to merchant.Status, reason, reviewer string, at time.Time, ev events.Event) error {
 	const op = "sqlstore.SetMerchantStatus"
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		// Writing the row first locks it (PostgreSQL), so the status read below
+		// cannot change before this transaction commits.
+		if _, err := tx.ExecContext(ctx, `UPDATE merchants SET status = status WHERE id = $1`, id); err != nil {
+			return err
+		}
 		var cur string
 		if err := tx.QueryRowContext(ctx, `SELECT status FROM merchants WHERE id = $1`, id).Scan(&cur); err != nil {
 			return wrap(op, err, "merchant")

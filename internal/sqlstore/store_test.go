@@ -314,3 +314,44 @@ func TestBulkImportEnforcesListingRules(t *testing.T) {
 		}
 	})
 }
+
+// TestRevocationRacingListingsLeavesNoListing lists products on a curated
+// channel while an operator revokes the merchant: whatever the
+// interleaving, the channel ends with no listing of the revoked merchant.
+func TestRevocationRacingListingsLeavesNoListing(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		luxe := must[channel.Channel](t)(w.channel.CreateChannel(ctx, identity.System, channel.ChannelInput{Code: "luxe", Name: "Luxe", Markets: []string{"CN"},
+			Languages: []string{"zh"}, Currencies: []string{"CNY"}, Admission: channel.Curated}))
+		cat := must[catalog.Category](t)(w.catalog.CreateCategory(ctx, identity.System, catalog.CategoryInput{Slug: "bags", Names: map[string]string{"en": "Bags"}}))
+		m, staff := w.approvedMerchant(t, "Maison", "FR", "m@example.fr")
+		lux := must[catalog.Brand](t)(w.catalog.CreateBrand(ctx, identity.System, catalog.BrandInput{Slug: "lux", Name: "Lux"}))
+		must[channel.Rules](t)(w.channel.Admit(ctx, identity.System, "luxe", channel.Rules{Merchants: []string{m.ID}, Brands: []string{lux.ID}}))
+		must[merchant.Shop](t)(w.merchant.OpenShop(ctx, staff, m.ID, luxe.ID, "Maison"))
+		var products []string
+		for i := range 12 {
+			p := must[catalog.Product](t)(w.catalog.CreateProduct(ctx, staff, catalog.ProductInput{BrandID: lux.ID, CategoryID: cat.ID, OriginCountry: "FR",
+				Translations: map[string]catalog.Text{"fr": {Title: "Sac"}},
+				Variants:     []catalog.VariantInput{{SKU: "S-" + string(rune('a'+i)), Prices: []catalog.PriceInput{{Channel: "luxe", Currency: "CNY", Amount: 100}}}}}))
+			products = append(products, p.ID)
+		}
+		done := make(chan struct{})
+		for _, id := range products {
+			go func() {
+				defer func() { done <- struct{}{} }()
+				w.catalog.List(ctx, staff, id, "luxe") // refused or accepted; the end state is what matters
+			}()
+		}
+		if _, err := w.channel.Revoke(ctx, identity.System, "luxe", channel.Rules{Merchants: []string{m.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		for range products {
+			<-done
+		}
+		page := must[[]catalog.Product](t)(db.Catalog().ChannelProducts(ctx, luxe.ID, "", 100))
+		if len(page) != 0 {
+			t.Fatalf("luxe lists %d products of a revoked merchant", len(page))
+		}
+	})
+}
