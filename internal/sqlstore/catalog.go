@@ -128,8 +128,8 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 			}
 		}()
 		// The listing rules are checked once per merchant, brand and channel
-		// inside this transaction: the same rules as listIfAdmitted, which a
-		// bulk import would otherwise evaluate per product.
+		// inside this transaction (after lockForListing), the same rules
+		// ListProduct checks, which a bulk import would otherwise evaluate per product.
 		type ruleKey struct{ merchant, brand, channel string }
 		rules := map[ruleKey]bool{}
 		admits := func(merchantID, brandID, channelID string) (bool, error) {
@@ -229,22 +229,6 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 	})
 	return wrap(op, err, "a variant with this SKU")
 }
-
-// listIfAdmitted inserts (or reactivates) the listing of product id on a
-// channel only if the channel's rules allow it: the merchant is approved and
-// has a shop there, the product is priced there, and a curated channel
-// admits both merchant and brand. It reports whether the listing exists.
-const listIfAdmitted = `INSERT INTO listings (channel_id, product_id, merchant_id, active, listed_at)
-	SELECT c.id, p.id, p.merchant_id, TRUE, $3 FROM products p
-	JOIN merchants m ON m.id = p.merchant_id AND m.status = 'approved'
-	JOIN channels c ON c.id = $2
-	WHERE p.id = $1
-	  AND EXISTS (SELECT 1 FROM shops s WHERE s.merchant_id = m.id AND s.channel_id = c.id)
-	  AND EXISTS (SELECT 1 FROM variants v JOIN prices pr ON pr.variant_id = v.id WHERE v.product_id = p.id AND pr.channel_id = c.id)
-	  AND (c.admission = 'open'
-	    OR (EXISTS (SELECT 1 FROM channel_merchants cm WHERE cm.channel_id = c.id AND cm.merchant_id = m.id)
-	    AND EXISTS (SELECT 1 FROM channel_brands cb WHERE cb.channel_id = c.id AND cb.brand_id = p.brand_id)))
-	ON CONFLICT (channel_id, product_id) DO UPDATE SET active = excluded.active`
 
 // lockForListing starts a listing transaction by writing the channel row
 // (bumping its catalog version) and the merchant row. Revocations and
@@ -503,12 +487,10 @@ func (s *Catalog) ListProduct(ctx context.Context, merchantID, productID, channe
 		case !priced:
 			return errs.E(op, errs.Invalid, "price the product on channel "+code+" before listing it there")
 		}
-		res, err := tx.ExecContext(ctx, listIfAdmitted, productID, channelID, at)
-		if err != nil {
+		// The checks above ran after lockForListing, so they still hold at commit.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO listings (channel_id, product_id, merchant_id, active, listed_at) VALUES ($1, $2, $3, TRUE, $4)
+			ON CONFLICT (channel_id, product_id) DO UPDATE SET active = excluded.active`, channelID, productID, merchantID, at); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.E(op, errs.Forbidden, "channel "+code+" does not accept this product")
 		}
 		return insertEvents(ctx, tx, []events.Event{ev})
 	})

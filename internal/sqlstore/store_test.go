@@ -281,14 +281,8 @@ func TestBulkImportEnforcesListingRules(t *testing.T) {
 	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
 		w := newWorld(t, db)
-		luxe := must[channel.Channel](t)(w.channel.CreateChannel(ctx, identity.System, channel.ChannelInput{Code: "luxe", Name: "Luxe", Markets: []string{"CN"},
-			Languages: []string{"zh"}, Currencies: []string{"CNY"}, Admission: channel.Curated}))
-		cat := must[catalog.Category](t)(w.catalog.CreateCategory(ctx, identity.System, catalog.CategoryInput{Slug: "bags", Names: map[string]string{"en": "Bags"}}))
-		m, staff := w.approvedMerchant(t, "Maison", "FR", "m@example.fr")
-		lux := must[catalog.Brand](t)(w.catalog.CreateBrand(ctx, identity.System, catalog.BrandInput{Slug: "lux", Name: "Lux"}))
+		luxe, cat, m, _, lux := w.curatedLuxe(t)
 		plain := must[catalog.Brand](t)(w.catalog.CreateBrand(ctx, identity.System, catalog.BrandInput{Slug: "plain", Name: "Plain"}))
-		must[channel.Rules](t)(w.channel.Admit(ctx, identity.System, "luxe", channel.Rules{Merchants: []string{m.ID}, Brands: []string{lux.ID}}))
-		must[merchant.Shop](t)(w.merchant.OpenShop(ctx, staff, m.ID, luxe.ID, "Maison"))
 		mk := func(brand, sku string) catalog.Product {
 			p, err := w.catalog.NewProduct(ctx, "test", m.ID, "", catalog.ProductInput{BrandID: brand, CategoryID: cat.ID, OriginCountry: "FR",
 				Translations: map[string]catalog.Text{"fr": {Title: sku}},
@@ -322,13 +316,7 @@ func TestRevocationRacingListingsLeavesNoListing(t *testing.T) {
 	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
 		w := newWorld(t, db)
-		luxe := must[channel.Channel](t)(w.channel.CreateChannel(ctx, identity.System, channel.ChannelInput{Code: "luxe", Name: "Luxe", Markets: []string{"CN"},
-			Languages: []string{"zh"}, Currencies: []string{"CNY"}, Admission: channel.Curated}))
-		cat := must[catalog.Category](t)(w.catalog.CreateCategory(ctx, identity.System, catalog.CategoryInput{Slug: "bags", Names: map[string]string{"en": "Bags"}}))
-		m, staff := w.approvedMerchant(t, "Maison", "FR", "m@example.fr")
-		lux := must[catalog.Brand](t)(w.catalog.CreateBrand(ctx, identity.System, catalog.BrandInput{Slug: "lux", Name: "Lux"}))
-		must[channel.Rules](t)(w.channel.Admit(ctx, identity.System, "luxe", channel.Rules{Merchants: []string{m.ID}, Brands: []string{lux.ID}}))
-		must[merchant.Shop](t)(w.merchant.OpenShop(ctx, staff, m.ID, luxe.ID, "Maison"))
+		luxe, cat, m, staff, lux := w.curatedLuxe(t)
 		var products []string
 		for i := range 12 {
 			p := must[catalog.Product](t)(w.catalog.CreateProduct(ctx, staff, catalog.ProductInput{BrandID: lux.ID, CategoryID: cat.ID, OriginCountry: "FR",
@@ -354,4 +342,19 @@ func TestRevocationRacingListingsLeavesNoListing(t *testing.T) {
 			t.Fatalf("luxe lists %d products of a revoked merchant", len(page))
 		}
 	})
+}
+
+// curatedLuxe makes a curated "luxe" channel, a category, and an approved
+// merchant with a shop there, admitted with its brand "lux".
+func (w *world) curatedLuxe(t *testing.T) (channel.Channel, catalog.Category, merchant.Merchant, identity.Actor, catalog.Brand) {
+	t.Helper()
+	ctx := context.Background()
+	luxe := must[channel.Channel](t)(w.channel.CreateChannel(ctx, identity.System, channel.ChannelInput{Code: "luxe", Name: "Luxe", Markets: []string{"CN"},
+		Languages: []string{"zh"}, Currencies: []string{"CNY"}, Admission: channel.Curated}))
+	cat := must[catalog.Category](t)(w.catalog.CreateCategory(ctx, identity.System, catalog.CategoryInput{Slug: "bags", Names: map[string]string{"en": "Bags"}}))
+	m, staff := w.approvedMerchant(t, "Maison", "FR", "m@example.fr")
+	lux := must[catalog.Brand](t)(w.catalog.CreateBrand(ctx, identity.System, catalog.BrandInput{Slug: "lux", Name: "Lux"}))
+	must[channel.Rules](t)(w.channel.Admit(ctx, identity.System, "luxe", channel.Rules{Merchants: []string{m.ID}, Brands: []string{lux.ID}}))
+	must[merchant.Shop](t)(w.merchant.OpenShop(ctx, staff, m.ID, luxe.ID, "Maison"))
+	return luxe, cat, m, staff, lux
 }
