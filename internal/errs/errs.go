@@ -23,6 +23,7 @@ const (
 	Unavailable                 // a dependency is down or the server sheds load; retry later
 	Internal                    // a bug or an unexpected failure
 	TooLarge                    // the request body exceeds the limit
+	RateLimited                 // the caller sent too many requests; retry after a while
 )
 
 var kindNames = map[Kind]string{
@@ -35,6 +36,7 @@ var kindNames = map[Kind]string{
 	Unavailable:     "unavailable",
 	Internal:        "internal",
 	TooLarge:        "too-large",
+	RateLimited:     "rate-limited",
 }
 
 // String returns the stable slug of the kind, used in problem type URIs.
@@ -124,7 +126,7 @@ func Is(err error, kind Kind) bool { return err != nil && KindOf(err) == kind }
 func Message(err error) string {
 	var e *Error
 	switch KindOf(err) {
-	case Invalid, NotFound, Conflict, Forbidden, Unauthenticated, TooLarge:
+	case Invalid, NotFound, Conflict, Forbidden, Unauthenticated, TooLarge, RateLimited:
 		if errors.As(err, &e) {
 			// The innermost Error with a kind carries the most precise message.
 			inner := e

@@ -39,6 +39,20 @@ type Actor struct {
 	MerchantID string // for Staff
 	StaffRole  string // owner or staff, for Staff
 	PartnerID  string // for Partner
+	// MerchantStatus is the status of the actor's merchant (pending,
+	// approved, rejected, suspended) when the actor is Staff, read at
+	// authentication so that services can refuse a merchant that may not sell.
+	MerchantStatus string
+}
+
+// MerchantApproved is the merchant status that may sell.
+const MerchantApproved = "approved"
+
+// Sells reports whether the actor acts for an approved merchant: staff or an
+// API key of a merchant whose status is approved. A pending or rejected
+// merchant may only read and edit its application.
+func (a Actor) Sells() bool {
+	return a.Role == Staff && a.MerchantID != "" && a.MerchantStatus == MerchantApproved
 }
 
 // IsAnonymous reports whether no one is authenticated.

@@ -19,20 +19,22 @@ import (
 
 // User is a person's account. PasswordHash never leaves the service.
 type User struct {
-	ID           string    `json:"id"`
-	Email        string    `json:"email"`
-	Name         string    `json:"name"`
-	Role         Role      `json:"role"`
-	MerchantID   string    `json:"merchant_id,omitempty"`
-	StaffRole    string    `json:"staff_role,omitempty"`
-	PartnerID    string    `json:"partner_id,omitempty"`
-	PasswordHash string    `json:"-"`
-	CreatedAt    time.Time `json:"created_at"`
+	ID         string `json:"id"`
+	Email      string `json:"email"`
+	Name       string `json:"name"`
+	Role       Role   `json:"role"`
+	MerchantID string `json:"merchant_id,omitempty"`
+	StaffRole  string `json:"staff_role,omitempty"`
+	PartnerID  string `json:"partner_id,omitempty"`
+	// MerchantStatus is the status of the user's merchant, for staff.
+	MerchantStatus string    `json:"merchant_status,omitempty"`
+	PasswordHash   string    `json:"-"`
+	CreatedAt      time.Time `json:"created_at"`
 }
 
 // Actor returns the actor a session of u acts as.
 func (u User) Actor() Actor {
-	return Actor{Role: u.Role, UserID: u.ID, MerchantID: u.MerchantID, StaffRole: u.StaffRole, PartnerID: u.PartnerID}
+	return Actor{Role: u.Role, UserID: u.ID, MerchantID: u.MerchantID, StaffRole: u.StaffRole, PartnerID: u.PartnerID, MerchantStatus: u.MerchantStatus}
 }
 
 // Session is a signed-in person's cookie session; only the token's hash is stored.
@@ -54,6 +56,8 @@ type APIKey struct {
 	CreatedBy  string     `json:"created_by"`
 	CreatedAt  time.Time  `json:"created_at"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	// MerchantStatus is the status of the key's merchant, read with the key.
+	MerchantStatus string `json:"-"`
 }
 
 // PartnerOrg is a logistics partner (3PL) that operates warehouses for merchants.
@@ -330,7 +334,7 @@ func (s *Service) AuthenticateKey(ctx context.Context, raw string) (Actor, error
 		return Actor{}, bad
 	}
 	if k.MerchantID != "" {
-		return Actor{Role: Staff, APIKeyID: k.ID, MerchantID: k.MerchantID, StaffRole: StaffMember}, nil
+		return Actor{Role: Staff, APIKeyID: k.ID, MerchantID: k.MerchantID, StaffRole: StaffMember, MerchantStatus: k.MerchantStatus}, nil
 	}
 	return Actor{Role: Partner, APIKeyID: k.ID, PartnerID: k.PartnerID}, nil
 }

@@ -18,12 +18,18 @@ func (db *DB) Identity() *Identity { return &Identity{db} }
 
 var _ identity.Store = (*Identity)(nil)
 
-const userCols = `id, email, name, role, COALESCE(merchant_id, ''), staff_role, COALESCE(partner_id, ''), password_hash, created_at`
+// userCols are read from users u LEFT JOIN merchants m (the merchant's
+// status travels with the user, so that services can refuse a merchant
+// that may not sell).
+const userCols = `u.id, u.email, u.name, u.role, COALESCE(u.merchant_id, ''), u.staff_role, COALESCE(u.partner_id, ''), u.password_hash, u.created_at,
+	COALESCE(m.status, '')`
+
+const userFrom = ` FROM users u LEFT JOIN merchants m ON m.id = u.merchant_id`
 
 func scanUser(row interface{ Scan(...any) error }) (identity.User, error) {
 	var u identity.User
 	var role string
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &role, &u.MerchantID, &u.StaffRole, &u.PartnerID, &u.PasswordHash, &u.CreatedAt)
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &role, &u.MerchantID, &u.StaffRole, &u.PartnerID, &u.PasswordHash, &u.CreatedAt, &u.MerchantStatus)
 	u.Role = identity.Role(role)
 	u.CreatedAt = u.CreatedAt.UTC()
 	return u, err
@@ -49,13 +55,13 @@ func (s *Identity) CreateUser(ctx context.Context, u identity.User, evs ...event
 
 // UserByEmail implements identity.Store.
 func (s *Identity) UserByEmail(ctx context.Context, email string) (identity.User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email = $1`, email))
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userCols+userFrom+` WHERE u.email = $1`, email))
 	return u, wrap("sqlstore.UserByEmail", err, "user")
 }
 
 // UserByID implements identity.Store.
 func (s *Identity) UserByID(ctx context.Context, id string) (identity.User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = $1`, id))
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userCols+userFrom+` WHERE u.id = $1`, id))
 	return u, wrap("sqlstore.UserByID", err, "user")
 }
 
@@ -68,7 +74,7 @@ func (s *Identity) CreateSession(ctx context.Context, se identity.Session) error
 
 // UserBySession implements identity.Store.
 func (s *Identity) UserBySession(ctx context.Context, tokenHash string, now time.Time) (identity.User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT u.id, u.email, u.name, u.role, COALESCE(u.merchant_id, ''), u.staff_role, COALESCE(u.partner_id, ''), u.password_hash, u.created_at FROM sessions s JOIN users u ON u.id = s.user_id
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN merchants m ON m.id = u.merchant_id
 		WHERE s.token_hash = $1 AND s.expires_at > $2`, tokenHash, now))
 	return u, wrap("sqlstore.UserBySession", err, "session")
 }
@@ -90,8 +96,9 @@ func (s *Identity) CreateAPIKey(ctx context.Context, k identity.APIKey) error {
 func (s *Identity) APIKeyByID(ctx context.Context, id string) (identity.APIKey, error) {
 	var k identity.APIKey
 	var revoked sql.NullTime
-	err := s.db.QueryRowContext(ctx, `SELECT id, name, COALESCE(merchant_id, ''), COALESCE(partner_id, ''), secret_hash, created_by, created_at, revoked_at
-		FROM api_keys WHERE id = $1`, id).Scan(&k.ID, &k.Name, &k.MerchantID, &k.PartnerID, &k.SecretHash, &k.CreatedBy, &k.CreatedAt, &revoked)
+	err := s.db.QueryRowContext(ctx, `SELECT k.id, k.name, COALESCE(k.merchant_id, ''), COALESCE(k.partner_id, ''), k.secret_hash, k.created_by, k.created_at,
+		k.revoked_at, COALESCE(m.status, '') FROM api_keys k LEFT JOIN merchants m ON m.id = k.merchant_id WHERE k.id = $1`, id).
+		Scan(&k.ID, &k.Name, &k.MerchantID, &k.PartnerID, &k.SecretHash, &k.CreatedBy, &k.CreatedAt, &revoked, &k.MerchantStatus)
 	if revoked.Valid {
 		t := revoked.Time.UTC()
 		k.RevokedAt = &t

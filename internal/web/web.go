@@ -281,6 +281,7 @@ var problemAbout = map[errs.Kind]string{
 	errs.Unauthenticated: "Sign in (session cookie) or send a valid API key (Authorization: Bearer sesame_...). Nothing was changed.",
 	errs.Unavailable:     "Sesame is busy or a dependency is down. Retry after the time in Retry-After, if given.",
 	errs.Internal:        "Something failed on Sesame's side. The detail carries an error id that operators can find in the logs.",
+	errs.RateLimited:     "Too many requests from this address or account in a short time. Wait for the number of seconds in Retry-After, then retry. Nothing was changed.",
 	errs.TooLarge:        "The request body exceeds the limit of the operation (1 MiB unless the reference says otherwise). Nothing was changed.",
 }
 

@@ -80,6 +80,8 @@ func StatusOf(k errs.Kind) int {
 		return http.StatusServiceUnavailable
 	case errs.TooLarge:
 		return http.StatusRequestEntityTooLarge
+	case errs.RateLimited:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }
@@ -100,7 +102,9 @@ func KindOfStatus(status int) errs.Kind {
 		return errs.Unauthenticated
 	case http.StatusRequestEntityTooLarge:
 		return errs.TooLarge
-	case http.StatusServiceUnavailable, http.StatusTooManyRequests:
+	case http.StatusTooManyRequests:
+		return errs.RateLimited
+	case http.StatusServiceUnavailable:
 		return errs.Unavailable
 	}
 	return errs.Internal
