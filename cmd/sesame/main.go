@@ -54,7 +54,11 @@ type config struct {
 	NATS     string // --nats, SESAME_NATS
 	LogLevel string // --log-level, SESAME_LOG_LEVEL
 	SyncFull bool   // --sync-full, SESAME_SYNC_FULL
-	Products int    // --products (demo)
+	// PublicURL is the address buyers reach Sesame at (--public-url,
+	// SESAME_PUBLIC_URL): it makes cookies Secure and turns on HSTS when it
+	// is https, and is the base of absolute links.
+	PublicURL string
+	Products  int // --products (demo)
 	// Ready, if set, receives the server's base URL once it listens (tests).
 	Ready chan<- string
 }
@@ -119,6 +123,8 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stdout i
 	fs.StringVar(&c.LogLevel, "log-level", env("SESAME_LOG_LEVEL", "info"), "debug, info, warn or error (SESAME_LOG_LEVEL)")
 	fs.BoolVar(&c.SyncFull, "sync-full", env("SESAME_SYNC_FULL", "") == "1" || env("SESAME_SYNC_FULL", "") == "true",
 		"SQLite: fsync every commit, so acknowledged writes survive power loss (SESAME_SYNC_FULL)")
+	fs.StringVar(&c.PublicURL, "public-url", env("SESAME_PUBLIC_URL", ""),
+		"the URL buyers reach Sesame at, e.g. https://shop.example (SESAME_PUBLIC_URL); https makes cookies Secure")
 	if cmd == "demo" {
 		fs.IntVar(&c.Products, "products", 5000, "number of demo products to generate")
 	}
@@ -133,6 +139,13 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stdout i
 	}
 	if c.DB == "" {
 		c.DB = filepath.Join(c.Data, "sesame.db")
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return c, fmt.Errorf("--public-url must be an http or https URL with no path, such as https://shop.example")
+		}
+		c.PublicURL = u.Scheme + "://" + u.Host
 	}
 	return c, nil
 }
@@ -166,8 +179,8 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	if cfg.NATS != "" {
 		natsDesc = masked(cfg.NATS)
 	}
-	fmt.Fprintf(stdout, "sesame %s %s\n  addr      %s\n  data      %s\n  database  %s\n  events    %s\n  sync-full %v\n",
-		version, cmd, cfg.Addr, cfg.Data, masked(cfg.DB), natsDesc, cfg.SyncFull)
+	fmt.Fprintf(stdout, "sesame %s %s\n  addr       %s\n  public-url %s\n  data       %s\n  database   %s\n  events     %s\n  sync-full  %v\n",
+		version, cmd, cfg.Addr, cfg.PublicURL, cfg.Data, masked(cfg.DB), natsDesc, cfg.SyncFull)
 
 	db, err := sqlstore.Open(ctx, cfg.DB, sqlstore.Options{SyncFull: cfg.SyncFull})
 	if err != nil {
@@ -204,7 +217,8 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 		}
 	}
 
-	srv, err := web.New(web.Config{Services: svc, Logger: log, Ping: db.Ping, DemoLogins: logins, Version: version})
+	svc.SecureCookies = strings.HasPrefix(cfg.PublicURL, "https://")
+	srv, err := web.New(web.Config{Services: svc, Logger: log, Ping: db.Ping, DemoLogins: logins, Version: version, PublicURL: cfg.PublicURL})
 	if err != nil {
 		return err
 	}

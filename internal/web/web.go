@@ -47,6 +47,10 @@ type Config struct {
 	// DemoLogins are listed on the home page (demo mode only).
 	DemoLogins []Login
 	Version    string
+	// PublicURL is the scheme and host buyers reach Sesame at (e.g.
+	// https://shop.example), or empty when unknown (local runs). With https,
+	// responses carry HSTS.
+	PublicURL string
 }
 
 // Server is Sesame's HTTP handler.
