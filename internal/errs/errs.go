@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Kind is the category of an error. The set is small and stable: clients see it
@@ -169,4 +170,32 @@ func FieldOf(err error) string {
 		err = e.Err
 	}
 	return ""
+}
+
+// retryAfter carries how long a refused caller should wait before retrying.
+type retryAfter struct {
+	err error
+	d   time.Duration
+}
+
+func (e *retryAfter) Error() string { return e.err.Error() }
+func (e *retryAfter) Unwrap() error { return e.err }
+
+// WithRetryAfter returns err annotated with the time the caller should wait
+// before retrying (a RateLimited or Unavailable error). The web layer sends it
+// as Retry-After; the kind and message of err are unchanged.
+func WithRetryAfter(err error, d time.Duration) error {
+	if err == nil {
+		return nil
+	}
+	return &retryAfter{err: err, d: d}
+}
+
+// RetryAfter returns the wait attached to err by WithRetryAfter, or 0.
+func RetryAfter(err error) time.Duration {
+	var e *retryAfter
+	if errors.As(err, &e) {
+		return e.d
+	}
+	return 0
 }
