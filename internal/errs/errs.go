@@ -25,6 +25,7 @@ const (
 	Internal                    // a bug or an unexpected failure
 	TooLarge                    // the request body exceeds the limit
 	RateLimited                 // the caller sent too many requests; retry after a while
+	Unsupported                 // the request body's media type is not one the operation accepts
 )
 
 var kindNames = map[Kind]string{
@@ -38,6 +39,7 @@ var kindNames = map[Kind]string{
 	Internal:        "internal",
 	TooLarge:        "too-large",
 	RateLimited:     "rate-limited",
+	Unsupported:     "unsupported-media-type",
 }
 
 // String returns the stable slug of the kind, used in problem type URIs.
@@ -123,11 +125,12 @@ func Is(err error, kind Kind) bool { return err != nil && KindOf(err) == kind }
 
 // Message returns the text that is safe to show a client for err: the cause's
 // message for client-side kinds (Invalid, NotFound, Conflict, Forbidden,
-// Unauthenticated, TooLarge), and a generic text for the others.
+// Unauthenticated, TooLarge, RateLimited, Unsupported), and a generic text
+// for the others.
 func Message(err error) string {
 	var e *Error
 	switch KindOf(err) {
-	case Invalid, NotFound, Conflict, Forbidden, Unauthenticated, TooLarge, RateLimited:
+	case Invalid, NotFound, Conflict, Forbidden, Unauthenticated, TooLarge, RateLimited, Unsupported:
 		if errors.As(err, &e) {
 			// The innermost Error with a kind carries the most precise message.
 			inner := e

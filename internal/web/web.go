@@ -86,17 +86,13 @@ func New(cfg Config) (*Server, error) {
 	hc.OpenAPIPath = "/openapi"
 	hc.DocsPath = "" // the reference page is served by Sesame itself (no CDN at run time)
 	hc.CreateHooks = nil
+	hc.Transformers = append(hc.Transformers, api.TypeProblems)
 	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"session": {Type: "apiKey", In: "cookie", Name: api.SessionCookie, Description: "Set by POST /api/v1/auth/login"},
 		"apiKey":  {Type: "http", Scheme: "bearer", Description: "A merchant's or partner's API key: Authorization: Bearer sesame_..."},
 	}
 	s.api = humago.New(mux, hc)
-	api.Register(s.api, cfg.Services)
-	api.InternalErrorLogger = func(ctx context.Context, err error) string {
-		id := RequestID(ctx)
-		cfg.Logger.ErrorContext(ctx, "internal error", "request_id", id, "err", err)
-		return id
-	}
+	api.Register(s.api, cfg.Services, api.Options{ReportInternal: s.reportInternal})
 
 	mux.HandleFunc("GET /{$}", s.home)
 	mux.HandleFunc("GET /docs", s.reference)
@@ -106,6 +102,14 @@ func New(cfg Config) (*Server, error) {
 	cop := http.NewCrossOriginProtection()
 	s.handler = s.recoverer(s.requestLog(cop.Handler(s.authenticate(mux))))
 	return s, nil
+}
+
+// reportInternal logs an internal error with the request id and returns
+// the id, which the client sees instead of the error.
+func (s *Server) reportInternal(ctx context.Context, err error) string {
+	id := RequestID(ctx)
+	s.cfg.Logger.ErrorContext(ctx, "internal error", "request_id", id, "err", err)
+	return id
 }
 
 // ServeHTTP serves a request.
@@ -221,7 +225,7 @@ func writeProblem(w http.ResponseWriter, status int, detail string) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
 	fmt.Fprintf(w, `{"type":%q,"title":%q,"status":%d,"detail":%q}`,
-		api.ProblemBase+api.KindOfStatus(status).String(), http.StatusText(status), status, detail)
+		api.ProblemType(status), http.StatusText(status), status, detail)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

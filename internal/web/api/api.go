@@ -9,6 +9,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -82,6 +84,8 @@ func StatusOf(k errs.Kind) int {
 		return http.StatusRequestEntityTooLarge
 	case errs.RateLimited:
 		return http.StatusTooManyRequests
+	case errs.Unsupported:
+		return http.StatusUnsupportedMediaType
 	}
 	return http.StatusInternalServerError
 }
@@ -90,7 +94,8 @@ func StatusOf(k errs.Kind) int {
 // carries (for errors huma raises itself, such as validation failures).
 func KindOfStatus(status int) errs.Kind {
 	switch status {
-	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+	case http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusMethodNotAllowed, http.StatusNotAcceptable:
+		// A wrong method or an unservable Accept is a malformed request too.
 		return errs.Invalid
 	case http.StatusNotFound:
 		return errs.NotFound
@@ -104,67 +109,117 @@ func KindOfStatus(status int) errs.Kind {
 		return errs.TooLarge
 	case http.StatusTooManyRequests:
 		return errs.RateLimited
+	case http.StatusUnsupportedMediaType:
+		return errs.Unsupported
 	case http.StatusServiceUnavailable:
 		return errs.Unavailable
 	}
 	return errs.Internal
 }
 
-// InternalErrorLogger is called with every internal error before it is
-// hidden from the client; it returns the error id to show instead.
-var InternalErrorLogger = func(ctx context.Context, err error) string { return "" }
+// StatusClientClosedRequest is the status recorded for a request whose
+// client went away before the answer (nginx's 499): no one reads it, and it
+// keeps abandoned requests out of the server errors.
+const StatusClientClosedRequest = 499
 
-func init() {
-	// Every error huma writes is a problem+json document whose type names the kind.
-	huma.NewError = func(status int, msg string, es ...error) huma.StatusError {
-		details := make([]*huma.ErrorDetail, 0, len(es))
-		for _, e := range es {
-			if e == nil {
-				continue
-			}
-			var d huma.ErrorDetailer
-			if errors.As(e, &d) {
-				details = append(details, d.ErrorDetail())
-			} else {
-				details = append(details, &huma.ErrorDetail{Message: e.Error()})
-			}
-		}
-		return &huma.ErrorModel{Type: ProblemBase + KindOfStatus(status).String(), Title: http.StatusText(status), Status: status, Detail: msg, Errors: details}
+// ProblemType returns the problem type URI of a response with the given status.
+func ProblemType(status int) string { return ProblemBase + KindOfStatus(status).String() }
+
+// TypeProblems is a huma transformer that gives every error huma writes
+// (its own validation failures included) the problem type naming its kind.
+// It is set per API in huma.Config.Transformers, rather than by replacing the
+// package-level huma.NewError, so two servers in one process do not share it.
+func TypeProblems(_ huma.Context, _ string, v any) (any, error) {
+	if e, ok := v.(*huma.ErrorModel); ok && e.Type == "" {
+		e.Type = ProblemType(e.Status)
 	}
+	return v, nil
 }
 
+// RetryAfterSeconds renders a wait as a Retry-After value: whole seconds,
+// rounded up, at least 1.
+func RetryAfterSeconds(d time.Duration) string {
+	secs := int64((d + time.Second - 1) / time.Second)
+	return strconv.FormatInt(max(secs, 1), 10)
+}
+
+// Options are what the API needs from the server besides the services.
+type Options struct {
+	// ReportInternal is called with every internal error before it is
+	// hidden from the client; it returns the error id to show instead.
+	ReportInternal func(ctx context.Context, err error) string
+}
+
+type optionsKey struct{}
+
 // fail turns a domain error into a problem: client-side kinds keep their
-// message; internal ones are logged and replaced by an error id.
+// message; internal ones are reported and replaced by an error id. A
+// RateLimited error (or any carrying a wait) gets Retry-After.
 func fail(ctx context.Context, err error) error {
 	k := errs.KindOf(err)
 	if k == errs.Forbidden && ActorFrom(ctx).IsAnonymous() {
 		// Not allowed as nobody: signing in may allow it.
 		return huma.NewError(http.StatusUnauthorized, "sign in, or send an API key in Authorization: Bearer")
 	}
-	status := StatusOf(k)
-	if status >= 500 {
-		id := InternalErrorLogger(ctx, err)
-		msg := errs.Message(err)
-		if id != "" {
-			msg += " (error id " + id + ")"
-		}
-		return huma.NewError(status, msg)
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		// The client went away: not a server error, and no one reads this.
+		return huma.NewError(StatusClientClosedRequest, "the client closed the request")
 	}
-	pe := huma.NewError(status, errs.Message(err))
-	if f := errs.FieldOf(err); f != "" {
-		pe.(*huma.ErrorModel).Errors = []*huma.ErrorDetail{{Message: errs.Message(err), Location: "body." + f}}
+	status := StatusOf(k)
+	var pe huma.StatusError
+	if status >= 500 {
+		msg := errs.Message(err)
+		if o, _ := ctx.Value(optionsKey{}).(*Options); o != nil && o.ReportInternal != nil {
+			if id := o.ReportInternal(ctx, err); id != "" {
+				msg += " (error id " + id + ")"
+			}
+		}
+		pe = huma.NewError(status, msg)
+	} else {
+		pe = huma.NewError(status, errs.Message(err))
+		if f := errs.FieldOf(err); f != "" {
+			pe.(*huma.ErrorModel).Errors = []*huma.ErrorDetail{{Message: errs.Message(err), Location: "body." + f}}
+		}
+	}
+	if d := errs.RetryAfter(err); d > 0 || k == errs.RateLimited {
+		return huma.ErrorWithHeaders(pe, http.Header{"Retry-After": {RetryAfterSeconds(d)}})
 	}
 	return pe
 }
 
-// Register declares every operation of the API on a.
-func Register(a huma.API, s Services) {
+// Register declares every operation of the API on a. The options reach
+// the handlers through each request's context (a middleware of this API
+// only), so nothing is shared between two APIs in one process.
+func Register(a huma.API, s Services, o Options) {
+	a.UseMiddleware(func(ctx huma.Context, next func(huma.Context)) {
+		next(huma.WithValue(ctx, optionsKey{}, &o))
+	})
 	registerIdentity(a, s)
 	registerMerchants(a, s)
 	registerChannels(a, s)
 	registerCatalog(a, s)
 	registerInventory(a, s)
+	documentRetryAfter(a)
 }
+
+// documentRetryAfter declares the Retry-After header on every 429 response
+// of the document.
+func documentRetryAfter(a huma.API) {
+	for _, item := range a.OpenAPI().Paths {
+		for _, op := range []*huma.Operation{item.Get, item.Post, item.Put, item.Patch, item.Delete} {
+			if op == nil || op.Responses["429"] == nil {
+				continue
+			}
+			r := op.Responses["429"]
+			if r.Headers == nil {
+				r.Headers = map[string]*huma.Param{}
+			}
+			r.Headers["Retry-After"] = &huma.Param{Description: "Seconds to wait before retrying.", Schema: &huma.Schema{Type: "integer", Minimum: ptr(1.0)}}
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
 
 // write declares a write operation: it documents the security schemes and
 // the errors every write may return, and refuses anonymous callers with 401
@@ -173,7 +228,8 @@ func write(a huma.API, op huma.Operation) huma.Operation {
 	if op.DefaultStatus == 0 {
 		op.DefaultStatus = http.StatusOK
 	}
-	op.Errors = append(op.Errors, 400, 401, 403, 404, 409, 413, 422)
+	// 429: every write is rate limited per address and per account.
+	op.Errors = append(op.Errors, 400, 401, 403, 404, 409, 413, 415, 422, 429)
 	if op.Security == nil {
 		op.Security = []map[string][]string{{"session": {}}, {"apiKey": {}}}
 		op.Middlewares = append(op.Middlewares, func(ctx huma.Context, next func(huma.Context)) {
