@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"os/signal"
@@ -58,7 +59,11 @@ type config struct {
 	// SESAME_PUBLIC_URL): it makes cookies Secure and turns on HSTS when it
 	// is https, and is the base of absolute links.
 	PublicURL string
-	Products  int // --products (demo)
+	// RateLimits (--rate-limits, SESAME_RATE_LIMITS) and TrustedProxies
+	// (--trusted-proxies, SESAME_TRUSTED_PROXIES): see web.ParseRateLimits.
+	RateLimits     web.RateLimits
+	TrustedProxies []netip.Prefix
+	Products       int // --products (demo)
 	// Ready, if set, receives the server's base URL once it listens (tests).
 	Ready chan<- string
 }
@@ -125,6 +130,10 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stdout i
 		"SQLite: fsync every commit, so acknowledged writes survive power loss (SESAME_SYNC_FULL)")
 	fs.StringVar(&c.PublicURL, "public-url", env("SESAME_PUBLIC_URL", ""),
 		"the URL buyers reach Sesame at, e.g. https://shop.example (SESAME_PUBLIC_URL); https makes cookies Secure")
+	rateLimits := fs.String("rate-limits", env("SESAME_RATE_LIMITS", "default"),
+		`write limits per address and account: "default", "off", or e.g. "auth-ip=10/m:20,write-ip=20/s:60,write-account=10/s:40" (SESAME_RATE_LIMITS)`)
+	proxies := fs.String("trusted-proxies", env("SESAME_TRUSTED_PROXIES", ""),
+		"CIDR prefixes of proxies whose X-Forwarded-For names the client, e.g. 10.0.0.0/8 (SESAME_TRUSTED_PROXIES)")
 	if cmd == "demo" {
 		fs.IntVar(&c.Products, "products", 5000, "number of demo products to generate")
 	}
@@ -136,6 +145,13 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stdout i
 	}
 	if c.Products < 0 || c.Products > 10_000_000 {
 		return c, fmt.Errorf("--products must be between 0 and 10,000,000")
+	}
+	var err error
+	if c.RateLimits, err = web.ParseRateLimits(*rateLimits); err != nil {
+		return c, fmt.Errorf("--rate-limits: %w", err)
+	}
+	if c.TrustedProxies, err = web.ParseTrustedProxies(*proxies); err != nil {
+		return c, fmt.Errorf("--trusted-proxies: %w", err)
 	}
 	if c.DB == "" {
 		c.DB = filepath.Join(c.Data, "sesame.db")
@@ -179,8 +195,8 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	if cfg.NATS != "" {
 		natsDesc = masked(cfg.NATS)
 	}
-	fmt.Fprintf(stdout, "sesame %s %s\n  addr       %s\n  public-url %s\n  data       %s\n  database   %s\n  events     %s\n  sync-full  %v\n",
-		version, cmd, cfg.Addr, cfg.PublicURL, cfg.Data, masked(cfg.DB), natsDesc, cfg.SyncFull)
+	fmt.Fprintf(stdout, "sesame %s %s\n  addr       %s\n  public-url %s\n  data       %s\n  database   %s\n  events     %s\n  sync-full  %v\n  rate-limits %s\n",
+		version, cmd, cfg.Addr, cfg.PublicURL, cfg.Data, masked(cfg.DB), natsDesc, cfg.SyncFull, cfg.RateLimits)
 
 	db, err := sqlstore.Open(ctx, cfg.DB, sqlstore.Options{SyncFull: cfg.SyncFull})
 	if err != nil {
@@ -218,7 +234,8 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	}
 
 	svc.SecureCookies = strings.HasPrefix(cfg.PublicURL, "https://")
-	srv, err := web.New(web.Config{Services: svc, Logger: log, Ping: db.Ping, DemoLogins: logins, Version: version, PublicURL: cfg.PublicURL})
+	srv, err := web.New(web.Config{Services: svc, Logger: log, Ping: db.Ping, DemoLogins: logins, Version: version, PublicURL: cfg.PublicURL,
+		RateLimits: cfg.RateLimits, TrustedProxies: cfg.TrustedProxies})
 	if err != nil {
 		return err
 	}

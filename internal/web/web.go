@@ -9,13 +9,17 @@ import (
 	"crypto/rand"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -51,6 +55,12 @@ type Config struct {
 	// https://shop.example), or empty when unknown (local runs). With https,
 	// responses carry HSTS.
 	PublicURL string
+	// RateLimits bound how fast one address or account may write. The zero
+	// value sets no limit; cmd/sesame starts from DefaultRateLimits.
+	RateLimits RateLimits
+	// TrustedProxies are the proxies (load balancers) whose X-Forwarded-For
+	// names the client; without them the client is the connection's peer.
+	TrustedProxies []netip.Prefix
 }
 
 // Server is Sesame's HTTP handler.
@@ -59,6 +69,9 @@ type Server struct {
 	api     huma.API
 	handler http.Handler
 	pages   *template.Template
+	limits  *rateLimiter
+	// abandoned counts requests whose client went away before the answer.
+	abandoned atomic.Int64
 }
 
 // New builds the server and parses every template, so that a broken
@@ -77,7 +90,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
-	s := &Server{cfg: cfg, pages: pages}
+	s := &Server{cfg: cfg, pages: pages, limits: newRateLimiter(cfg.RateLimits)}
 	mux := http.NewServeMux()
 
 	hc := huma.DefaultConfig("Sesame API", cfg.Version)
@@ -98,9 +111,16 @@ func New(cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /docs", s.reference)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /problems/{kind}", s.problem)
+	mux.HandleFunc("GET /static/sesame.css", s.stylesheet())
+	mux.Handle("/", s.noRoute(mux))
 
 	cop := http.NewCrossOriginProtection()
-	s.handler = s.recoverer(s.requestLog(cop.Handler(s.authenticate(mux))))
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, http.StatusForbidden, "cross-origin request refused: send writes from Sesame's own pages, or without browser cookies (an API key)")
+	}))
+	// requestLog is outermost so that every line and every error, a panic's
+	// included, carries the request id.
+	s.handler = s.requestLog(s.secureHeaders(s.recoverer(cop.Handler(s.limitByAddress(s.authenticate(s.limitByAccount(mux)))))))
 	return s, nil
 }
 
@@ -110,6 +130,36 @@ func (s *Server) reportInternal(ctx context.Context, err error) string {
 	id := RequestID(ctx)
 	s.cfg.Logger.ErrorContext(ctx, "internal error", "request_id", id, "err", err)
 	return id
+}
+
+// Abandoned returns how many requests were abandoned by their client
+// before the answer (logged at debug level, not as errors).
+func (s *Server) Abandoned() int64 { return s.abandoned.Load() }
+
+// noRoute answers the requests no route matches: 405 with Allow when the
+// path exists for other methods, else 404, both as problem+json (API
+// clients and browsers alike: a wrong URL is an API error more often than
+// a page).
+func (s *Server) noRoute(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			if m == r.Method {
+				continue
+			}
+			probe := *r
+			probe.Method = m
+			if _, pattern := mux.Handler(&probe); pattern != "/" && pattern != "" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeProblem(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+strings.Join(allow, ", "))
+			return
+		}
+		writeProblem(w, http.StatusNotFound, "no such route: "+r.URL.Path)
+	})
 }
 
 // ServeHTTP serves a request.
@@ -164,11 +214,15 @@ func (s *Server) requestLog(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		start := time.Now()
 		next.ServeHTTP(sw, r)
-		lvl := slog.LevelDebug
-		if sw.status >= 500 {
+		msg, lvl := "request", slog.LevelDebug
+		if r.Context().Err() != nil {
+			// The client went away: its own doing, not a server error.
+			s.abandoned.Add(1)
+			msg = "request abandoned by the client"
+		} else if sw.status >= 500 {
 			lvl = slog.LevelError
 		}
-		s.cfg.Logger.Log(r.Context(), lvl, "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
+		s.cfg.Logger.Log(r.Context(), lvl, msg, "request_id", id, "method", r.Method, "path", r.URL.Path,
 			"status", sw.status, "bytes", sw.bytes, "duration", time.Since(start))
 	})
 }
@@ -180,7 +234,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.cfg.Logger.Error("panic", "request_id", RequestID(r.Context()), "panic", v, "stack", string(debug.Stack()))
+				s.cfg.Logger.ErrorContext(r.Context(), "panic", "request_id", RequestID(r.Context()), "panic", v, "stack", string(debug.Stack()))
 				writeProblem(w, http.StatusInternalServerError, "an internal error occurred (error id "+RequestID(r.Context())+")")
 			}
 		}()
@@ -203,9 +257,10 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				writeProblem(w, http.StatusUnauthorized, "use Authorization: Bearer <API key>")
 				return
 			}
+			w.Header()[headerCache] = noStoreHeader
 			a, err := ids.AuthenticateKey(ctx, strings.TrimSpace(raw))
 			if err != nil {
-				writeProblem(w, api.StatusOf(errs.KindOf(err)), errs.Message(err))
+				s.writeError(w, r, err)
 				return
 			}
 			actor = a
@@ -213,19 +268,59 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			if a, err := ids.Authenticate(ctx, c.Value); err == nil {
 				actor, token = a, c.Value
 			} else if !errs.Is(err, errs.Unauthenticated) {
-				writeProblem(w, api.StatusOf(errs.KindOf(err)), errs.Message(err))
+				s.writeError(w, r, err)
 				return
 			}
+		}
+		if !actor.IsAnonymous() || isWrite(r.Method) {
+			// Signed-in answers are private; so are the answers that set a
+			// session cookie (sign-in), which are all writes.
+			w = &noStoreWriter{ResponseWriter: w, authenticated: !actor.IsAnonymous()}
 		}
 		next.ServeHTTP(w, r.WithContext(api.WithActor(ctx, actor, token)))
 	})
 }
 
+// problemDoc is an RFC 9457 problem document, as the API's own errors.
+type problemDoc struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// writeProblem answers with a problem+json document whose type names the
+// kind of the status.
 func writeProblem(w http.ResponseWriter, status int, detail string) {
-	w.Header().Set("Content-Type", "application/problem+json")
+	body, err := json.Marshal(problemDoc{Type: api.ProblemType(status), Title: http.StatusText(status), Status: status, Detail: detail})
+	if err != nil {
+		panic(err) // strings and an int always marshal
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/problem+json")
+	h.Del("Content-Length")
 	w.WriteHeader(status)
-	fmt.Fprintf(w, `{"type":%q,"title":%q,"status":%d,"detail":%q}`,
-		api.ProblemType(status), http.StatusText(status), status, detail)
+	w.Write(body)
+}
+
+// writeError answers with the problem of a domain error: internal ones are
+// reported and replaced by the error id, and a wait (rate limits, login
+// throttling) is sent as Retry-After.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	k := errs.KindOf(err)
+	status := api.StatusOf(k)
+	msg := errs.Message(err)
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		writeProblem(w, api.StatusClientClosedRequest, "the client closed the request")
+		return
+	}
+	if status >= 500 {
+		msg += " (error id " + s.reportInternal(r.Context(), err) + ")"
+	}
+	if d := errs.RetryAfter(err); d > 0 || k == errs.RateLimited {
+		w.Header().Set("Retry-After", api.RetryAfterSeconds(d))
+	}
+	writeProblem(w, status, msg)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -248,8 +343,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, data any) {
 	var buf bytes.Buffer
 	if err := s.pages.ExecuteTemplate(&buf, name, data); err != nil {
-		s.cfg.Logger.Error("render", "request_id", RequestID(r.Context()), "template", name, "err", err)
-		http.Error(w, "an internal error occurred (error id "+RequestID(r.Context())+")", http.StatusInternalServerError)
+		s.writeError(w, r, fmt.Errorf("render %s: %w", name, err))
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -266,8 +360,7 @@ type homePage struct {
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	chs, err := s.cfg.Services.Channels.Channels(r.Context())
 	if err != nil {
-		s.cfg.Logger.Error("home", "request_id", RequestID(r.Context()), "err", err)
-		http.Error(w, "the marketplace is unavailable; retry shortly", http.StatusServiceUnavailable)
+		s.writeError(w, r, err)
 		return
 	}
 	s.render(w, r, "home.html", homePage{Title: "Sesame", Channels: chs, Logins: s.cfg.DemoLogins, Version: s.cfg.Version})
@@ -291,6 +384,7 @@ var problemAbout = map[errs.Kind]string{
 	errs.Internal:        "Something failed on Sesame's side. The detail carries an error id that operators can find in the logs.",
 	errs.RateLimited:     "Too many requests from this address or account in a short time. Wait for the number of seconds in Retry-After, then retry. Nothing was changed.",
 	errs.TooLarge:        "The request body exceeds the limit of the operation (1 MiB unless the reference says otherwise). Nothing was changed.",
+	errs.Unsupported:     "The request body is not in a media type the operation accepts: send JSON with Content-Type: application/json. Nothing was changed.",
 }
 
 func (s *Server) problem(w http.ResponseWriter, r *http.Request) {
@@ -301,7 +395,7 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	http.NotFound(w, r)
+	writeProblem(w, http.StatusNotFound, "no such problem type: "+kind)
 }
 
 type refOp struct {
