@@ -182,7 +182,7 @@ func registerCatalog(a huma.API, s Services) {
 			return &productOut{p}, nil
 		})
 	huma.Register(a, write(a, huma.Operation{OperationID: "list-product", Method: http.MethodPut, Path: "/api/v1/products/{id}/listings/{channel}",
-		Summary: "List a product on a channel", Description: "Checked against the channel's rules: the merchant must be approved, have a shop there, and on curated channels be admitted with the product's brand.",
+		Summary: "List a product on a channel", Description: "Checked against the channel's rules: the merchant must be approved, have a shop there and a price there, be allowed to use the product's brand (its own, or one an operator authorised), and on curated channels be admitted with the product's brand.",
 		Tags: tags, DefaultStatus: http.StatusNoContent}),
 		func(ctx context.Context, in *struct {
 			ID      string `path:"id" maxLength:"64"`
