@@ -7,13 +7,9 @@ package catalog
 import (
 	"context"
 	"maps"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
-
-	"golang.org/x/text/language"
 
 	"github.com/sesame-market/sesame/internal/channel" // prices and listings are per channel
 	"github.com/sesame-market/sesame/internal/errs"
@@ -21,6 +17,7 @@ import (
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/ids"
 	"github.com/sesame-market/sesame/internal/money"
+	"github.com/sesame-market/sesame/internal/text"
 )
 
 // Text is a product's title and description in one language.
@@ -107,17 +104,32 @@ type Store interface {
 	ListCategories(ctx context.Context) ([]Category, error)
 	// CreateBrand inserts b; Conflict on a taken slug.
 	CreateBrand(ctx context.Context, b Brand, ev events.Event) error
+	// AuthoriseBrand records a; if the merchant is already authorised for
+	// the brand it keeps and returns the first authorisation and writes no
+	// event. NotFound if the brand or the merchant does not exist.
+	AuthoriseBrand(ctx context.Context, a BrandAuthorisation, ev events.Event) (BrandAuthorisation, error)
+	// RevokeBrandAuthorisation deletes the authorisation and, in the same
+	// transaction, removes the listings of the merchant's products of that
+	// brand that no longer pass the listing rule. NotFound if there is none.
+	RevokeBrandAuthorisation(ctx context.Context, brandID, merchantID string, ev events.Event) error
+	// BrandAuthorisations lists a brand's authorisations by merchant id.
+	BrandAuthorisations(ctx context.Context, brandID string) ([]BrandAuthorisation, error)
 	// Brand returns NotFound if there is no such brand.
 	Brand(ctx context.Context, id string) (Brand, error)
 	ListBrands(ctx context.Context) ([]Brand, error)
 	// CreateProducts inserts complete products (translations, variants,
-	// prices) and the events in one transaction. Conflict on a SKU the
-	// merchant already uses; Invalid on an unknown brand or category.
+	// prices, listings on p.Channels) and the events in one transaction,
+	// checking the brand rule (MayUseBrand) and the listing rule
+	// (channel.MayList) inside it. Conflict on a SKU the merchant already
+	// uses; Invalid on an unknown brand or category; Forbidden on a brand
+	// the merchant may not use or a listing the rule refuses.
 	CreateProducts(ctx context.Context, ps []Product, evs []events.Event) error
 	// Product returns NotFound if there is no such product.
 	Product(ctx context.Context, id string) (Product, error)
 	// UpdateProduct applies a patch to merchantID's product; NotFound if the
-	// product is not the merchant's.
+	// product is not the merchant's; Forbidden if the new brand is one the
+	// merchant may not use. Listings that no longer pass the listing rule
+	// after a brand change are removed in the same transaction.
 	UpdateProduct(ctx context.Context, merchantID, id string, patch Patch, at time.Time, ev events.Event) error
 	// AddVariant adds a variant to merchantID's product; NotFound if it is not
 	// the merchant's, Conflict on a SKU in use.
@@ -125,11 +137,13 @@ type Store interface {
 	// SetPrices upserts prices of variants of merchantID's product; NotFound
 	// if the product or a SKU is not the merchant's.
 	SetPrices(ctx context.Context, merchantID, productID string, prices []SKUPrice, at time.Time, ev events.Event) error
-	// ListProduct lists merchantID's product on a channel, checking the rules
-	// in the same transaction: Forbidden (with the reason) if the merchant is
-	// not approved, has no shop on the channel, or (curated channels) the
-	// merchant or brand is not admitted; NotFound if the product is not the
-	// merchant's. Listing twice is not an error.
+	// ListProduct lists merchantID's product on a channel, checking the
+	// listing rule (channel.MayList) in the same transaction: Forbidden (with
+	// the reason) if the merchant is not approved, has no shop on the
+	// channel, may not use the product's brand, or (curated channels) the
+	// merchant or brand is not admitted; Invalid if the product has no price
+	// there; NotFound if the product is not the merchant's. Listing twice is
+	// not an error.
 	ListProduct(ctx context.Context, merchantID, productID, channelID string, at time.Time, ev events.Event) error
 	// UnlistProduct removes a listing; merchantID "" lets an operator unlist
 	// any product. NotFound if there is no such listing.
@@ -174,14 +188,11 @@ func (s *Service) CreateCategory(ctx context.Context, actor identity.Actor, in C
 	if !actor.IsOperator() {
 		return Category{}, errs.E(op, errs.Forbidden, "only operators edit the category tree")
 	}
-	if err := checkSlug(op, in.Slug); err != nil {
-		return Category{}, err
-	}
-	names, err := checkNames(op, "names", in.Names)
+	in, err := in.normalise(op)
 	if err != nil {
 		return Category{}, err
 	}
-	c := Category{ID: ids.New(ids.Category), ParentID: in.ParentID, Slug: in.Slug, Names: names, CreatedAt: s.Now()}
+	c := Category{ID: ids.New(ids.Category), ParentID: in.ParentID, Slug: in.Slug, Names: in.Names, CreatedAt: s.Now()}
 	if err := s.Store.CreateCategory(ctx, c, events.New(events.CategoryCreated, c.ID, "", c.CreatedAt, c)); err != nil {
 		return Category{}, errs.E(op, errs.Other, err)
 	}
@@ -193,41 +204,6 @@ func (s *Service) CreateCategory(ctx context.Context, actor identity.Actor, in C
 func (s *Service) Categories(ctx context.Context) ([]Category, error) {
 	return s.Store.ListCategories(ctx)
 }
-
-// BrandInput describes a new brand.
-type BrandInput struct {
-	Slug string `json:"slug" pattern:"^[a-z0-9-]{2,60}$"`
-	Name string `json:"name" minLength:"1" maxLength:"200"`
-}
-
-// CreateBrand registers a brand. Operators register marketplace brands;
-// merchant staff register their own. Errors: Forbidden, Invalid, Conflict.
-func (s *Service) CreateBrand(ctx context.Context, actor identity.Actor, in BrandInput) (Brand, error) {
-	const op = "catalog.CreateBrand"
-	var owner string
-	switch {
-	case actor.IsOperator():
-	case actor.Role == identity.Staff:
-		owner = actor.MerchantID
-	default:
-		return Brand{}, errs.E(op, errs.Forbidden, "only operators and merchants register brands")
-	}
-	if err := checkSlug(op, in.Slug); err != nil {
-		return Brand{}, err
-	}
-	name := strings.TrimSpace(in.Name)
-	if name == "" || utf8.RuneCountInString(name) > 200 {
-		return Brand{}, errs.Field(op, "name", "must be 1 to 200 characters")
-	}
-	b := Brand{ID: ids.New(ids.Brand), Slug: in.Slug, Name: name, MerchantID: owner, CreatedAt: s.Now()}
-	if err := s.Store.CreateBrand(ctx, b, events.New(events.BrandCreated, b.ID, owner, b.CreatedAt, b)); err != nil {
-		return Brand{}, errs.E(op, errs.Other, err)
-	}
-	return b, nil
-}
-
-// Brands lists brands; they are public.
-func (s *Service) Brands(ctx context.Context) ([]Brand, error) { return s.Store.ListBrands(ctx) }
 
 // PriceInput sets one price of a variant.
 type PriceInput struct {
@@ -257,59 +233,34 @@ type ProductInput struct {
 // NewProduct checks in and builds a product of merchantID without storing it.
 // Prices are checked against their channels. Errors: Invalid.
 func (s *Service) NewProduct(ctx context.Context, op, merchantID, merchantName string, in ProductInput) (Product, error) {
-	now := s.Now()
-	p := Product{ID: ids.New(ids.Product), MerchantID: merchantID, MerchantName: merchantName, BrandID: in.BrandID, CategoryID: in.CategoryID,
-		OriginCountry: in.OriginCountry, Media: []string{}, Attributes: map[string]string{}, Channels: []string{}, Version: 1, CreatedAt: now, UpdatedAt: now}
-	if in.CategoryID == "" {
-		return Product{}, errs.Field(op, "category_id", "is required")
-	}
-	if !identity.ValidCountry(in.OriginCountry) {
-		return Product{}, errs.Field(op, "origin_country", "must be an ISO 3166-1 alpha-2 code")
-	}
-	tr, err := checkTranslations(op, in.Translations)
+	in, err := in.normalise(op)
 	if err != nil {
 		return Product{}, err
 	}
-	p.Translations = tr
-	if p.Media, err = checkMedia(op, in.Media); err != nil {
-		return Product{}, err
-	}
-	if p.Attributes, err = checkAttributes(op, in.Attributes); err != nil {
-		return Product{}, err
-	}
-	if len(in.Variants) == 0 {
-		return Product{}, errs.Field(op, "variants", "a product needs at least one variant")
-	}
-	skus := map[string]bool{}
+	now := s.Now()
+	p := Product{ID: ids.New(ids.Product), MerchantID: merchantID, MerchantName: merchantName, BrandID: in.BrandID, CategoryID: in.CategoryID,
+		OriginCountry: in.OriginCountry, Translations: in.Translations, Media: in.Media, Attributes: in.Attributes, Channels: []string{},
+		Version: 1, CreatedAt: now, UpdatedAt: now}
 	for _, vi := range in.Variants {
 		v, err := s.newVariant(ctx, op, vi)
 		if err != nil {
 			return Product{}, err
 		}
-		if skus[v.SKU] {
-			return Product{}, errs.Field(op, "variants.sku", "SKU "+v.SKU+" appears twice")
-		}
-		skus[v.SKU] = true
 		p.Variants = append(p.Variants, v)
 	}
 	return p, nil
 }
 
+// newVariant builds a variant from an input already normalised.
 func (s *Service) newVariant(ctx context.Context, op string, vi VariantInput) (Variant, error) {
-	if vi.SKU == "" || len(vi.SKU) > 64 || strings.ContainsAny(vi.SKU, " \t\n/") {
-		return Variant{}, errs.Field(op, "sku", "must be 1 to 64 letters, digits, dots, dashes or underscores")
-	}
-	opts, err := checkAttributes(op, vi.Options)
-	if err != nil {
-		return Variant{}, err
-	}
-	v := Variant{ID: ids.New(ids.Variant), SKU: vi.SKU, Options: opts, Prices: []Price{}}
 	prices, err := s.checkPrices(ctx, op, vi.Prices)
 	if err != nil {
 		return Variant{}, err
 	}
-	v.Prices = prices
-	return v, nil
+	if vi.Options == nil {
+		vi.Options = map[string]string{}
+	}
+	return Variant{ID: ids.New(ids.Variant), SKU: vi.SKU, Options: vi.Options, Prices: prices}, nil
 }
 
 func (s *Service) checkPrices(ctx context.Context, op string, in []PriceInput) ([]Price, error) {
@@ -356,6 +307,36 @@ func (s *Service) CreateProduct(ctx context.Context, actor identity.Actor, in Pr
 	return s.Store.Product(ctx, p.ID)
 }
 
+// Import stores products built outside a request (the demo's generator, a
+// catalogue feed), listed on their Channels, in one transaction. Each goes
+// through the same normalise-and-validate step as CreateProduct, and the
+// store checks the brand rule and the listing rule for each as for one
+// product, so an import can do nothing a merchant could not do by hand.
+// Operators may import for any merchant, merchant staff only for their own
+// approved merchant. Errors: Forbidden, Invalid, Conflict.
+func (s *Service) Import(ctx context.Context, actor identity.Actor, ps []Product) error {
+	const op = "catalog.Import"
+	if len(ps) == 0 {
+		return nil
+	}
+	pids := make([]string, len(ps))
+	for i, p := range ps {
+		if !actor.IsOperator() && !(actor.Sells() && actor.MerchantID == p.MerchantID) {
+			return errs.E(op, errs.Forbidden, "merchants import only their own products")
+		}
+		var err error
+		if ps[i], err = normaliseProduct(op, p); err != nil {
+			return err
+		}
+		pids[i] = p.ID
+	}
+	ev := events.New(events.ProductsImported, pids[0], "", s.Now(), map[string]any{"product_ids": pids})
+	if err := s.Store.CreateProducts(ctx, ps, []events.Event{ev}); err != nil {
+		return errs.E(op, errs.Other, err)
+	}
+	return nil
+}
+
 // Patch changes some of a product's fields; nil fields are left alone. A
 // translation given replaces that language's text; an empty title removes it.
 type Patch struct {
@@ -374,26 +355,12 @@ func (s *Service) UpdateProduct(ctx context.Context, actor identity.Actor, id st
 	if actor.Role != identity.Staff {
 		return Product{}, errs.E(op, errs.Forbidden, "only merchant staff edit products")
 	}
-	if patch.OriginCountry != nil && !identity.ValidCountry(*patch.OriginCountry) {
-		return Product{}, errs.Field(op, "origin_country", "must be an ISO 3166-1 alpha-2 code")
+	if !ids.Valid(ids.Product, id) {
+		return Product{}, errs.E(op, errs.NotFound, "product not found")
 	}
-	for l, t := range patch.Translations {
-		if _, err := language.Parse(l); err != nil {
-			return Product{}, errs.Field(op, "translations", "unknown language "+l)
-		}
-		if utf8.RuneCountInString(t.Title) > 300 {
-			return Product{}, errs.Field(op, "translations.title", "must be at most 300 characters")
-		}
-	}
-	if patch.Media != nil {
-		if _, err := checkMedia(op, patch.Media); err != nil {
-			return Product{}, err
-		}
-	}
-	if patch.Attributes != nil {
-		if _, err := checkAttributes(op, patch.Attributes); err != nil {
-			return Product{}, err
-		}
+	patch, err := patch.normalise(op)
+	if err != nil {
+		return Product{}, err
 	}
 	now := s.Now()
 	ev := events.New(events.ProductUpdated, id, actor.MerchantID, now, map[string]any{"id": id})
@@ -409,6 +376,13 @@ func (s *Service) AddVariant(ctx context.Context, actor identity.Actor, productI
 	const op = "catalog.AddVariant"
 	if actor.Role != identity.Staff {
 		return Product{}, errs.E(op, errs.Forbidden, "only merchant staff edit products")
+	}
+	if !ids.Valid(ids.Product, productID) {
+		return Product{}, errs.E(op, errs.NotFound, "product not found")
+	}
+	in, err := in.normalise(op)
+	if err != nil {
+		return Product{}, err
 	}
 	v, err := s.newVariant(ctx, op, in)
 	if err != nil {
@@ -444,8 +418,18 @@ func (s *Service) SetPrices(ctx context.Context, actor identity.Actor, productID
 	if len(in) == 0 || len(in) > 1000 {
 		return Product{}, errs.Field(op, "prices", "give 1 to 1000 prices")
 	}
+	if !ids.Valid(ids.Product, productID) {
+		return Product{}, errs.E(op, errs.NotFound, "product not found")
+	}
 	out := make([]SKUPrice, 0, len(in))
 	for _, pi := range in {
+		if err := checkSKU(op, "sku", pi.SKU); err != nil {
+			return Product{}, err
+		}
+		var err error
+		if pi.Channel, err = text.Line(op, "prices.channel", pi.Channel, 64, true); err != nil {
+			return Product{}, err
+		}
 		ps, err := s.checkPrices(ctx, op, []PriceInput{pi.PriceInput})
 		if err != nil {
 			return Product{}, err
@@ -467,6 +451,9 @@ func (s *Service) List(ctx context.Context, actor identity.Actor, productID, cha
 	const op = "catalog.List"
 	if actor.Role != identity.Staff {
 		return errs.E(op, errs.Forbidden, "only merchant staff list products")
+	}
+	if err := checkRefs(op, productID, channelRef); err != nil {
+		return err
 	}
 	ch, err := s.Channels.Channel(ctx, channelRef)
 	if err != nil {
@@ -491,6 +478,9 @@ func (s *Service) Unlist(ctx context.Context, actor identity.Actor, productID, c
 	case actor.Role != identity.Staff:
 		return errs.E(op, errs.Forbidden, "only merchant staff and operators unlist products")
 	}
+	if err := checkRefs(op, productID, channelRef); err != nil {
+		return err
+	}
 	ch, err := s.Channels.Channel(ctx, channelRef)
 	if err != nil {
 		return err
@@ -506,6 +496,9 @@ func (s *Service) Unlist(ctx context.Context, actor identity.Actor, productID, c
 // Product returns a product as its merchant sees it (all channels, all
 // languages). Its staff and operators may. Errors: NotFound.
 func (s *Service) Product(ctx context.Context, actor identity.Actor, id string) (Product, error) {
+	if !ids.Valid(ids.Product, id) {
+		return Product{}, errs.E("catalog.Product", errs.NotFound, "product not found")
+	}
 	p, err := s.Store.Product(ctx, id)
 	if err != nil {
 		return Product{}, err
@@ -535,79 +528,14 @@ func ClampLimit(n int) int {
 	return n
 }
 
-func checkSlug(op, slug string) error {
-	if len(slug) < 2 || len(slug) > 60 || strings.Trim(slug, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
-		return errs.Field(op, "slug", "must be 2 to 60 lower-case letters, digits or dashes")
+// checkRefs refuses, as not found, a product id or channel reference that
+// cannot name anything (it never reaches the database).
+func checkRefs(op, productID, channelRef string) error {
+	if !ids.Valid(ids.Product, productID) {
+		return errs.E(op, errs.NotFound, "product not found")
+	}
+	if _, err := text.Line(op, "channel", channelRef, 64, true); err != nil {
+		return errs.E(op, errs.NotFound, "channel not found")
 	}
 	return nil
-}
-
-func checkNames(op, field string, in map[string]string) (map[string]string, error) {
-	if len(in) == 0 {
-		return nil, errs.Field(op, field, "give a name in at least one language")
-	}
-	out := make(map[string]string, len(in))
-	for l, n := range in {
-		tag, err := language.Parse(l)
-		if err != nil {
-			return nil, errs.Field(op, field, "unknown language "+l)
-		}
-		n = strings.TrimSpace(n)
-		if n == "" || utf8.RuneCountInString(n) > 200 {
-			return nil, errs.Field(op, field, "names must be 1 to 200 characters")
-		}
-		out[tag.String()] = n
-	}
-	return out, nil
-}
-
-func checkTranslations(op string, in map[string]Text) (map[string]Text, error) {
-	if len(in) == 0 {
-		return nil, errs.Field(op, "translations", "give a title in at least one language")
-	}
-	out := make(map[string]Text, len(in))
-	for l, t := range in {
-		tag, err := language.Parse(l)
-		if err != nil {
-			return nil, errs.Field(op, "translations", "unknown language "+l)
-		}
-		t.Title = strings.TrimSpace(t.Title)
-		if t.Title == "" || utf8.RuneCountInString(t.Title) > 300 {
-			return nil, errs.Field(op, "translations.title", "must be 1 to 300 characters")
-		}
-		if utf8.RuneCountInString(t.Description) > 20000 {
-			return nil, errs.Field(op, "translations.description", "must be at most 20000 characters")
-		}
-		out[tag.String()] = t
-	}
-	return out, nil
-}
-
-func checkMedia(op string, in []string) ([]string, error) {
-	if len(in) > 20 {
-		return nil, errs.Field(op, "media", "at most 20 media URLs")
-	}
-	out := make([]string, 0, len(in))
-	for _, m := range in {
-		u, err := url.Parse(m)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(m) > 2000 {
-			return nil, errs.Field(op, "media", "must be absolute http(s) URLs")
-		}
-		out = append(out, m)
-	}
-	return out, nil
-}
-
-func checkAttributes(op string, in map[string]string) (map[string]string, error) {
-	if len(in) > 50 {
-		return nil, errs.Field(op, "attributes", "at most 50 entries")
-	}
-	out := make(map[string]string, len(in))
-	for k, v := range in {
-		if k == "" || utf8.RuneCountInString(k) > 60 || utf8.RuneCountInString(v) > 500 {
-			return nil, errs.Field(op, "attributes", "keys must be 1 to 60 characters and values at most 500")
-		}
-		out[k] = v
-	}
-	return out, nil
 }

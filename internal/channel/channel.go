@@ -65,6 +65,79 @@ type Rules struct {
 	Brands    []string `json:"brand_ids"`
 }
 
+// ListingFacts are what decides whether a product may be listed on a
+// channel. The store loads them inside the listing transaction, after taking
+// the listing lock, and asks MayList; no other copy of the rule exists.
+type ListingFacts struct {
+	ChannelCode string    // for the reason given back
+	Admission   Admission // the channel's admission mode
+	// MerchantStatus is the status of the product's merchant (pending,
+	// approved, rejected, suspended).
+	MerchantStatus string
+	HasShop        bool // the merchant has a shop on the channel
+	Priced         bool // some variant of the product has a price on the channel
+	// MerchantAdmitted and BrandAdmitted say whether a curated channel
+	// admitted the merchant and the product's brand; open channels ignore them.
+	MerchantAdmitted bool
+	BrandID          string // the product's brand, "" for none
+	BrandAdmitted    bool
+	// BrandUsable says whether the merchant may use the product's brand: it
+	// owns it or an operator authorised it (catalog.MayUseBrand decides). A
+	// product without a brand has a usable brand.
+	BrandUsable bool
+}
+
+// MayList is the listing rule: a product may be listed on a channel when its
+// merchant is approved and has a shop there, the merchant may use the
+// product's brand, the product is priced there and, on a curated channel,
+// the channel admitted both the merchant and the brand (a product without a
+// brand is never admitted to a curated channel). Errors: Forbidden with the
+// reason; Invalid when the only thing missing is a price on the channel (the
+// merchant can fix its own input).
+func MayList(f ListingFacts) error {
+	const op = "channel.MayList"
+	switch {
+	case f.MerchantStatus != "approved":
+		return errs.E(op, errs.Forbidden, "the merchant is "+f.MerchantStatus+"; only approved merchants list products")
+	case f.Admission == Curated && !f.MerchantAdmitted:
+		return errs.E(op, errs.Forbidden, "channel "+f.ChannelCode+" is curated and has not admitted this merchant")
+	case f.Admission == Curated && (f.BrandID == "" || !f.BrandAdmitted):
+		return errs.E(op, errs.Forbidden, "channel "+f.ChannelCode+" is curated and has not admitted this product's brand")
+	case f.BrandID != "" && !f.BrandUsable:
+		return errs.E(op, errs.Forbidden, "the merchant may not use this product's brand: it belongs to another merchant or needs an operator's authorisation")
+	case f.Admission != Open && f.Admission != Curated:
+		return errs.E(op, errs.Forbidden, "channel "+f.ChannelCode+" has an unknown admission mode")
+	case !f.HasShop:
+		return errs.E(op, errs.Forbidden, "open a shop on channel "+f.ChannelCode+" before listing products there")
+	case !f.Priced:
+		return errs.E(op, errs.Invalid, "price the product on channel "+f.ChannelCode+" before listing it there")
+	}
+	return nil
+}
+
+// ShopFacts are what decides whether a merchant may open a shop on a channel.
+type ShopFacts struct {
+	ChannelCode      string
+	Admission        Admission
+	MerchantStatus   string
+	MerchantAdmitted bool // a curated channel admitted the merchant
+}
+
+// MayOpenShop is the shop rule: the merchant is approved and, on a curated
+// channel, admitted. Errors: Forbidden with the reason.
+func MayOpenShop(f ShopFacts) error {
+	const op = "channel.MayOpenShop"
+	switch {
+	case f.MerchantStatus != "approved":
+		return errs.E(op, errs.Forbidden, "the merchant is "+f.MerchantStatus+"; only approved merchants open shops")
+	case f.Admission == Curated && !f.MerchantAdmitted:
+		return errs.E(op, errs.Forbidden, "channel "+f.ChannelCode+" is curated and has not admitted the merchant")
+	case f.Admission != Open && f.Admission != Curated:
+		return errs.E(op, errs.Forbidden, "channel "+f.ChannelCode+" has an unknown admission mode")
+	}
+	return nil
+}
+
 // Store persists channels.
 type Store interface {
 	// CreateChannel inserts ch; Conflict if the code is taken.

@@ -1,8 +1,9 @@
 // Package demo seeds an empty Sesame with a believable cross-border
 // marketplace: channels, pavilions, French and Chinese merchants, logistics
 // partners, warehouses, plans and a generated catalogue of any size. It goes
-// through the domain services (and the catalogue store's bulk import, which
-// enforces the same listing rules), never around them.
+// through the domain services (the catalogue's bulk import checks every
+// product as a single create would, and the same brand and listing rules),
+// never around them.
 package demo
 
 import (
@@ -15,7 +16,6 @@ import (
 
 	"github.com/sesame-market/sesame/internal/catalog"
 	"github.com/sesame-market/sesame/internal/channel"
-	"github.com/sesame-market/sesame/internal/events"
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/ids"
 	"github.com/sesame-market/sesame/internal/inventory"
@@ -37,10 +37,6 @@ type Services struct {
 	Channels  *channel.Service
 	Catalog   *catalog.Service
 	Inventory *inventory.Service
-	// Products is the catalogue store's bulk import.
-	Products interface {
-		CreateProducts(ctx context.Context, ps []catalog.Product, evs []events.Event) error
-	}
 }
 
 type seller struct {
@@ -218,7 +214,10 @@ func Seed(ctx context.Context, s Services, products int, progress io.Writer) (Re
 			return res, err
 		}
 		sl.m, sl.actor = m, owner.Actor()
-		b, err := s.Catalog.CreateBrand(ctx, sys, catalog.BrandInput{Slug: slug(sl.brand), Name: sl.brand})
+		sl.actor.MerchantStatus = string(m.Status) // approved, as its next sign-in reads it
+		// Each brand is registered by the merchant it is named after, so it
+		// belongs to that merchant and no other may use it.
+		b, err := s.Catalog.CreateBrand(ctx, sl.actor, catalog.BrandInput{Slug: slug(sl.brand), Name: sl.brand})
 		if err != nil {
 			return res, err
 		}
@@ -319,12 +318,7 @@ func seedCatalogue(ctx context.Context, s Services, total int, catIDs map[string
 	}()
 	done := 0
 	for ps := range batches {
-		ids := make([]string, len(ps))
-		for i, p := range ps {
-			ids[i] = p.ID
-		}
-		ev := events.New("catalog.products.imported", ids[0], "", ps[0].CreatedAt, map[string]any{"product_ids": ids})
-		if err := s.Products.CreateProducts(ctx, ps, []events.Event{ev}); err != nil {
+		if err := s.Catalog.Import(ctx, identity.System, ps); err != nil {
 			return done, fmt.Errorf("catalogue batch at %d: %w", done, err)
 		}
 		done += len(ps)

@@ -68,3 +68,13 @@ const (
 	PartnerCreated      = "identity.partner.created"
 	WarehouseCreated    = "inventory.warehouse.created"
 )
+
+// Brand registry and bulk import events.
+const (
+	// BrandAuthorised and BrandAuthorisationRevoked: an operator let a
+	// merchant use a brand, or withdrew that (tenant: the merchant).
+	BrandAuthorised           = "catalog.brand.authorised"
+	BrandAuthorisationRevoked = "catalog.brand.authorisation_revoked"
+	// ProductsImported: a bulk import stored these products in one go.
+	ProductsImported = "catalog.products.imported"
+)

@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/sesame-market/sesame/internal/catalog"
+	"github.com/sesame-market/sesame/internal/channel"
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/events"
 )
@@ -105,6 +107,98 @@ func (s *Catalog) ListBrands(ctx context.Context) ([]catalog.Brand, error) {
 	return out, wrap(op, rows.Err(), "brand")
 }
 
+// loadBrand reads brand id and whether merchantID is authorised for it,
+// inside tx: the facts of catalog.MayUseBrand. Invalid if there is no such brand.
+func loadBrand(ctx context.Context, tx *sql.Tx, op, id, merchantID string) (catalog.Brand, bool, error) {
+	var b catalog.Brand
+	var authorised bool
+	err := tx.QueryRowContext(ctx, `SELECT id, slug, name, COALESCE(merchant_id, ''), created_at,
+		EXISTS (SELECT 1 FROM brand_authorisations ba WHERE ba.brand_id = brands.id AND ba.merchant_id = $2)
+		FROM brands WHERE id = $1`, id, merchantID).Scan(&b.ID, &b.Slug, &b.Name, &b.MerchantID, &b.CreatedAt, &authorised)
+	if err == sql.ErrNoRows {
+		return b, false, errs.Field(op, "brand_id", "no such brand")
+	}
+	b.CreatedAt = b.CreatedAt.UTC()
+	return b, authorised, err
+}
+
+// AuthoriseBrand implements catalog.Store.
+func (s *Catalog) AuthoriseBrand(ctx context.Context, a catalog.BrandAuthorisation, ev events.Event) (catalog.BrandAuthorisation, error) {
+	const op = "sqlstore.AuthoriseBrand"
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []struct{ sql, what string }{{`SELECT id FROM brands WHERE id = $1`, "brand"}, {`SELECT id FROM merchants WHERE id = $1`, "merchant"}} {
+			id := a.BrandID
+			if q.what == "merchant" {
+				id = a.MerchantID
+			}
+			var got string
+			if err := tx.QueryRowContext(ctx, q.sql, id).Scan(&got); err != nil {
+				return wrap(op, err, q.what)
+			}
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO brand_authorisations (brand_id, merchant_id, granted_by, granted_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (brand_id, merchant_id) DO NOTHING`, a.BrandID, a.MerchantID, a.GrantedBy, a.GrantedAt)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			// Already authorised: the first grant stands, nothing happened.
+			err := tx.QueryRowContext(ctx, `SELECT granted_by, granted_at FROM brand_authorisations WHERE brand_id = $1 AND merchant_id = $2`,
+				a.BrandID, a.MerchantID).Scan(&a.GrantedBy, &a.GrantedAt)
+			a.GrantedAt = a.GrantedAt.UTC()
+			return err
+		}
+		return insertEvents(ctx, tx, []events.Event{ev})
+	})
+	return a, wrap(op, err, "brand authorisation")
+}
+
+// RevokeBrandAuthorisation implements catalog.Store.
+func (s *Catalog) RevokeBrandAuthorisation(ctx context.Context, brandID, merchantID string, ev events.Event) error {
+	const op = "sqlstore.RevokeBrandAuthorisation"
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		// The merchant's listing lock first (see lockForListing), so no
+		// listing of the brand can be added beside this withdrawal.
+		if err := lockMerchant(ctx, tx, merchantID); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM brand_authorisations WHERE brand_id = $1 AND merchant_id = $2`, brandID, merchantID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.E(op, errs.NotFound, "the merchant has no authorisation for this brand")
+		}
+		if err := recheckListings(ctx, tx, removeFailing,
+			`merchant_id = $1 AND product_id IN (SELECT id FROM products WHERE merchant_id = $1 AND brand_id = $2)`, merchantID, brandID); err != nil {
+			return err
+		}
+		return insertEvents(ctx, tx, []events.Event{ev})
+	})
+	return wrap(op, err, "brand authorisation")
+}
+
+// BrandAuthorisations implements catalog.Store.
+func (s *Catalog) BrandAuthorisations(ctx context.Context, brandID string) ([]catalog.BrandAuthorisation, error) {
+	const op = "sqlstore.BrandAuthorisations"
+	rows, err := s.db.QueryContext(ctx, `SELECT brand_id, merchant_id, granted_by, granted_at FROM brand_authorisations
+		WHERE brand_id = $1 ORDER BY merchant_id`, brandID)
+	if err != nil {
+		return nil, wrap(op, err, "brand authorisation")
+	}
+	defer rows.Close()
+	out := []catalog.BrandAuthorisation{}
+	for rows.Next() {
+		var a catalog.BrandAuthorisation
+		if err := rows.Scan(&a.BrandID, &a.MerchantID, &a.GrantedBy, &a.GrantedAt); err != nil {
+			return nil, wrap(op, err, "brand authorisation")
+		}
+		a.GrantedAt = a.GrantedAt.UTC()
+		out = append(out, a)
+	}
+	return out, wrap(op, rows.Err(), "brand authorisation")
+}
+
 // CreateProducts implements catalog.Store. Statements are prepared once per
 // call, so a bulk import of thousands of products is one transaction of
 // cheap executions.
@@ -127,31 +221,83 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 				}
 			}
 		}()
-		// The listing rules are checked once per merchant, brand and channel
-		// inside this transaction (after lockForListing), the same rules
-		// ListProduct checks, which a bulk import would otherwise evaluate per product.
+		// The listing rule (channel.MayList) is asked for every product and
+		// channel, over facts loaded once per merchant, brand and channel inside
+		// this transaction after the listing locks; only whether the product is
+		// priced there is the product's own, read from the product itself.
 		type ruleKey struct{ merchant, brand, channel string }
-		rules := map[ruleKey]bool{}
-		admits := func(merchantID, brandID, channelID string) (bool, error) {
-			k := ruleKey{merchantID, brandID, channelID}
-			if ok, seen := rules[k]; seen {
-				return ok, nil
+		facts := map[ruleKey]channel.ListingFacts{}
+		factsOf := func(p *catalog.Product, channelID string) (channel.ListingFacts, error) {
+			k := ruleKey{p.MerchantID, p.BrandID, channelID}
+			f, seen := facts[k]
+			if !seen {
+				var adm, owner string
+				var authorised bool
+				err := tx.QueryRowContext(ctx, `SELECT c.code, c.admission, m.status,
+					EXISTS (SELECT 1 FROM shops s WHERE s.merchant_id = m.id AND s.channel_id = c.id),
+					EXISTS (SELECT 1 FROM channel_merchants cm WHERE cm.channel_id = c.id AND cm.merchant_id = m.id),
+					EXISTS (SELECT 1 FROM channel_brands cb WHERE cb.channel_id = c.id AND cb.brand_id = $2),
+					COALESCE((SELECT merchant_id FROM brands WHERE id = $2), ''),
+					EXISTS (SELECT 1 FROM brand_authorisations ba WHERE ba.brand_id = $2 AND ba.merchant_id = m.id)
+					FROM merchants m CROSS JOIN channels c WHERE m.id = $1 AND c.id = $3`, p.MerchantID, p.BrandID, channelID).
+					Scan(&f.ChannelCode, &adm, &f.MerchantStatus, &f.HasShop, &f.MerchantAdmitted, &f.BrandAdmitted, &owner, &authorised)
+				if err == sql.ErrNoRows {
+					return f, errs.Field(op, "channels", "no channel "+channelID)
+				} else if err != nil {
+					return f, err
+				}
+				f.Admission, f.BrandID = channel.Admission(adm), p.BrandID
+				f.BrandUsable = brandUsable(p.BrandID, owner, p.MerchantID, authorised)
+				facts[k] = f
 			}
-			var ok bool
-			err := tx.QueryRowContext(ctx, admissionRule, merchantID, brandID, channelID).Scan(&ok)
-			rules[k] = ok
-			return ok, err
+			f.Priced = pricedOn(p, channelID)
+			return f, nil
 		}
-		locked := map[[2]string]bool{}
+		// Locks in one order (merchants, then channels, each sorted), the order
+		// of every other listing path, so concurrent imports cannot deadlock.
+		var lockM, lockC []string
 		for _, p := range ps {
+			if len(p.Channels) > 0 && !slices.Contains(lockM, p.MerchantID) {
+				lockM = append(lockM, p.MerchantID)
+			}
 			for _, ch := range p.Channels {
-				if k := [2]string{p.MerchantID, ch}; !locked[k] {
-					locked[k] = true
-					if err := lockForListing(ctx, tx, p.MerchantID, ch); err != nil {
-						return err
-					}
+				if !slices.Contains(lockC, ch) {
+					lockC = append(lockC, ch)
 				}
 			}
+		}
+		slices.Sort(lockM)
+		slices.Sort(lockC)
+		for _, m := range lockM {
+			if err := lockMerchant(ctx, tx, m); err != nil {
+				return err
+			}
+		}
+		for _, c := range lockC {
+			if err := bumpChannel(ctx, tx, c); err != nil {
+				return err
+			}
+		}
+		// The brand rule (catalog.MayUseBrand) once per merchant and brand.
+		type brandKey struct{ merchant, brand string }
+		brandNames := map[brandKey]string{}
+		brandOf := func(merchantID, brandID string) (string, error) {
+			if brandID == "" {
+				return "", nil
+			}
+			k := brandKey{merchantID, brandID}
+			if n, ok := brandNames[k]; ok {
+				return n, nil
+			}
+			b, authorised, err := loadBrand(ctx, tx, op, brandID, merchantID)
+			if err != nil {
+				return "", err
+			}
+			if err := catalog.MayUseBrand(b, merchantID, authorised); err != nil {
+				return "", err
+			}
+			brandNames[k] = b.Name
+			return b.Name, nil
 		}
 		names := map[string]string{}
 		lookup := func(q, id, field string) (string, error) {
@@ -177,7 +323,7 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 			if p.MerchantName, err = lookup(`SELECT name FROM merchants WHERE id = $1`, p.MerchantID, "merchant_id"); err != nil {
 				return err
 			}
-			if p.BrandName, err = lookup(`SELECT name FROM brands WHERE id = $1`, p.BrandID, "brand_id"); err != nil {
+			if p.BrandName, err = brandOf(p.MerchantID, p.BrandID); err != nil {
 				return err
 			}
 			if _, err = lookup(`SELECT slug FROM categories WHERE id = $1`, p.CategoryID, "category_id"); err != nil {
@@ -209,12 +355,12 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 				}
 			}
 			for _, ch := range p.Channels {
-				ok, err := admits(p.MerchantID, p.BrandID, ch)
+				f, err := factsOf(p, ch)
 				if err != nil {
 					return err
 				}
-				if !ok || !pricedOn(p, ch) {
-					return errs.E(op, errs.Forbidden, "channel "+ch+" does not accept product "+p.ID+": check the merchant's status, shop, prices and admissions")
+				if err := channel.MayList(f); err != nil {
+					return errs.E(op, errs.Other, fmt.Errorf("product %s on channel %s: %w", p.ID, f.ChannelCode, err))
 				}
 				st, err := prep(`INSERT INTO listings (channel_id, product_id, merchant_id, active, listed_at) VALUES ($1, $2, $3, TRUE, $4)`)
 				if err != nil {
@@ -229,30 +375,6 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 	})
 	return wrap(op, err, "a variant with this SKU")
 }
-
-// lockForListing starts a listing transaction by writing the channel row
-// (bumping its catalog version) and the merchant row. Revocations and
-// status changes write the same rows, so on PostgreSQL (read committed)
-// they and a listing run one after the other: a listing can never slip in
-// beside a concurrent revocation or suspension. On SQLite writes are
-// serialised anyway.
-func lockForListing(ctx context.Context, tx *sql.Tx, merchantID, channelID string) error {
-	if err := bumpChannel(ctx, tx, channelID); err != nil {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, `UPDATE merchants SET status = status WHERE id = $1`, merchantID)
-	return err
-}
-
-// admissionRule says whether a channel admits a merchant's products of a
-// brand: the merchant is approved with a shop there, and a curated channel
-// admits both merchant and brand.
-const admissionRule = `SELECT EXISTS (SELECT 1 FROM merchants m JOIN channels c ON c.id = $3
-	WHERE m.id = $1 AND m.status = 'approved'
-	  AND EXISTS (SELECT 1 FROM shops s WHERE s.merchant_id = m.id AND s.channel_id = c.id)
-	  AND (c.admission = 'open'
-	    OR (EXISTS (SELECT 1 FROM channel_merchants cm WHERE cm.channel_id = c.id AND cm.merchant_id = m.id)
-	    AND EXISTS (SELECT 1 FROM channel_brands cb WHERE cb.channel_id = c.id AND cb.brand_id = $2))))`
 
 // pricedOn reports whether some variant of p has a price on channel ch.
 func pricedOn(p *catalog.Product, ch string) bool {
@@ -315,8 +437,9 @@ func owned(ctx context.Context, tx *sql.Tx, op, merchantID, id string) error {
 	return err
 }
 
-// UpdateProduct implements catalog.Store. A brand change removes listings on
-// curated channels that do not admit the new brand.
+// UpdateProduct implements catalog.Store. A brand change is checked against
+// the brand rule and re-checks the product's listings against the listing
+// rule, removing those that no longer qualify.
 func (s *Catalog) UpdateProduct(ctx context.Context, merchantID, id string, patch catalog.Patch, at time.Time, ev events.Event) error {
 	const op = "sqlstore.UpdateProduct"
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
@@ -324,13 +447,24 @@ func (s *Catalog) UpdateProduct(ctx context.Context, merchantID, id string, patc
 			return err
 		}
 		if patch.BrandID != nil {
-			if _, err := tx.ExecContext(ctx, `UPDATE products SET brand_id = $1 WHERE id = $2`, nullStr(*patch.BrandID), id); err != nil {
-				if classify(err) == foreignKeyViolation {
-					return errs.Field(op, "brand_id", "no such brand")
-				}
+			// The merchant's listing lock first: a listing of this product
+			// cannot run beside the brand change and miss it.
+			if err := lockMerchant(ctx, tx, merchantID); err != nil {
 				return err
 			}
-			if err := pruneCuratedListings(ctx, tx, id); err != nil {
+			if *patch.BrandID != "" {
+				b, authorised, err := loadBrand(ctx, tx, op, *patch.BrandID, merchantID)
+				if err != nil {
+					return err
+				}
+				if err := catalog.MayUseBrand(b, merchantID, authorised); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE products SET brand_id = $1 WHERE id = $2`, nullStr(*patch.BrandID), id); err != nil {
+				return err
+			}
+			if err := recheckListings(ctx, tx, removeFailing, `product_id = $1`, id); err != nil {
 				return err
 			}
 		}
@@ -382,20 +516,6 @@ func (s *Catalog) UpdateProduct(ctx context.Context, merchantID, id string, patc
 		return insertEvents(ctx, tx, []events.Event{ev})
 	})
 	return wrap(op, err, "product")
-}
-
-// pruneCuratedListings removes listings of product id on curated channels
-// that no longer admit its merchant and brand.
-func pruneCuratedListings(ctx context.Context, tx *sql.Tx, id string) error {
-	if err := bumpChannelsOfProduct(ctx, tx, id); err != nil {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, `DELETE FROM listings WHERE product_id = $1
-		AND channel_id IN (SELECT id FROM channels WHERE admission = 'curated')
-		AND (NOT EXISTS (SELECT 1 FROM channel_merchants cm WHERE cm.channel_id = listings.channel_id AND cm.merchant_id = listings.merchant_id)
-		  OR NOT EXISTS (SELECT 1 FROM products p JOIN channel_brands cb ON cb.brand_id = p.brand_id AND cb.channel_id = listings.channel_id
-		                 WHERE p.id = listings.product_id))`, id)
-	return err
 }
 
 // AddVariant implements catalog.Store.
@@ -463,31 +583,14 @@ func (s *Catalog) ListProduct(ctx context.Context, merchantID, productID, channe
 		if err := lockForListing(ctx, tx, merchantID, channelID); err != nil {
 			return err
 		}
-		var status, admission, code string
-		var shop, merchantAdmitted, brandAdmitted, priced bool
-		err := tx.QueryRowContext(ctx, `SELECT m.status, c.admission, c.code,
-			EXISTS (SELECT 1 FROM shops s WHERE s.merchant_id = m.id AND s.channel_id = c.id),
-			EXISTS (SELECT 1 FROM channel_merchants cm WHERE cm.channel_id = c.id AND cm.merchant_id = m.id),
-			EXISTS (SELECT 1 FROM channel_brands cb WHERE cb.channel_id = c.id AND cb.brand_id = p.brand_id),
-			EXISTS (SELECT 1 FROM variants v JOIN prices pr ON pr.variant_id = v.id WHERE v.product_id = p.id AND pr.channel_id = c.id)
-			FROM products p JOIN merchants m ON m.id = p.merchant_id, channels c WHERE p.id = $1 AND c.id = $2`,
-			productID, channelID).Scan(&status, &admission, &code, &shop, &merchantAdmitted, &brandAdmitted, &priced)
+		l, err := productListingFacts(ctx, tx, productID, channelID)
 		if err != nil {
 			return wrap(op, err, "product or channel")
 		}
-		switch {
-		case status != "approved":
-			return errs.E(op, errs.Forbidden, "the merchant is "+status+"; only approved merchants list products")
-		case admission == "curated" && !merchantAdmitted:
-			return errs.E(op, errs.Forbidden, "channel "+code+" is curated and has not admitted this merchant")
-		case admission == "curated" && !brandAdmitted:
-			return errs.E(op, errs.Forbidden, "channel "+code+" is curated and has not admitted this product's brand")
-		case !shop:
-			return errs.E(op, errs.Forbidden, "open a shop on channel "+code+" before listing products there")
-		case !priced:
-			return errs.E(op, errs.Invalid, "price the product on channel "+code+" before listing it there")
+		if err := channel.MayList(l.facts); err != nil {
+			return err
 		}
-		// The checks above ran after lockForListing, so they still hold at commit.
+		// The facts were read after lockForListing, so they still hold at commit.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO listings (channel_id, product_id, merchant_id, active, listed_at) VALUES ($1, $2, $3, TRUE, $4)
 			ON CONFLICT (channel_id, product_id) DO UPDATE SET active = excluded.active`, channelID, productID, merchantID, at); err != nil {
 			return err

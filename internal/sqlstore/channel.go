@@ -108,8 +108,9 @@ func (s *Channels) Admit(ctx context.Context, channelID string, r channel.Rules,
 	return wrap(op, err, "admission")
 }
 
-// Revoke implements channel.Store. Listings that lose their admission are
-// removed in the same transaction, so the channel never shows them again.
+// Revoke implements channel.Store. Listings that no longer pass the listing
+// rule are removed in the same transaction, so the channel never shows them
+// again.
 func (s *Channels) Revoke(ctx context.Context, channelID string, r channel.Rules, ev events.Event) error {
 	const op = "sqlstore.Revoke"
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
@@ -127,11 +128,9 @@ func (s *Channels) Revoke(ctx context.Context, channelID string, r channel.Rules
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM listings WHERE channel_id = $1
-			AND (SELECT admission FROM channels WHERE id = $1) = 'curated'
-			AND (NOT EXISTS (SELECT 1 FROM channel_merchants cm WHERE cm.channel_id = $1 AND cm.merchant_id = listings.merchant_id)
-			  OR NOT EXISTS (SELECT 1 FROM products p JOIN channel_brands cb ON cb.brand_id = p.brand_id AND cb.channel_id = $1
-			                 WHERE p.id = listings.product_id))`, channelID); err != nil {
+		// Every listing of the channel is re-checked against the listing rule;
+		// those that fail it now are removed.
+		if err := recheckListings(ctx, tx, removeFailing, `channel_id = $1`, channelID); err != nil {
 			return err
 		}
 		return insertEvents(ctx, tx, []events.Event{ev})

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sesame-market/sesame/internal/channel"
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/events"
 	"github.com/sesame-market/sesame/internal/identity"
@@ -106,12 +107,9 @@ func (s *Merchants) SetMerchantStatus(ctx context.Context, id string, from []mer
 			WHERE id = $5`, string(to), reason, reviewer, at, id); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE channels SET catalog_version = catalog_version + 1
-			WHERE id IN (SELECT channel_id FROM listings WHERE merchant_id = $1)`, id); err != nil {
-			return err
-		}
-		// Listings follow the merchant: hidden while suspended, shown again on approval.
-		if _, err := tx.ExecContext(ctx, `UPDATE listings SET active = $1 WHERE merchant_id = $2`, to == merchant.Approved, id); err != nil {
+		// Listings follow the listing rule: hidden while the merchant may not
+		// sell, shown again on approval where they still qualify.
+		if err := recheckListings(ctx, tx, followStatus, `merchant_id = $1`, id); err != nil {
 			return err
 		}
 		return insertEvents(ctx, tx, []events.Event{ev})
@@ -119,24 +117,28 @@ func (s *Merchants) SetMerchantStatus(ctx context.Context, id string, from []mer
 	return wrap(op, err, "merchant")
 }
 
-// OpenShop implements merchant.Store. The admission rule is checked inside
-// the transaction, so a concurrent revocation cannot slip a shop through.
+// OpenShop implements merchant.Store. The shop rule (channel.MayOpenShop) is
+// asked inside the transaction after the listing lock, so a concurrent
+// revocation cannot slip a shop through.
 func (s *Merchants) OpenShop(ctx context.Context, sh merchant.Shop, ev events.Event) error {
 	const op = "sqlstore.OpenShop"
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		var status, admission string
-		var admitted bool
-		err := tx.QueryRowContext(ctx, `SELECT m.status, c.admission,
+		// The listing lock makes the facts hold until commit.
+		if err := lockForListing(ctx, tx, sh.MerchantID, sh.ChannelID); err != nil {
+			return err
+		}
+		var f channel.ShopFacts
+		var adm string
+		err := tx.QueryRowContext(ctx, `SELECT c.code, c.admission, m.status,
 			EXISTS (SELECT 1 FROM channel_merchants cm WHERE cm.channel_id = c.id AND cm.merchant_id = m.id)
-			FROM merchants m, channels c WHERE m.id = $1 AND c.id = $2`, sh.MerchantID, sh.ChannelID).Scan(&status, &admission, &admitted)
+			FROM merchants m CROSS JOIN channels c WHERE m.id = $1 AND c.id = $2`, sh.MerchantID, sh.ChannelID).
+			Scan(&f.ChannelCode, &adm, &f.MerchantStatus, &f.MerchantAdmitted)
 		if err != nil {
 			return wrap(op, err, "merchant or channel")
 		}
-		if status != string(merchant.Approved) {
-			return errs.E(op, errs.Forbidden, "the merchant is "+status+"; only approved merchants open shops")
-		}
-		if admission == "curated" && !admitted {
-			return errs.E(op, errs.Forbidden, "this channel is curated and has not admitted the merchant")
+		f.Admission = channel.Admission(adm)
+		if err := channel.MayOpenShop(f); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO shops (id, merchant_id, channel_id, name, created_at) VALUES ($1, $2, $3, $4, $5)`,
 			sh.ID, sh.MerchantID, sh.ChannelID, sh.Name, sh.CreatedAt); err != nil {

@@ -71,7 +71,9 @@ func (w *world) approvedMerchant(t *testing.T, name, country, email string) (mer
 	if _, err := w.merchant.Approve(ctx, identity.System, m.ID); err != nil {
 		t.Fatal(err)
 	}
-	return m, owner.Actor()
+	a := owner.Actor()
+	a.MerchantStatus = identity.MerchantApproved // as the next authentication reads it
+	return m, a
 }
 
 func TestMerchantLifecycle(t *testing.T) {
@@ -170,7 +172,7 @@ func TestLuxuryChannelAdmitsOnlyCuratedBrands(t *testing.T) {
 		cat := must[catalog.Category](t)(w.catalog.CreateCategory(ctx, identity.System, catalog.CategoryInput{Slug: "bags", Names: map[string]string{"en": "Bags", "fr": "Sacs"}}))
 		maison, maisonStaff := w.approvedMerchant(t, "Maison Luxe", "FR", "luxe@example.fr")
 		_, bazaarStaff := w.approvedMerchant(t, "Yiwu Goods", "CN", "yiwu@example.cn")
-		lux := must[catalog.Brand](t)(w.catalog.CreateBrand(ctx, identity.System, catalog.BrandInput{Slug: "maison-luxe", Name: "Maison Luxe"}))
+		lux := must[catalog.Brand](t)(w.catalog.CreateBrand(ctx, maisonStaff, catalog.BrandInput{Slug: "maison-luxe", Name: "Maison Luxe"}))
 		cheap := must[catalog.Brand](t)(w.catalog.CreateBrand(ctx, maisonStaff, catalog.BrandInput{Slug: "maison-basics", Name: "Maison Basics"}))
 
 		// A curated channel refuses shops of merchants it has not admitted.
@@ -281,8 +283,8 @@ func TestBulkImportEnforcesListingRules(t *testing.T) {
 	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
 		w := newWorld(t, db)
-		luxe, cat, m, _, lux := w.curatedLuxe(t)
-		plain := must[catalog.Brand](t)(w.catalog.CreateBrand(ctx, identity.System, catalog.BrandInput{Slug: "plain", Name: "Plain"}))
+		luxe, cat, m, staff, lux := w.curatedLuxe(t)
+		plain := must[catalog.Brand](t)(w.catalog.CreateBrand(ctx, staff, catalog.BrandInput{Slug: "plain", Name: "Plain"}))
 		mk := func(brand, sku string) catalog.Product {
 			p, err := w.catalog.NewProduct(ctx, "test", m.ID, "", catalog.ProductInput{BrandID: brand, CategoryID: cat.ID, OriginCountry: "FR",
 				Translations: map[string]catalog.Text{"fr": {Title: sku}},
@@ -345,7 +347,7 @@ func TestRevocationRacingListingsLeavesNoListing(t *testing.T) {
 }
 
 // curatedLuxe makes a curated "luxe" channel, a category, and an approved
-// merchant with a shop there, admitted with its brand "lux".
+// merchant with a shop there, admitted with its own brand "lux".
 func (w *world) curatedLuxe(t *testing.T) (channel.Channel, catalog.Category, merchant.Merchant, identity.Actor, catalog.Brand) {
 	t.Helper()
 	ctx := context.Background()
@@ -353,7 +355,7 @@ func (w *world) curatedLuxe(t *testing.T) (channel.Channel, catalog.Category, me
 		Languages: []string{"zh"}, Currencies: []string{"CNY"}, Admission: channel.Curated}))
 	cat := must[catalog.Category](t)(w.catalog.CreateCategory(ctx, identity.System, catalog.CategoryInput{Slug: "bags", Names: map[string]string{"en": "Bags"}}))
 	m, staff := w.approvedMerchant(t, "Maison", "FR", "m@example.fr")
-	lux := must[catalog.Brand](t)(w.catalog.CreateBrand(ctx, identity.System, catalog.BrandInput{Slug: "lux", Name: "Lux"}))
+	lux := must[catalog.Brand](t)(w.catalog.CreateBrand(ctx, staff, catalog.BrandInput{Slug: "lux", Name: "Lux"}))
 	must[channel.Rules](t)(w.channel.Admit(ctx, identity.System, "luxe", channel.Rules{Merchants: []string{m.ID}, Brands: []string{lux.ID}}))
 	must[merchant.Shop](t)(w.merchant.OpenShop(ctx, staff, m.ID, luxe.ID, "Maison"))
 	return luxe, cat, m, staff, lux

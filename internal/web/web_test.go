@@ -94,7 +94,7 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	f.ids["C2"] = apply("Pending Two", "c2@example.com", false)
 	f.ids["D"] = apply("Merchant D", "d@example.com", true)
 	for name, email := range map[string]string{"operator": "op@example.com", "buyer": "buyer@example.com", "partner": "partner@example.com",
-		"ownerA": "a@example.com", "ownerB": "b@example.com"} {
+		"ownerA": "a@example.com", "ownerB": "b@example.com", "pendingC1": "c1@example.com"} {
 		token, _, err := svc.Identity.Login(ctx, email, pw)
 		check(err)
 		f.cookies[name] = token
@@ -112,6 +112,12 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	b, err := svc.Catalog.CreateBrand(ctx, ownerA, catalog.BrandInput{Slug: "brand-a", Name: "Brand A"})
 	check(err)
 	f.ids["brandA"] = b.ID
+	// A marketplace brand, which merchant B is authorised to use.
+	mb, err := svc.Catalog.CreateBrand(ctx, sys, catalog.BrandInput{Slug: "market-brand", Name: "Market Brand"})
+	check(err)
+	f.ids["marketBrand"] = mb.ID
+	_, err = svc.Catalog.AuthoriseBrand(ctx, sys, mb.ID, f.ids["B"])
+	check(err)
 	prod, err := svc.Catalog.CreateProduct(ctx, ownerA, catalog.ProductInput{BrandID: b.ID, CategoryID: cat.ID, OriginCountry: "CN",
 		Translations: map[string]catalog.Text{"en": {Title: "Case"}},
 		Variants: []catalog.VariantInput{{SKU: "A-1", Prices: []catalog.PriceInput{{Channel: "bazaar", Currency: "EUR", Amount: 999},
@@ -211,30 +217,32 @@ func routes() map[string]route {
 		"POST /api/v1/merchant-applications": {body: app("new-merchant@example.com"), public: true},
 		"POST /api/v1/partners": {body: map[string]any{"name": "Fos", "country": "FR", "login": map[string]any{"email": "fos@example.com", "name": "F", "password": pw}},
 			allowed: "operator", denied: except("operator")},
-		"POST /api/v1/partners/{id}/api-keys":             {path: "/api/v1/partners/{partner}/api-keys", body: map[string]any{"name": "wms"}, allowed: "partner", denied: except("partner")},
-		"POST /api/v1/merchants/{id}/approve":             {path: "/api/v1/merchants/{C1}/approve", allowed: "operator", denied: except("operator")},
-		"POST /api/v1/merchants/{id}/reject":              {path: "/api/v1/merchants/{C2}/reject", body: reason, allowed: "operator", denied: except("operator")},
-		"POST /api/v1/merchants/{id}/suspend":             {path: "/api/v1/merchants/{D}/suspend", body: reason, allowed: "operator", denied: except("operator")},
-		"POST /api/v1/merchants/{id}/staff":               {path: "/api/v1/merchants/{A}/staff", body: map[string]any{"email": "staff@example.com", "name": "S", "password": pw, "role": "staff"}, allowed: "ownerA", denied: except("ownerA", "operator")},
-		"POST /api/v1/merchants/{id}/api-keys":            {path: "/api/v1/merchants/{A}/api-keys", body: map[string]any{"name": "erp"}, allowed: "ownerA", denied: except("ownerA")},
-		"POST /api/v1/merchants/{id}/shops":               {path: "/api/v1/merchants/{A}/shops", body: map[string]any{"channel": "outlet", "name": "A outlet"}, allowed: "ownerA", denied: except("ownerA", "operator")},
-		"PUT /api/v1/merchants/{id}/plan":                 {path: "/api/v1/merchants/{A}/plan", body: map[string]any{"plan_id": "{plan}"}, allowed: "operator", denied: except("operator")},
-		"POST /api/v1/plans":                              {body: map[string]any{"code": "gold", "name": "Gold", "currency": "EUR", "deposit": 1, "yearly_fee": 2, "commission_bps": 700}, allowed: "operator", denied: except("operator")},
-		"POST /api/v1/programmes":                         {body: map[string]any{"code": "fr", "name": "FR", "deposit_discount_bps": 0, "yearly_fee_discount_bps": 5000, "commission_discount_bps": 0}, allowed: "operator", denied: except("operator")},
-		"POST /api/v1/channels":                           {body: map[string]any{"code": "eu", "name": "EU", "markets": []string{"DE"}, "languages": []string{"de"}, "currencies": []string{"EUR"}, "admission": "open"}, allowed: "operator", denied: except("operator")},
-		"POST /api/v1/channels/{channel}/admissions":      {path: "/api/v1/channels/luxe/admissions", body: map[string]any{"merchant_ids": []string{"{A}"}, "brand_ids": []string{}}, allowed: "operator", denied: except("operator")},
-		"POST /api/v1/channels/{channel}/revocations":     {path: "/api/v1/channels/luxe/revocations", body: map[string]any{"merchant_ids": []string{"{B}"}, "brand_ids": []string{}}, allowed: "operator", denied: except("operator")},
-		"POST /api/v1/pavilions":                          {body: map[string]any{"channel": "mall", "slug": "french-boutique", "name": "French Boutique"}, allowed: "operator", denied: except("operator")},
-		"POST /api/v1/pavilions/{id}/merchants":           {path: "/api/v1/pavilions/{pavilion}/merchants", body: map[string]any{"merchant_ids": []string{"{A}"}}, allowed: "operator", denied: except("operator")},
-		"POST /api/v1/categories":                         {body: map[string]any{"slug": "rings", "names": map[string]string{"en": "Rings"}}, allowed: "operator", denied: except("operator")},
-		"POST /api/v1/brands":                             {body: map[string]any{"slug": "new-brand", "name": "New Brand"}, allowed: "ownerA", denied: []string{"buyer", "partner"}},
-		"POST /api/v1/products":                           {body: productIn, allowed: "ownerA", denied: []string{"buyer", "partner", "operator"}},
-		"PATCH /api/v1/products/{id}":                     {path: "/api/v1/products/{productA}", body: map[string]any{"translations": map[string]any{"fr": map[string]any{"title": "Coque"}}}, allowed: "ownerA", denied: except("ownerA")},
-		"POST /api/v1/products/{id}/variants":             {path: "/api/v1/products/{productA}/variants", body: map[string]any{"sku": "A-2"}, allowed: "ownerA", denied: except("ownerA")},
-		"PUT /api/v1/products/{id}/prices":                {path: "/api/v1/products/{productA}/prices", body: map[string]any{"prices": []any{map[string]any{"sku": "A-1", "channel": "bazaar", "currency": "GBP", "amount": 850}}}, allowed: "ownerA", denied: except("ownerA")},
-		"PUT /api/v1/products/{id}/listings/{channel}":    {path: "/api/v1/products/{productA}/listings/mall", allowed: "ownerA", denied: except("ownerA")},
-		"DELETE /api/v1/products/{id}/listings/{channel}": {path: "/api/v1/products/{productA}/listings/bazaar", allowed: "ownerA", denied: except("ownerA", "operator")},
-		"POST /api/v1/warehouses":                         {body: map[string]any{"code": "idf-2", "name": "IDF 2", "country": "FR", "city": "Roissy", "operator_partner_id": "{partner}"}, allowed: "operator", denied: []string{"buyer", "partner"}},
+		"POST /api/v1/partners/{id}/api-keys":                  {path: "/api/v1/partners/{partner}/api-keys", body: map[string]any{"name": "wms"}, allowed: "partner", denied: except("partner")},
+		"POST /api/v1/merchants/{id}/approve":                  {path: "/api/v1/merchants/{C1}/approve", allowed: "operator", denied: except("operator")},
+		"POST /api/v1/merchants/{id}/reject":                   {path: "/api/v1/merchants/{C2}/reject", body: reason, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/merchants/{id}/suspend":                  {path: "/api/v1/merchants/{D}/suspend", body: reason, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/merchants/{id}/staff":                    {path: "/api/v1/merchants/{A}/staff", body: map[string]any{"email": "staff@example.com", "name": "S", "password": pw, "role": "staff"}, allowed: "ownerA", denied: except("ownerA", "operator")},
+		"POST /api/v1/merchants/{id}/api-keys":                 {path: "/api/v1/merchants/{A}/api-keys", body: map[string]any{"name": "erp"}, allowed: "ownerA", denied: except("ownerA")},
+		"POST /api/v1/merchants/{id}/shops":                    {path: "/api/v1/merchants/{A}/shops", body: map[string]any{"channel": "outlet", "name": "A outlet"}, allowed: "ownerA", denied: except("ownerA", "operator")},
+		"PUT /api/v1/merchants/{id}/plan":                      {path: "/api/v1/merchants/{A}/plan", body: map[string]any{"plan_id": "{plan}"}, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/plans":                                   {body: map[string]any{"code": "gold", "name": "Gold", "currency": "EUR", "deposit": 1, "yearly_fee": 2, "commission_bps": 700}, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/programmes":                              {body: map[string]any{"code": "fr", "name": "FR", "deposit_discount_bps": 0, "yearly_fee_discount_bps": 5000, "commission_discount_bps": 0}, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/channels":                                {body: map[string]any{"code": "eu", "name": "EU", "markets": []string{"DE"}, "languages": []string{"de"}, "currencies": []string{"EUR"}, "admission": "open"}, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/channels/{channel}/admissions":           {path: "/api/v1/channels/luxe/admissions", body: map[string]any{"merchant_ids": []string{"{A}"}, "brand_ids": []string{}}, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/channels/{channel}/revocations":          {path: "/api/v1/channels/luxe/revocations", body: map[string]any{"merchant_ids": []string{"{B}"}, "brand_ids": []string{}}, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/pavilions":                               {body: map[string]any{"channel": "mall", "slug": "french-boutique", "name": "French Boutique"}, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/pavilions/{id}/merchants":                {path: "/api/v1/pavilions/{pavilion}/merchants", body: map[string]any{"merchant_ids": []string{"{A}"}}, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/categories":                              {body: map[string]any{"slug": "rings", "names": map[string]string{"en": "Rings"}}, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/brands":                                  {body: map[string]any{"slug": "new-brand", "name": "New Brand"}, allowed: "ownerA", denied: []string{"buyer", "partner", "pendingC1"}},
+		"PUT /api/v1/brands/{id}/authorisations/{merchant}":    {path: "/api/v1/brands/{marketBrand}/authorisations/{A}", allowed: "operator", denied: except("operator")},
+		"DELETE /api/v1/brands/{id}/authorisations/{merchant}": {path: "/api/v1/brands/{marketBrand}/authorisations/{B}", allowed: "operator", denied: except("operator")},
+		"POST /api/v1/products":                                {body: productIn, allowed: "ownerA", denied: []string{"buyer", "partner", "operator"}},
+		"PATCH /api/v1/products/{id}":                          {path: "/api/v1/products/{productA}", body: map[string]any{"translations": map[string]any{"fr": map[string]any{"title": "Coque"}}}, allowed: "ownerA", denied: except("ownerA")},
+		"POST /api/v1/products/{id}/variants":                  {path: "/api/v1/products/{productA}/variants", body: map[string]any{"sku": "A-2"}, allowed: "ownerA", denied: except("ownerA")},
+		"PUT /api/v1/products/{id}/prices":                     {path: "/api/v1/products/{productA}/prices", body: map[string]any{"prices": []any{map[string]any{"sku": "A-1", "channel": "bazaar", "currency": "GBP", "amount": 850}}}, allowed: "ownerA", denied: except("ownerA")},
+		"PUT /api/v1/products/{id}/listings/{channel}":         {path: "/api/v1/products/{productA}/listings/mall", allowed: "ownerA", denied: except("ownerA")},
+		"DELETE /api/v1/products/{id}/listings/{channel}":      {path: "/api/v1/products/{productA}/listings/bazaar", allowed: "ownerA", denied: except("ownerA", "operator")},
+		"POST /api/v1/warehouses":                              {body: map[string]any{"code": "idf-2", "name": "IDF 2", "country": "FR", "city": "Roissy", "operator_partner_id": "{partner}"}, allowed: "operator", denied: []string{"buyer", "partner"}},
 	}
 }
 

@@ -182,7 +182,7 @@ func registerCatalog(a huma.API, s Services) {
 			return &productOut{p}, nil
 		})
 	huma.Register(a, write(a, huma.Operation{OperationID: "list-product", Method: http.MethodPut, Path: "/api/v1/products/{id}/listings/{channel}",
-		Summary: "List a product on a channel", Description: "Checked against the channel's rules: the merchant must be approved, have a shop there, and on curated channels be admitted with the product's brand.",
+		Summary: "List a product on a channel", Description: "Checked against the channel's rules: the merchant must be approved, have a shop there and a price there, be allowed to use the product's brand (its own, or one an operator authorised), and on curated channels be admitted with the product's brand.",
 		Tags: tags, DefaultStatus: http.StatusNoContent}),
 		func(ctx context.Context, in *struct {
 			ID      string `path:"id" maxLength:"64"`
@@ -251,8 +251,52 @@ func registerCatalog(a huma.API, s Services) {
 			out.Body.Items = bs
 			return out, nil
 		})
+	type brandMerchantIn struct {
+		ID       string `path:"id" maxLength:"64" doc:"Brand id"`
+		Merchant string `path:"merchant" maxLength:"64" doc:"Merchant id"`
+	}
+	huma.Register(a, write(a, huma.Operation{OperationID: "authorise-brand", Method: http.MethodPut, Path: "/api/v1/brands/{id}/authorisations/{merchant}",
+		Summary: "Authorise a merchant to use a brand", Description: "Operators only. A merchant may put a brand on its products when it registered the brand or an operator authorised it; marketplace brands (registered by operators) need an authorisation for every merchant. Idempotent: authorising again returns the first authorisation.",
+		Tags: ttags}),
+		func(ctx context.Context, in *brandMerchantIn) (*struct{ Body catalog.BrandAuthorisation }, error) {
+			au, err := s.Catalog.AuthoriseBrand(ctx, ActorFrom(ctx), in.ID, in.Merchant)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &struct{ Body catalog.BrandAuthorisation }{au}, nil
+		})
+	huma.Register(a, write(a, huma.Operation{OperationID: "revoke-brand-authorisation", Method: http.MethodDelete, Path: "/api/v1/brands/{id}/authorisations/{merchant}",
+		Summary: "Withdraw a merchant's authorisation for a brand", Description: "Operators only. In the same transaction the merchant's products of that brand lose every listing that no longer passes the channel's rules.",
+		Tags: ttags, DefaultStatus: http.StatusNoContent}),
+		func(ctx context.Context, in *brandMerchantIn) (*emptyOut, error) {
+			if err := s.Catalog.RevokeBrandAuthorisation(ctx, ActorFrom(ctx), in.ID, in.Merchant); err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &emptyOut{}, nil
+		})
+	huma.Register(a, authed(huma.Operation{OperationID: "list-brand-authorisations", Method: http.MethodGet, Path: "/api/v1/brands/{id}/authorisations",
+		Summary: "The merchants authorised to use a brand", Description: "Operators, and the staff of the merchant that owns the brand.", Tags: ttags, Errors: []int{401, 403, 404}}),
+		func(ctx context.Context, in *struct {
+			ID string `path:"id" maxLength:"64" doc:"Brand id"`
+		}) (*struct {
+			Body struct {
+				Items []catalog.BrandAuthorisation `json:"items"`
+			}
+		}, error) {
+			as, err := s.Catalog.BrandAuthorisations(ctx, ActorFrom(ctx), in.ID)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			out := &struct {
+				Body struct {
+					Items []catalog.BrandAuthorisation `json:"items"`
+				}
+			}{}
+			out.Body.Items = as
+			return out, nil
+		})
 	huma.Register(a, write(a, huma.Operation{OperationID: "create-brand", Method: http.MethodPost, Path: "/api/v1/brands",
-		Summary: "Register a brand", Description: "Operators, or merchant staff for their own brand.", Tags: ttags, DefaultStatus: http.StatusCreated}),
+		Summary: "Register a brand", Description: "Operators register marketplace brands, which merchants use only when authorised; staff of an approved merchant register brands that belong to their merchant.", Tags: ttags, DefaultStatus: http.StatusCreated}),
 		func(ctx context.Context, in *struct{ Body catalog.BrandInput }) (*struct{ Body catalog.Brand }, error) {
 			b, err := s.Catalog.CreateBrand(ctx, ActorFrom(ctx), in.Body)
 			if err != nil {

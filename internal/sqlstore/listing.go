@@ -1,0 +1,179 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+	"strconv"
+
+	"github.com/sesame-market/sesame/internal/catalog"
+	"github.com/sesame-market/sesame/internal/channel"
+)
+
+// This file loads the facts of the listing rule (channel.MayList) for the
+// store paths that create or re-check listings: single listing, bulk import,
+// revocation, brand change, brand authorisation and merchant status. The rule
+// itself lives in package channel; here is only the SQL that gathers its facts.
+
+// lockForListing starts a listing transaction by writing the merchant row and
+// then the channel row (bumping its catalog version). Revocations, status
+// changes and brand authorisations write the same rows, in the same order
+// (merchant before channel), so on PostgreSQL (read committed) they and a
+// listing run one after the other without deadlocking: a listing can never
+// slip in beside a concurrent revocation, suspension or withdrawn brand
+// authorisation. On SQLite writes are serialised anyway.
+func lockForListing(ctx context.Context, tx *sql.Tx, merchantID, channelID string) error {
+	if err := lockMerchant(ctx, tx, merchantID); err != nil {
+		return err
+	}
+	return bumpChannel(ctx, tx, channelID)
+}
+
+// lockMerchant writes merchant id's row, which serialises listing work of
+// that merchant on PostgreSQL.
+func lockMerchant(ctx context.Context, tx *sql.Tx, merchantID string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE merchants SET status = status WHERE id = $1`, merchantID)
+	return err
+}
+
+// listingFactsCols are the facts of one (product p, channel c) pair, with the
+// product's merchant m and brand b joined. Every subquery is an indexed probe.
+const listingFactsCols = `p.id, c.id, p.merchant_id, c.code, c.admission, m.status,
+	EXISTS (SELECT 1 FROM shops s WHERE s.merchant_id = p.merchant_id AND s.channel_id = c.id),
+	EXISTS (SELECT 1 FROM variants v JOIN prices pr ON pr.variant_id = v.id WHERE v.product_id = p.id AND pr.channel_id = c.id),
+	EXISTS (SELECT 1 FROM channel_merchants cm WHERE cm.channel_id = c.id AND cm.merchant_id = p.merchant_id),
+	COALESCE(p.brand_id, ''), COALESCE(b.merchant_id, ''),
+	EXISTS (SELECT 1 FROM channel_brands cb WHERE cb.channel_id = c.id AND cb.brand_id = p.brand_id),
+	EXISTS (SELECT 1 FROM brand_authorisations ba WHERE ba.brand_id = p.brand_id AND ba.merchant_id = p.merchant_id)`
+
+// listingFacts is one loaded (product, channel) pair.
+type listingFacts struct {
+	productID, channelID, merchantID string
+	brandOwner                       string
+	authorised                       bool
+	active                           bool // for existing listings
+	facts                            channel.ListingFacts
+}
+
+func scanListingFacts(row interface{ Scan(...any) error }, extra ...any) (listingFacts, error) {
+	var l listingFacts
+	var adm string
+	f := &l.facts
+	err := row.Scan(append([]any{&l.productID, &l.channelID, &l.merchantID, &f.ChannelCode, &adm, &f.MerchantStatus, &f.HasShop, &f.Priced,
+		&f.MerchantAdmitted, &f.BrandID, &l.brandOwner, &f.BrandAdmitted, &l.authorised}, extra...)...)
+	f.Admission = channel.Admission(adm)
+	f.BrandUsable = brandUsable(f.BrandID, l.brandOwner, l.merchantID, l.authorised)
+	return l, err
+}
+
+// brandUsable asks the catalogue's brand rule whether merchantID may use the
+// brand (owned by owner, "" for a marketplace brand); no brand is usable.
+func brandUsable(brandID, owner, merchantID string, authorised bool) bool {
+	return brandID == "" || catalog.MayUseBrand(catalog.Brand{ID: brandID, MerchantID: owner}, merchantID, authorised) == nil
+}
+
+// productListingFacts loads the facts of listing product productID on
+// channelID. sql.ErrNoRows if either does not exist.
+func productListingFacts(ctx context.Context, tx *sql.Tx, productID, channelID string) (listingFacts, error) {
+	return scanListingFacts(tx.QueryRowContext(ctx, `SELECT `+listingFactsCols+`
+		FROM products p JOIN merchants m ON m.id = p.merchant_id LEFT JOIN brands b ON b.id = p.brand_id CROSS JOIN channels c
+		WHERE p.id = $1 AND c.id = $2`, productID, channelID))
+}
+
+// How recheckListings treats a listing that fails the rule.
+const (
+	// removeFailing deletes listings that fail the rule for any reason but
+	// the merchant's status: a suspended merchant's listings are hidden,
+	// not lost, and come back on reinstatement if they still qualify.
+	removeFailing = iota
+	// followStatus shows the listings that pass the rule and hides those
+	// that fail (merchant status changes).
+	followStatus
+)
+
+// recheckListings runs the listing rule over every listing that scope (a
+// predicate over the listings table's own columns, with args as $1...)
+// selects, and removes or hides those that fail, bumping the catalog version
+// of each channel whose listings changed. The caller holds the listing lock.
+func recheckListings(ctx context.Context, tx *sql.Tx, mode int, scope string, args ...any) error {
+	rows, err := tx.QueryContext(ctx, `SELECT `+listingFactsCols+`, l.active
+		FROM (SELECT channel_id, product_id, active FROM listings WHERE `+scope+`) l
+		JOIN products p ON p.id = l.product_id JOIN merchants m ON m.id = p.merchant_id
+		LEFT JOIN brands b ON b.id = p.brand_id JOIN channels c ON c.id = l.channel_id`, args...)
+	if err != nil {
+		return err
+	}
+	var all, changed []listingFacts
+	want := map[bool]int{} // desired active flag -> listings wanting it
+	for rows.Next() {
+		var active bool
+		l, err := scanListingFacts(rows, &active)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		l.active = active
+		all = append(all, l)
+		f := l.facts
+		if mode == removeFailing {
+			f.MerchantStatus = "approved" // the status is the active flag's business
+		}
+		ok := channel.MayList(f) == nil
+		want[ok]++
+		if mode == removeFailing && !ok || mode == followStatus && ok != l.active {
+			l.active = ok
+			changed = append(changed, l)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	// When every listing in scope gets the same outcome (a suspension, a
+	// revoked merchant) one statement does it; otherwise one per listing.
+	uniform := len(want) == 1
+	switch {
+	case mode == removeFailing && uniform:
+		_, err = tx.ExecContext(ctx, `DELETE FROM listings WHERE `+scope, args...)
+	case mode == followStatus && uniform:
+		_, err = tx.ExecContext(ctx, `UPDATE listings SET active = $`+strconv.Itoa(len(args)+1)+` WHERE `+scope, append(args, changed[0].active)...)
+	default:
+		q := `DELETE FROM listings WHERE channel_id = $1 AND product_id = $2`
+		if mode == followStatus {
+			q = `UPDATE listings SET active = $3 WHERE channel_id = $1 AND product_id = $2`
+		}
+		st, perr := tx.PrepareContext(ctx, q)
+		if perr != nil {
+			return perr
+		}
+		defer st.Close()
+		for _, l := range changed {
+			a := []any{l.channelID, l.productID}
+			if mode == followStatus {
+				a = append(a, l.active)
+			}
+			if _, err = st.ExecContext(ctx, a...); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	var chans []string
+	for _, l := range changed {
+		if !slices.Contains(chans, l.channelID) {
+			chans = append(chans, l.channelID)
+		}
+	}
+	slices.Sort(chans)
+	for _, c := range chans {
+		if err := bumpChannel(ctx, tx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
