@@ -204,6 +204,9 @@ type BrandInput struct {
 // merchant staff register their own. Errors: Forbidden, Invalid, Conflict.
 func (s *Service) CreateBrand(ctx context.Context, actor identity.Actor, in BrandInput) (Brand, error) {
 	const op = "catalog.CreateBrand"
+	if err := identity.RefuseUnapproved(op, actor); err != nil {
+		return Brand{}, err
+	}
 	var owner string
 	switch {
 	case actor.IsOperator():
@@ -342,6 +345,9 @@ func (s *Service) checkPrices(ctx context.Context, op string, in []PriceInput) (
 // merchant's API keys may. Errors: Forbidden, Invalid, Conflict.
 func (s *Service) CreateProduct(ctx context.Context, actor identity.Actor, in ProductInput) (Product, error) {
 	const op = "catalog.CreateProduct"
+	if err := identity.RefuseUnapproved(op, actor); err != nil {
+		return Product{}, err
+	}
 	if actor.Role != identity.Staff {
 		return Product{}, errs.E(op, errs.Forbidden, "only merchant staff create products")
 	}
@@ -371,6 +377,9 @@ type Patch struct {
 // Errors: Forbidden, NotFound, Invalid.
 func (s *Service) UpdateProduct(ctx context.Context, actor identity.Actor, id string, patch Patch) (Product, error) {
 	const op = "catalog.UpdateProduct"
+	if err := identity.RefuseUnapproved(op, actor); err != nil {
+		return Product{}, err
+	}
 	if actor.Role != identity.Staff {
 		return Product{}, errs.E(op, errs.Forbidden, "only merchant staff edit products")
 	}
@@ -407,6 +416,9 @@ func (s *Service) UpdateProduct(ctx context.Context, actor identity.Actor, id st
 // Errors: Forbidden, NotFound, Invalid, Conflict.
 func (s *Service) AddVariant(ctx context.Context, actor identity.Actor, productID string, in VariantInput) (Product, error) {
 	const op = "catalog.AddVariant"
+	if err := identity.RefuseUnapproved(op, actor); err != nil {
+		return Product{}, err
+	}
 	if actor.Role != identity.Staff {
 		return Product{}, errs.E(op, errs.Forbidden, "only merchant staff edit products")
 	}
@@ -438,6 +450,9 @@ type SKUPriceInput struct {
 // products. Errors: Forbidden, NotFound, Invalid.
 func (s *Service) SetPrices(ctx context.Context, actor identity.Actor, productID string, in []SKUPriceInput) (Product, error) {
 	const op = "catalog.SetPrices"
+	if err := identity.RefuseUnapproved(op, actor); err != nil {
+		return Product{}, err
+	}
 	if actor.Role != identity.Staff {
 		return Product{}, errs.E(op, errs.Forbidden, "only merchant staff set prices")
 	}
@@ -465,6 +480,9 @@ func (s *Service) SetPrices(ctx context.Context, actor identity.Actor, productID
 // caller asks. Errors: Forbidden, NotFound.
 func (s *Service) List(ctx context.Context, actor identity.Actor, productID, channelRef string) error {
 	const op = "catalog.List"
+	if err := identity.RefuseUnapproved(op, actor); err != nil {
+		return err
+	}
 	if actor.Role != identity.Staff {
 		return errs.E(op, errs.Forbidden, "only merchant staff list products")
 	}
@@ -484,6 +502,9 @@ func (s *Service) List(ctx context.Context, actor identity.Actor, productID, cha
 // operators may (moderation). Errors: Forbidden, NotFound.
 func (s *Service) Unlist(ctx context.Context, actor identity.Actor, productID, channelRef string) error {
 	const op = "catalog.Unlist"
+	if err := identity.RefuseUnapproved(op, actor); err != nil {
+		return err
+	}
 	merchantID := actor.MerchantID
 	switch {
 	case actor.IsOperator():

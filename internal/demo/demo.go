@@ -217,6 +217,7 @@ func Seed(ctx context.Context, s Services, products int, progress io.Writer) (Re
 		if _, err := s.Merchants.AssignPlan(ctx, sys, m.ID, std.ID, prog); err != nil {
 			return res, err
 		}
+		owner.MerchantStatus = string(m.Status) // approved: the owner may now sell
 		sl.m, sl.actor = m, owner.Actor()
 		b, err := s.Catalog.CreateBrand(ctx, sys, catalog.BrandInput{Slug: slug(sl.brand), Name: sl.brand})
 		if err != nil {

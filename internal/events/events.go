@@ -68,3 +68,12 @@ const (
 	PartnerCreated      = "identity.partner.created"
 	WarehouseCreated    = "inventory.warehouse.created"
 )
+
+// Event types of merchant applications and partner links.
+const (
+	MerchantApplicationEdited = "merchant.application.edited"
+	MerchantResubmitted       = "merchant.resubmitted"
+	PartnerLinkRequested      = "inventory.partner_link.requested"
+	PartnerLinkAccepted       = "inventory.partner_link.accepted"
+	PartnerLinkDeclined       = "inventory.partner_link.declined"
+)

@@ -61,6 +61,9 @@ type WarehouseInput struct {
 // Errors: Forbidden, Invalid, Conflict.
 func (s *Service) Create(ctx context.Context, actor identity.Actor, in WarehouseInput) (Warehouse, error) {
 	const op = "inventory.Create"
+	if err := identity.RefuseUnapproved(op, actor); err != nil {
+		return Warehouse{}, err
+	}
 	switch {
 	case actor.IsOperator():
 	case actor.Role == identity.Staff && actor.StaffRole == identity.StaffOwner && actor.APIKeyID == "":

@@ -71,6 +71,7 @@ func (w *world) approvedMerchant(t *testing.T, name, country, email string) (mer
 	if _, err := w.merchant.Approve(ctx, identity.System, m.ID); err != nil {
 		t.Fatal(err)
 	}
+	owner.MerchantStatus = identity.MerchantApproved // as authentication would read it now
 	return m, owner.Actor()
 }
 

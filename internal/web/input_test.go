@@ -136,6 +136,9 @@ func TestListingPageSeesEveryChange(t *testing.T) {
 			if !strings.Contains(got, s.want) || strings.Contains(got, s.gone) {
 				t.Fatalf("after %s the page is stale: %s", s.name, got)
 			}
+			if s.name == "reinstatement" {
+				f.login("ownerA", "a@example.com") // the suspension ended ownerA's session
+			}
 		}
 	})
 }
