@@ -275,7 +275,7 @@ func Seed(ctx context.Context, s Services, products int, progress io.Writer) (Re
 		{Code: "dav-1", Name: "Daventry logistics base", Country: "GB", City: "Daventry", OperatorPartnerID: mid.ID},
 	}
 	for _, w := range whs {
-		if _, err := s.Inventory.Create(ctx, sys, w); err != nil {
+		if _, _, err := s.Inventory.Create(ctx, sys, w); err != nil {
 			return res, fmt.Errorf("warehouse %s: %w", w.Code, err)
 		}
 	}

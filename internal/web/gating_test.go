@@ -27,8 +27,8 @@ func (f *fixture) doKey(key, method, path string) int {
 }
 
 // sellingRoutes are the calls by which a merchant sells or operates, each
-// on the merchant's own objects ({M} is its id, {productS} the suspended
-// merchant's product).
+// on the merchant's own objects ({M} is its id, {productS} and {whS} the
+// suspended merchant's product and warehouse).
 func sellingRoutes() []route {
 	productIn := map[string]any{"category_id": "{category}", "origin_country": "CN", "translations": map[string]any{"en": map[string]any{"title": "New"}},
 		"variants": []any{map[string]any{"sku": "NEW-1", "prices": []any{map[string]any{"channel": "bazaar", "currency": "EUR", "amount": 100}}}}}
@@ -44,6 +44,7 @@ func sellingRoutes() []route {
 		{method: "PUT", path: "/api/v1/products/{productS}/listings/bazaar"},
 		{method: "DELETE", path: "/api/v1/products/{productS}/listings/bazaar"},
 		{method: "POST", path: "/api/v1/warehouses", body: map[string]any{"code": "own-1", "name": "Own", "country": "CN", "city": "Shenzhen"}},
+		{method: "POST", path: "/api/v1/warehouses/{whS}/partner-links", body: map[string]any{"partner_id": "{partner}"}},
 	}
 }
 

@@ -137,11 +137,28 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	check(err)
 	f.ids["productS"] = prodS.ID
 	check(svc.Catalog.List(ctx, ownerS, prodS.ID, "bazaar"))
+	whS, _, err := svc.Inventory.Create(ctx, ownerS, inventory.WarehouseInput{Code: "s-1", Name: "S", Country: "CN", City: "Yiwu"})
+	check(err)
+	f.ids["whS"] = whS.ID
 	_, err = svc.Merchants.Suspend(ctx, sys, f.ids["S"], "counterfeit reports")
 	check(err)
 	token, _, err = svc.Identity.Login(ctx, "s@example.com", pw)
 	check(err)
 	f.cookies["ownerS"] = token
+	// A's warehouses: two name the partner (requests it has yet to decide),
+	// one has no operator.
+	for _, name := range []string{"linkAccept", "linkDecline", "whA"} {
+		in := inventory.WarehouseInput{Code: strings.ToLower(name), Name: name, Country: "CN", City: "Shenzhen", OperatorPartnerID: p.ID}
+		if name == "whA" {
+			in.OperatorPartnerID = ""
+		}
+		w, l, err := svc.Inventory.Create(ctx, ownerA, in)
+		check(err)
+		f.ids[name] = w.ID
+		if l != nil {
+			f.ids[name] = l.ID
+		}
+	}
 	pav, err := chans.CreatePavilion(ctx, sys, channel.PavilionInput{Channel: "bazaar", Slug: "provence", Name: "Provence"})
 	check(err)
 	f.ids["pavilion"] = pav.ID
@@ -273,6 +290,9 @@ func routes() map[string]route {
 		"PUT /api/v1/products/{id}/prices":                {path: "/api/v1/products/{productA}/prices", body: map[string]any{"prices": []any{map[string]any{"sku": "A-1", "channel": "bazaar", "currency": "GBP", "amount": 850}}}, allowed: "ownerA", denied: except("ownerA")},
 		"PUT /api/v1/products/{id}/listings/{channel}":    {path: "/api/v1/products/{productA}/listings/mall", allowed: "ownerA", denied: except("ownerA")},
 		"DELETE /api/v1/products/{id}/listings/{channel}": {path: "/api/v1/products/{productA}/listings/bazaar", allowed: "ownerA", denied: except("ownerA", "operator")},
+		"POST /api/v1/warehouses/{id}/partner-links":      {path: "/api/v1/warehouses/{whA}/partner-links", body: map[string]any{"partner_id": "{partner}"}, allowed: "ownerA", denied: except("ownerA", "operator")},
+		"POST /api/v1/partner-links/{id}/accept":          {path: "/api/v1/partner-links/{linkAccept}/accept", allowed: "partner", denied: except("partner")},
+		"POST /api/v1/partner-links/{id}/decline":         {path: "/api/v1/partner-links/{linkDecline}/decline", allowed: "partner", denied: except("partner")},
 		"POST /api/v1/warehouses":                         {body: map[string]any{"code": "idf-2", "name": "IDF 2", "country": "FR", "city": "Roissy", "operator_partner_id": "{partner}"}, allowed: "operator", denied: append([]string{"buyer", "partner"}, unapproved...)},
 	}
 }
