@@ -31,8 +31,8 @@ func (f *fixture) warehouseCodes(actor string) string {
 
 type linkOut struct {
 	ID, Status, PartnerID string
-	PartnerLink          *struct{ ID, Status string } `json:"partner_link"`
-	OperatorPartnerID    string                       `json:"operator_partner_id"`
+	PartnerLink           *struct{ ID, Status string } `json:"partner_link"`
+	OperatorPartnerID     string                       `json:"operator_partner_id"`
 }
 
 func decodeLink(t *testing.T, out []byte) linkOut {
