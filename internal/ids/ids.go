@@ -11,24 +11,27 @@ import (
 
 // Prefixes of the id types.
 const (
-	User        = "usr"
-	Session     = "ses"
-	APIKey      = "key"
-	Merchant    = "mer"
-	Shop        = "shp"
-	Plan        = "pln"
-	Programme   = "prg"
-	Partner     = "ptn"
-	Channel     = "chn"
-	Pavilion    = "pav"
-	Category    = "cat"
-	Brand       = "brd"
-	Product     = "prd"
-	Variant     = "var"
-	Warehouse   = "wh"
-	PartnerLink = "plk"
-	Event       = "evt"
+	User      = "usr"
+	Session   = "ses"
+	APIKey    = "key"
+	Merchant  = "mer"
+	Shop      = "shp"
+	Plan      = "pln"
+	Programme = "prg"
+	Partner   = "ptn"
+	Channel   = "chn"
+	Pavilion  = "pav"
+	Category  = "cat"
+	Brand     = "brd"
+	Product   = "prd"
+	Variant   = "var"
+	Warehouse = "wh"
+	Event     = "evt"
 )
+
+// PartnerLink prefixes the ids of partner links (a merchant's request that a
+// logistics partner operate its warehouse).
+const PartnerLink = "plk"
 
 // New returns a new id of the given type: prefix, underscore, 32 hex digits of
 // a UUIDv7. Ids of one type sort by creation time.
