@@ -46,6 +46,9 @@ type BrandInput struct {
 // Conflict.
 func (s *Service) CreateBrand(ctx context.Context, actor identity.Actor, in BrandInput) (Brand, error) {
 	const op = "catalog.CreateBrand"
+	if err := identity.RefuseUnapproved(op, actor); err != nil {
+		return Brand{}, err
+	}
 	var owner string
 	switch {
 	case actor.IsOperator():

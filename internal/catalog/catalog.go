@@ -293,6 +293,9 @@ func (s *Service) checkPrices(ctx context.Context, op string, in []PriceInput) (
 // merchant's API keys may. Errors: Forbidden, Invalid, Conflict.
 func (s *Service) CreateProduct(ctx context.Context, actor identity.Actor, in ProductInput) (Product, error) {
 	const op = "catalog.CreateProduct"
+	if err := identity.RefuseUnapproved(op, actor); err != nil {
+		return Product{}, err
+	}
 	if actor.Role != identity.Staff {
 		return Product{}, errs.E(op, errs.Forbidden, "only merchant staff create products")
 	}
@@ -352,6 +355,9 @@ type Patch struct {
 // Errors: Forbidden, NotFound, Invalid.
 func (s *Service) UpdateProduct(ctx context.Context, actor identity.Actor, id string, patch Patch) (Product, error) {
 	const op = "catalog.UpdateProduct"
+	if err := identity.RefuseUnapproved(op, actor); err != nil {
+		return Product{}, err
+	}
 	if actor.Role != identity.Staff {
 		return Product{}, errs.E(op, errs.Forbidden, "only merchant staff edit products")
 	}
@@ -374,6 +380,9 @@ func (s *Service) UpdateProduct(ctx context.Context, actor identity.Actor, id st
 // Errors: Forbidden, NotFound, Invalid, Conflict.
 func (s *Service) AddVariant(ctx context.Context, actor identity.Actor, productID string, in VariantInput) (Product, error) {
 	const op = "catalog.AddVariant"
+	if err := identity.RefuseUnapproved(op, actor); err != nil {
+		return Product{}, err
+	}
 	if actor.Role != identity.Staff {
 		return Product{}, errs.E(op, errs.Forbidden, "only merchant staff edit products")
 	}
@@ -412,6 +421,9 @@ type SKUPriceInput struct {
 // products. Errors: Forbidden, NotFound, Invalid.
 func (s *Service) SetPrices(ctx context.Context, actor identity.Actor, productID string, in []SKUPriceInput) (Product, error) {
 	const op = "catalog.SetPrices"
+	if err := identity.RefuseUnapproved(op, actor); err != nil {
+		return Product{}, err
+	}
 	if actor.Role != identity.Staff {
 		return Product{}, errs.E(op, errs.Forbidden, "only merchant staff set prices")
 	}
@@ -449,6 +461,9 @@ func (s *Service) SetPrices(ctx context.Context, actor identity.Actor, productID
 // caller asks. Errors: Forbidden, NotFound.
 func (s *Service) List(ctx context.Context, actor identity.Actor, productID, channelRef string) error {
 	const op = "catalog.List"
+	if err := identity.RefuseUnapproved(op, actor); err != nil {
+		return err
+	}
 	if actor.Role != identity.Staff {
 		return errs.E(op, errs.Forbidden, "only merchant staff list products")
 	}
@@ -471,6 +486,9 @@ func (s *Service) List(ctx context.Context, actor identity.Actor, productID, cha
 // operators may (moderation). Errors: Forbidden, NotFound.
 func (s *Service) Unlist(ctx context.Context, actor identity.Actor, productID, channelRef string) error {
 	const op = "catalog.Unlist"
+	if err := identity.RefuseUnapproved(op, actor); err != nil {
+		return err
+	}
 	merchantID := actor.MerchantID
 	switch {
 	case actor.IsOperator():

@@ -213,6 +213,7 @@ func Seed(ctx context.Context, s Services, products int, progress io.Writer) (Re
 		if _, err := s.Merchants.AssignPlan(ctx, sys, m.ID, std.ID, prog); err != nil {
 			return res, err
 		}
+		owner.MerchantStatus = string(m.Status) // approved: the owner may now sell
 		sl.m, sl.actor = m, owner.Actor()
 		sl.actor.MerchantStatus = string(m.Status) // approved, as its next sign-in reads it
 		// Each brand is registered by the merchant it is named after, so it
@@ -273,7 +274,7 @@ func Seed(ctx context.Context, s Services, products int, progress io.Writer) (Re
 		{Code: "dav-1", Name: "Daventry logistics base", Country: "GB", City: "Daventry", OperatorPartnerID: mid.ID},
 	}
 	for _, w := range whs {
-		if _, err := s.Inventory.Create(ctx, sys, w); err != nil {
+		if _, _, err := s.Inventory.Create(ctx, sys, w); err != nil {
 			return res, fmt.Errorf("warehouse %s: %w", w.Code, err)
 		}
 	}

@@ -78,3 +78,12 @@ const (
 	// ProductsImported: a bulk import stored these products in one go.
 	ProductsImported = "catalog.products.imported"
 )
+
+// Event types of merchant applications and partner links.
+const (
+	MerchantApplicationEdited = "merchant.application.edited"
+	MerchantResubmitted       = "merchant.resubmitted"
+	PartnerLinkRequested      = "inventory.partner_link.requested"
+	PartnerLinkAccepted       = "inventory.partner_link.accepted"
+	PartnerLinkDeclined       = "inventory.partner_link.declined"
+)

@@ -167,6 +167,9 @@ func (s *Service) CreateOperator(ctx context.Context, actor Actor, r Registratio
 // an operator) may. Errors: Forbidden, Invalid, Conflict.
 func (s *Service) AddStaff(ctx context.Context, actor Actor, merchantID string, r Registration, staffRole string) (User, error) {
 	const op = "identity.AddStaff"
+	if err := RefuseUnapproved(op, actor); err != nil {
+		return User{}, err
+	}
 	if !actor.OwnerOf(merchantID) && !actor.IsOperator() {
 		return User{}, errs.E(op, errs.Forbidden, "only the merchant's owners may add staff")
 	}
@@ -294,6 +297,9 @@ func (s *Service) CreateAPIKey(ctx context.Context, actor Actor, merchantID, par
 	}
 	if merchantID != "" && !actor.OwnerOf(merchantID) {
 		return "", APIKey{}, errs.E(op, errs.Forbidden, "only the merchant's owners may create API keys")
+	}
+	if err := RefuseUnapproved(op, actor); err != nil {
+		return "", APIKey{}, err
 	}
 	if partnerID != "" && (!actor.OperatesFor(partnerID) || actor.APIKeyID != "") {
 		return "", APIKey{}, errs.E(op, errs.Forbidden, "only the partner's users may create API keys")

@@ -29,6 +29,10 @@ const (
 	Event     = "evt"
 )
 
+// PartnerLink prefixes the ids of partner links (a merchant's request that a
+// logistics partner operate its warehouse).
+const PartnerLink = "plk"
+
 // New returns a new id of the given type: prefix, underscore, 32 hex digits of
 // a UUIDv7. Ids of one type sort by creation time.
 func New(prefix string) string {

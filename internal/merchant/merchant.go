@@ -16,6 +16,7 @@ import (
 	"github.com/sesame-market/sesame/internal/identity" // an application opens the owner's account
 	"github.com/sesame-market/sesame/internal/ids"
 	"github.com/sesame-market/sesame/internal/money"
+	"github.com/sesame-market/sesame/internal/text"
 )
 
 // Status is where a merchant stands with the marketplace.
@@ -147,7 +148,14 @@ type Store interface {
 	// SetMerchantStatus moves a merchant from one of the statuses in from to
 	// to, atomically; Conflict if its status is not in from, NotFound if it
 	// does not exist. Suspension hides its listings; approval shows them again.
+	// When EndsAccess(to), the merchant's sessions and API keys end in the
+	// same transaction.
 	SetMerchantStatus(ctx context.Context, id string, from []Status, to Status, reason, reviewer string, at time.Time, ev events.Event) error
+	// EditApplication changes a merchant's application: under a lock on the
+	// merchant it reads the merchant, calls edit (the domain rule) and writes
+	// what edit returns with its events. NotFound if there is no such
+	// merchant; edit's errors are returned as they are.
+	EditApplication(ctx context.Context, id string, edit func(cur Merchant) (Merchant, []events.Event, error)) (Merchant, error)
 	// OpenShop inserts a shop. Forbidden if the channel does not admit the
 	// merchant or the merchant is not approved; Conflict if it has one there.
 	OpenShop(ctx context.Context, s Shop, ev events.Event) error
@@ -188,7 +196,7 @@ func (s *Service) Apply(ctx context.Context, actor identity.Actor, a Application
 		return Merchant{}, identity.User{}, err
 	}
 	m := Merchant{ID: ids.New(ids.Merchant), Name: a.Name, Country: a.Country, Status: Pending, Trader: a.Trader, CreatedAt: now, UpdatedAt: now}
-	owner.MerchantID, owner.StaffRole = m.ID, identity.StaffOwner
+	owner.MerchantID, owner.StaffRole, owner.MerchantStatus = m.ID, identity.StaffOwner, string(Pending)
 	ev := events.New(events.MerchantApplied, m.ID, m.ID, now, map[string]string{"name": m.Name, "country": m.Country})
 	if err := s.Store.CreateApplication(ctx, m, owner, ev); err != nil {
 		return Merchant{}, identity.User{}, errs.E(op, errs.Other, err)
@@ -197,22 +205,39 @@ func (s *Service) Apply(ctx context.Context, actor identity.Actor, a Application
 }
 
 func checkApplication(op string, a *Application) error {
-	a.Name = strings.TrimSpace(a.Name)
-	if a.Name == "" || utf8.RuneCountInString(a.Name) > 200 {
-		return errs.Field(op, "name", "must be 1 to 200 characters")
+	return checkDetails(op, &a.Name, &a.Country, &a.Trader)
+}
+
+// checkDetails is the one normalise-and-validate step of an application's
+// details, for Apply and EditApplication alike.
+func checkDetails(op string, name, country *string, t *Trader) error {
+	var err error
+	if *name, err = text.Line(op, "name", *name, 200, true); err != nil {
+		return err
 	}
-	if !identity.ValidCountry(a.Country) {
+	if !identity.ValidCountry(*country) {
 		return errs.Field(op, "country", "must be an ISO 3166-1 alpha-2 code such as FR or CN")
 	}
-	t := &a.Trader
 	for _, f := range []struct {
-		name string
-		v    *string
-	}{{"trader.legal_name", &t.LegalName}, {"trader.registration_number", &t.RegistrationNumber}, {"trader.address", &t.Address}, {"trader.email", &t.Email}, {"trader.phone", &t.Phone}} {
-		*f.v = strings.TrimSpace(*f.v)
-		if *f.v == "" {
+		name     string
+		v        *string
+		max      int
+		required bool
+	}{{"trader.legal_name", &t.LegalName, 200, true}, {"trader.registration_number", &t.RegistrationNumber, 100, true},
+		{"trader.vat_number", &t.VATNumber, 40, false}, {"trader.email", &t.Email, 254, true}, {"trader.phone", &t.Phone, 40, true}} {
+		if *f.v, err = text.Line(op, f.name, *f.v, f.max, false); err != nil {
+			return err
+		}
+		if f.required && *f.v == "" {
 			return errs.Field(op, f.name, "is required of marketplace traders")
 		}
+	}
+	// An address may span lines.
+	if t.Address, err = text.Block(op, "trader.address", t.Address, 500, false); err != nil {
+		return err
+	}
+	if t.Address == "" {
+		return errs.Field(op, "trader.address", "is required of marketplace traders")
 	}
 	if !strings.Contains(t.Email, "@") {
 		return errs.Field(op, "trader.email", "not a valid e-mail address")
@@ -221,6 +246,92 @@ func checkApplication(op string, a *Application) error {
 		return errs.Field(op, "trader.self_certified", "the trader must certify that it offers only compliant products")
 	}
 	return nil
+}
+
+// ApplicationPatch changes some of an application's details; nil fields are
+// left alone.
+type ApplicationPatch struct {
+	Name    *string      `json:"name,omitempty" maxLength:"200" doc:"Shop name shown to buyers"`
+	Country *string      `json:"country,omitempty" pattern:"^[A-Z]{2}$" doc:"Country of establishment, ISO 3166-1 alpha-2"`
+	Trader  *TraderPatch `json:"trader,omitempty"`
+}
+
+// TraderPatch changes some of the trader details; nil fields are left alone.
+type TraderPatch struct {
+	LegalName          *string `json:"legal_name,omitempty" maxLength:"200"`
+	RegistrationNumber *string `json:"registration_number,omitempty" maxLength:"100"`
+	VATNumber          *string `json:"vat_number,omitempty" maxLength:"40"`
+	Address            *string `json:"address,omitempty" maxLength:"500"`
+	Email              *string `json:"email,omitempty" maxLength:"254"`
+	Phone              *string `json:"phone,omitempty" maxLength:"40"`
+	SelfCertified      *bool   `json:"self_certified,omitempty"`
+}
+
+// Editable reports whether a merchant's application may still be edited by
+// its owner: while it waits for review or after it was rejected (editing
+// resubmits it). An approved or suspended merchant's details change only
+// through the operators.
+func Editable(st Status) bool { return st == Pending || st == Rejected }
+
+// EndsAccess reports whether moving a merchant to status st ends its
+// sessions and API keys: rejection and suspension do, and reinstatement does
+// not bring them back (its people sign in again, its keys are made anew).
+func EndsAccess(st Status) bool { return st == Rejected || st == Suspended }
+
+// EditApplication changes the details of a pending or rejected application;
+// only the merchant's owners may (signed in, not with an API key). Editing a
+// rejected application resubmits it: it is pending again and the rejection
+// reason is cleared. The result goes through the same checks as Apply.
+// Errors: NotFound (also for a merchant the actor may not see), Forbidden,
+// Invalid, Conflict (the merchant is approved or suspended).
+func (s *Service) EditApplication(ctx context.Context, actor identity.Actor, id string, p ApplicationPatch) (Merchant, error) {
+	const op = "merchant.EditApplication"
+	switch {
+	case actor.OwnerOf(id):
+	case actor.IsOperator() || actor.ActsFor(id):
+		return Merchant{}, errs.E(op, errs.Forbidden, "only the merchant's owners edit its application")
+	default:
+		return Merchant{}, errs.E(op, errs.NotFound, "merchant not found")
+	}
+	now := s.Now()
+	m, err := s.Store.EditApplication(ctx, id, func(cur Merchant) (Merchant, []events.Event, error) {
+		if !Editable(cur.Status) {
+			return Merchant{}, nil, errs.E(op, errs.Conflict, "the merchant is "+string(cur.Status)+"; its application can no longer be edited")
+		}
+		next := cur
+		set := func(dst *string, v *string) {
+			if v != nil {
+				*dst = *v
+			}
+		}
+		set(&next.Name, p.Name)
+		set(&next.Country, p.Country)
+		if t := p.Trader; t != nil {
+			set(&next.Trader.LegalName, t.LegalName)
+			set(&next.Trader.RegistrationNumber, t.RegistrationNumber)
+			set(&next.Trader.VATNumber, t.VATNumber)
+			set(&next.Trader.Address, t.Address)
+			set(&next.Trader.Email, t.Email)
+			set(&next.Trader.Phone, t.Phone)
+			if t.SelfCertified != nil {
+				next.Trader.SelfCertified = *t.SelfCertified
+			}
+		}
+		if err := checkDetails(op, &next.Name, &next.Country, &next.Trader); err != nil {
+			return Merchant{}, nil, err
+		}
+		next.UpdatedAt = now
+		evs := []events.Event{events.New(events.MerchantApplicationEdited, id, id, now, map[string]string{"name": next.Name, "country": next.Country})}
+		if cur.Status == Rejected {
+			next.Status, next.StatusReason = Pending, ""
+			evs = append(evs, events.New(events.MerchantResubmitted, id, id, now, map[string]string{"status": string(Pending)}))
+		}
+		return next, evs, nil
+	})
+	if err != nil {
+		return Merchant{}, errs.E(op, errs.Other, err)
+	}
+	return m, nil
 }
 
 // Merchant returns a merchant: any to operators, its own to staff. Errors:
@@ -300,6 +411,9 @@ func (s *Service) review(ctx context.Context, actor identity.Actor, op, id strin
 // Conflict.
 func (s *Service) OpenShop(ctx context.Context, actor identity.Actor, merchantID, channelID, name string) (Shop, error) {
 	const op = "merchant.OpenShop"
+	if err := identity.RefuseUnapproved(op, actor); err != nil {
+		return Shop{}, err
+	}
 	if !actor.ActsFor(merchantID) && !actor.IsOperator() {
 		return Shop{}, errs.E(op, errs.Forbidden, "only the merchant's staff may open its shops")
 	}

@@ -107,6 +107,17 @@ func (s *Merchants) SetMerchantStatus(ctx context.Context, id string, from []mer
 			WHERE id = $5`, string(to), reason, reviewer, at, id); err != nil {
 			return err
 		}
+		// Rejection and suspension end the merchant's sessions and API keys
+		// with the status change, so no request is served after it commits;
+		// reinstatement leaves them ended.
+		if merchant.EndsAccess(to) {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE merchant_id = $1)`, id); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $1 WHERE merchant_id = $2 AND revoked_at IS NULL`, at, id); err != nil {
+				return err
+			}
+		}
 		// Listings follow the listing rule: hidden while the merchant may not
 		// sell, shown again on approval where they still qualify.
 		if err := recheckListings(ctx, tx, followStatus, `merchant_id = $1`, id); err != nil {
@@ -115,6 +126,36 @@ func (s *Merchants) SetMerchantStatus(ctx context.Context, id string, from []mer
 		return insertEvents(ctx, tx, []events.Event{ev})
 	})
 	return wrap(op, err, "merchant")
+}
+
+// EditApplication implements merchant.Store.
+func (s *Merchants) EditApplication(ctx context.Context, id string, edit func(merchant.Merchant) (merchant.Merchant, []events.Event, error)) (merchant.Merchant, error) {
+	const op = "sqlstore.EditApplication"
+	var next merchant.Merchant
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		// Writing the row first locks it (PostgreSQL), so a review cannot
+		// change the status between the rule's check and the write.
+		if _, err := tx.ExecContext(ctx, `UPDATE merchants SET status = status WHERE id = $1`, id); err != nil {
+			return err
+		}
+		cur, err := scanMerchant(tx.QueryRowContext(ctx, `SELECT `+merchantCols+` FROM merchants WHERE id = $1`, id))
+		if err != nil {
+			return wrap(op, err, "merchant")
+		}
+		var evs []events.Event
+		if next, evs, err = edit(cur); err != nil {
+			return err
+		}
+		t := next.Trader
+		if _, err := tx.ExecContext(ctx, `UPDATE merchants SET name = $1, country = $2, legal_name = $3, registration_number = $4, vat_number = $5,
+			address = $6, email = $7, phone = $8, self_certified = $9, status = $10, status_reason = $11, updated_at = $12 WHERE id = $13`,
+			next.Name, next.Country, t.LegalName, t.RegistrationNumber, t.VATNumber, t.Address, t.Email, t.Phone, t.SelfCertified,
+			string(next.Status), next.StatusReason, next.UpdatedAt, id); err != nil {
+			return err
+		}
+		return insertEvents(ctx, tx, evs)
+	})
+	return next, wrap(op, err, "merchant")
 }
 
 // OpenShop implements merchant.Store. The shop rule (channel.MayOpenShop) is

@@ -93,8 +93,15 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	f.ids["C1"] = apply("Pending One", "c1@example.com", false)
 	f.ids["C2"] = apply("Pending Two", "c2@example.com", false)
 	f.ids["D"] = apply("Merchant D", "d@example.com", true)
+	// Merchants that may not sell, with their owners signed in after the
+	// review (rejection and suspension end the sessions they had).
+	f.ids["P"] = apply("Pending Owner", "p@example.com", false)
+	f.ids["R"] = apply("Rejected Owner", "r@example.com", false)
+	_, err = svc.Merchants.Reject(ctx, sys, f.ids["R"], "registration number unknown")
+	check(err)
+	f.ids["S"] = apply("Suspended Owner", "s@example.com", true)
 	for name, email := range map[string]string{"operator": "op@example.com", "buyer": "buyer@example.com", "partner": "partner@example.com",
-		"ownerA": "a@example.com", "ownerB": "b@example.com", "pendingC1": "c1@example.com"} {
+		"ownerA": "a@example.com", "ownerB": "b@example.com", "pendingC1": "c1@example.com", "ownerP": "p@example.com", "ownerR": "r@example.com", "ownerS": "s@example.com"} {
 		token, _, err := svc.Identity.Login(ctx, email, pw)
 		check(err)
 		f.cookies[name] = token
@@ -125,6 +132,39 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	check(err)
 	f.ids["productA"] = prod.ID
 	check(svc.Catalog.List(ctx, ownerA, prod.ID, "bazaar"))
+	// S sells on bazaar, then is suspended.
+	ownerS, err := svc.Identity.Authenticate(ctx, f.cookies["ownerS"])
+	check(err)
+	_, err = svc.Merchants.OpenShop(ctx, ownerS, f.ids["S"], f.ids["bazaar"], "S")
+	check(err)
+	prodS, err := svc.Catalog.CreateProduct(ctx, ownerS, catalog.ProductInput{CategoryID: cat.ID, OriginCountry: "CN",
+		Translations: map[string]catalog.Text{"en": {Title: "Suspended case"}},
+		Variants:     []catalog.VariantInput{{SKU: "S-1", Prices: []catalog.PriceInput{{Channel: "bazaar", Currency: "EUR", Amount: 500}}}}})
+	check(err)
+	f.ids["productS"] = prodS.ID
+	check(svc.Catalog.List(ctx, ownerS, prodS.ID, "bazaar"))
+	whS, _, err := svc.Inventory.Create(ctx, ownerS, inventory.WarehouseInput{Code: "s-1", Name: "S", Country: "CN", City: "Yiwu"})
+	check(err)
+	f.ids["whS"] = whS.ID
+	_, err = svc.Merchants.Suspend(ctx, sys, f.ids["S"], "counterfeit reports")
+	check(err)
+	token, _, err = svc.Identity.Login(ctx, "s@example.com", pw)
+	check(err)
+	f.cookies["ownerS"] = token
+	// A's warehouses: two name the partner (requests it has yet to decide),
+	// one has no operator.
+	for _, name := range []string{"linkAccept", "linkDecline", "whA"} {
+		in := inventory.WarehouseInput{Code: strings.ToLower(name), Name: name, Country: "CN", City: "Shenzhen", OperatorPartnerID: p.ID}
+		if name == "whA" {
+			in.OperatorPartnerID = ""
+		}
+		w, l, err := svc.Inventory.Create(ctx, ownerA, in)
+		check(err)
+		f.ids[name] = w.ID
+		if l != nil {
+			f.ids[name] = l.ID
+		}
+	}
 	pav, err := chans.CreatePavilion(ctx, sys, channel.PavilionInput{Channel: "bazaar", Slug: "provence", Name: "Provence"})
 	check(err)
 	f.ids["pavilion"] = pav.ID
@@ -164,6 +204,16 @@ func (f *fixture) do(actor, method, path string, body any) (int, []byte) {
 	return res.StatusCode, out
 }
 
+// login signs email in and keeps the session as actor's.
+func (f *fixture) login(actor, email string) {
+	f.t.Helper()
+	token, _, err := f.svc.Identity.Login(context.Background(), email, pw)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.cookies[actor] = token
+}
+
 // expand replaces {name} placeholders with fixture ids.
 func (f *fixture) expand(s string) string {
 	for k, v := range f.ids {
@@ -189,7 +239,12 @@ type route struct {
 	denied       []string // actors who must be refused (anonymous always is, unless public)
 }
 
-var everyone = []string{"buyer", "partner", "ownerB", "operator", "ownerA"}
+// everyone is every actor of the fixture; ownerP, ownerR and ownerS own a
+// pending, a rejected and a suspended merchant, which may not sell.
+var everyone = []string{"buyer", "partner", "ownerB", "operator", "ownerA", "ownerP", "ownerR", "ownerS"}
+
+// unapproved are the owners of merchants that may not sell.
+var unapproved = []string{"ownerP", "ownerR", "ownerS"}
 
 func except(allowed ...string) []string {
 	var out []string
@@ -221,6 +276,7 @@ func routes() map[string]route {
 		"POST /api/v1/merchants/{id}/approve":                  {path: "/api/v1/merchants/{C1}/approve", allowed: "operator", denied: except("operator")},
 		"POST /api/v1/merchants/{id}/reject":                   {path: "/api/v1/merchants/{C2}/reject", body: reason, allowed: "operator", denied: except("operator")},
 		"POST /api/v1/merchants/{id}/suspend":                  {path: "/api/v1/merchants/{D}/suspend", body: reason, allowed: "operator", denied: except("operator")},
+		"PATCH /api/v1/merchants/{id}/application":             {path: "/api/v1/merchants/{P}/application", body: map[string]any{"name": "Pending Owner Renamed"}, allowed: "ownerP", denied: except("ownerP")},
 		"POST /api/v1/merchants/{id}/staff":                    {path: "/api/v1/merchants/{A}/staff", body: map[string]any{"email": "staff@example.com", "name": "S", "password": pw, "role": "staff"}, allowed: "ownerA", denied: except("ownerA", "operator")},
 		"POST /api/v1/merchants/{id}/api-keys":                 {path: "/api/v1/merchants/{A}/api-keys", body: map[string]any{"name": "erp"}, allowed: "ownerA", denied: except("ownerA")},
 		"POST /api/v1/merchants/{id}/shops":                    {path: "/api/v1/merchants/{A}/shops", body: map[string]any{"channel": "outlet", "name": "A outlet"}, allowed: "ownerA", denied: except("ownerA", "operator")},
@@ -233,16 +289,19 @@ func routes() map[string]route {
 		"POST /api/v1/pavilions":                               {body: map[string]any{"channel": "mall", "slug": "french-boutique", "name": "French Boutique"}, allowed: "operator", denied: except("operator")},
 		"POST /api/v1/pavilions/{id}/merchants":                {path: "/api/v1/pavilions/{pavilion}/merchants", body: map[string]any{"merchant_ids": []string{"{A}"}}, allowed: "operator", denied: except("operator")},
 		"POST /api/v1/categories":                              {body: map[string]any{"slug": "rings", "names": map[string]string{"en": "Rings"}}, allowed: "operator", denied: except("operator")},
-		"POST /api/v1/brands":                                  {body: map[string]any{"slug": "new-brand", "name": "New Brand"}, allowed: "ownerA", denied: []string{"buyer", "partner", "pendingC1"}},
+		"POST /api/v1/brands":                                  {body: map[string]any{"slug": "new-brand", "name": "New Brand"}, allowed: "ownerA", denied: append([]string{"buyer", "partner"}, unapproved...)},
 		"PUT /api/v1/brands/{id}/authorisations/{merchant}":    {path: "/api/v1/brands/{marketBrand}/authorisations/{A}", allowed: "operator", denied: except("operator")},
 		"DELETE /api/v1/brands/{id}/authorisations/{merchant}": {path: "/api/v1/brands/{marketBrand}/authorisations/{B}", allowed: "operator", denied: except("operator")},
-		"POST /api/v1/products":                                {body: productIn, allowed: "ownerA", denied: []string{"buyer", "partner", "operator"}},
+		"POST /api/v1/products":                                {body: productIn, allowed: "ownerA", denied: append([]string{"buyer", "partner", "operator"}, unapproved...)},
 		"PATCH /api/v1/products/{id}":                          {path: "/api/v1/products/{productA}", body: map[string]any{"translations": map[string]any{"fr": map[string]any{"title": "Coque"}}}, allowed: "ownerA", denied: except("ownerA")},
 		"POST /api/v1/products/{id}/variants":                  {path: "/api/v1/products/{productA}/variants", body: map[string]any{"sku": "A-2"}, allowed: "ownerA", denied: except("ownerA")},
 		"PUT /api/v1/products/{id}/prices":                     {path: "/api/v1/products/{productA}/prices", body: map[string]any{"prices": []any{map[string]any{"sku": "A-1", "channel": "bazaar", "currency": "GBP", "amount": 850}}}, allowed: "ownerA", denied: except("ownerA")},
 		"PUT /api/v1/products/{id}/listings/{channel}":         {path: "/api/v1/products/{productA}/listings/mall", allowed: "ownerA", denied: except("ownerA")},
 		"DELETE /api/v1/products/{id}/listings/{channel}":      {path: "/api/v1/products/{productA}/listings/bazaar", allowed: "ownerA", denied: except("ownerA", "operator")},
-		"POST /api/v1/warehouses":                              {body: map[string]any{"code": "idf-2", "name": "IDF 2", "country": "FR", "city": "Roissy", "operator_partner_id": "{partner}"}, allowed: "operator", denied: []string{"buyer", "partner"}},
+		"POST /api/v1/warehouses/{id}/partner-links":           {path: "/api/v1/warehouses/{whA}/partner-links", body: map[string]any{"partner_id": "{partner}"}, allowed: "ownerA", denied: except("ownerA", "operator")},
+		"POST /api/v1/partner-links/{id}/accept":               {path: "/api/v1/partner-links/{linkAccept}/accept", allowed: "partner", denied: except("partner")},
+		"POST /api/v1/partner-links/{id}/decline":              {path: "/api/v1/partner-links/{linkDecline}/decline", allowed: "partner", denied: except("partner")},
+		"POST /api/v1/warehouses":                              {body: map[string]any{"code": "idf-2", "name": "IDF 2", "country": "FR", "city": "Roissy", "operator_partner_id": "{partner}"}, allowed: "operator", denied: append([]string{"buyer", "partner"}, unapproved...)},
 	}
 }
 

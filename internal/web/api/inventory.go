@@ -9,10 +9,22 @@ import (
 	"github.com/sesame-market/sesame/internal/inventory"
 )
 
+// warehouseCreated is a new warehouse with the partner link its creation
+// opened (a request the partner has yet to accept) or recorded (an
+// operator's assignment).
+type warehouseCreated struct {
+	inventory.Warehouse
+	PartnerLink *inventory.PartnerLink `json:"partner_link,omitempty" doc:"Set when a partner was named: a merchant's request (the warehouse has no operator until the partner accepts it) or an operator's assignment"`
+}
+
+type partnerLinkOut struct {
+	Body inventory.PartnerLink
+}
+
 func registerInventory(a huma.API, s Services) {
 	tags := []string{"Warehouses"}
 	huma.Register(a, authed(huma.Operation{OperationID: "list-warehouses", Method: http.MethodGet, Path: "/api/v1/warehouses",
-		Summary: "Warehouses you may see", Description: "Operators see all; a merchant its own; a logistics partner the ones it operates.", Tags: tags, Errors: []int{401, 403}}),
+		Summary: "Warehouses you may see", Description: "Operators see all; a merchant its own; a logistics partner the ones it operates (assigned by an operator or accepted by the partner).", Tags: tags, Errors: []int{401, 403}}),
 		func(ctx context.Context, _ *struct{}) (*struct {
 			Body struct {
 				Items []inventory.Warehouse `json:"items"`
@@ -31,12 +43,74 @@ func registerInventory(a huma.API, s Services) {
 			return out, nil
 		})
 	huma.Register(a, write(a, huma.Operation{OperationID: "create-warehouse", Method: http.MethodPost, Path: "/api/v1/warehouses",
-		Summary: "Register a warehouse", Description: "Operators (any owner or partner) and merchant owners (their own).", Tags: tags, DefaultStatus: http.StatusCreated}),
-		func(ctx context.Context, in *struct{ Body inventory.WarehouseInput }) (*struct{ Body inventory.Warehouse }, error) {
-			w, err := s.Inventory.Create(ctx, ActorFrom(ctx), in.Body)
+		Summary: "Register a warehouse",
+		Description: "Operators (any owner or partner; naming both assigns the partner at once) and merchant owners (their own). " +
+			"A merchant naming `operator_partner_id` only requests that partner: the warehouse is created without an operator and the response's " +
+			"`partner_link` is the pending request, which the partner accepts or declines.",
+		Tags: tags, DefaultStatus: http.StatusCreated}),
+		func(ctx context.Context, in *struct{ Body inventory.WarehouseInput }) (*struct{ Body warehouseCreated }, error) {
+			w, l, err := s.Inventory.Create(ctx, ActorFrom(ctx), in.Body)
 			if err != nil {
 				return nil, fail(ctx, err)
 			}
-			return &struct{ Body inventory.Warehouse }{w}, nil
+			return &struct{ Body warehouseCreated }{warehouseCreated{Warehouse: w, PartnerLink: l}}, nil
+		})
+	huma.Register(a, write(a, huma.Operation{OperationID: "request-warehouse-partner", Method: http.MethodPost, Path: "/api/v1/warehouses/{id}/partner-links",
+		Summary: "Name a logistics partner to operate a warehouse",
+		Description: "The owning merchant's staff request it (the partner must accept); an operator assigns it at once. " +
+			"The partner operates the warehouse only once the link is accepted.",
+		Tags: tags, DefaultStatus: http.StatusCreated}),
+		func(ctx context.Context, in *struct {
+			ID   string `path:"id" maxLength:"64"`
+			Body struct {
+				PartnerID string `json:"partner_id" maxLength:"64" doc:"The logistics partner's id"`
+			}
+		}) (*partnerLinkOut, error) {
+			l, err := s.Inventory.RequestPartner(ctx, ActorFrom(ctx), in.ID, in.Body.PartnerID)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &partnerLinkOut{Body: l}, nil
+		})
+	huma.Register(a, authed(huma.Operation{OperationID: "list-partner-links", Method: http.MethodGet, Path: "/api/v1/partner-links",
+		Summary: "Partner links you may see", Description: "A logistics partner sees the requests addressed to it; a merchant its own; an operator all. Newest first, at most 500.",
+		Tags: tags, Errors: []int{401, 403, 422}}),
+		func(ctx context.Context, in *struct {
+			Status string `query:"status" enum:"requested,accepted,declined" doc:"Only links with this status"`
+		}) (*struct {
+			Body struct {
+				Items []inventory.PartnerLink `json:"items"`
+			}
+		}, error) {
+			ls, err := s.Inventory.Links(ctx, ActorFrom(ctx), inventory.LinkStatus(in.Status))
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			out := &struct {
+				Body struct {
+					Items []inventory.PartnerLink `json:"items"`
+				}
+			}{}
+			out.Body.Items = ls
+			return out, nil
+		})
+	decide := func(id, path, summary string, fn func(ctx context.Context, linkID string) (inventory.PartnerLink, error)) {
+		huma.Register(a, write(a, huma.Operation{OperationID: id, Method: http.MethodPost, Path: path, Summary: summary,
+			Description: "The logistics partner the request is addressed to only; a link already accepted or declined gets 409.", Tags: tags}),
+			func(ctx context.Context, in *idIn) (*partnerLinkOut, error) {
+				l, err := fn(ctx, in.ID)
+				if err != nil {
+					return nil, fail(ctx, err)
+				}
+				return &partnerLinkOut{Body: l}, nil
+			})
+	}
+	decide("accept-partner-link", "/api/v1/partner-links/{id}/accept", "Accept a request to operate a warehouse",
+		func(ctx context.Context, linkID string) (inventory.PartnerLink, error) {
+			return s.Inventory.Accept(ctx, ActorFrom(ctx), linkID)
+		})
+	decide("decline-partner-link", "/api/v1/partner-links/{id}/decline", "Decline a request to operate a warehouse",
+		func(ctx context.Context, linkID string) (inventory.PartnerLink, error) {
+			return s.Inventory.Decline(ctx, ActorFrom(ctx), linkID)
 		})
 }

@@ -89,6 +89,22 @@ func registerMerchants(a huma.API, s Services) {
 			return &merchantOut{Body: m}, nil
 		})
 
+	huma.Register(a, write(a, huma.Operation{OperationID: "edit-merchant-application", Method: http.MethodPatch, Path: "/api/v1/merchants/{id}/application",
+		Summary: "Edit the merchant's application",
+		Description: "The merchant's owners only, while the application is pending or rejected; fields left out are unchanged. " +
+			"Editing a rejected application resubmits it for review. An approved or suspended merchant gets 409.",
+		Tags: tags}),
+		func(ctx context.Context, in *struct {
+			ID   string `path:"id" maxLength:"64"`
+			Body merchant.ApplicationPatch
+		}) (*merchantOut, error) {
+			m, err := s.Merchants.EditApplication(ctx, ActorFrom(ctx), in.ID, in.Body)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &merchantOut{Body: m}, nil
+		})
+
 	review := func(id, path, summary string, fn func(ctx context.Context, in *reasonIn) (merchant.Merchant, error), withReason bool) {
 		op := write(a, huma.Operation{OperationID: id, Method: http.MethodPost, Path: path, Summary: summary, Description: "Operators only.", Tags: tags})
 		if withReason {
