@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Kind is the category of an error. The set is small and stable: clients see it
@@ -49,6 +50,10 @@ type Error struct {
 	Err  error
 	// Field names the input field at fault, for Invalid errors, when one is known.
 	Field string
+	// RetryAfter, when positive, is how long the caller should wait before
+	// retrying (RateLimited and Unavailable errors); the web layer sends it
+	// as Retry-After.
+	RetryAfter time.Duration
 }
 
 // Error renders op: cause.
@@ -96,6 +101,30 @@ func E(op string, kind Kind, cause any) error {
 // Field builds an Invalid error about one input field.
 func Field(op, field, msg string) error {
 	return &Error{Op: op, Kind: Invalid, Field: field, Err: errors.New(msg)}
+}
+
+// Retry builds an error like E that also tells the caller to retry after d
+// (rounded up to whole seconds by the web layer).
+func Retry(op string, kind Kind, d time.Duration, cause any) error {
+	err := E(op, kind, cause).(*Error)
+	err.RetryAfter = d
+	return err
+}
+
+// RetryAfter returns the wait carried by the first *Error in err's chain
+// that has one, or 0.
+func RetryAfter(err error) time.Duration {
+	var e *Error
+	for errors.As(err, &e) {
+		if e.RetryAfter > 0 {
+			return e.RetryAfter
+		}
+		if e.Err == nil {
+			break
+		}
+		err = e.Err
+	}
+	return 0
 }
 
 // KindOf returns the kind of the first *Error in err's chain that has one, or
