@@ -11,12 +11,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -58,7 +61,14 @@ type config struct {
 	// SESAME_PUBLIC_URL): it makes cookies Secure and turns on HSTS when it
 	// is https, and is the base of absolute links.
 	PublicURL string
-	Products  int // --products (demo)
+	// HashMemoryMiB is the memory password hashing may take at once
+	// (--hash-memory, SESAME_HASH_MEMORY), which sets how many hashes run
+	// at once (19 MiB each); a GOMEMLIMIT lowers it to a quarter of the limit.
+	HashMemoryMiB int
+	// SessionSweep is how often ended sessions and stale sign-in failures
+	// are deleted (--session-sweep, SESAME_SESSION_SWEEP).
+	SessionSweep time.Duration
+	Products     int // --products (demo)
 	// Ready, if set, receives the server's base URL once it listens (tests).
 	Ready chan<- string
 }
@@ -125,6 +135,16 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stdout i
 		"SQLite: fsync every commit, so acknowledged writes survive power loss (SESAME_SYNC_FULL)")
 	fs.StringVar(&c.PublicURL, "public-url", env("SESAME_PUBLIC_URL", ""),
 		"the URL buyers reach Sesame at, e.g. https://shop.example (SESAME_PUBLIC_URL); https makes cookies Secure")
+	hashMem, err := strconv.Atoi(env("SESAME_HASH_MEMORY", "128"))
+	if err != nil {
+		return c, fmt.Errorf("SESAME_HASH_MEMORY: %w", err)
+	}
+	fs.IntVar(&c.HashMemoryMiB, "hash-memory", hashMem, "MiB that password hashing may use at once; 19 MiB per sign-in in flight (SESAME_HASH_MEMORY)")
+	sweep, err := time.ParseDuration(env("SESAME_SESSION_SWEEP", "10m"))
+	if err != nil {
+		return c, fmt.Errorf("SESAME_SESSION_SWEEP: %w", err)
+	}
+	fs.DurationVar(&c.SessionSweep, "session-sweep", sweep, "how often ended sessions are deleted (SESAME_SESSION_SWEEP)")
 	if cmd == "demo" {
 		fs.IntVar(&c.Products, "products", 5000, "number of demo products to generate")
 	}
@@ -133,6 +153,12 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stdout i
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if c.HashMemoryMiB < 1 {
+		return c, fmt.Errorf("--hash-memory must be at least 1 (MiB)")
+	}
+	if c.SessionSweep < time.Second {
+		return c, fmt.Errorf("--session-sweep must be at least 1s")
 	}
 	if c.Products < 0 || c.Products > 10_000_000 {
 		return c, fmt.Errorf("--products must be between 0 and 10,000,000")
@@ -179,8 +205,10 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	if cfg.NATS != "" {
 		natsDesc = masked(cfg.NATS)
 	}
-	fmt.Fprintf(stdout, "sesame %s %s\n  addr       %s\n  public-url %s\n  data       %s\n  database   %s\n  events     %s\n  sync-full  %v\n",
-		version, cmd, cfg.Addr, cfg.PublicURL, cfg.Data, masked(cfg.DB), natsDesc, cfg.SyncFull)
+	hasher := identity.NewHasher(identity.HashSlots(hashBudget(cfg.HashMemoryMiB)), identity.DefaultHashWait)
+	identity.SetHasher(hasher)
+	fmt.Fprintf(stdout, "sesame %s %s\n  addr       %s\n  public-url %s\n  data       %s\n  database   %s\n  events     %s\n  sync-full  %v\n  hashing    %d at once\n  sweep      every %s\n",
+		version, cmd, cfg.Addr, cfg.PublicURL, cfg.Data, masked(cfg.DB), natsDesc, cfg.SyncFull, hasher.Slots(), cfg.SessionSweep)
 
 	db, err := sqlstore.Open(ctx, cfg.DB, sqlstore.Options{SyncFull: cfg.SyncFull})
 	if err != nil {
@@ -229,6 +257,18 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	defer cancel()
 	relayDone := make(chan error, 1)
 	go func() { relayDone <- relay.Run(runCtx) }()
+	sweepDone := make(chan struct{})
+	go func() {
+		defer close(sweepDone)
+		ids.SweepEvery(runCtx, cfg.SessionSweep, func(sessions, failures int64, err error) {
+			if err != nil {
+				log.Warn("session sweep", "err", err)
+			} else if sessions+failures > 0 {
+				log.Info("session sweep", "sessions_deleted", sessions, "login_failures_deleted", failures)
+			}
+		})
+	}()
+	defer func() { cancel(); <-sweepDone }()
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -275,6 +315,17 @@ func baseURL(a net.Addr) string {
 		host = "[" + host + "]"
 	}
 	return "http://" + host + ":" + port
+}
+
+// hashBudget returns the bytes password hashing may take at once: the
+// configured MiB, lowered to a quarter of the Go memory limit when one is set
+// (GOMEMLIMIT), so that hashing alone cannot push the process to it.
+func hashBudget(mib int) int64 {
+	b := int64(mib) << 20
+	if limit := debug.SetMemoryLimit(-1); limit != math.MaxInt64 {
+		b = min(b, limit/4)
+	}
+	return b
 }
 
 // seedDemo seeds the demo marketplace into an empty database, or reuses

@@ -49,9 +49,16 @@ type Hasher struct {
 	// (Unavailable, retry after a second).
 	MaxWait time.Duration
 
-	mu             sync.Mutex
-	inFlight, peak int
-	refused        atomic.Int64
+	mu    sync.Mutex
+	stats HasherStats
+}
+
+// HasherStats count a hasher's work.
+type HasherStats struct {
+	InFlight int   // hashes running now
+	Peak     int   // the most that ever ran at once
+	Done     int64 // hashes and checks completed
+	Refused  int64 // calls refused after MaxWait
 }
 
 // NewHasher returns a hasher with the given number of places (at least 1).
@@ -67,12 +74,11 @@ func HashSlots(budget int64) int {
 // Slots returns the number of hashes that may run at once.
 func (h *Hasher) Slots() int { return cap(h.slots) }
 
-// Stats returns the hashes running now, the most that ever ran at once, and
-// how many calls were refused for want of a place.
-func (h *Hasher) Stats() (inFlight, peak int, refused int64) {
+// Stats returns the hasher's counts.
+func (h *Hasher) Stats() HasherStats {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.inFlight, h.peak, h.refused.Load()
+	return h.stats
 }
 
 // acquire takes a place, waiting at most MaxWait and only as long as ctx
@@ -91,16 +97,19 @@ func (h *Hasher) acquire(ctx context.Context) (release func(), err error) {
 	case <-ctx.Done():
 		return nil, errs.E(op, errs.Unavailable, ctx.Err())
 	case <-timeout:
-		h.refused.Add(1)
+		h.mu.Lock()
+		h.stats.Refused++
+		h.mu.Unlock()
 		return nil, errs.Retry(op, errs.Unavailable, time.Second, "too many sign-ins at once; retry shortly")
 	}
 	h.mu.Lock()
-	h.inFlight++
-	h.peak = max(h.peak, h.inFlight)
+	h.stats.InFlight++
+	h.stats.Peak = max(h.stats.Peak, h.stats.InFlight)
 	h.mu.Unlock()
 	return func() {
 		h.mu.Lock()
-		h.inFlight--
+		h.stats.InFlight--
+		h.stats.Done++
 		h.mu.Unlock()
 		<-h.slots
 	}, nil
