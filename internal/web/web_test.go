@@ -36,6 +36,7 @@ type fixture struct {
 	svc     api.Services
 	cookies map[string]string // actor name -> session cookie
 	ids     map[string]string // object name -> id
+	clock   *testkit.Clock    // the identity service's
 }
 
 func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
@@ -46,12 +47,13 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 		Catalog: catalog.NewService(db.Catalog(), chans), Inventory: inventory.NewService(db.Inventory())}
 	// A stopped clock for sessions and keys: a refused request must change
 	// nothing, and a session used a minute after the last write is written.
-	svc.Identity.Now = testkit.NewClock().Now
+	clock := testkit.NewClock()
+	svc.Identity.Now = clock.Now
 	ws, err := web.New(web.Config{Services: svc, Logger: slog.New(slog.DiscardHandler), Ping: db.Ping})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, db: db, web: ws, svc: svc, srv: httptest.NewServer(ws), cookies: map[string]string{}, ids: map[string]string{}}
+	f := &fixture{t: t, db: db, web: ws, svc: svc, srv: httptest.NewServer(ws), cookies: map[string]string{}, ids: map[string]string{}, clock: clock}
 	t.Cleanup(f.srv.Close)
 	sys := identity.System
 	check := func(err error) {
