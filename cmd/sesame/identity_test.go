@@ -12,7 +12,7 @@ import (
 
 // TestHashingAndSweepSettings reads --hash-memory and --session-sweep from
 // flags and variables, refuses nonsense, and sizes the hasher from memory:
-// 128 MiB gives 6 hashes at once, and a GOMEMLIMIT caps the budget at a
+// 128 MiB gives 6 hashes at once (given the CPUs), and a GOMEMLIMIT caps the budget at a
 // quarter of it.
 func TestHashingAndSweepSettings(t *testing.T) {
 	none := func(string) string { return "" }
@@ -34,19 +34,22 @@ func TestHashingAndSweepSettings(t *testing.T) {
 			t.Errorf("%v accepted", args)
 		}
 	}
-	if n := identity.HashSlots(hashBudget(128)); n != 6 {
+	if n := identity.HashSlots(hashBudget(128), 64); n != 6 {
 		t.Errorf("128 MiB: %d hashes at once, want 6", n)
 	}
-	if n := identity.HashSlots(hashBudget(1)); n != 1 {
+	if n := identity.HashSlots(hashBudget(128), 2); n != 2 {
+		t.Errorf("2 CPUs: %d hashes at once, want 2", n)
+	}
+	if n := identity.HashSlots(hashBudget(1), 64); n != 1 {
 		t.Errorf("1 MiB: %d hashes at once, want at least 1", n)
 	}
 	old := debug.SetMemoryLimit(200 << 20)
 	defer debug.SetMemoryLimit(old)
-	if n := identity.HashSlots(hashBudget(128)); n != 2 {
+	if n := identity.HashSlots(hashBudget(128), 64); n != 2 {
 		t.Errorf("with a 200 MiB memory limit: %d hashes at once, want 2 (50 MiB)", n)
 	}
 	debug.SetMemoryLimit(math.MaxInt64)
-	if n := identity.HashSlots(hashBudget(128)); n != 6 {
+	if n := identity.HashSlots(hashBudget(128), 64); n != 6 {
 		t.Errorf("without a memory limit: %d", n)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -205,7 +206,7 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	if cfg.NATS != "" {
 		natsDesc = masked(cfg.NATS)
 	}
-	hasher := identity.NewHasher(identity.HashSlots(hashBudget(cfg.HashMemoryMiB)), identity.DefaultHashWait)
+	hasher := identity.NewHasher(identity.HashSlots(hashBudget(cfg.HashMemoryMiB), runtime.GOMAXPROCS(0)), identity.DefaultHashWait)
 	identity.SetHasher(hasher)
 	fmt.Fprintf(stdout, "sesame %s %s\n  addr       %s\n  public-url %s\n  data       %s\n  database   %s\n  events     %s\n  sync-full  %v\n  hashing    %d at once\n  sweep      every %s\n",
 		version, cmd, cfg.Addr, cfg.PublicURL, cfg.Data, masked(cfg.DB), natsDesc, cfg.SyncFull, hasher.Slots(), cfg.SessionSweep)

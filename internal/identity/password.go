@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -30,7 +31,8 @@ const (
 const HashMemory = argonMemory * 1024
 
 // DefaultHashBudget is the memory that password hashing may take at once
-// unless configured otherwise: 128 MiB, six hashes in flight.
+// unless configured otherwise: 128 MiB, six hashes in flight (fewer on
+// machines with fewer than 5 CPUs; see HashSlots).
 const DefaultHashBudget = 128 << 20
 
 // DefaultHashWait is how long a hash waits for a free place before the call
@@ -66,9 +68,15 @@ func NewHasher(slots int, maxWait time.Duration) *Hasher {
 	return &Hasher{slots: make(chan struct{}, max(1, slots)), MaxWait: maxWait}
 }
 
-// HashSlots returns the number of hashes that fit in budget bytes, at least 1.
-func HashSlots(budget int64) int {
-	return int(max(1, budget/HashMemory))
+// HashSlots returns the number of hashes that fit in budget bytes, and no
+// more than cpus, at least 1. A hash is CPU-bound (one lane), so more in
+// flight than CPUs do not finish sooner; they only hold their memory longer,
+// and the garbage collector's headroom doubles it. Measured on 2 CPUs under
+// 1,000 concurrent wrong sign-ins (scripts/login-flood.sh): 2 in flight
+// peaked at 216 MB RSS, 3 at 249 to 290 MB, 6 at 377 MB, for about the same
+// sign-ins per second.
+func HashSlots(budget int64, cpus int) int {
+	return int(max(1, min(budget/HashMemory, int64(cpus))))
 }
 
 // Slots returns the number of hashes that may run at once.
@@ -142,7 +150,9 @@ func (h *Hasher) Check(ctx context.Context, hash, password string) (bool, error)
 // applications, sign-in): the memory bound is the process's.
 var hashing atomic.Pointer[Hasher]
 
-func init() { hashing.Store(NewHasher(HashSlots(DefaultHashBudget), DefaultHashWait)) }
+func init() {
+	hashing.Store(NewHasher(HashSlots(DefaultHashBudget, runtime.GOMAXPROCS(0)), DefaultHashWait))
+}
 
 // SetHasher replaces the process's hasher; call it at start-up, before
 // serving.

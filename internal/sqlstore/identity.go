@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/sesame-market/sesame/internal/events"
@@ -174,13 +175,23 @@ func (s *Identity) DeleteExpiredSessions(ctx context.Context, now time.Time) (in
 	return n, wrap("sqlstore.DeleteExpiredSessions", err, "session")
 }
 
-// LoginAttempt implements identity.Store. The record is created if missing
-// and then locked (FOR UPDATE on PostgreSQL; SQLite has one writer), so that
-// concurrent attempts on any node are counted one after the other.
+// LoginAttempt implements identity.Store. A locked record refuses with a
+// read alone (refusals do not change it), so that a flood of attempts on a
+// locked e-mail does not queue for the writer. Otherwise the record is
+// created if missing and then locked (FOR UPDATE on PostgreSQL; SQLite has
+// one writer), so that concurrent attempts on any node are counted one after
+// the other.
 func (s *Identity) LoginAttempt(ctx context.Context, email string, now time.Time, p identity.ThrottlePolicy) (time.Duration, error) {
 	const op = "sqlstore.LoginAttempt"
 	if p.Threshold <= 0 {
 		return 0, nil
+	}
+	if f, err := scanFailures(s.db.QueryRowContext(ctx, `SELECT failures, last_failed_at, locked_until FROM login_failures WHERE email = $1`, email), email); err == nil {
+		if _, wait := p.Attempt(f, now); wait > 0 {
+			return wait, nil
+		}
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return 0, wrap(op, err, "login record")
 	}
 	lock := ""
 	if s.db.Engine == Postgres {
@@ -192,17 +203,9 @@ func (s *Identity) LoginAttempt(ctx context.Context, email string, now time.Time
 			email, now); err != nil {
 			return err
 		}
-		f := identity.LoginFailures{Email: email}
-		var locked sql.NullTime
-		if err := tx.QueryRowContext(ctx, `SELECT failures, last_failed_at, locked_until FROM login_failures WHERE email = $1`+lock, email).
-			Scan(&f.Failures, &f.LastFailedAt, &locked); err != nil {
+		f, err := scanFailures(tx.QueryRowContext(ctx, `SELECT failures, last_failed_at, locked_until FROM login_failures WHERE email = $1`+lock, email), email)
+		if err != nil {
 			return err
-		}
-		if f.Failures == 0 {
-			f.LastFailedAt = time.Time{} // the row was created just now
-		}
-		if locked.Valid {
-			f.LockedUntil = locked.Time
 		}
 		var next identity.LoginFailures
 		next, wait = p.Attempt(f, now)
@@ -213,11 +216,27 @@ func (s *Identity) LoginAttempt(ctx context.Context, email string, now time.Time
 		if !next.LockedUntil.IsZero() {
 			until = sql.NullTime{Time: next.LockedUntil, Valid: true}
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE login_failures SET failures = $2, last_failed_at = $3, locked_until = $4 WHERE email = $1`,
+		_, err = tx.ExecContext(ctx, `UPDATE login_failures SET failures = $2, last_failed_at = $3, locked_until = $4 WHERE email = $1`,
 			email, next.Failures, next.LastFailedAt, until)
 		return err
 	})
 	return wait, wrap(op, err, "login record")
+}
+
+func scanFailures(row *sql.Row, email string) (identity.LoginFailures, error) {
+	f := identity.LoginFailures{Email: email}
+	var locked sql.NullTime
+	if err := row.Scan(&f.Failures, &f.LastFailedAt, &locked); err != nil {
+		return f, err
+	}
+	f.LastFailedAt = f.LastFailedAt.UTC()
+	if f.Failures == 0 {
+		f.LastFailedAt = time.Time{} // a row created for an attempt, no failure counted yet
+	}
+	if locked.Valid {
+		f.LockedUntil = locked.Time.UTC()
+	}
+	return f, nil
 }
 
 // ClearLoginFailures implements identity.Store.

@@ -50,7 +50,9 @@ func send(t *testing.T, base, method, path string, header map[string]string, bod
 
 func bearer(key string) map[string]string { return map[string]string{"Authorization": "Bearer " + key} }
 
-func cookie(token string) map[string]string { return map[string]string{"Cookie": api.SessionCookie + "=" + token} }
+func cookie(token string) map[string]string {
+	return map[string]string{"Cookie": api.SessionCookie + "=" + token}
+}
 
 // TestAPIKeysOverHTTP creates a merchant key with an expiry, calls /me with
 // it, lists the merchant's keys (no secrets), revokes one (401 from the next
