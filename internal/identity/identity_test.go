@@ -469,3 +469,29 @@ func TestAPIKeysListedRevokedAndExpiring(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentGuessesAreCounted sends 40 wrong sign-ins for one e-mail at
+// once, on a stopped clock: exactly the five the policy allows are checked
+// and the other 35 are refused, on either engine (the record is taken under
+// a lock, so concurrent attempts cannot all read "no failures yet").
+func TestConcurrentGuessesAreCounted(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		e := newEnv(t, db)
+		e.buyer(t, "target@example.com")
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		kinds := map[errs.Kind]int{}
+		for range 40 {
+			wg.Go(func() {
+				_, _, err := e.id.Login(context.Background(), "target@example.com", "wrong password!")
+				mu.Lock()
+				kinds[errs.KindOf(err)]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		if kinds[errs.Unauthenticated] != 5 || kinds[errs.RateLimited] != 35 {
+			t.Fatalf("outcomes %v, want 5 unauthenticated and 35 rate-limited", kinds)
+		}
+	})
+}
