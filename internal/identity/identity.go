@@ -362,7 +362,7 @@ func (s *Service) SignIn(ctx context.Context, c Credentials) (string, User, Sess
 }
 
 // Logout ends the session with the given raw token. Ending an unknown session
-// is not an error.
+// is not an error. Errors: Internal.
 func (s *Service) Logout(ctx context.Context, token string) error {
 	return s.Store.DeleteSession(ctx, hashSecret(token))
 }
