@@ -180,6 +180,20 @@ func TestSignInOverHTTP(t *testing.T) {
 		if r.status != 200 || len(list.Items) != 5 || current != 1 || strings.Contains(string(r.body), short.Value) || strings.Contains(string(r.body), "token") {
 			t.Fatalf("sessions: %d %s", r.status, r.body)
 		}
+		var other, mine string
+		for _, s := range list.Items {
+			if s.Current {
+				mine = s.ID
+			} else {
+				other = s.ID
+			}
+		}
+		if r := send(t, base, "DELETE", "/api/v1/me/sessions/"+other, cookie(short.Value), nil); r.status != 204 || r.header.Get("Set-Cookie") != "" {
+			t.Fatalf("end another session: %d %v", r.status, r.header)
+		}
+		if r := send(t, base, "DELETE", "/api/v1/me/sessions/"+mine, cookie(f.cookies["ownerA"]), nil); r.status != 404 {
+			t.Fatalf("end another person's session: %d", r.status)
+		}
 		if r := send(t, base, "GET", "/api/v1/me/sessions", bearer("sesame_key_0.x"), nil); r.status != 401 {
 			t.Fatalf("sessions with a bad key: %d", r.status)
 		}
@@ -188,7 +202,7 @@ func TestSignInOverHTTP(t *testing.T) {
 		if c, _ := http.ParseSetCookie(r.header.Get("Set-Cookie")); r.status != 204 || c == nil || c.MaxAge >= 0 {
 			t.Fatalf("logout-all: %d %v", r.status, r.header)
 		}
-		for _, tok := range []string{short.Value, long.Value, f.cookies["buyer"]} {
+		for _, tok := range []string{short.Value, long.Value, f.cookies["buyer"], f.cookies["leaver"]} {
 			if r := send(t, base, "GET", "/api/v1/me", cookie(tok), nil); r.status != 401 {
 				t.Fatalf("a session survived logout-all: %d", r.status)
 			}

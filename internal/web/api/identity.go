@@ -62,7 +62,7 @@ type sessionsOut struct {
 }
 
 type cookieOut struct {
-	SetCookie http.Cookie `header:"Set-Cookie"`
+	SetCookie []http.Cookie `header:"Set-Cookie"`
 }
 
 type apiKeyOut struct {
@@ -173,7 +173,7 @@ func registerIdentity(a huma.API, s Services) {
 			}
 			out := &cookieOut{}
 			if in.ID == actor.SessionID {
-				out.SetCookie = endCookie(s.SecureCookies)
+				out.SetCookie = []http.Cookie{endCookie(s.SecureCookies)}
 			}
 			return out, nil
 		})
@@ -185,7 +185,7 @@ func registerIdentity(a huma.API, s Services) {
 			if _, err := s.Identity.LogoutEverywhere(ctx, ActorFrom(ctx)); err != nil {
 				return nil, fail(ctx, err)
 			}
-			return &cookieOut{SetCookie: endCookie(s.SecureCookies)}, nil
+			return &cookieOut{SetCookie: []http.Cookie{endCookie(s.SecureCookies)}}, nil
 		})
 
 	huma.Register(a, write(a, huma.Operation{OperationID: "create-partner", Method: http.MethodPost, Path: "/api/v1/partners",
