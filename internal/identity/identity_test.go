@@ -497,3 +497,44 @@ func TestConcurrentGuessesAreCounted(t *testing.T) {
 		}
 	})
 }
+
+// TestSweepEvery runs the periodic sweep: it deletes an ended session within
+// a few intervals and returns once its context ends.
+func TestSweepEvery(t *testing.T) {
+	db := testkit.Open(t, sqlstore.SQLite)
+	e := newEnv(t, db)
+	u := e.buyer(t, "b@example.com")
+	e.signIn(t, identity.Credentials{Email: "b@example.com", Password: pw})
+	e.clock.Advance(3 * time.Hour) // past a buyer's 2 h idle timeout
+	ctx, cancel := context.WithCancel(context.Background())
+	swept := make(chan int64, 100)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.id.SweepEvery(ctx, 10*time.Millisecond, func(n, _ int64, err error) {
+			if err != nil {
+				t.Error(err)
+			}
+			swept <- n
+		})
+	}()
+	deadline := time.After(5 * time.Second)
+	for total := int64(0); total < 1; {
+		select {
+		case n := <-swept:
+			total += n
+		case <-deadline:
+			t.Fatal("the sweep never deleted the ended session")
+		}
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the sweep did not stop with its context")
+	}
+	ss, err := db.Identity().ListSessions(context.Background(), u.ID)
+	if err != nil || len(ss) != 0 {
+		t.Fatalf("sessions left: %v %v", ss, err)
+	}
+}
