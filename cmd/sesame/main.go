@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/netip"
@@ -18,6 +19,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -63,7 +67,14 @@ type config struct {
 	// (--trusted-proxies, SESAME_TRUSTED_PROXIES): see web.ParseRateLimits.
 	RateLimits     web.RateLimits
 	TrustedProxies []netip.Prefix
-	Products       int // --products (demo)
+	// HashMemoryMiB is the memory password hashing may take at once
+	// (--hash-memory, SESAME_HASH_MEMORY), which sets how many hashes run
+	// at once (19 MiB each); a GOMEMLIMIT lowers it to a quarter of the limit.
+	HashMemoryMiB int
+	// SessionSweep is how often ended sessions and stale sign-in failures
+	// are deleted (--session-sweep, SESAME_SESSION_SWEEP).
+	SessionSweep time.Duration
+	Products     int // --products (demo)
 	// Ready, if set, receives the server's base URL once it listens (tests).
 	Ready chan<- string
 }
@@ -134,6 +145,16 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stdout i
 		`write limits per address and account: "default", "off", or e.g. "auth-ip=10/m:20,write-ip=20/s:60,write-account=10/s:40" (SESAME_RATE_LIMITS)`)
 	proxies := fs.String("trusted-proxies", env("SESAME_TRUSTED_PROXIES", ""),
 		"CIDR prefixes of proxies whose X-Forwarded-For names the client, e.g. 10.0.0.0/8 (SESAME_TRUSTED_PROXIES)")
+	hashMem, err := strconv.Atoi(env("SESAME_HASH_MEMORY", "128"))
+	if err != nil {
+		return c, fmt.Errorf("SESAME_HASH_MEMORY: %w", err)
+	}
+	fs.IntVar(&c.HashMemoryMiB, "hash-memory", hashMem, "MiB that password hashing may use at once; 19 MiB per sign-in in flight (SESAME_HASH_MEMORY)")
+	sweep, err := time.ParseDuration(env("SESAME_SESSION_SWEEP", "10m"))
+	if err != nil {
+		return c, fmt.Errorf("SESAME_SESSION_SWEEP: %w", err)
+	}
+	fs.DurationVar(&c.SessionSweep, "session-sweep", sweep, "how often ended sessions are deleted (SESAME_SESSION_SWEEP)")
 	if cmd == "demo" {
 		fs.IntVar(&c.Products, "products", 5000, "number of demo products to generate")
 	}
@@ -143,10 +164,15 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stdout i
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
+	if c.HashMemoryMiB < 1 {
+		return c, fmt.Errorf("--hash-memory must be at least 1 (MiB)")
+	}
+	if c.SessionSweep < time.Second {
+		return c, fmt.Errorf("--session-sweep must be at least 1s")
+	}
 	if c.Products < 0 || c.Products > 10_000_000 {
 		return c, fmt.Errorf("--products must be between 0 and 10,000,000")
 	}
-	var err error
 	if c.RateLimits, err = web.ParseRateLimits(*rateLimits); err != nil {
 		return c, fmt.Errorf("--rate-limits: %w", err)
 	}
@@ -195,8 +221,10 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	if cfg.NATS != "" {
 		natsDesc = masked(cfg.NATS)
 	}
-	fmt.Fprintf(stdout, "sesame %s %s\n  addr       %s\n  public-url %s\n  data       %s\n  database   %s\n  events     %s\n  sync-full  %v\n  rate-limits %s\n",
-		version, cmd, cfg.Addr, cfg.PublicURL, cfg.Data, masked(cfg.DB), natsDesc, cfg.SyncFull, cfg.RateLimits)
+	hasher := identity.NewHasher(identity.HashSlots(hashBudget(cfg.HashMemoryMiB), runtime.GOMAXPROCS(0)), identity.DefaultHashWait)
+	identity.SetHasher(hasher)
+	fmt.Fprintf(stdout, "sesame %s %s\n  addr        %s\n  public-url  %s\n  data        %s\n  database    %s\n  events      %s\n  sync-full   %v\n  rate-limits %s\n  hashing     %d at once\n  sweep       every %s\n",
+		version, cmd, cfg.Addr, cfg.PublicURL, cfg.Data, masked(cfg.DB), natsDesc, cfg.SyncFull, cfg.RateLimits, hasher.Slots(), cfg.SessionSweep)
 
 	db, err := sqlstore.Open(ctx, cfg.DB, sqlstore.Options{SyncFull: cfg.SyncFull})
 	if err != nil {
@@ -246,6 +274,18 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	defer cancel()
 	relayDone := make(chan error, 1)
 	go func() { relayDone <- relay.Run(runCtx) }()
+	sweepDone := make(chan struct{})
+	go func() {
+		defer close(sweepDone)
+		ids.SweepEvery(runCtx, cfg.SessionSweep, func(sessions, failures int64, err error) {
+			if err != nil {
+				log.Warn("session sweep", "err", err)
+			} else if sessions+failures > 0 {
+				log.Info("session sweep", "sessions_deleted", sessions, "login_failures_deleted", failures)
+			}
+		})
+	}()
+	defer func() { cancel(); <-sweepDone }()
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -292,6 +332,17 @@ func baseURL(a net.Addr) string {
 		host = "[" + host + "]"
 	}
 	return "http://" + host + ":" + port
+}
+
+// hashBudget returns the bytes password hashing may take at once: the
+// configured MiB, lowered to a quarter of the Go memory limit when one is set
+// (GOMEMLIMIT), so that hashing alone cannot push the process to it.
+func hashBudget(mib int) int64 {
+	b := int64(mib) << 20
+	if limit := debug.SetMemoryLimit(-1); limit != math.MaxInt64 {
+		b = min(b, limit/4)
+	}
+	return b
 }
 
 // seedDemo seeds the demo marketplace into an empty database, or reuses

@@ -52,6 +52,10 @@ type Error struct {
 	Err  error
 	// Field names the input field at fault, for Invalid errors, when one is known.
 	Field string
+	// RetryAfter, when positive, is how long the caller should wait before
+	// retrying (RateLimited and Unavailable errors); the web layer sends it
+	// as Retry-After.
+	RetryAfter time.Duration
 }
 
 // Error renders op: cause.
@@ -99,6 +103,30 @@ func E(op string, kind Kind, cause any) error {
 // Field builds an Invalid error about one input field.
 func Field(op, field, msg string) error {
 	return &Error{Op: op, Kind: Invalid, Field: field, Err: errors.New(msg)}
+}
+
+// Retry builds an error like E that also tells the caller to retry after d
+// (rounded up to whole seconds by the web layer).
+func Retry(op string, kind Kind, d time.Duration, cause any) error {
+	err := E(op, kind, cause).(*Error)
+	err.RetryAfter = d
+	return err
+}
+
+// RetryAfter returns the wait carried by the first *Error in err's chain
+// that has one, or 0.
+func RetryAfter(err error) time.Duration {
+	var e *Error
+	for errors.As(err, &e) {
+		if e.RetryAfter > 0 {
+			return e.RetryAfter
+		}
+		if e.Err == nil {
+			break
+		}
+		err = e.Err
+	}
+	return 0
 }
 
 // KindOf returns the kind of the first *Error in err's chain that has one, or
@@ -175,15 +203,6 @@ func FieldOf(err error) string {
 	return ""
 }
 
-// retryAfter carries how long a refused caller should wait before retrying.
-type retryAfter struct {
-	err error
-	d   time.Duration
-}
-
-func (e *retryAfter) Error() string { return e.err.Error() }
-func (e *retryAfter) Unwrap() error { return e.err }
-
 // WithRetryAfter returns err annotated with the time the caller should wait
 // before retrying (a RateLimited or Unavailable error). The web layer sends it
 // as Retry-After; the kind and message of err are unchanged.
@@ -191,14 +210,5 @@ func WithRetryAfter(err error, d time.Duration) error {
 	if err == nil {
 		return nil
 	}
-	return &retryAfter{err: err, d: d}
-}
-
-// RetryAfter returns the wait attached to err by WithRetryAfter, or 0.
-func RetryAfter(err error) time.Duration {
-	var e *retryAfter
-	if errors.As(err, &e) {
-		return e.d
-	}
-	return 0
+	return &Error{Kind: KindOf(err), Err: err, RetryAfter: d}
 }

@@ -36,6 +36,7 @@ type Actor struct {
 	Role       Role
 	UserID     string // empty for API-key actors
 	APIKeyID   string // set when the actor authenticated with an API key
+	SessionID  string // set when the actor authenticated with a session cookie
 	MerchantID string // for Staff
 	StaffRole  string // owner or staff, for Staff
 	PartnerID  string // for Partner

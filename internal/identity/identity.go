@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"net/mail"
 	"strings"
 	"time"
@@ -15,6 +15,7 @@ import (
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/events"
 	"github.com/sesame-market/sesame/internal/ids"
+	"github.com/sesame-market/sesame/internal/text"
 )
 
 // User is a person's account. PasswordHash never leaves the service.
@@ -37,29 +38,6 @@ func (u User) Actor() Actor {
 	return Actor{Role: u.Role, UserID: u.ID, MerchantID: u.MerchantID, StaffRole: u.StaffRole, PartnerID: u.PartnerID, MerchantStatus: u.MerchantStatus}
 }
 
-// Session is a signed-in person's cookie session; only the token's hash is stored.
-type Session struct {
-	TokenHash string
-	UserID    string
-	CreatedAt time.Time
-	ExpiresAt time.Time
-}
-
-// APIKey lets a merchant's or partner's integration call the API. The secret
-// is shown once, at creation; only its hash is stored.
-type APIKey struct {
-	ID         string     `json:"id"`
-	Name       string     `json:"name"`
-	MerchantID string     `json:"merchant_id,omitempty"`
-	PartnerID  string     `json:"partner_id,omitempty"`
-	SecretHash string     `json:"-"`
-	CreatedBy  string     `json:"created_by"`
-	CreatedAt  time.Time  `json:"created_at"`
-	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
-	// MerchantStatus is the status of the key's merchant, read with the key.
-	MerchantStatus string `json:"-"`
-}
-
 // PartnerOrg is a logistics partner (3PL) that operates warehouses for merchants.
 type PartnerOrg struct {
 	ID        string    `json:"id"`
@@ -77,13 +55,43 @@ type Store interface {
 	UserByEmail(ctx context.Context, email string) (User, error)
 	// UserByID returns NotFound if there is no such user.
 	UserByID(ctx context.Context, id string) (User, error)
+
 	CreateSession(ctx context.Context, s Session) error
-	// UserBySession returns NotFound if the session is unknown or expired at now.
-	UserBySession(ctx context.Context, tokenHash string, now time.Time) (User, error)
+	// SessionByToken returns the session with the token hash, expired or
+	// not, and its user; NotFound if there is none.
+	SessionByToken(ctx context.Context, tokenHash string) (Session, User, error)
+	// TouchSession records a use of session id.
+	TouchSession(ctx context.Context, id string, lastSeen, idleExpires time.Time) error
+	// DeleteSession ends the session with the token hash, if any.
 	DeleteSession(ctx context.Context, tokenHash string) error
+	// ListSessions returns the user's sessions, expired or not, newest first.
+	ListSessions(ctx context.Context, userID string) ([]Session, error)
+	// DeleteUserSession ends session id of the user; NotFound if the user has no such session.
+	DeleteUserSession(ctx context.Context, userID, id string) error
+	// DeleteUserSessions ends every session of the user and returns how many.
+	DeleteUserSessions(ctx context.Context, userID string) (int64, error)
+	// DeleteExpiredSessions deletes the sessions ended at now by either limit.
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
+
+	// LoginAttempt applies p.Attempt to the e-mail's failure record in one
+	// transaction (so that nodes and concurrent attempts count alike) and
+	// returns the wait, positive if the attempt is refused.
+	LoginAttempt(ctx context.Context, email string, now time.Time, p ThrottlePolicy) (time.Duration, error)
+	// ClearLoginFailures forgets the e-mail's failures.
+	ClearLoginFailures(ctx context.Context, email string) error
+	// DeleteLoginFailuresBefore deletes the records whose last failure is before t.
+	DeleteLoginFailuresBefore(ctx context.Context, t time.Time) (int64, error)
+
 	CreateAPIKey(ctx context.Context, k APIKey) error
 	// APIKeyByID returns NotFound if there is no such key.
 	APIKeyByID(ctx context.Context, id string) (APIKey, error)
+	// ListAPIKeys returns the keys of the merchant or the partner (one is set), newest first.
+	ListAPIKeys(ctx context.Context, merchantID, partnerID string) ([]APIKey, error)
+	// RevokeAPIKey marks key id revoked at t unless it already is; NotFound if there is no such key.
+	RevokeAPIKey(ctx context.Context, id string, t time.Time) error
+	// TouchAPIKey records a use of key id at t.
+	TouchAPIKey(ctx context.Context, id string, t time.Time) error
+
 	// CreatePartner inserts the partner, its first user and the event; Conflict if the email is taken.
 	CreatePartner(ctx context.Context, p PartnerOrg, owner User, ev events.Event) error
 	// PartnerByID returns NotFound if there is no such partner.
@@ -93,14 +101,36 @@ type Store interface {
 
 // Service is the identity service.
 type Service struct {
-	Store      Store
-	Now        func() time.Time
-	SessionTTL time.Duration
+	Store Store
+	Now   func() time.Time
+	// Sessions gives sessions their lifetimes.
+	Sessions SessionPolicy
+	// Throttle slows down password guessing per account; nil turns it off.
+	Throttle *ThrottlePolicy
+	// Hasher bounds the password hashes in flight; nil means the process's
+	// (DefaultHasher), which every service shares.
+	Hasher *Hasher
 }
 
-// NewService returns a service with a 30-day session lifetime and the real clock.
+// NewService returns a service with the default session lifetimes and
+// throttling, the process's hasher and the real clock.
 func NewService(st Store) *Service {
-	return &Service{Store: st, Now: func() time.Time { return time.Now().UTC() }, SessionTTL: 30 * 24 * time.Hour}
+	t := DefaultThrottle
+	return &Service{Store: st, Now: func() time.Time { return time.Now().UTC() }, Sessions: DefaultSessions, Throttle: &t}
+}
+
+func (s *Service) hasher() *Hasher {
+	if s.Hasher != nil {
+		return s.Hasher
+	}
+	return DefaultHasher()
+}
+
+func (s *Service) throttle() ThrottlePolicy {
+	if s.Throttle == nil {
+		return ThrottlePolicy{}
+	}
+	return *s.Throttle
 }
 
 // Registration is what a person gives to open an account.
@@ -111,30 +141,50 @@ type Registration struct {
 }
 
 // NewUser checks r and returns a user of the given role with a hashed
-// password. It does not store it. Errors: Invalid.
+// password. It does not store it. The hash waits for a place in the process's
+// hasher up to its MaxWait; services with a context use NewUserContext.
+// Errors: Invalid, Unavailable.
 func NewUser(op string, r Registration, role Role, now time.Time) (User, error) {
-	email := strings.ToLower(strings.TrimSpace(r.Email))
+	return newUser(context.Background(), DefaultHasher(), op, r, role, now)
+}
+
+// NewUserContext is NewUser waiting for the hasher only as long as ctx lives.
+// Errors: Invalid, Unavailable.
+func NewUserContext(ctx context.Context, op string, r Registration, role Role, now time.Time) (User, error) {
+	return newUser(ctx, DefaultHasher(), op, r, role, now)
+}
+
+func newUser(ctx context.Context, h *Hasher, op string, r Registration, role Role, now time.Time) (User, error) {
+	email, err := text.Line(op, "email", r.Email, 254, true)
+	if err != nil {
+		return User{}, err
+	}
+	email = strings.ToLower(email)
 	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || !strings.Contains(email, "@") {
 		return User{}, errs.Field(op, "email", "not a valid e-mail address")
 	}
-	name := strings.TrimSpace(r.Name)
-	if name == "" || utf8.RuneCountInString(name) > 200 {
-		return User{}, errs.Field(op, "name", "must be 1 to 200 characters")
+	name, err := text.Line(op, "name", r.Name, 200, true)
+	if err != nil {
+		return User{}, err
+	}
+	if err := text.Raw(op, "password", r.Password); err != nil {
+		return User{}, err
 	}
 	if n := utf8.RuneCountInString(r.Password); n < 10 || n > 128 {
 		return User{}, errs.Field(op, "password", "must be 10 to 128 characters")
 	}
-	h, err := HashPassword(r.Password)
+	hash, err := h.Hash(ctx, r.Password)
 	if err != nil {
-		return User{}, errs.E(op, errs.Internal, err)
+		return User{}, errs.E(op, errs.Other, err)
 	}
-	return User{ID: ids.New(ids.User), Email: email, Name: name, Role: role, PasswordHash: h, CreatedAt: now}, nil
+	return User{ID: ids.New(ids.User), Email: email, Name: name, Role: role, PasswordHash: hash, CreatedAt: now}, nil
 }
 
-// RegisterBuyer opens a buyer account. Errors: Invalid, Conflict (email taken).
+// RegisterBuyer opens a buyer account. Errors: Invalid, Conflict (email
+// taken), Unavailable (too many passwords being hashed).
 func (s *Service) RegisterBuyer(ctx context.Context, r Registration) (User, error) {
 	const op = "identity.RegisterBuyer"
-	u, err := NewUser(op, r, Buyer, s.Now())
+	u, err := newUser(ctx, s.hasher(), op, r, Buyer, s.Now())
 	if err != nil {
 		return User{}, err
 	}
@@ -146,13 +196,13 @@ func (s *Service) RegisterBuyer(ctx context.Context, r Registration) (User, erro
 }
 
 // CreateOperator opens an operator account; only operators may. Errors:
-// Forbidden, Invalid, Conflict.
+// Forbidden, Invalid, Conflict, Unavailable.
 func (s *Service) CreateOperator(ctx context.Context, actor Actor, r Registration) (User, error) {
 	const op = "identity.CreateOperator"
 	if !actor.IsOperator() {
 		return User{}, errs.E(op, errs.Forbidden, "only operators may create operators")
 	}
-	u, err := NewUser(op, r, Operator, s.Now())
+	u, err := newUser(ctx, s.hasher(), op, r, Operator, s.Now())
 	if err != nil {
 		return User{}, err
 	}
@@ -164,7 +214,7 @@ func (s *Service) CreateOperator(ctx context.Context, actor Actor, r Registratio
 }
 
 // AddStaff adds a person to merchant merchantID's staff; only its owners (or
-// an operator) may. Errors: Forbidden, Invalid, Conflict.
+// an operator) may. Errors: Forbidden, Invalid, Conflict, Unavailable.
 func (s *Service) AddStaff(ctx context.Context, actor Actor, merchantID string, r Registration, staffRole string) (User, error) {
 	const op = "identity.AddStaff"
 	if err := RefuseUnapproved(op, actor); err != nil {
@@ -176,7 +226,7 @@ func (s *Service) AddStaff(ctx context.Context, actor Actor, merchantID string, 
 	if staffRole != StaffOwner && staffRole != StaffMember {
 		return User{}, errs.Field(op, "role", "must be owner or staff")
 	}
-	u, err := NewUser(op, r, Staff, s.Now())
+	u, err := newUser(ctx, s.hasher(), op, r, Staff, s.Now())
 	if err != nil {
 		return User{}, err
 	}
@@ -196,7 +246,7 @@ type PartnerInput struct {
 }
 
 // CreatePartner registers a logistics partner; only operators may. Errors:
-// Forbidden, Invalid, Conflict.
+// Forbidden, Invalid, Conflict, Unavailable.
 func (s *Service) CreatePartner(ctx context.Context, actor Actor, in PartnerInput) (PartnerOrg, User, error) {
 	const op = "identity.CreatePartner"
 	if !actor.IsOperator() {
@@ -210,7 +260,7 @@ func (s *Service) CreatePartner(ctx context.Context, actor Actor, in PartnerInpu
 		return PartnerOrg{}, User{}, errs.Field(op, "country", "must be an ISO 3166-1 alpha-2 code")
 	}
 	now := s.Now()
-	u, err := NewUser(op, in.Login, Partner, now)
+	u, err := newUser(ctx, s.hasher(), op, in.Login, Partner, now)
 	if err != nil {
 		return PartnerOrg{}, User{}, err
 	}
@@ -240,117 +290,146 @@ func (s *Service) ListPartners(ctx context.Context, actor Actor) ([]PartnerOrg, 
 	return nil, errs.E(op, errs.Forbidden, "only operators and partners may list partners")
 }
 
-// Login checks an email and password and opens a session. It returns the raw
-// session token (for the cookie) and the user. Errors: Unauthenticated (the
-// same for an unknown email and a wrong password).
+// Credentials are what a person signs in with.
+type Credentials struct {
+	Email    string
+	Password string
+	// RememberMe asks for a long session (buyers only).
+	RememberMe bool
+}
+
+// Login signs in without "remember me"; see SignIn for the errors.
 func (s *Service) Login(ctx context.Context, email, password string) (string, User, error) {
-	const op = "identity.Login"
+	token, u, _, err := s.SignIn(ctx, Credentials{Email: email, Password: password})
+	return token, u, err
+}
+
+// SignIn checks an e-mail and password and opens a session. It returns the
+// raw session token (for the cookie), the user and the session. An unknown
+// e-mail costs the same work as a wrong password (a dummy hash is checked),
+// and both count towards the e-mail's throttle, so neither the answer nor
+// its time tells which e-mails have accounts. Errors: Invalid (not text),
+// Unauthenticated (the same for an unknown email and a wrong password),
+// RateLimited (too many failures for this e-mail: retry after
+// errs.RetryAfter), Unavailable (too many passwords being checked).
+func (s *Service) SignIn(ctx context.Context, c Credentials) (string, User, Session, error) {
+	const op = "identity.SignIn"
 	bad := errs.E(op, errs.Unauthenticated, "wrong e-mail or password")
-	u, err := s.Store.UserByEmail(ctx, strings.ToLower(strings.TrimSpace(email)))
-	if errs.Is(err, errs.NotFound) {
-		CheckPassword(dummyHash, password)
-		return "", User{}, bad
-	}
+	email, err := text.Line(op, "email", c.Email, 254, true)
 	if err != nil {
-		return "", User{}, errs.E(op, errs.Other, err)
+		return "", User{}, Session{}, err
 	}
-	if !CheckPassword(u.PasswordHash, password) {
-		return "", User{}, bad
+	email = strings.ToLower(email)
+	if err := text.Raw(op, "password", c.Password); err != nil {
+		return "", User{}, Session{}, err
+	}
+	if utf8.RuneCountInString(c.Password) > 128 {
+		return "", User{}, Session{}, bad // no account has such a password: do not hash a megabyte
+	}
+	now := s.Now()
+	wait, err := s.Store.LoginAttempt(ctx, email, now, s.throttle())
+	if err != nil {
+		return "", User{}, Session{}, errs.E(op, errs.Other, err)
+	}
+	if wait > 0 {
+		// Refused before the account is looked up: the same for every e-mail.
+		secs := int64((wait + time.Second - 1) / time.Second)
+		return "", User{}, Session{}, errs.Retry(op, errs.RateLimited, wait,
+			fmt.Sprintf("too many failed sign-ins for this e-mail; retry in %d s", secs))
+	}
+	u, err := s.Store.UserByEmail(ctx, email)
+	found := err == nil
+	hash := u.PasswordHash
+	switch {
+	case errs.Is(err, errs.NotFound):
+		hash = dummyHash
+	case err != nil:
+		return "", User{}, Session{}, errs.E(op, errs.Other, err)
+	}
+	ok, err := s.hasher().Check(ctx, hash, c.Password)
+	if err != nil {
+		return "", User{}, Session{}, errs.E(op, errs.Other, err)
+	}
+	if !found || !ok {
+		return "", User{}, Session{}, bad
+	}
+	if err := s.Store.ClearLoginFailures(ctx, email); err != nil {
+		return "", User{}, Session{}, errs.E(op, errs.Other, err)
 	}
 	token := randomToken(32)
-	now := s.Now()
-	if err := s.Store.CreateSession(ctx, Session{TokenHash: hashSecret(token), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.SessionTTL)}); err != nil {
-		return "", User{}, errs.E(op, errs.Other, err)
+	se := newSession(ids.New(ids.Session), hashSecret(token), u.ID, now, s.Sessions.For(u.Role, c.RememberMe))
+	if err := s.Store.CreateSession(ctx, se); err != nil {
+		return "", User{}, Session{}, errs.E(op, errs.Other, err)
 	}
-	return token, u, nil
+	return token, u, se, nil
 }
 
 // Logout ends the session with the given raw token. Ending an unknown session
-// is not an error.
+// is not an error. Errors: Internal.
 func (s *Service) Logout(ctx context.Context, token string) error {
 	return s.Store.DeleteSession(ctx, hashSecret(token))
 }
 
-// Authenticate returns the actor of a session token. Errors: Unauthenticated.
+// Authenticate returns the actor of a session token, and records the use
+// (at most once a minute) for the idle timeout. Errors: Unauthenticated.
 func (s *Service) Authenticate(ctx context.Context, token string) (Actor, error) {
 	const op = "identity.Authenticate"
-	u, err := s.Store.UserBySession(ctx, hashSecret(token), s.Now())
+	ended := errs.E(op, errs.Unauthenticated, "the session has expired or was ended; sign in again")
+	se, u, err := s.Store.SessionByToken(ctx, hashSecret(token))
 	if errs.Is(err, errs.NotFound) {
-		return Actor{}, errs.E(op, errs.Unauthenticated, "the session has expired or was ended; sign in again")
+		return Actor{}, ended
 	}
 	if err != nil {
 		return Actor{}, errs.E(op, errs.Other, err)
 	}
-	return u.Actor(), nil
+	now := s.Now()
+	if se.Expired(now) {
+		return Actor{}, ended // the sweep deletes it
+	}
+	if next, write := se.seen(now); write {
+		if err := s.Store.TouchSession(ctx, se.ID, next.LastSeenAt, next.IdleExpiresAt); err != nil {
+			return Actor{}, errs.E(op, errs.Other, err)
+		}
+	}
+	a := u.Actor()
+	a.SessionID = se.ID
+	return a, nil
 }
 
-// APIKeyPrefix starts every API key, so that leaked keys are easy to scan for.
-const APIKeyPrefix = "sesame_"
-
-// CreateAPIKey creates an API key for merchant merchantID (its owners may) or
-// partner partnerID (its users may); exactly one must be set. It returns the
-// raw key, which is never shown again. Errors: Forbidden, Invalid.
-func (s *Service) CreateAPIKey(ctx context.Context, actor Actor, merchantID, partnerID, name string) (string, APIKey, error) {
-	const op = "identity.CreateAPIKey"
-	if (merchantID == "") == (partnerID == "") {
-		return "", APIKey{}, errs.E(op, errs.Invalid, "a key belongs to exactly one merchant or partner")
-	}
-	if merchantID != "" && !actor.OwnerOf(merchantID) {
-		return "", APIKey{}, errs.E(op, errs.Forbidden, "only the merchant's owners may create API keys")
-	}
-	if err := RefuseUnapproved(op, actor); err != nil {
-		return "", APIKey{}, err
-	}
-	if partnerID != "" && (!actor.OperatesFor(partnerID) || actor.APIKeyID != "") {
-		return "", APIKey{}, errs.E(op, errs.Forbidden, "only the partner's users may create API keys")
-	}
-	name = strings.TrimSpace(name)
-	if name == "" || utf8.RuneCountInString(name) > 100 {
-		return "", APIKey{}, errs.Field(op, "name", "must be 1 to 100 characters")
-	}
-	k := APIKey{ID: ids.New(ids.APIKey), Name: name, MerchantID: merchantID, PartnerID: partnerID, CreatedBy: actor.UserID, CreatedAt: s.Now()}
-	secret := randomToken(32)
-	k.SecretHash = hashSecret(secret)
-	if err := s.Store.CreateAPIKey(ctx, k); err != nil {
-		return "", APIKey{}, errs.E(op, errs.Other, err)
-	}
-	return APIKeyPrefix + k.ID + "." + secret, k, nil
+// Me is who is calling: the signed-in person, or the API key and the
+// merchant or partner it acts for.
+type Me struct {
+	Role           Role    `json:"role"`
+	MerchantID     string  `json:"merchant_id,omitempty"`
+	PartnerID      string  `json:"partner_id,omitempty"`
+	MerchantStatus string  `json:"merchant_status,omitempty"`
+	User           *User   `json:"user,omitempty" doc:"The signed-in person (session)"`
+	SessionID      string  `json:"session_id,omitempty" doc:"The session of the request"`
+	APIKey         *APIKey `json:"api_key,omitempty" doc:"The key of the request (API key)"`
 }
 
-// AuthenticateKey returns the actor of a raw API key. Errors: Unauthenticated.
-func (s *Service) AuthenticateKey(ctx context.Context, raw string) (Actor, error) {
-	const op = "identity.AuthenticateKey"
-	bad := errs.E(op, errs.Unauthenticated, "unknown or revoked API key")
-	rest, ok := strings.CutPrefix(raw, APIKeyPrefix)
-	if !ok {
-		return Actor{}, bad
+// Me returns who is calling. Errors: Unauthenticated, NotFound.
+func (s *Service) Me(ctx context.Context, actor Actor) (Me, error) {
+	const op = "identity.Me"
+	if actor.IsAnonymous() {
+		return Me{}, errs.E(op, errs.Unauthenticated, "sign in, or send an API key, to see who you are")
 	}
-	id, secret, ok := strings.Cut(rest, ".")
-	if !ok || !ids.Valid(ids.APIKey, id) {
-		return Actor{}, bad
+	me := Me{Role: actor.Role, MerchantID: actor.MerchantID, PartnerID: actor.PartnerID, MerchantStatus: actor.MerchantStatus}
+	if actor.APIKeyID != "" {
+		k, err := s.Store.APIKeyByID(ctx, actor.APIKeyID)
+		if err != nil {
+			return Me{}, errs.E(op, errs.Other, err)
+		}
+		k.Prefix = k.prefix()
+		me.APIKey = &k
+		return me, nil
 	}
-	k, err := s.Store.APIKeyByID(ctx, id)
-	if errs.Is(err, errs.NotFound) {
-		return Actor{}, bad
-	}
+	u, err := s.Store.UserByID(ctx, actor.UserID)
 	if err != nil {
-		return Actor{}, errs.E(op, errs.Other, err)
+		return Me{}, errs.E(op, errs.Other, err)
 	}
-	if k.RevokedAt != nil || subtle.ConstantTimeCompare([]byte(hashSecret(secret)), []byte(k.SecretHash)) != 1 {
-		return Actor{}, bad
-	}
-	if k.MerchantID != "" {
-		return Actor{Role: Staff, APIKeyID: k.ID, MerchantID: k.MerchantID, StaffRole: StaffMember, MerchantStatus: k.MerchantStatus}, nil
-	}
-	return Actor{Role: Partner, APIKeyID: k.ID, PartnerID: k.PartnerID}, nil
-}
-
-// Me returns the signed-in user. Errors: Unauthenticated, NotFound.
-func (s *Service) Me(ctx context.Context, actor Actor) (User, error) {
-	if actor.UserID == "" {
-		return User{}, errs.E("identity.Me", errs.Unauthenticated, "sign in to see your account")
-	}
-	return s.Store.UserByID(ctx, actor.UserID)
+	me.User, me.SessionID = &u, actor.SessionID
+	return me, nil
 }
 
 // ValidCountry reports whether c looks like an ISO 3166-1 alpha-2 code.

@@ -68,6 +68,9 @@ type Options struct {
 	SyncFull bool
 	// ReadConns caps the read pool (default 2 × GOMAXPROCS, at least 4).
 	ReadConns int
+	// MigrateTo stops the migrations at this version (0: apply them all).
+	// Upgrade tests use it to build a database as an older Sesame left it.
+	MigrateTo int64
 }
 
 // Open opens the database named by dsn and applies pending migrations. A dsn
@@ -122,7 +125,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		db.Close()
 		return nil, errs.E(op, errs.Unavailable, err)
 	}
-	if err := db.migrate(ctx); err != nil {
+	if err := db.migrate(ctx, opt.MigrateTo); err != nil {
 		db.Close()
 		return nil, errs.E(op, errs.Internal, err)
 	}
@@ -138,7 +141,7 @@ func (db *DB) Close() error {
 	return err
 }
 
-func (db *DB) migrate(ctx context.Context) error {
+func (db *DB) migrate(ctx context.Context, to int64) error {
 	dialect := goose.DialectSQLite3
 	if db.Engine == Postgres {
 		dialect = goose.DialectPostgres
@@ -149,6 +152,10 @@ func (db *DB) migrate(ctx context.Context) error {
 	}
 	p, err := goose.NewProvider(dialect, db.w, sub)
 	if err != nil {
+		return err
+	}
+	if to > 0 {
+		_, err = p.UpTo(ctx, to)
 		return err
 	}
 	_, err = p.Up(ctx)

@@ -36,6 +36,7 @@ type fixture struct {
 	svc     api.Services
 	cookies map[string]string // actor name -> session cookie
 	ids     map[string]string // object name -> id
+	clock   *testkit.Clock    // the identity service's
 }
 
 func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
@@ -44,11 +45,15 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	chans := channel.NewService(db.Channels())
 	svc := api.Services{Identity: identity.NewService(db.Identity()), Merchants: merchant.NewService(db.Merchants()), Channels: chans,
 		Catalog: catalog.NewService(db.Catalog(), chans), Inventory: inventory.NewService(db.Inventory())}
+	// A stopped clock for sessions and keys: a refused request must change
+	// nothing, and a session used a minute after the last write is written.
+	clock := testkit.NewClock()
+	svc.Identity.Now = clock.Now
 	ws, err := web.New(web.Config{Services: svc, Logger: slog.New(slog.DiscardHandler), Ping: db.Ping})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, db: db, web: ws, svc: svc, srv: httptest.NewServer(ws), cookies: map[string]string{}, ids: map[string]string{}}
+	f := &fixture{t: t, db: db, web: ws, svc: svc, srv: httptest.NewServer(ws), cookies: map[string]string{}, ids: map[string]string{}, clock: clock}
 	t.Cleanup(f.srv.Close)
 	sys := identity.System
 	check := func(err error) {
@@ -110,6 +115,15 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	token, _, err := svc.Identity.Login(ctx, "buyer@example.com", pw)
 	check(err)
 	f.cookies["leaver"] = token
+	// A third, ended by id; and another buyer who signs out everywhere.
+	_, _, spare, err := svc.Identity.SignIn(ctx, identity.Credentials{Email: "buyer@example.com", Password: pw})
+	check(err)
+	f.ids["spareSession"] = spare.ID
+	_, err = svc.Identity.RegisterBuyer(ctx, identity.Registration{Email: "buyer2@example.com", Name: "Buyer 2", Password: pw})
+	check(err)
+	token, _, err = svc.Identity.Login(ctx, "buyer2@example.com", pw)
+	check(err)
+	f.cookies["everywhere"] = token
 	ownerA, err := svc.Identity.Authenticate(ctx, f.cookies["ownerA"])
 	check(err)
 	for _, ch := range []string{"bazaar", "mall"} {
@@ -125,6 +139,14 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	f.ids["marketBrand"] = mb.ID
 	_, err = svc.Catalog.AuthoriseBrand(ctx, sys, mb.ID, f.ids["B"])
 	check(err)
+	_, keyA, err := svc.Identity.CreateAPIKey(ctx, ownerA, f.ids["A"], "", identity.APIKeyInput{Name: "erp"})
+	check(err)
+	f.ids["keyA"] = keyA.ID
+	partner, err := svc.Identity.Authenticate(ctx, f.cookies["partner"])
+	check(err)
+	_, keyP, err := svc.Identity.CreateAPIKey(ctx, partner, "", f.ids["partner"], identity.APIKeyInput{Name: "wms"})
+	check(err)
+	f.ids["keyP"] = keyP.ID
 	prod, err := svc.Catalog.CreateProduct(ctx, ownerA, catalog.ProductInput{BrandID: b.ID, CategoryID: cat.ID, OriginCountry: "CN",
 		Translations: map[string]catalog.Text{"en": {Title: "Case"}},
 		Variants: []catalog.VariantInput{{SKU: "A-1", Prices: []catalog.PriceInput{{Channel: "bazaar", Currency: "EUR", Amount: 999},
@@ -266,10 +288,14 @@ func routes() map[string]route {
 		"variants": []any{map[string]any{"sku": "NEW-1", "prices": []any{map[string]any{"channel": "bazaar", "currency": "EUR", "amount": 100}}}}}
 	reason := map[string]any{"reason": "checks failed"}
 	return map[string]route{
-		"POST /api/v1/auth/register":         {body: map[string]any{"email": "new@example.com", "name": "New", "password": pw}, public: true},
-		"POST /api/v1/auth/login":            {body: map[string]any{"email": "buyer@example.com", "password": pw}, public: true},
-		"POST /api/v1/auth/logout":           {allowed: "leaver"},
-		"POST /api/v1/merchant-applications": {body: app("new-merchant@example.com"), public: true},
+		"POST /api/v1/auth/register":                   {body: map[string]any{"email": "new@example.com", "name": "New", "password": pw}, public: true},
+		"POST /api/v1/auth/login":                      {body: map[string]any{"email": "buyer@example.com", "password": pw}, public: true},
+		"POST /api/v1/auth/logout":                     {allowed: "leaver"},
+		"POST /api/v1/auth/logout-all":                 {allowed: "everywhere"},
+		"DELETE /api/v1/me/sessions/{id}":              {path: "/api/v1/me/sessions/{spareSession}", allowed: "buyer", denied: except("buyer")},
+		"DELETE /api/v1/merchants/{id}/api-keys/{key}": {path: "/api/v1/merchants/{A}/api-keys/{keyA}", allowed: "ownerA", denied: except("ownerA", "operator")},
+		"DELETE /api/v1/partners/{id}/api-keys/{key}":  {path: "/api/v1/partners/{partner}/api-keys/{keyP}", allowed: "partner", denied: except("partner", "operator")},
+		"POST /api/v1/merchant-applications":           {body: app("new-merchant@example.com"), public: true},
 		"POST /api/v1/partners": {body: map[string]any{"name": "Fos", "country": "FR", "login": map[string]any{"email": "fos@example.com", "name": "F", "password": pw}},
 			allowed: "operator", denied: except("operator")},
 		"POST /api/v1/partners/{id}/api-keys":                  {path: "/api/v1/partners/{partner}/api-keys", body: map[string]any{"name": "wms"}, allowed: "partner", denied: except("partner")},

@@ -14,10 +14,15 @@ type userOut struct {
 	Body identity.User
 }
 
+type meOut struct {
+	Body identity.Me
+}
+
 type loginIn struct {
 	Body struct {
-		Email    string `json:"email" maxLength:"254"`
-		Password string `json:"password" maxLength:"128"`
+		Email      string `json:"email" maxLength:"254"`
+		Password   string `json:"password" maxLength:"128"`
+		RememberMe bool   `json:"remember_me,omitempty" doc:"Buyers only: stay signed in on this device for up to 30 days (7 days idle) instead of 12 hours (2 hours idle). Staff, partner and operator sessions always last at most 12 hours and end after 30 minutes idle."`
 	}
 }
 
@@ -30,9 +35,32 @@ type emptyOut struct{}
 
 type apiKeyIn struct {
 	ID   string `path:"id"`
+	Body identity.APIKeyInput
+}
+
+type apiKeysIn struct {
+	ID string `path:"id"`
+}
+
+type apiKeysOut struct {
 	Body struct {
-		Name string `json:"name" minLength:"1" maxLength:"100"`
+		Items []identity.APIKey `json:"items"`
 	}
+}
+
+type revokeKeyIn struct {
+	ID  string `path:"id"`
+	Key string `path:"key" doc:"The key's id"`
+}
+
+type sessionsOut struct {
+	Body struct {
+		Items []identity.Session `json:"items"`
+	}
+}
+
+type cookieOut struct {
+	SetCookie []http.Cookie `header:"Set-Cookie"`
 }
 
 type apiKeyOut struct {
@@ -71,14 +99,22 @@ func registerIdentity(a huma.API, s Services) {
 		})
 
 	huma.Register(a, write(a, huma.Operation{OperationID: "login", Method: http.MethodPost, Path: "/api/v1/auth/login",
-		Summary: "Sign in with e-mail and password", Description: "Sets the session cookie used by the browser pages.",
+		Summary: "Sign in with e-mail and password", Description: "Sets the session cookie used by the browser pages. " +
+			"After 5 failed sign-ins for one e-mail (whether or not it has an account) the e-mail is locked for 1 second, doubling with each further failure up to 15 minutes: " +
+			"while locked the answer is 429 with Retry-After. A successful sign-in resets the count.",
 		Tags: []string{"Accounts"}, Security: []map[string][]string{}}),
 		func(ctx context.Context, in *loginIn) (*loginOut, error) {
-			token, u, err := s.Identity.Login(ctx, in.Body.Email, in.Body.Password)
+			token, u, se, err := s.Identity.SignIn(ctx, identity.Credentials{Email: in.Body.Email, Password: in.Body.Password, RememberMe: in.Body.RememberMe})
 			if err != nil {
 				return nil, fail(ctx, err)
 			}
-			return &loginOut{SetCookie: sessionCookie(token, s.Identity.SessionTTL, s.SecureCookies), Body: u}, nil
+			// Without "remember me" the cookie ends with the browser; the
+			// session's own limits end it sooner on the server either way.
+			var maxAge time.Duration
+			if in.Body.RememberMe {
+				maxAge = se.ExpiresAt.Sub(se.CreatedAt)
+			}
+			return &loginOut{SetCookie: sessionCookie(token, maxAge, s.SecureCookies), Body: u}, nil
 		})
 
 	huma.Register(a, write(a, huma.Operation{OperationID: "logout", Method: http.MethodPost, Path: "/api/v1/auth/logout",
@@ -94,21 +130,60 @@ func registerIdentity(a huma.API, s Services) {
 					return nil, fail(ctx, err)
 				}
 			}
-			c := sessionCookie("", -time.Second, s.SecureCookies)
-			c.MaxAge = -1
 			return &struct {
 				SetCookie http.Cookie `header:"Set-Cookie"`
-			}{SetCookie: c}, nil
+			}{SetCookie: endCookie(s.SecureCookies)}, nil
 		})
 
-	huma.Register(a, authed(huma.Operation{OperationID: "me", Method: http.MethodGet, Path: "/api/v1/me", Summary: "The signed-in account",
-		Tags: []string{"Accounts"}, Errors: []int{401}}),
-		func(ctx context.Context, _ *struct{}) (*userOut, error) {
-			u, err := s.Identity.Me(ctx, ActorFrom(ctx))
+	huma.Register(a, authed(huma.Operation{OperationID: "me", Method: http.MethodGet, Path: "/api/v1/me", Summary: "Who is calling",
+		Description: "With a session: the signed-in account (user) and the session's id. With an API key: the key (api_key) and the merchant or partner it acts for.",
+		Tags:        []string{"Accounts"}, Errors: []int{401}}),
+		func(ctx context.Context, _ *struct{}) (*meOut, error) {
+			me, err := s.Identity.Me(ctx, ActorFrom(ctx))
 			if err != nil {
 				return nil, fail(ctx, err)
 			}
-			return &userOut{Body: u}, nil
+			return &meOut{Body: me}, nil
+		})
+
+	huma.Register(a, authed(huma.Operation{OperationID: "list-my-sessions", Method: http.MethodGet, Path: "/api/v1/me/sessions", Summary: "Your sessions",
+		Description: "The signed-in person's live sessions, newest first; current marks the one of this request. Tokens are never shown.",
+		Tags:        []string{"Accounts"}, Errors: []int{401, 403}}),
+		func(ctx context.Context, _ *struct{}) (*sessionsOut, error) {
+			ss, err := s.Identity.ListSessions(ctx, ActorFrom(ctx))
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			out := &sessionsOut{}
+			out.Body.Items = ss
+			return out, nil
+		})
+
+	huma.Register(a, write(a, huma.Operation{OperationID: "end-my-session", Method: http.MethodDelete, Path: "/api/v1/me/sessions/{id}",
+		Summary: "End one of your sessions", Description: "Signs that device out. Another person's session is not found.",
+		Tags: []string{"Accounts"}, DefaultStatus: http.StatusNoContent}),
+		func(ctx context.Context, in *struct {
+			ID string `path:"id" doc:"The session's id"`
+		}) (*cookieOut, error) {
+			actor := ActorFrom(ctx)
+			if err := s.Identity.EndSession(ctx, actor, in.ID); err != nil {
+				return nil, fail(ctx, err)
+			}
+			out := &cookieOut{}
+			if in.ID == actor.SessionID {
+				out.SetCookie = []http.Cookie{endCookie(s.SecureCookies)}
+			}
+			return out, nil
+		})
+
+	huma.Register(a, write(a, huma.Operation{OperationID: "logout-all", Method: http.MethodPost, Path: "/api/v1/auth/logout-all",
+		Summary: "Sign out everywhere", Description: "Ends every session of the signed-in person, this one included.",
+		Tags: []string{"Accounts"}, DefaultStatus: http.StatusNoContent}),
+		func(ctx context.Context, _ *struct{}) (*cookieOut, error) {
+			if _, err := s.Identity.LogoutEverywhere(ctx, ActorFrom(ctx)); err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &cookieOut{SetCookie: []http.Cookie{endCookie(s.SecureCookies)}}, nil
 		})
 
 	huma.Register(a, write(a, huma.Operation{OperationID: "create-partner", Method: http.MethodPost, Path: "/api/v1/partners",
@@ -138,7 +213,7 @@ func registerIdentity(a huma.API, s Services) {
 	huma.Register(a, write(a, huma.Operation{OperationID: "create-partner-api-key", Method: http.MethodPost, Path: "/api/v1/partners/{id}/api-keys",
 		Summary: "Create an API key for a logistics partner", Tags: []string{"Logistics partners"}, DefaultStatus: http.StatusCreated}),
 		func(ctx context.Context, in *apiKeyIn) (*apiKeyOut, error) {
-			raw, k, err := s.Identity.CreateAPIKey(ctx, ActorFrom(ctx), "", in.ID, in.Body.Name)
+			raw, k, err := s.Identity.CreateAPIKey(ctx, ActorFrom(ctx), "", in.ID, in.Body)
 			if err != nil {
 				return nil, fail(ctx, err)
 			}
@@ -146,9 +221,53 @@ func registerIdentity(a huma.API, s Services) {
 			out.Body.Key, out.Body.APIKey = raw, k
 			return out, nil
 		})
+
+	for _, o := range []struct{ kind, path, tag, who string }{
+		{"merchant", "/api/v1/merchants/{id}/api-keys", "Merchants", "The merchant's owners and operators."},
+		{"partner", "/api/v1/partners/{id}/api-keys", "Logistics partners", "The partner's users and operators."},
+	} {
+		owner := func(id string) (merchantID, partnerID string) {
+			if o.kind == "merchant" {
+				return id, ""
+			}
+			return "", id
+		}
+		huma.Register(a, authed(huma.Operation{OperationID: "list-" + o.kind + "-api-keys", Method: http.MethodGet, Path: o.path,
+			Summary: "List the " + o.kind + "'s API keys", Description: o.who + " Revoked and expired keys included; secrets never.",
+			Tags: []string{o.tag}, Errors: []int{401, 403}}),
+			func(ctx context.Context, in *apiKeysIn) (*apiKeysOut, error) {
+				m, p := owner(in.ID)
+				ks, err := s.Identity.APIKeys(ctx, ActorFrom(ctx), m, p)
+				if err != nil {
+					return nil, fail(ctx, err)
+				}
+				out := &apiKeysOut{}
+				out.Body.Items = ks
+				return out, nil
+			})
+		huma.Register(a, write(a, huma.Operation{OperationID: "revoke-" + o.kind + "-api-key", Method: http.MethodDelete, Path: o.path + "/{key}",
+			Summary: "Revoke one of the " + o.kind + "'s API keys", Description: o.who + " The key is refused (401) from the next request on.",
+			Tags: []string{o.tag}, DefaultStatus: http.StatusNoContent}),
+			func(ctx context.Context, in *revokeKeyIn) (*emptyOut, error) {
+				m, p := owner(in.ID)
+				if err := s.Identity.RevokeAPIKey(ctx, ActorFrom(ctx), m, p, in.Key); err != nil {
+					return nil, fail(ctx, err)
+				}
+				return &emptyOut{}, nil
+			})
+	}
 }
 
-func sessionCookie(token string, ttl time.Duration, secure bool) http.Cookie {
+// endCookie is a Set-Cookie that removes the session cookie.
+func endCookie(secure bool) http.Cookie {
+	c := sessionCookie("", 0, secure)
+	c.MaxAge = -1
+	return c
+}
+
+// sessionCookie carries a session token; maxAge 0 makes it last as long as
+// the browser's session.
+func sessionCookie(token string, maxAge time.Duration, secure bool) http.Cookie {
 	return http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: secure,
-		SameSite: http.SameSiteLaxMode, MaxAge: int(ttl / time.Second)}
+		SameSite: http.SameSiteLaxMode, MaxAge: int(maxAge / time.Second)}
 }

@@ -158,7 +158,7 @@ func registerMerchants(a huma.API, s Services) {
 		Summary: "Create an API key for the merchant's integrations", Description: "The merchant's owners only. The key is shown once.",
 		Tags: tags, DefaultStatus: http.StatusCreated}),
 		func(ctx context.Context, in *apiKeyIn) (*apiKeyOut, error) {
-			raw, k, err := s.Identity.CreateAPIKey(ctx, ActorFrom(ctx), in.ID, "", in.Body.Name)
+			raw, k, err := s.Identity.CreateAPIKey(ctx, ActorFrom(ctx), in.ID, "", in.Body)
 			if err != nil {
 				return nil, fail(ctx, err)
 			}
