@@ -67,7 +67,7 @@ func (s *Identity) UserByID(ctx context.Context, id string) (identity.User, erro
 
 // CreateSession implements identity.Store.
 func (s *Identity) CreateSession(ctx context.Context, se identity.Session) error {
-	_, err := s.db.w.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+	_, err := s.db.exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
 		se.TokenHash, se.UserID, se.CreatedAt, se.ExpiresAt)
 	return wrap("sqlstore.CreateSession", err, "session")
 }
@@ -81,13 +81,13 @@ func (s *Identity) UserBySession(ctx context.Context, tokenHash string, now time
 
 // DeleteSession implements identity.Store.
 func (s *Identity) DeleteSession(ctx context.Context, tokenHash string) error {
-	_, err := s.db.w.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash)
+	_, err := s.db.exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash)
 	return wrap("sqlstore.DeleteSession", err, "session")
 }
 
 // CreateAPIKey implements identity.Store.
 func (s *Identity) CreateAPIKey(ctx context.Context, k identity.APIKey) error {
-	_, err := s.db.w.ExecContext(ctx, `INSERT INTO api_keys (id, name, merchant_id, partner_id, secret_hash, created_by, created_at)
+	_, err := s.db.exec(ctx, `INSERT INTO api_keys (id, name, merchant_id, partner_id, secret_hash, created_by, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, k.ID, k.Name, nullStr(k.MerchantID), nullStr(k.PartnerID), k.SecretHash, k.CreatedBy, k.CreatedAt)
 	return wrap("sqlstore.CreateAPIKey", err, "API key")
 }
