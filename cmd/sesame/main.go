@@ -218,7 +218,8 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	}
 
 	svc.SecureCookies = strings.HasPrefix(cfg.PublicURL, "https://")
-	srv, err := web.New(web.Config{Services: svc, Logger: log, Ping: db.Ping, DemoLogins: logins, Version: version, PublicURL: cfg.PublicURL})
+	srv, err := web.New(web.Config{Services: svc, Logger: log, Ping: db.Ping, DemoLogins: logins, Version: version, PublicURL: cfg.PublicURL,
+		Idempotency: db.Idempotency()})
 	if err != nil {
 		return err
 	}
@@ -229,6 +230,7 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	defer cancel()
 	relayDone := make(chan error, 1)
 	go func() { relayDone <- relay.Run(runCtx) }()
+	go sweepIdempotencyKeys(runCtx, db, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -264,6 +266,21 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 		log.Warn("events left in the outbox for the next start", "err", ferr)
 	}
 	return err
+}
+
+// sweepIdempotencyKeys deletes expired idempotency keys at start and then
+// hourly (Claim already ignores expired ones; this keeps the table small).
+func sweepIdempotencyKeys(ctx context.Context, db *sqlstore.DB, log *slog.Logger) {
+	for {
+		if _, err := db.Idempotency().Sweep(ctx, db.Now().Add(-sqlstore.IdempotencyTTL)); err != nil && ctx.Err() == nil {
+			log.Warn("idempotency key sweep", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Hour):
+		}
+	}
 }
 
 func baseURL(a net.Addr) string {

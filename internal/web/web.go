@@ -51,6 +51,9 @@ type Config struct {
 	// https://shop.example), or empty when unknown (local runs). With https,
 	// responses carry HSTS.
 	PublicURL string
+	// Idempotency stores the responses to POSTs that carry an
+	// Idempotency-Key; nil ignores the header.
+	Idempotency IdempotencyStore
 }
 
 // Server is Sesame's HTTP handler.
@@ -104,7 +107,7 @@ func New(cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /problems/{kind}", s.problem)
 
 	cop := http.NewCrossOriginProtection()
-	s.handler = s.recoverer(s.requestLog(cop.Handler(s.authenticate(mux))))
+	s.handler = s.recoverer(s.requestLog(cop.Handler(s.authenticate(s.idempotency(mux)))))
 	return s, nil
 }
 
