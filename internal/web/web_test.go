@@ -44,7 +44,7 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	chans := channel.NewService(db.Channels())
 	svc := api.Services{Identity: identity.NewService(db.Identity()), Merchants: merchant.NewService(db.Merchants()), Channels: chans,
 		Catalog: catalog.NewService(db.Catalog(), chans), Inventory: inventory.NewService(db.Inventory())}
-	ws, err := web.New(web.Config{Services: svc, Logger: slog.New(slog.DiscardHandler), Ping: db.Ping})
+	ws, err := web.New(web.Config{Services: svc, Logger: slog.New(slog.DiscardHandler), Ping: db.Ping, Idempotency: db.Idempotency()})
 	if err != nil {
 		t.Fatal(err)
 	}
