@@ -22,7 +22,9 @@ func pending(t *testing.T, db *sqlstore.DB) int64 {
 	return p
 }
 
-func event() events.Event { return events.New("test.happened", "agg", "", time.Now(), map[string]int{"n": 1}) }
+func event() events.Event {
+	return events.New("test.happened", "agg", "", time.Now(), map[string]int{"n": 1})
+}
 
 // TestIdempotencyRunCommitsWorkWithResponse checks the deferred transaction:
 // the work of a run is invisible to others until Complete, reads inside the
