@@ -219,7 +219,7 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 
 	svc.SecureCookies = strings.HasPrefix(cfg.PublicURL, "https://")
 	srv, err := web.New(web.Config{Services: svc, Logger: log, Ping: db.Ping, DemoLogins: logins, Version: version, PublicURL: cfg.PublicURL,
-		Idempotency: db.Idempotency()})
+		Idempotency: idempotencyStore(db)})
 	if err != nil {
 		return err
 	}
@@ -267,6 +267,10 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	}
 	return err
 }
+
+// idempotencyStore gives the web layer its idempotency-key store; the crash
+// test wraps it to kill the process between a commit and its answer.
+var idempotencyStore = func(db *sqlstore.DB) web.IdempotencyStore { return db.Idempotency() }
 
 // sweepIdempotencyKeys deletes expired idempotency keys at start and then
 // hourly (Claim already ignores expired ones; this keeps the table small).
