@@ -22,6 +22,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -55,6 +56,9 @@ type DB struct {
 	// Now is the clock for rows the store stamps itself (published_at, ...).
 	Now   func() time.Time
 	stmts stmtCache
+	// wstmts caches statements prepared on SQLite's write connection, for
+	// the statements of deferred transactions.
+	wstmts stmtCache
 	// AfterCommit, if set, is called after every committed write
 	// transaction; the event relay uses it to publish without waiting.
 	AfterCommit func()
@@ -219,8 +223,8 @@ type deferredTx struct {
 	db     *DB
 	mu     sync.Mutex
 	tx     *sql.Tx
-	n      int  // savepoints taken, for their names
-	broken bool // a savepoint could not be rolled back: never commit
+	open   atomic.Pointer[sql.Tx] // tx while it is open, for the read helpers (which never wait for mu)
+	broken bool                   // a savepoint could not be rolled back: never commit
 	done   bool
 }
 
@@ -242,14 +246,23 @@ func (db *DB) deferredIn(ctx context.Context) *deferredTx {
 	return nil
 }
 
-// begun returns the transaction once it has begun, else nil.
-func (d *deferredTx) begun() *sql.Tx {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.done {
-		return nil
+// begun returns the transaction once it has begun (and until it ends), else nil.
+func (d *deferredTx) begun() *sql.Tx { return d.open.Load() }
+
+// exec runs a statement of the transaction (prepared once, on SQLite).
+func (d *deferredTx) exec(ctx context.Context, q string) error {
+	if st := d.db.writeStmt(ctx, d.tx, q); st != nil {
+		_, err := st.ExecContext(ctx)
+		return err
 	}
-	return d.tx
+	_, err := d.tx.ExecContext(ctx, q)
+	return err
+}
+
+// end marks the transaction ended; mu is held.
+func (d *deferredTx) end() {
+	d.done = true
+	d.open.Store(nil)
 }
 
 func (d *deferredTx) begin(ctx context.Context) error {
@@ -263,6 +276,7 @@ func (d *deferredTx) begin(ctx context.Context) error {
 		return err
 	}
 	d.tx = tx
+	d.open.Store(tx)
 	return nil
 }
 
@@ -277,24 +291,24 @@ func (d *deferredTx) run(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := d.begin(ctx); err != nil {
 		return err
 	}
-	d.n++
-	sp := fmt.Sprintf("sesame_sp%d", d.n)
-	if _, err := d.tx.ExecContext(ctx, "SAVEPOINT "+sp); err != nil {
+	// One name serves: calls do not nest (mu is held), and both engines
+	// address the newest savepoint of a name.
+	if err := d.exec(ctx, "SAVEPOINT sesame_call"); err != nil {
 		d.broken = true
 		return err
 	}
 	if err := fn(d.tx); err != nil {
 		bg := context.WithoutCancel(ctx)
-		if _, rerr := d.tx.ExecContext(bg, "ROLLBACK TO SAVEPOINT "+sp); rerr != nil {
+		if rerr := d.exec(bg, "ROLLBACK TO SAVEPOINT sesame_call"); rerr != nil {
 			d.broken = true
 			return errors.Join(err, rerr)
 		}
-		if _, rerr := d.tx.ExecContext(bg, "RELEASE SAVEPOINT "+sp); rerr != nil {
+		if rerr := d.exec(bg, "RELEASE SAVEPOINT sesame_call"); rerr != nil {
 			d.broken = true
 		}
 		return err
 	}
-	if _, err := d.tx.ExecContext(ctx, "RELEASE SAVEPOINT "+sp); err != nil {
+	if err := d.exec(ctx, "RELEASE SAVEPOINT sesame_call"); err != nil {
 		d.broken = true
 		return err
 	}
@@ -310,7 +324,7 @@ func (d *deferredTx) commit(ctx context.Context, last func(tx *sql.Tx) error) er
 	if d.done {
 		return errors.New("sqlstore: the deferred transaction has ended")
 	}
-	d.done = true
+	d.end()
 	if d.broken {
 		if d.tx != nil {
 			d.tx.Rollback()
@@ -320,6 +334,7 @@ func (d *deferredTx) commit(ctx context.Context, last func(tx *sql.Tx) error) er
 	if err := d.begin(ctx); err != nil {
 		return err
 	}
+	d.open.Store(nil) // the read helpers go back to the pools
 	if err := last(d.tx); err != nil {
 		d.tx.Rollback()
 		return err
@@ -340,7 +355,7 @@ func (d *deferredTx) rollback() {
 	if !d.done && d.tx != nil {
 		d.tx.Rollback()
 	}
-	d.done = true
+	d.end()
 }
 
 // insertEvents writes events to the outbox inside tx.
@@ -460,6 +475,33 @@ func (db *DB) Fingerprint(ctx context.Context) (string, error) {
 // cache SQLite would parse every query on every call.
 type stmtCache struct{ m sync.Map }
 
+// writeStmt returns q prepared for tx on SQLite's single write connection
+// (database/sql finds the connection's prepared copy again), or nil when it
+// is not prepared yet, and always on PostgreSQL, whose driver caches
+// prepared statements itself. The first use prepares it in the background:
+// preparing needs the write connection, which tx holds until it ends.
+func (db *DB) writeStmt(ctx context.Context, tx *sql.Tx, q string) *sql.Stmt {
+	if db.Engine != SQLite {
+		return nil
+	}
+	v, loaded := db.wstmts.m.LoadOrStore(q, (*sql.Stmt)(nil))
+	if !loaded {
+		go func() {
+			st, err := db.w.PrepareContext(context.Background(), q)
+			if err != nil {
+				db.wstmts.m.Delete(q)
+				return
+			}
+			db.wstmts.m.Store(q, st)
+		}()
+		return nil
+	}
+	if st := v.(*sql.Stmt); st != nil {
+		return tx.StmtContext(ctx, st)
+	}
+	return nil
+}
+
 func (db *DB) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
 	if st, ok := db.stmts.m.Load(q); ok {
 		return st.(*sql.Stmt), nil
@@ -481,6 +523,9 @@ func (db *DB) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
 func (db *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	if d := db.deferredIn(ctx); d != nil {
 		if tx := d.begun(); tx != nil {
+			if st := db.writeStmt(ctx, tx, q); st != nil {
+				return st.QueryContext(ctx, args...)
+			}
 			return tx.QueryContext(ctx, q, args...)
 		}
 	}
@@ -496,6 +541,9 @@ func (db *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Row
 func (db *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
 	if d := db.deferredIn(ctx); d != nil {
 		if tx := d.begun(); tx != nil {
+			if st := db.writeStmt(ctx, tx, q); st != nil {
+				return st.QueryRowContext(ctx, args...)
+			}
 			return tx.QueryRowContext(ctx, q, args...)
 		}
 	}
