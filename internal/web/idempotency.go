@@ -159,6 +159,9 @@ func (s *Server) idempotency(next http.Handler) http.Handler {
 }
 
 func (s *Server) idempotencyFailed(w http.ResponseWriter, r *http.Request, err error) {
+	for _, k := range storedHeaders {
+		w.Header().Del(k) // the handler's, if it ran: its answer is not sent
+	}
 	switch errs.KindOf(err) {
 	case errs.Invalid:
 		writeProblem(w, http.StatusUnprocessableEntity, errs.Message(err))
@@ -205,7 +208,9 @@ func replay(w http.ResponseWriter, stored []byte) error {
 		}
 	}
 	w.Header().Set(replayedHeader, "true")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	if res.StatusCode != http.StatusNoContent && res.StatusCode != http.StatusNotModified {
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	}
 	w.WriteHeader(res.StatusCode)
 	w.Write(body)
 	return nil

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/events"
 	"github.com/sesame-market/sesame/internal/sqlstore"
 	"github.com/sesame-market/sesame/internal/testkit"
@@ -62,4 +63,45 @@ func TestIdempotencyDoesNotStoreServerErrors(t *testing.T) {
 			t.Fatalf("%d events committed (err %v), want 1: failed runs must leave nothing", pending, err)
 		}
 	})
+}
+
+// failingCommit is a store whose commits fail, as when the database goes
+// away between the work and the commit.
+type failingCommit struct{ IdempotencyStore }
+
+func (f failingCommit) Complete(ctx context.Context, status int, response []byte) error {
+	f.IdempotencyStore.Release(ctx)
+	return errs.E("test", errs.Unavailable, "the database went away")
+}
+
+// TestIdempotencyCommitFailure: when the commit of the work and its
+// response fails, the client gets 503 (not the handler's 201, which did not
+// happen) and nothing is stored, so the retry runs again.
+func TestIdempotencyCommitFailure(t *testing.T) {
+	db := testkit.Open(t, sqlstore.SQLite)
+	s := &Server{cfg: Config{Idempotency: failingCommit{db.Idempotency()}, Logger: slog.New(slog.DiscardHandler)}}
+	calls := 0
+	h := s.idempotency(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		if err := db.AppendEvents(r.Context(), events.New("test.ran", "x", "", time.Now(), nil)); err != nil {
+			t.Error(err)
+		}
+		w.Header().Set("Location", "/things/1")
+		w.WriteHeader(201)
+	}))
+	for i := range 2 {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("POST", "/things", strings.NewReader(`{}`))
+		req.Header.Set("Idempotency-Key", "k")
+		h.ServeHTTP(rec, req)
+		if rec.Code != 503 || rec.Header().Get("Location") != "" || rec.Header().Get("Retry-After") == "" {
+			t.Fatalf("try %d: %d %v %s", i+1, rec.Code, rec.Header(), rec.Body)
+		}
+	}
+	if calls != 2 {
+		t.Fatalf("the handler ran %d times, want 2", calls)
+	}
+	if pending, _, _ := db.OutboxStats(context.Background()); pending != 0 {
+		t.Fatalf("%d events committed by failed commits", pending)
+	}
 }
