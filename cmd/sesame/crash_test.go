@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/sesame-market/sesame/internal/sqlstore"
+	"github.com/sesame-market/sesame/internal/testkit"
 	"github.com/sesame-market/sesame/internal/web"
 )
 
@@ -74,10 +75,10 @@ func (s *dyingStore) Complete(ctx context.Context, status int, response []byte) 
 
 // startChild starts this test binary as `sesame demo` on a loopback port
 // with data in dir, and returns its base URL.
-func startChild(t *testing.T, dir string, stderr io.Writer, dieAfter int) (*exec.Cmd, string) {
+func startChild(t *testing.T, dir, dsn string, stderr io.Writer, dieAfter int) (*exec.Cmd, string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestServeChild$")
-	cmd.Env = append(os.Environ(), childEnv+"=demo --addr 127.0.0.1:0 --products 50", "SESAME_DATA="+dir, "SESAME_LOG_LEVEL=warn",
+	cmd.Env = append(os.Environ(), childEnv+"=demo --addr 127.0.0.1:0 --products 50", "SESAME_DATA="+dir, "SESAME_DB="+dsn, "SESAME_LOG_LEVEL=warn",
 		dieEnv+"="+strconv.Itoa(dieAfter))
 	cmd.Stderr = stderr
 	out, err := cmd.StdoutPipe()
@@ -126,15 +127,23 @@ func TestIdempotencySurvivesKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Sesame several times")
 	}
-	t.Run("kill from outside", func(t *testing.T) { crashAndRetry(t, 0) })
-	t.Run("kill right after a commit", func(t *testing.T) { crashAndRetry(t, 40) })
-	t.Run("kill between the work and its completion", func(t *testing.T) { crashAndRetry(t, -40) })
+	for _, e := range testkit.Engines() {
+		t.Run(string(e), func(t *testing.T) {
+			t.Run("kill from outside", func(t *testing.T) { crashAndRetry(t, e, 0) })
+			t.Run("kill right after a commit", func(t *testing.T) { crashAndRetry(t, e, 40) })
+			t.Run("kill between the work and its completion", func(t *testing.T) { crashAndRetry(t, e, -40) })
+		})
+	}
 }
 
-func crashAndRetry(t *testing.T, dieAfter int) {
+func crashAndRetry(t *testing.T, engine sqlstore.Engine, dieAfter int) {
 	dir := t.TempDir()
+	dsn, driver := filepath.Join(dir, "sesame.db"), "sqlite"
+	if engine == sqlstore.Postgres {
+		dsn, driver = testkit.DSN(t, engine), "pgx"
+	}
 	stderr := &syncBuffer{}
-	cmd, base := startChild(t, dir, stderr, dieAfter)
+	cmd, base := startChild(t, dir, dsn, stderr, dieAfter)
 	client := &http.Client{Timeout: 20 * time.Second}
 
 	res, err := client.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(`{"email":"cases@shenzhen-case.example","password":"sesame-demo"}`))
@@ -239,7 +248,7 @@ func crashAndRetry(t *testing.T, dieAfter int) {
 
 	// A run that the kill interrupted holds its key for its lease (a minute)
 	// before a retry may take it over; fast-forward that wait.
-	raw, err := sql.Open("sqlite", filepath.Join(dir, "sesame.db"))
+	raw, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +257,7 @@ func crashAndRetry(t *testing.T, dieAfter int) {
 	}
 	raw.Close()
 
-	cmd, base = startChild(t, dir, stderr, 0)
+	cmd, base = startChild(t, dir, dsn, stderr, 0)
 	replayedUnacked := 0
 	ids := map[string]string{}
 	for _, key := range sent {
@@ -281,7 +290,7 @@ func crashAndRetry(t *testing.T, dieAfter int) {
 	cmd.Process.Signal(os.Interrupt)
 	cmd.Wait()
 
-	db, err := sqlstore.Open(context.Background(), filepath.Join(dir, "sesame.db"), sqlstore.Options{})
+	db, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
