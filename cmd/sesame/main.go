@@ -263,7 +263,7 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 
 	svc.SecureCookies = strings.HasPrefix(cfg.PublicURL, "https://")
 	srv, err := web.New(web.Config{Services: svc, Logger: log, Ping: db.Ping, DemoLogins: logins, Version: version, PublicURL: cfg.PublicURL,
-		RateLimits: cfg.RateLimits, TrustedProxies: cfg.TrustedProxies})
+		RateLimits: cfg.RateLimits, TrustedProxies: cfg.TrustedProxies, Idempotency: idempotencyStore(db)})
 	if err != nil {
 		return err
 	}
@@ -286,6 +286,7 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 		})
 	}()
 	defer func() { cancel(); <-sweepDone }()
+	go sweepIdempotencyKeys(runCtx, db, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -321,6 +322,25 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 		log.Warn("events left in the outbox for the next start", "err", ferr)
 	}
 	return err
+}
+
+// idempotencyStore gives the web layer its idempotency-key store; the crash
+// test wraps it to kill the process between a commit and its answer.
+var idempotencyStore = func(db *sqlstore.DB) web.IdempotencyStore { return db.Idempotency() }
+
+// sweepIdempotencyKeys deletes expired idempotency keys at start and then
+// hourly (Claim already ignores expired ones; this keeps the table small).
+func sweepIdempotencyKeys(ctx context.Context, db *sqlstore.DB, log *slog.Logger) {
+	for {
+		if _, err := db.Idempotency().Sweep(ctx, db.Now().Add(-sqlstore.IdempotencyTTL)); err != nil && ctx.Err() == nil {
+			log.Warn("idempotency key sweep", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Hour):
+		}
+	}
 }
 
 func baseURL(a net.Addr) string {

@@ -22,6 +22,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -55,6 +56,9 @@ type DB struct {
 	// Now is the clock for rows the store stamps itself (published_at, ...).
 	Now   func() time.Time
 	stmts stmtCache
+	// wstmts caches statements prepared on SQLite's write connection, for
+	// the statements of deferred transactions.
+	wstmts stmtCache
 	// AfterCommit, if set, is called after every committed write
 	// transaction; the event relay uses it to publish without waiting.
 	AfterCommit func()
@@ -174,7 +178,15 @@ func (db *DB) Ping(ctx context.Context) error { return db.r.PingContext(ctx) }
 
 // inTx runs fn in one write transaction and commits it, or rolls it back if fn
 // fails. It is the only way a store method writes: one business transaction.
+//
+// When ctx carries a deferred transaction of db (see deferTx), fn joins it
+// instead, inside a savepoint that is rolled back if fn fails: the store
+// method's work then commits, or not, with whatever the deferred
+// transaction's owner writes last (an idempotency key's stored response).
 func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if d := db.deferredIn(ctx); d != nil {
+		return d.run(ctx, fn)
+	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -190,6 +202,167 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		db.AfterCommit()
 	}
 	return nil
+}
+
+// exec runs one write statement: inside ctx's deferred transaction when
+// there is one (so that it commits with it, and so that SQLite's single write
+// connection, which that transaction holds, is not asked for twice), else on
+// its own.
+func (db *DB) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if d := db.deferredIn(ctx); d != nil {
+		var res sql.Result
+		err := d.run(ctx, func(tx *sql.Tx) error {
+			var err error
+			res, err = tx.ExecContext(ctx, q, args...)
+			return err
+		})
+		return res, err
+	}
+	return db.w.ExecContext(ctx, q, args...)
+}
+
+// deferredTx is one write transaction shared by every store call made with a
+// context that carries it, committed by its owner at the end. It begins at
+// the first write, so that a request's reads before it (and a request that
+// writes nothing) hold no write lock. The store calls of one request run one
+// after the other; mu only guards against misuse.
+type deferredTx struct {
+	db     *DB
+	mu     sync.Mutex
+	tx     *sql.Tx
+	open   atomic.Pointer[sql.Tx] // tx while it is open, for the read helpers (which never wait for mu)
+	broken bool                   // a savepoint could not be rolled back: never commit
+	done   bool
+}
+
+type deferredKey struct{}
+
+// deferTx returns ctx carrying a new deferred transaction of db, which
+// inTx, exec and the read helpers join. Its owner ends it with commit or
+// rollback.
+func (db *DB) deferTx(ctx context.Context) (context.Context, *deferredTx) {
+	d := &deferredTx{db: db}
+	return context.WithValue(ctx, deferredKey{}, d), d
+}
+
+// deferredIn returns the deferred transaction of db in ctx, or nil.
+func (db *DB) deferredIn(ctx context.Context) *deferredTx {
+	if d, _ := ctx.Value(deferredKey{}).(*deferredTx); d != nil && d.db == db {
+		return d
+	}
+	return nil
+}
+
+// begun returns the transaction once it has begun (and until it ends), else nil.
+func (d *deferredTx) begun() *sql.Tx { return d.open.Load() }
+
+// exec runs a statement of the transaction (prepared once, on SQLite).
+func (d *deferredTx) exec(ctx context.Context, q string) error {
+	if st := d.db.writeStmt(ctx, d.tx, q); st != nil {
+		_, err := st.ExecContext(ctx)
+		return err
+	}
+	_, err := d.tx.ExecContext(ctx, q)
+	return err
+}
+
+// end marks the transaction ended; mu is held.
+func (d *deferredTx) end() {
+	d.done = true
+	d.open.Store(nil)
+}
+
+func (d *deferredTx) begin(ctx context.Context) error {
+	if d.tx != nil {
+		return nil
+	}
+	// The transaction outlives the call that begins it: its owner commits or
+	// rolls it back, even if the request's context ends first.
+	tx, err := d.db.w.BeginTx(context.WithoutCancel(ctx), nil)
+	if err != nil {
+		return err
+	}
+	d.tx = tx
+	d.open.Store(tx)
+	return nil
+}
+
+// run runs fn inside a savepoint of the transaction: a failing fn leaves no
+// partial rows and, on PostgreSQL, does not abort the transaction.
+func (d *deferredTx) run(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.done {
+		return errors.New("sqlstore: write after the deferred transaction ended")
+	}
+	if err := d.begin(ctx); err != nil {
+		return err
+	}
+	// One name serves: calls do not nest (mu is held), and both engines
+	// address the newest savepoint of a name.
+	if err := d.exec(ctx, "SAVEPOINT sesame_call"); err != nil {
+		d.broken = true
+		return err
+	}
+	if err := fn(d.tx); err != nil {
+		bg := context.WithoutCancel(ctx)
+		if rerr := d.exec(bg, "ROLLBACK TO SAVEPOINT sesame_call"); rerr != nil {
+			d.broken = true
+			return errors.Join(err, rerr)
+		}
+		if rerr := d.exec(bg, "RELEASE SAVEPOINT sesame_call"); rerr != nil {
+			d.broken = true
+		}
+		return err
+	}
+	if err := d.exec(ctx, "RELEASE SAVEPOINT sesame_call"); err != nil {
+		d.broken = true
+		return err
+	}
+	return nil
+}
+
+// commit runs last inside the transaction (beginning it if nothing was
+// written), commits, and calls AfterCommit. On any failure nothing is
+// committed.
+func (d *deferredTx) commit(ctx context.Context, last func(tx *sql.Tx) error) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.done {
+		return errors.New("sqlstore: the deferred transaction has ended")
+	}
+	d.end()
+	if d.broken {
+		if d.tx != nil {
+			d.tx.Rollback()
+		}
+		return errors.New("sqlstore: a savepoint of the deferred transaction failed")
+	}
+	if err := d.begin(ctx); err != nil {
+		return err
+	}
+	d.open.Store(nil) // the read helpers go back to the pools
+	if err := last(d.tx); err != nil {
+		d.tx.Rollback()
+		return err
+	}
+	if err := d.tx.Commit(); err != nil {
+		return err
+	}
+	if d.db.AfterCommit != nil {
+		d.db.AfterCommit()
+	}
+	return nil
+}
+
+// rollback ends the transaction without committing anything.
+func (d *deferredTx) rollback() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.done && d.tx != nil {
+		d.tx.Rollback()
+	}
+	d.end()
 }
 
 // insertEvents writes events to the outbox inside tx.
@@ -309,6 +482,33 @@ func (db *DB) Fingerprint(ctx context.Context) (string, error) {
 // cache SQLite would parse every query on every call.
 type stmtCache struct{ m sync.Map }
 
+// writeStmt returns q prepared for tx on SQLite's single write connection
+// (database/sql finds the connection's prepared copy again), or nil when it
+// is not prepared yet, and always on PostgreSQL, whose driver caches
+// prepared statements itself. The first use prepares it in the background:
+// preparing needs the write connection, which tx holds until it ends.
+func (db *DB) writeStmt(ctx context.Context, tx *sql.Tx, q string) *sql.Stmt {
+	if db.Engine != SQLite {
+		return nil
+	}
+	v, loaded := db.wstmts.m.LoadOrStore(q, (*sql.Stmt)(nil))
+	if !loaded {
+		go func() {
+			st, err := db.w.PrepareContext(context.Background(), q)
+			if err != nil {
+				db.wstmts.m.Delete(q)
+				return
+			}
+			db.wstmts.m.Store(q, st)
+		}()
+		return nil
+	}
+	if st := v.(*sql.Stmt); st != nil {
+		return tx.StmtContext(ctx, st)
+	}
+	return nil
+}
+
 func (db *DB) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
 	if st, ok := db.stmts.m.Load(q); ok {
 		return st.(*sql.Stmt), nil
@@ -324,8 +524,18 @@ func (db *DB) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-// QueryContext runs a read query on the read pool with a cached statement.
+// QueryContext runs a read query on the read pool with a cached statement,
+// or inside ctx's deferred transaction once it has written, so that a
+// request reads its own uncommitted work.
 func (db *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if d := db.deferredIn(ctx); d != nil {
+		if tx := d.begun(); tx != nil {
+			if st := db.writeStmt(ctx, tx, q); st != nil {
+				return st.QueryContext(ctx, args...)
+			}
+			return tx.QueryContext(ctx, q, args...)
+		}
+	}
 	st, err := db.prepared(ctx, q)
 	if err != nil {
 		return db.r.QueryContext(ctx, q, args...)
@@ -333,8 +543,17 @@ func (db *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Row
 	return st.QueryContext(ctx, args...)
 }
 
-// QueryRowContext runs a one-row read query with a cached statement.
+// QueryRowContext runs a one-row read query with a cached statement (inside
+// ctx's deferred transaction once it has written, as QueryContext).
 func (db *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if d := db.deferredIn(ctx); d != nil {
+		if tx := d.begun(); tx != nil {
+			if st := db.writeStmt(ctx, tx, q); st != nil {
+				return st.QueryRowContext(ctx, args...)
+			}
+			return tx.QueryRowContext(ctx, q, args...)
+		}
+	}
 	st, err := db.prepared(ctx, q)
 	if err != nil {
 		return db.r.QueryRowContext(ctx, q, args...)

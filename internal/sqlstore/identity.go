@@ -68,7 +68,7 @@ func (s *Identity) UserByID(ctx context.Context, id string) (identity.User, erro
 
 // CreateSession implements identity.Store.
 func (s *Identity) CreateSession(ctx context.Context, se identity.Session) error {
-	_, err := s.db.w.ExecContext(ctx, `INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, idle_seconds, idle_expires_at)
+	_, err := s.db.exec(ctx, `INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, idle_seconds, idle_expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		se.ID, se.TokenHash, se.UserID, se.CreatedAt, se.LastSeenAt, se.ExpiresAt, int64(se.IdleTimeout/time.Second), se.IdleExpiresAt)
 	return wrap("sqlstore.CreateSession", err, "session")
@@ -103,13 +103,13 @@ func (s *Identity) SessionByToken(ctx context.Context, tokenHash string) (identi
 
 // TouchSession implements identity.Store.
 func (s *Identity) TouchSession(ctx context.Context, id string, lastSeen, idleExpires time.Time) error {
-	_, err := s.db.w.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $2, idle_expires_at = $3 WHERE id = $1`, id, lastSeen, idleExpires)
+	_, err := s.db.exec(ctx, `UPDATE sessions SET last_seen_at = $2, idle_expires_at = $3 WHERE id = $1`, id, lastSeen, idleExpires)
 	return wrap("sqlstore.TouchSession", err, "session")
 }
 
 // DeleteSession implements identity.Store.
 func (s *Identity) DeleteSession(ctx context.Context, tokenHash string) error {
-	_, err := s.db.w.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash)
+	_, err := s.db.exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash)
 	return wrap("sqlstore.DeleteSession", err, "session")
 }
 
@@ -136,7 +136,7 @@ func (s *Identity) ListSessions(ctx context.Context, userID string) ([]identity.
 // DeleteUserSession implements identity.Store.
 func (s *Identity) DeleteUserSession(ctx context.Context, userID, id string) error {
 	const op = "sqlstore.DeleteUserSession"
-	res, err := s.db.w.ExecContext(ctx, `DELETE FROM sessions WHERE id = $1 AND user_id = $2`, id, userID)
+	res, err := s.db.exec(ctx, `DELETE FROM sessions WHERE id = $1 AND user_id = $2`, id, userID)
 	if err != nil {
 		return wrap(op, err, "session")
 	}
@@ -156,7 +156,7 @@ func cmpErr(err, fallback error) error {
 
 // DeleteUserSessions implements identity.Store.
 func (s *Identity) DeleteUserSessions(ctx context.Context, userID string) (int64, error) {
-	res, err := s.db.w.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+	res, err := s.db.exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
 	if err != nil {
 		return 0, wrap("sqlstore.DeleteUserSessions", err, "session")
 	}
@@ -167,7 +167,7 @@ func (s *Identity) DeleteUserSessions(ctx context.Context, userID string) (int64
 // DeleteExpiredSessions implements identity.Store. The condition is
 // identity.Session.Expired, written in SQL so that the sweep needs no scan.
 func (s *Identity) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
-	res, err := s.db.w.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= $1 OR idle_expires_at <= $1`, now)
+	res, err := s.db.exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1 OR idle_expires_at <= $1`, now)
 	if err != nil {
 		return 0, wrap("sqlstore.DeleteExpiredSessions", err, "session")
 	}
@@ -241,13 +241,13 @@ func scanFailures(row *sql.Row, email string) (identity.LoginFailures, error) {
 
 // ClearLoginFailures implements identity.Store.
 func (s *Identity) ClearLoginFailures(ctx context.Context, email string) error {
-	_, err := s.db.w.ExecContext(ctx, `DELETE FROM login_failures WHERE email = $1`, email)
+	_, err := s.db.exec(ctx, `DELETE FROM login_failures WHERE email = $1`, email)
 	return wrap("sqlstore.ClearLoginFailures", err, "login record")
 }
 
 // DeleteLoginFailuresBefore implements identity.Store.
 func (s *Identity) DeleteLoginFailuresBefore(ctx context.Context, t time.Time) (int64, error) {
-	res, err := s.db.w.ExecContext(ctx, `DELETE FROM login_failures WHERE last_failed_at < $1`, t)
+	res, err := s.db.exec(ctx, `DELETE FROM login_failures WHERE last_failed_at < $1`, t)
 	if err != nil {
 		return 0, wrap("sqlstore.DeleteLoginFailuresBefore", err, "login record")
 	}
@@ -257,7 +257,7 @@ func (s *Identity) DeleteLoginFailuresBefore(ctx context.Context, t time.Time) (
 
 // CreateAPIKey implements identity.Store.
 func (s *Identity) CreateAPIKey(ctx context.Context, k identity.APIKey) error {
-	_, err := s.db.w.ExecContext(ctx, `INSERT INTO api_keys (id, name, merchant_id, partner_id, secret_hash, created_by, created_at, expires_at)
+	_, err := s.db.exec(ctx, `INSERT INTO api_keys (id, name, merchant_id, partner_id, secret_hash, created_by, created_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, k.ID, k.Name, nullStr(k.MerchantID), nullStr(k.PartnerID), k.SecretHash, k.CreatedBy, k.CreatedAt, nullTime(k.ExpiresAt))
 	return wrap("sqlstore.CreateAPIKey", err, "API key")
 }
@@ -324,7 +324,7 @@ func (s *Identity) ListAPIKeys(ctx context.Context, merchantID, partnerID string
 // was first revoked.
 func (s *Identity) RevokeAPIKey(ctx context.Context, id string, t time.Time) error {
 	const op = "sqlstore.RevokeAPIKey"
-	res, err := s.db.w.ExecContext(ctx, `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1`, id, t)
+	res, err := s.db.exec(ctx, `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1`, id, t)
 	if err != nil {
 		return wrap(op, err, "API key")
 	}
@@ -336,7 +336,7 @@ func (s *Identity) RevokeAPIKey(ctx context.Context, id string, t time.Time) err
 
 // TouchAPIKey implements identity.Store.
 func (s *Identity) TouchAPIKey(ctx context.Context, id string, t time.Time) error {
-	_, err := s.db.w.ExecContext(ctx, `UPDATE api_keys SET last_used_at = $2 WHERE id = $1`, id, t)
+	_, err := s.db.exec(ctx, `UPDATE api_keys SET last_used_at = $2 WHERE id = $1`, id, t)
 	return wrap("sqlstore.TouchAPIKey", err, "API key")
 }
 

@@ -61,6 +61,9 @@ type Config struct {
 	// TrustedProxies are the proxies (load balancers) whose X-Forwarded-For
 	// names the client; without them the client is the connection's peer.
 	TrustedProxies []netip.Prefix
+	// Idempotency stores the responses to POSTs that carry an
+	// Idempotency-Key; nil ignores the header.
+	Idempotency IdempotencyStore
 }
 
 // Server is Sesame's HTTP handler.
@@ -120,7 +123,7 @@ func New(cfg Config) (*Server, error) {
 	}))
 	// requestLog is outermost so that every line and every error, a panic's
 	// included, carries the request id.
-	s.handler = s.requestLog(s.secureHeaders(s.recoverer(cop.Handler(s.limitByAddress(s.authenticate(s.limitByAccount(mux)))))))
+	s.handler = s.requestLog(s.secureHeaders(s.recoverer(cop.Handler(s.limitByAddress(s.authenticate(s.limitByAccount(s.idempotency(mux))))))))
 	return s, nil
 }
 

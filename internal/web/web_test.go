@@ -49,7 +49,7 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	// nothing, and a session used a minute after the last write is written.
 	clock := testkit.NewClock()
 	svc.Identity.Now = clock.Now
-	ws, err := web.New(web.Config{Services: svc, Logger: slog.New(slog.DiscardHandler), Ping: db.Ping})
+	ws, err := web.New(web.Config{Services: svc, Logger: slog.New(slog.DiscardHandler), Ping: db.Ping, Idempotency: db.Idempotency()})
 	if err != nil {
 		t.Fatal(err)
 	}

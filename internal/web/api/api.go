@@ -230,6 +230,9 @@ func write(a huma.API, op huma.Operation) huma.Operation {
 	}
 	// 429: every write is rate limited per address and per account.
 	op.Errors = append(op.Errors, 400, 401, 403, 404, 409, 413, 415, 422, 429)
+	if op.Method == http.MethodPost && !NoIdempotency[op.Path] {
+		documentIdempotency(&op)
+	}
 	if op.Security == nil {
 		op.Security = []map[string][]string{{"session": {}}, {"apiKey": {}}}
 		op.Middlewares = append(op.Middlewares, func(ctx huma.Context, next func(huma.Context)) {
@@ -241,6 +244,39 @@ func write(a huma.API, op huma.Operation) huma.Operation {
 		})
 	}
 	return op
+}
+
+// NoIdempotency lists the POST paths that ignore Idempotency-Key. Signing in
+// answers with a new session token in Set-Cookie: storing it for replay would
+// keep a live credential in a second table, and a replay without it would
+// sign no one in; signing in again is harmless anyway. Signing out ends the
+// caller's session: a stored answer could be replayed after the caller signed
+// in again, leaving that new session open while the client believes it closed.
+var NoIdempotency = map[string]bool{"/api/v1/auth/login": true, "/api/v1/auth/logout": true}
+
+// documentIdempotency declares the Idempotency-Key request header and the
+// Idempotent-Replayed response header on op (the web layer implements them
+// for every POST).
+func documentIdempotency(op *huma.Operation) {
+	minLen, maxLen := 1, 255
+	op.Parameters = append(op.Parameters, &huma.Param{Name: "Idempotency-Key", In: "header",
+		Description: "A unique key (1 to 255 printable ASCII characters, such as a UUID) that makes the request safe to retry: " +
+			"the first response is stored for 24 hours and replayed, with Idempotent-Replayed: true, to a retry with the same key. " +
+			"The same key with a different request is 422; a retry while the first is still running is 409. Server errors (5xx) are not stored.",
+		Schema: &huma.Schema{Type: "string", MinLength: &minLen, MaxLength: &maxLen, Pattern: "^[\\x20-\\x7E]+$"}})
+	status := strconv.Itoa(op.DefaultStatus)
+	if op.Responses == nil {
+		op.Responses = map[string]*huma.Response{}
+	}
+	if op.Responses[status] == nil {
+		op.Responses[status] = &huma.Response{Description: http.StatusText(op.DefaultStatus)}
+	}
+	if op.Responses[status].Headers == nil {
+		op.Responses[status].Headers = map[string]*huma.Param{}
+	}
+	op.Responses[status].Headers["Idempotent-Replayed"] = &huma.Param{
+		Description: "true when this response is the stored answer to an earlier request with the same Idempotency-Key.",
+		Schema:      &huma.Schema{Type: "string", Enum: []any{"true"}}}
 }
 
 var errNotFound = errs.E("api", errs.NotFound, "not found")
