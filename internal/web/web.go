@@ -83,6 +83,13 @@ func New(cfg Config) (*Server, error) {
 	hc := huma.DefaultConfig("Sesame API", cfg.Version)
 	hc.Info.Description = "Sesame runs a cross-border marketplace: merchants, channels, pavilions and one catalogue. " +
 		"Amounts are integer minor units with an ISO 4217 currency. Errors are RFC 9457 problem documents whose type names the error kind."
+	hc.Info.Contact = &huma.Contact{Name: "Sesame", URL: "https://github.com/sesame-market/sesame"}
+	// Paths are relative to the public URL, or to wherever the document was
+	// fetched from when none is configured.
+	hc.Servers = []*huma.Server{{URL: "/", Description: "This Sesame server"}}
+	if cfg.PublicURL != "" {
+		hc.Servers = []*huma.Server{{URL: cfg.PublicURL, Description: "This Sesame server"}}
+	}
 	hc.OpenAPIPath = "/openapi"
 	hc.DocsPath = "" // the reference page is served by Sesame itself (no CDN at run time)
 	hc.CreateHooks = nil

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/sesame-market/sesame/internal/catalog"
@@ -23,6 +24,7 @@ import (
 	"github.com/sesame-market/sesame/internal/testkit"
 	"github.com/sesame-market/sesame/internal/web"
 	"github.com/sesame-market/sesame/internal/web/api"
+	"github.com/sesame-market/sesame/internal/web/webtest"
 )
 
 const pw = "correct horse battery"
@@ -131,16 +133,19 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 // do sends a request as actor ("" for anonymous) and returns status and body.
 func (f *fixture) do(actor, method, path string, body any) (int, []byte) {
 	f.t.Helper()
-	var rd io.Reader
+	var raw []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(b)
+		raw = []byte(b)
 	case []byte:
-		rd = bytes.NewReader(b)
+		raw = b
 	default:
-		j, _ := json.Marshal(b)
-		rd = bytes.NewReader(j)
+		raw, _ = json.Marshal(b)
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(raw)
 	}
 	req, _ := http.NewRequest(method, f.srv.URL+f.expand(path), rd)
 	if rd != nil {
@@ -155,7 +160,33 @@ func (f *fixture) do(actor, method, path string, body any) (int, []byte) {
 	}
 	defer res.Body.Close()
 	out, _ := io.ReadAll(res.Body)
+	// Every response a test receives must be one the document declares.
+	if err := f.contract().Check(req, raw, res, out); err != nil {
+		f.t.Error(err)
+	}
 	return res.StatusCode, out
+}
+
+var (
+	contractOnce sync.Once
+	contractV    *webtest.Contract
+	contractErr  error
+)
+
+// contract returns the validator of the API's own OpenAPI document (the
+// same for every fixture), built once per test binary.
+func (f *fixture) contract() *webtest.Contract {
+	f.t.Helper()
+	contractOnce.Do(func() {
+		var doc []byte
+		if doc, contractErr = json.Marshal(f.web.API().OpenAPI()); contractErr == nil {
+			contractV, contractErr = webtest.NewContract(doc)
+		}
+	})
+	if contractErr != nil {
+		f.t.Fatal(contractErr)
+	}
+	return contractV
 }
 
 // expand replaces {name} placeholders with fixture ids.

@@ -9,6 +9,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -114,22 +118,63 @@ func KindOfStatus(status int) errs.Kind {
 // hidden from the client; it returns the error id to show instead.
 var InternalErrorLogger = func(ctx context.Context, err error) string { return "" }
 
-func init() {
-	// Every error huma writes is a problem+json document whose type names the kind.
-	huma.NewError = func(status int, msg string, es ...error) huma.StatusError {
-		details := make([]*huma.ErrorDetail, 0, len(es))
-		for _, e := range es {
-			if e == nil {
-				continue
-			}
-			var d huma.ErrorDetailer
-			if errors.As(e, &d) {
-				details = append(details, d.ErrorDetail())
-			} else {
-				details = append(details, &huma.ErrorDetail{Message: e.Error()})
-			}
+// Problem is the body of every error response: an RFC 9457 problem
+// document whose type names the error kind. The type is a URI reference
+// relative to the API's own origin (/problems/{kind}), as RFC 9457 allows;
+// it is declared uri-reference (huma's ErrorModel says uri, which relative
+// values break), so it stays right behind any proxy or host name.
+type Problem struct {
+	Type     string              `json:"type" format:"uri-reference" example:"/problems/invalid" doc:"A URI reference, relative to this API's origin, to a page that documents the kind of error: /problems/{kind}"`
+	Title    string              `json:"title" example:"Unprocessable Entity" doc:"The HTTP status text"`
+	Status   int                 `json:"status" example:"422" doc:"The HTTP status code"`
+	Detail   string              `json:"detail,omitempty" example:"validation failed" doc:"What went wrong this time; an internal error carries its error id"`
+	Instance string              `json:"instance,omitempty" format:"uri-reference" doc:"A URI reference identifying this occurrence"`
+	Errors   []*huma.ErrorDetail `json:"errors,omitempty" doc:"The fields at fault, each with its location (body.x, query.y, path.z)"`
+}
+
+// Error returns the detail.
+func (p *Problem) Error() string { return p.Detail }
+
+// GetStatus returns the HTTP status.
+func (p *Problem) GetStatus() int { return p.Status }
+
+// ContentType makes huma send and document problems as application/problem+json.
+func (p *Problem) ContentType(string) string { return "application/problem+json" }
+
+// NewProblem builds the problem for status; details naming a password field
+// lose their value, so a refused password is never echoed back.
+func NewProblem(status int, msg string, es ...error) *Problem {
+	details := make([]*huma.ErrorDetail, 0, len(es))
+	for _, e := range es {
+		if e == nil {
+			continue
 		}
-		return &huma.ErrorModel{Type: ProblemBase + KindOfStatus(status).String(), Title: http.StatusText(status), Status: status, Detail: msg, Errors: details}
+		var d huma.ErrorDetailer
+		if errors.As(e, &d) {
+			dd := *d.ErrorDetail()
+			if secretLocation(dd.Location) {
+				dd.Value = nil
+			}
+			details = append(details, &dd)
+		} else {
+			details = append(details, &huma.ErrorDetail{Message: e.Error()})
+		}
+	}
+	return &Problem{Type: ProblemBase + KindOfStatus(status).String(), Title: http.StatusText(status), Status: status, Detail: msg, Errors: details}
+}
+
+// secretLocation reports whether an error location (body.owner.password)
+// names a field whose value must not be echoed.
+func secretLocation(loc string) bool {
+	return strings.Contains(strings.ToLower(loc), "password")
+}
+
+func init() {
+	// huma writes its own errors (validation, bodies, content types) through
+	// NewError, and documents error responses with the type it returns, so
+	// both must be Sesame's problem type before any operation is registered.
+	huma.NewError = func(status int, msg string, es ...error) huma.StatusError {
+		return NewProblem(status, msg, es...)
 	}
 }
 
@@ -150,15 +195,37 @@ func fail(ctx context.Context, err error) error {
 		}
 		return huma.NewError(status, msg)
 	}
-	pe := huma.NewError(status, errs.Message(err))
+	pe := NewProblem(status, errs.Message(err))
 	if f := errs.FieldOf(err); f != "" {
-		pe.(*huma.ErrorModel).Errors = []*huma.ErrorDetail{{Message: errs.Message(err), Location: "body." + f}}
+		pe.Errors = []*huma.ErrorDetail{{Message: errs.Message(err), Location: fieldLocation(ctx, f)}}
 	}
 	return pe
 }
 
+type opKey struct{}
+
+// fieldLocation says where a field the domain names is in the request: a
+// parameter of the operation (query.cursor, path.id, header.x) if it has
+// one of that name, else the body.
+func fieldLocation(ctx context.Context, field string) string {
+	if op, _ := ctx.Value(opKey{}).(*huma.Operation); op != nil {
+		for _, p := range op.Parameters {
+			if p != nil && p.Name == field {
+				return p.In + "." + field
+			}
+		}
+	}
+	return "body." + field
+}
+
 // Register declares every operation of the API on a.
 func Register(a huma.API, s Services) {
+	// The operation travels in the context so that fail can place a field
+	// error on the right parameter.
+	a.UseMiddleware(func(ctx huma.Context, next func(huma.Context)) {
+		next(huma.WithValue(ctx, opKey{}, ctx.Operation()))
+	})
+	a.OpenAPI().OnAddOperation = append(a.OpenAPI().OnAddOperation, document)
 	registerIdentity(a, s)
 	registerMerchants(a, s)
 	registerChannels(a, s)
@@ -193,4 +260,55 @@ var errNotFound = errs.E("api", errs.NotFound, "not found")
 func authed(op huma.Operation) huma.Operation {
 	op.Security = []map[string][]string{{"session": {}}, {"apiKey": {}}}
 	return op
+}
+
+// document completes every operation as it is added to the OpenAPI
+// document: a public operation says so with an empty security requirement
+// (no requirement would mean "whatever the document's default is"), every
+// operation names its tag in the document's tag list and says who may call
+// it, and the errors any operation can meet are declared, so that each
+// response Sesame sends matches the document.
+func document(o *huma.OpenAPI, op *huma.Operation) {
+	public := len(op.Security) == 0
+	if op.Security == nil {
+		op.Security = []map[string][]string{}
+	}
+	if op.Description == "" {
+		op.Description = "Needs a session or an API key."
+		if public {
+			op.Description = "Public."
+		}
+	}
+	for _, t := range op.Tags {
+		if !slices.ContainsFunc(o.Tags, func(x *huma.Tag) bool { return x.Name == t }) {
+			o.Tags = append(o.Tags, &huma.Tag{Name: t})
+			slices.SortFunc(o.Tags, func(a, b *huma.Tag) int { return strings.Compare(a.Name, b.Name) })
+		}
+	}
+	// A wrong Authorization header is refused on every route; rate limits,
+	// an unavailable database and internal errors may meet any request.
+	codes := []int{http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusServiceUnavailable}
+	if !public {
+		codes = append(codes, http.StatusForbidden)
+	}
+	if len(op.Parameters) > 0 {
+		codes = append(codes, http.StatusUnprocessableEntity)
+	}
+	if slices.ContainsFunc(op.Parameters, func(p *huma.Param) bool { return p.In == "path" }) {
+		codes = append(codes, http.StatusNotFound)
+	}
+	if op.RequestBody != nil {
+		codes = append(codes, http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity)
+	}
+	schema := o.Components.Schemas.Schema(reflect.TypeFor[Problem](), true, "Problem")
+	for _, c := range codes {
+		k := strconv.Itoa(c)
+		if op.Responses[k] == nil {
+			op.Responses[k] = &huma.Response{Description: http.StatusText(c),
+				Content: map[string]*huma.MediaType{"application/problem+json": {Schema: schema}}}
+		}
+	}
+	// huma adds a catch-all "default" error to operations that declare no
+	// errors; with every error declared it would only hide a missing one.
+	delete(op.Responses, "default")
 }
