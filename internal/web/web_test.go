@@ -38,6 +38,14 @@ type fixture struct {
 	svc     api.Services
 	cookies map[string]string // actor name -> session cookie
 	ids     map[string]string // object name -> id
+	header  http.Header       // extra request headers (withHeader)
+}
+
+// withHeader runs fn with a header added to every request f sends.
+func (f *fixture) withHeader(name, value string, fn func() []byte) []byte {
+	f.header = http.Header{name: {value}}
+	defer func() { f.header = nil }()
+	return fn()
 }
 
 func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
@@ -150,6 +158,9 @@ func (f *fixture) do(actor, method, path string, body any) (int, []byte) {
 	req, _ := http.NewRequest(method, f.srv.URL+f.expand(path), rd)
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, vs := range f.header {
+		req.Header[k] = vs
 	}
 	if c := f.cookies[actor]; c != "" {
 		req.AddCookie(&http.Cookie{Name: api.SessionCookie, Value: c})

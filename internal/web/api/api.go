@@ -269,6 +269,11 @@ func authed(op huma.Operation) huma.Operation {
 // it, and the errors any operation can meet are declared, so that each
 // response Sesame sends matches the document.
 func document(o *huma.OpenAPI, op *huma.Operation) {
+	if ex, ok := requestExamples[op.OperationID]; ok && op.RequestBody != nil {
+		if mt := op.RequestBody.Content["application/json"]; mt != nil {
+			mt.Example = ex
+		}
+	}
 	public := len(op.Security) == 0
 	if op.Security == nil {
 		op.Security = []map[string][]string{}

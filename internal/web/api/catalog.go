@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -48,16 +49,17 @@ func registerCatalog(a huma.API, s Services) {
 		Responses: map[string]*huma.Response{"200": {Description: "A page of products", Content: map[string]*huma.MediaType{
 			"application/json": {Schema: a.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[ProductPage](), true, "ProductPage")}}}}}
 	huma.Register(a, listOp, func(ctx context.Context, in *struct {
-		Channel string `query:"channel" required:"true" maxLength:"64" doc:"Channel id or code"`
-		Lang    string `query:"lang" maxLength:"100" doc:"Preferred language (BCP 47 or an Accept-Language list); falls back to the channel default, then en, fr, zh"`
-		Limit   int    `query:"limit" minimum:"0" maximum:"100" doc:"Page size, 1-100 (default 20)"`
-		Cursor  string `query:"cursor" maxLength:"200"`
+		Channel        string `query:"channel" required:"true" maxLength:"64" doc:"Channel id or code"`
+		Lang           string `query:"lang" maxLength:"100" doc:"Preferred language (BCP 47 or an Accept-Language list); falls back to the channel default, then en, fr, zh"`
+		Limit          int    `query:"limit" minimum:"0" maximum:"100" doc:"Page size, 1-100 (default 20)"`
+		Cursor         string `query:"cursor" maxLength:"200"`
+		AcceptLanguage string `header:"Accept-Language" maxLength:"200" doc:"Used when lang is absent"`
 	}) (*rawJSON, error) {
 		ch, err := s.Channels.Channel(ctx, in.Channel)
 		if err != nil {
 			return nil, fail(ctx, err)
 		}
-		lang := ch.Language(in.Lang)
+		lang := ch.Language(cmp.Or(in.Lang, in.AcceptLanguage))
 		key := ch.ID + "|" + strconv.FormatInt(ch.CatalogVersion, 10) + "|" + lang + "|" + in.Cursor + "|" + strconv.Itoa(catalog.ClampLimit(in.Limit))
 		if b, ok := pages.Get(key); ok {
 			return &rawJSON{ContentType: "application/json", Body: b}, nil
@@ -76,11 +78,12 @@ func registerCatalog(a huma.API, s Services) {
 	huma.Register(a, huma.Operation{OperationID: "get-product", Method: http.MethodGet, Path: "/api/v1/products/{id}",
 		Summary: "A product, for buyers", Description: "Public. Without a channel, shows every channel's prices.", Tags: tags, Errors: []int{404}},
 		func(ctx context.Context, in *struct {
-			ID      string `path:"id" maxLength:"64"`
-			Channel string `query:"channel" maxLength:"64"`
-			Lang    string `query:"lang" maxLength:"100"`
+			ID             string `path:"id" maxLength:"64"`
+			Channel        string `query:"channel" maxLength:"64"`
+			Lang           string `query:"lang" maxLength:"100" doc:"Preferred language (BCP 47 or an Accept-Language list)"`
+			AcceptLanguage string `header:"Accept-Language" maxLength:"200" doc:"Used when lang is absent"`
 		}) (*struct{ Body catalog.View }, error) {
-			v, err := s.Catalog.PublicProduct(ctx, in.ID, in.Channel, in.Lang)
+			v, err := s.Catalog.PublicProduct(ctx, in.ID, in.Channel, cmp.Or(in.Lang, in.AcceptLanguage))
 			if err != nil {
 				return nil, fail(ctx, err)
 			}

@@ -104,3 +104,16 @@ func describe(es []*verrs.ValidationError) string {
 	}
 	return b.String()
 }
+
+// CheckRequest validates a request (parameters, credentials and body)
+// against the document.
+func (c *Contract) CheckRequest(req *http.Request, body []byte) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r := req.Clone(req.Context())
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if ok, es := c.v.ValidateHttpRequestSync(r); !ok {
+		return fmt.Errorf("%s %s breaks the OpenAPI document:%s", req.Method, req.URL.RequestURI(), describe(es))
+	}
+	return nil
+}
