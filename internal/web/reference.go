@@ -217,6 +217,9 @@ func (m schemas) example(sc *huma.Schema, name string, depth int) any {
 		if sc.Maximum != nil && *sc.Maximum < n {
 			n = *sc.Maximum
 		}
+		if name == "amount" && n <= 1 {
+			n = 1250 // minor units: 12.50
+		}
 		if sc.Type == "integer" {
 			return int64(n)
 		}
@@ -257,8 +260,12 @@ func exampleString(sc *huma.Schema, name string) string {
 		return "CASE-001"
 	case n == "lang" || n == "language":
 		return "en"
-	case n == "id" || strings.HasSuffix(n, "_id"):
-		return "…" + strings.TrimSuffix(n, "_id") + " id…"
+	case n == "id":
+		return "<id>"
+	case strings.HasSuffix(n, "_id"):
+		return "<" + strings.TrimSuffix(n, "_id") + " id>"
+	case n == "media" || n == "url":
+		return "https://cdn.example/p/1.jpg"
 	case n == "slug" || n == "code":
 		return "example-" + n
 	case n == "phone":
