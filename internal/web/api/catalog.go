@@ -53,13 +53,13 @@ func registerCatalog(a huma.API, s Services) {
 		Lang           string `query:"lang" maxLength:"100" doc:"Preferred language (BCP 47 or an Accept-Language list); falls back to the channel default, then en, fr, zh"`
 		Limit          int    `query:"limit" minimum:"0" maximum:"100" doc:"Page size, 1-100 (default 20)"`
 		Cursor         string `query:"cursor" maxLength:"200"`
-		AcceptLanguage string `header:"Accept-Language" maxLength:"200" doc:"Used when lang is absent"`
+		AcceptLanguage string `header:"Accept-Language" doc:"Used when lang is absent"`
 	}) (*rawJSON, error) {
 		ch, err := s.Channels.Channel(ctx, in.Channel)
 		if err != nil {
 			return nil, fail(ctx, err)
 		}
-		lang := ch.Language(cmp.Or(in.Lang, in.AcceptLanguage))
+		lang := ch.Language(cmp.Or(in.Lang, acceptLanguage(in.AcceptLanguage)))
 		key := ch.ID + "|" + strconv.FormatInt(ch.CatalogVersion, 10) + "|" + lang + "|" + in.Cursor + "|" + strconv.Itoa(catalog.ClampLimit(in.Limit))
 		if b, ok := pages.Get(key); ok {
 			return &rawJSON{ContentType: "application/json", Body: b}, nil
@@ -81,9 +81,9 @@ func registerCatalog(a huma.API, s Services) {
 			ID             string `path:"id" maxLength:"64"`
 			Channel        string `query:"channel" maxLength:"64"`
 			Lang           string `query:"lang" maxLength:"100" doc:"Preferred language (BCP 47 or an Accept-Language list)"`
-			AcceptLanguage string `header:"Accept-Language" maxLength:"200" doc:"Used when lang is absent"`
+			AcceptLanguage string `header:"Accept-Language" doc:"Used when lang is absent"`
 		}) (*struct{ Body catalog.View }, error) {
-			v, err := s.Catalog.PublicProduct(ctx, in.ID, in.Channel, cmp.Or(in.Lang, in.AcceptLanguage))
+			v, err := s.Catalog.PublicProduct(ctx, in.ID, in.Channel, cmp.Or(in.Lang, acceptLanguage(in.AcceptLanguage)))
 			if err != nil {
 				return nil, fail(ctx, err)
 			}
@@ -263,4 +263,14 @@ func registerCatalog(a huma.API, s Services) {
 			}
 			return &struct{ Body catalog.Brand }{b}, nil
 		})
+}
+
+// acceptLanguage returns the Accept-Language header to match, or nothing
+// for an implausibly long one: a header is a hint, so a bad one is ignored
+// rather than refused.
+func acceptLanguage(h string) string {
+	if len(h) > 500 {
+		return ""
+	}
+	return h
 }
