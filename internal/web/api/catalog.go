@@ -22,11 +22,17 @@ const pageCacheEntries = 4096
 // rawJSON is a response whose body is already encoded.
 type rawJSON struct {
 	ContentType string `header:"Content-Type"`
+	Vary        string `header:"Vary" doc:"Accept-Language: the language follows it when lang is absent"`
 	Body        []byte
 }
 
 type productOut struct {
 	Body catalog.Product
+}
+
+type viewOut struct {
+	Vary string `header:"Vary" doc:"Accept-Language: the language follows it when lang is absent"`
+	Body catalog.View
 }
 
 // ProductPage is a page of a channel's products.
@@ -62,7 +68,7 @@ func registerCatalog(a huma.API, s Services) {
 		lang := ch.Language(cmp.Or(in.Lang, acceptLanguage(in.AcceptLanguage)))
 		key := ch.ID + "|" + strconv.FormatInt(ch.CatalogVersion, 10) + "|" + lang + "|" + in.Cursor + "|" + strconv.Itoa(catalog.ClampLimit(in.Limit))
 		if b, ok := pages.Get(key); ok {
-			return &rawJSON{ContentType: "application/json", Body: b}, nil
+			return &rawJSON{ContentType: "application/json", Vary: "Accept-Language", Body: b}, nil
 		}
 		pg, err := s.Catalog.ChannelPageOf(ctx, ch, lang, in.Cursor, in.Limit)
 		if err != nil {
@@ -73,7 +79,7 @@ func registerCatalog(a huma.API, s Services) {
 			return nil, fail(ctx, err)
 		}
 		pages.Add(key, b)
-		return &rawJSON{ContentType: "application/json", Body: b}, nil
+		return &rawJSON{ContentType: "application/json", Vary: "Accept-Language", Body: b}, nil
 	})
 	huma.Register(a, huma.Operation{OperationID: "get-product", Method: http.MethodGet, Path: "/api/v1/products/{id}",
 		Summary: "A product, for buyers", Description: "Public. Without a channel, shows every channel's prices.", Tags: tags, Errors: []int{404}},
@@ -82,12 +88,12 @@ func registerCatalog(a huma.API, s Services) {
 			Channel        string `query:"channel" maxLength:"64"`
 			Lang           string `query:"lang" maxLength:"100" doc:"Preferred language (BCP 47 or an Accept-Language list)"`
 			AcceptLanguage string `header:"Accept-Language" doc:"Used when lang is absent"`
-		}) (*struct{ Body catalog.View }, error) {
+		}) (*viewOut, error) {
 			v, err := s.Catalog.PublicProduct(ctx, in.ID, in.Channel, cmp.Or(in.Lang, acceptLanguage(in.AcceptLanguage)))
 			if err != nil {
 				return nil, fail(ctx, err)
 			}
-			return &struct{ Body catalog.View }{v}, nil
+			return &viewOut{Vary: "Accept-Language", Body: v}, nil
 		})
 	huma.Register(a, write(a, huma.Operation{OperationID: "create-product", Method: http.MethodPost, Path: "/api/v1/products",
 		Summary: "Create a product with its variants and prices", Description: "Merchant staff and merchant API keys. The product belongs to the caller's merchant.",
