@@ -1,7 +1,7 @@
 // Command sesame runs the Sesame marketplace.
 //
 //	sesame serve   [--addr :8080] [--data ./sesame-data] [--db postgres://...] [--nats nats://a,nats://b]
-//	sesame demo    [--products 5000] (serve, after seeding a demo marketplace into an empty data dir)
+//	sesame demo    [--addr 127.0.0.1:8080] [--products 5000] (serve, after seeding a demo marketplace into an empty data dir)
 package main
 
 import (
@@ -132,7 +132,13 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stdout i
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	var c config
-	fs.StringVar(&c.Addr, "addr", env("SESAME_ADDR", ":8080"), "listen address (SESAME_ADDR)")
+	// A demo, with its well-known logins, listens on loopback unless told
+	// otherwise; serve listens on every interface.
+	addr := ":8080"
+	if cmd == "demo" {
+		addr = "127.0.0.1:8080"
+	}
+	fs.StringVar(&c.Addr, "addr", env("SESAME_ADDR", addr), "listen address (SESAME_ADDR)")
 	fs.StringVar(&c.Data, "data", env("SESAME_DATA", "./sesame-data"), "data folder, created if missing (SESAME_DATA)")
 	fs.StringVar(&c.DB, "db", env("SESAME_DB", ""), "database: a postgres:// URL, or empty for SQLite in the data folder (SESAME_DB)")
 	fs.StringVar(&c.NATS, "nats", env("SESAME_NATS", ""), "NATS URLs (nats://a,nats://b), or empty for an embedded JetStream server (SESAME_NATS)")

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sesame-market/sesame/internal/sqlstore"
+	"github.com/sesame-market/sesame/internal/web/webtest"
 )
 
 type syncBuffer struct {
@@ -32,14 +33,36 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func get(t *testing.T, url string, into any) *http.Response {
+// apiContract is the served OpenAPI document, which every response the
+// end-to-end test receives must match.
+var apiContract *webtest.Contract
+
+// send sends req with body and returns the response with its body read,
+// after checking both against the served OpenAPI document.
+func send(t *testing.T, req *http.Request, body string) (*http.Response, []byte) {
 	t.Helper()
-	res, err := http.Get(url)
+	if body != "" {
+		req.Body = io.NopCloser(strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
+	if apiContract != nil {
+		if err := apiContract.Check(req, []byte(body), res, b); err != nil {
+			t.Error(err)
+		}
+	}
+	return res, b
+}
+
+func get(t *testing.T, url string, into any) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	res, b := send(t, req, "")
 	if res.StatusCode != 200 {
 		t.Fatalf("GET %s: %d %s", url, res.StatusCode, b)
 	}
@@ -77,13 +100,19 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Errorf("start-up output lacks the demo logins:\n%s", out)
 	}
 
-	get(t, base+"/healthz", nil)
-	res, err := http.Get(base + "/")
+	res, spec := send(t, mustRequest("GET", base+"/openapi.json"), "")
+	if res.StatusCode != 200 {
+		t.Fatalf("openapi.json: %s", res.Status)
+	}
+	c, err := webtest.NewContract(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	home, _ := io.ReadAll(res.Body)
-	res.Body.Close()
+	apiContract = c
+	defer func() { apiContract = nil }()
+
+	get(t, base+"/healthz", nil)
+	_, home := send(t, mustRequest("GET", base+"/"), "")
 	for _, want := range []string{"Sesame Bazaar", "Sesame Luxe", "operator@sesame.example", "/docs"} {
 		if !bytes.Contains(home, []byte(want)) {
 			t.Errorf("home page lacks %q", want)
@@ -152,36 +181,43 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 
 	// A merchant signs in, creates an API key and uses it.
-	body := `{"email":"cases@shenzhen-case.example","password":"sesame-demo"}`
-	res, err = http.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(body))
-	if err != nil || res.StatusCode != 200 {
-		t.Fatalf("login: %v %v", err, res.Status)
+	res, b := send(t, mustRequest("POST", base+"/api/v1/auth/login"), `{"email":"cases@shenzhen-case.example","password":"sesame-demo"}`)
+	if res.StatusCode != 200 {
+		t.Fatalf("login: %v %s", res.Status, b)
 	}
 	var me struct {
 		MerchantID string `json:"merchant_id"`
 	}
-	json.NewDecoder(res.Body).Decode(&me)
-	res.Body.Close()
+	json.Unmarshal(b, &me)
 	cookie := res.Cookies()[0]
-	req, _ := http.NewRequest("POST", base+"/api/v1/merchants/"+me.MerchantID+"/api-keys", strings.NewReader(`{"name":"erp"}`))
-	req.Header.Set("Content-Type", "application/json")
+	req := mustRequest("POST", base+"/api/v1/merchants/"+me.MerchantID+"/api-keys")
 	req.AddCookie(cookie)
-	res, err = http.DefaultClient.Do(req)
-	if err != nil || res.StatusCode != 201 {
-		t.Fatalf("api key: %v %v", err, res.Status)
+	res, b = send(t, req, `{"name":"erp"}`)
+	if res.StatusCode != 201 {
+		t.Fatalf("api key: %v %s", res.Status, b)
 	}
 	var key struct {
 		Key string `json:"key"`
 	}
-	json.NewDecoder(res.Body).Decode(&key)
-	res.Body.Close()
-	req, _ = http.NewRequest("GET", base+"/api/v1/merchants/"+me.MerchantID+"/products?limit=5", nil)
+	json.Unmarshal(b, &key)
+	req = mustRequest("GET", base+"/api/v1/merchants/"+me.MerchantID+"/products?limit=5")
 	req.Header.Set("Authorization", "Bearer "+key.Key)
-	res, err = http.DefaultClient.Do(req)
-	if err != nil || res.StatusCode != 200 {
-		t.Fatalf("products with API key: %v %v", err, res.Status)
+	if res, b = send(t, req, ""); res.StatusCode != 200 {
+		t.Fatalf("products with API key: %v %s", res.Status, b)
 	}
-	res.Body.Close()
+	// Errors match the document too: a wrong key, a product that is not
+	// there, a bad cursor.
+	req = mustRequest("GET", base+"/api/v1/merchants/"+me.MerchantID+"/products")
+	req.Header.Set("Authorization", "Bearer sesame_wrong")
+	if res, _ = send(t, req, ""); res.StatusCode != 401 {
+		t.Errorf("wrong key: %s", res.Status)
+	}
+	if res, _ = send(t, mustRequest("GET", base+"/api/v1/products/prd_nope"), ""); res.StatusCode != 404 {
+		t.Errorf("missing product: %s", res.Status)
+	}
+	if res, _ = send(t, mustRequest("GET", base+"/api/v1/products?channel=bazaar&cursor=bogus"), ""); res.StatusCode != 422 {
+		t.Errorf("bad cursor: %s", res.Status)
+	}
 
 	cancel()
 	select {
@@ -201,6 +237,40 @@ func TestDemoEndToEnd(t *testing.T) {
 	pending, published, err := db.OutboxStats(context.Background())
 	if err != nil || pending != 0 || published == 0 {
 		t.Fatalf("outbox after shutdown: pending %d published %d (%v)", pending, published, err)
+	}
+}
+
+func mustRequest(method, url string) *http.Request {
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		panic(err)
+	}
+	return req
+}
+
+// TestDemoListensOnLoopback: the demo, whose logins are public, listens on
+// loopback unless told otherwise; serve listens on every interface.
+func TestDemoListensOnLoopback(t *testing.T) {
+	for _, tc := range []struct {
+		cmd  string
+		args []string
+		env  string
+		want string
+	}{
+		{"demo", nil, "", "127.0.0.1:8080"},
+		{"serve", nil, "", ":8080"},
+		{"demo", []string{"--addr", ":9000"}, "", ":9000"},
+		{"demo", nil, "0.0.0.0:8081", "0.0.0.0:8081"},
+	} {
+		c, err := parseConfig(tc.cmd, tc.args, func(k string) string {
+			if k == "SESAME_ADDR" {
+				return tc.env
+			}
+			return ""
+		}, io.Discard)
+		if err != nil || c.Addr != tc.want {
+			t.Errorf("%s %v (SESAME_ADDR=%q): addr %q, %v; want %q", tc.cmd, tc.args, tc.env, c.Addr, err, tc.want)
+		}
 	}
 }
 

@@ -3,6 +3,8 @@ package catalog
 import (
 	"context"
 	"encoding/base64"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/sesame-market/sesame/internal/channel"
@@ -18,6 +20,7 @@ type Ref struct {
 
 // PriceView is a price as a buyer sees it.
 type PriceView struct {
+	Channel   string `json:"channel,omitempty" doc:"The channel's code, when the product is shown with every channel's prices"`
 	Amount    int64  `json:"amount" doc:"Minor units"`
 	Currency  string `json:"currency"`
 	Formatted string `json:"formatted" doc:"Formatted for the language, e.g. 12,50 €"`
@@ -152,7 +155,24 @@ func (s *Service) PublicProduct(ctx context.Context, id, channelRef, lang string
 		if len(p.Channels) == 0 {
 			return View{}, notFound
 		}
-		return p.View(nil, lang), nil
+		// The channel's own language rule, over the product's languages.
+		have := slices.Sorted(maps.Keys(p.Translations))
+		v := p.View(nil, channel.Channel{Languages: have, DefaultLanguage: ""}.Language(lang))
+		// Prices of every channel: each says which channel it is for.
+		codes := map[string]string{}
+		for i, vr := range p.Variants {
+			for j, pr := range vr.Prices {
+				if _, ok := codes[pr.ChannelID]; !ok {
+					ch, err := s.Channels.Channel(ctx, pr.ChannelID)
+					if err != nil {
+						return View{}, err
+					}
+					codes[pr.ChannelID] = ch.Code
+				}
+				v.Variants[i].Prices[j].Channel = codes[pr.ChannelID]
+			}
+		}
+		return v, nil
 	}
 	ch, err := s.Channels.Channel(ctx, channelRef)
 	if err != nil {

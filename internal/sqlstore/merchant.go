@@ -101,7 +101,7 @@ func (s *Merchants) SetMerchantStatus(ctx context.Context, id string, from []mer
 			return wrap(op, err, "merchant")
 		}
 		if !slices.Contains(from, merchant.Status(cur)) {
-			return errs.E(op, errs.Conflict, fmt.Sprintf("a %s merchant cannot become %s", cur, to))
+			return errs.E(op, errs.Conflict, fmt.Sprintf("a merchant that is %s cannot become %s", cur, to))
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE merchants SET status = $1, status_reason = $2, reviewed_by = $3, reviewed_at = $4, updated_at = $4
 			WHERE id = $5`, string(to), reason, reviewer, at, id); err != nil {

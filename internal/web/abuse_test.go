@@ -404,13 +404,6 @@ func createKey(t *testing.T, f *fixture) string {
 	return out.Key
 }
 
-type problemBody struct {
-	Type   string `json:"type"`
-	Title  string `json:"title"`
-	Status int    `json:"status"`
-	Detail string `json:"detail"`
-}
-
 // checkProblem asserts rec is a problem+json document of the given status
 // and type, and returns it.
 func checkProblem(t *testing.T, name string, rec *httptest.ResponseRecorder, status int, typ string) problemBody {

@@ -99,6 +99,13 @@ func New(cfg Config) (*Server, error) {
 	hc := huma.DefaultConfig("Sesame API", cfg.Version)
 	hc.Info.Description = "Sesame runs a cross-border marketplace: merchants, channels, pavilions and one catalogue. " +
 		"Amounts are integer minor units with an ISO 4217 currency. Errors are RFC 9457 problem documents whose type names the error kind."
+	hc.Info.Contact = &huma.Contact{Name: "Sesame", URL: "https://github.com/sesame-market/sesame"}
+	// Paths are relative to the public URL, or to wherever the document was
+	// fetched from when none is configured.
+	hc.Servers = []*huma.Server{{URL: "/", Description: "This Sesame server"}}
+	if cfg.PublicURL != "" {
+		hc.Servers = []*huma.Server{{URL: cfg.PublicURL, Description: "This Sesame server"}}
+	}
 	hc.OpenAPIPath = "/openapi"
 	hc.DocsPath = "" // the reference page is served by Sesame itself (no CDN at run time)
 	hc.CreateHooks = nil
@@ -112,6 +119,7 @@ func New(cfg Config) (*Server, error) {
 
 	mux.HandleFunc("GET /{$}", s.home)
 	mux.HandleFunc("GET /docs", s.reference)
+	mux.HandleFunc("GET /favicon.ico", favicon)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /problems/{kind}", s.problem)
 	mux.HandleFunc("GET /static/sesame.css", s.stylesheet())
@@ -404,18 +412,20 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request) {
 type refOp struct {
 	Method, Path, ID, Summary, Description, Auth string
 	Params                                       []refParam
-	Body                                         string
+	Body                                         *refBody
+	Response                                     *refBody
 	Status                                       []string
 }
 
 type refParam struct {
 	Name, In, Type, Doc string
+	Rules               []string
 	Required            bool
 }
 
 type refGroup struct {
-	Tag string
-	Ops []refOp
+	Tag, Anchor string
+	Ops         []refOp
 }
 
 type refPage struct {
@@ -429,6 +439,7 @@ type refPage struct {
 // document itself, so the two cannot disagree.
 func (s *Server) reference(w http.ResponseWriter, r *http.Request) {
 	doc := s.api.OpenAPI()
+	sch := schemas(doc.Components.Schemas.Map())
 	groups := map[string]*refGroup{}
 	var order []string
 	paths := make([]string, 0, len(doc.Paths))
@@ -446,22 +457,18 @@ func (s *Server) reference(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			op := mo.op
-			ro := refOp{Method: mo.m, Path: p, ID: op.OperationID, Summary: op.Summary, Description: op.Description, Auth: "public"}
+			ro := refOp{Method: mo.m, Path: p, ID: anchor("op-", op.OperationID), Summary: op.Summary, Description: op.Description, Auth: "public"}
 			if len(op.Security) > 0 {
 				ro.Auth = "session or API key"
 			}
 			for _, prm := range op.Parameters {
-				typ := ""
+				rp := refParam{Name: prm.Name, In: prm.In, Doc: prm.Description, Required: prm.Required}
 				if prm.Schema != nil {
-					typ = prm.Schema.Type
+					rp.Type, rp.Rules = sch.typeName(prm.Schema), rules(prm.Schema)
 				}
-				ro.Params = append(ro.Params, refParam{Name: prm.Name, In: prm.In, Type: typ, Doc: prm.Description, Required: prm.Required})
+				ro.Params = append(ro.Params, rp)
 			}
-			if op.RequestBody != nil {
-				if mt, ok := op.RequestBody.Content["application/json"]; ok && mt.Schema != nil {
-					ro.Body = schemaName(mt.Schema)
-				}
-			}
+			ro.Body, ro.Response = sch.requestBody(op), sch.response(op)
 			codes := make([]string, 0, len(op.Responses))
 			for c := range op.Responses {
 				codes = append(codes, c)
@@ -473,7 +480,7 @@ func (s *Server) reference(w http.ResponseWriter, r *http.Request) {
 				tag = op.Tags[0]
 			}
 			if groups[tag] == nil {
-				groups[tag] = &refGroup{Tag: tag}
+				groups[tag] = &refGroup{Tag: tag, Anchor: anchor("tag-", tag)}
 				order = append(order, tag)
 			}
 			groups[tag].Ops = append(groups[tag].Ops, ro)
@@ -487,9 +494,13 @@ func (s *Server) reference(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, "reference.html", page)
 }
 
-func schemaName(sc *huma.Schema) string {
-	if sc.Ref != "" {
-		return sc.Ref[strings.LastIndex(sc.Ref, "/")+1:]
-	}
-	return sc.Type
+// faviconSVG is Sesame's icon: an orange tile with a white S. Browsers ask
+// for /favicon.ico on every page; modern ones take SVG there.
+const faviconSVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#c2410c"/>` +
+	`<text x="16" y="23" font-family="system-ui,sans-serif" font-size="20" font-weight="800" text-anchor="middle" fill="#fff">S</text></svg>`
+
+func favicon(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	fmt.Fprint(w, faviconSVG)
 }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/sesame-market/sesame/internal/catalog"
@@ -23,6 +24,7 @@ import (
 	"github.com/sesame-market/sesame/internal/testkit"
 	"github.com/sesame-market/sesame/internal/web"
 	"github.com/sesame-market/sesame/internal/web/api"
+	"github.com/sesame-market/sesame/internal/web/webtest"
 )
 
 const pw = "correct horse battery"
@@ -37,6 +39,14 @@ type fixture struct {
 	cookies map[string]string // actor name -> session cookie
 	ids     map[string]string // object name -> id
 	clock   *testkit.Clock    // the identity service's
+	header  http.Header       // extra request headers (withHeader)
+}
+
+// withHeader runs fn with a header added to every request f sends.
+func (f *fixture) withHeader(name, value string, fn func() []byte) []byte {
+	f.header = http.Header{name: {value}}
+	defer func() { f.header = nil }()
+	return fn()
 }
 
 func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
@@ -199,20 +209,26 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 // do sends a request as actor ("" for anonymous) and returns status and body.
 func (f *fixture) do(actor, method, path string, body any) (int, []byte) {
 	f.t.Helper()
-	var rd io.Reader
+	var raw []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(b)
+		raw = []byte(b)
 	case []byte:
-		rd = bytes.NewReader(b)
+		raw = b
 	default:
-		j, _ := json.Marshal(b)
-		rd = bytes.NewReader(j)
+		raw, _ = json.Marshal(b)
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(raw)
 	}
 	req, _ := http.NewRequest(method, f.srv.URL+f.expand(path), rd)
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, vs := range f.header {
+		req.Header[k] = vs
 	}
 	if c := f.cookies[actor]; c != "" {
 		req.AddCookie(&http.Cookie{Name: api.SessionCookie, Value: c})
@@ -223,6 +239,10 @@ func (f *fixture) do(actor, method, path string, body any) (int, []byte) {
 	}
 	defer res.Body.Close()
 	out, _ := io.ReadAll(res.Body)
+	// Every response a test receives must be one the document declares.
+	if err := f.contract().Check(req, raw, res, out); err != nil {
+		f.t.Error(err)
+	}
 	return res.StatusCode, out
 }
 
@@ -234,6 +254,28 @@ func (f *fixture) login(actor, email string) {
 		f.t.Fatal(err)
 	}
 	f.cookies[actor] = token
+}
+
+var (
+	contractOnce sync.Once
+	contractV    *webtest.Contract
+	contractErr  error
+)
+
+// contract returns the validator of the API's own OpenAPI document (the
+// same for every fixture), built once per test binary.
+func (f *fixture) contract() *webtest.Contract {
+	f.t.Helper()
+	contractOnce.Do(func() {
+		var doc []byte
+		if doc, contractErr = json.Marshal(f.web.API().OpenAPI()); contractErr == nil {
+			contractV, contractErr = webtest.NewContract(doc)
+		}
+	})
+	if contractErr != nil {
+		f.t.Fatal(contractErr)
+	}
+	return contractV
 }
 
 // expand replaces {name} placeholders with fixture ids.

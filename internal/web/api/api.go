@@ -9,7 +9,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"reflect"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -125,15 +128,52 @@ const StatusClientClosedRequest = 499
 // ProblemType returns the problem type URI of a response with the given status.
 func ProblemType(status int) string { return ProblemBase + KindOfStatus(status).String() }
 
-// TypeProblems is a huma transformer that gives every error huma writes
-// (its own validation failures included) the problem type naming its kind.
-// It is set per API in huma.Config.Transformers, rather than by replacing the
-// package-level huma.NewError, so two servers in one process do not share it.
+// Problem is the body of every error response: an RFC 9457 problem
+// document whose type names the error kind. The type is a URI reference
+// relative to the API's own origin (/problems/{kind}), as RFC 9457 allows;
+// it is declared uri-reference (huma's ErrorModel says uri, which relative
+// values break), so it stays right behind any proxy or host name.
+type Problem struct {
+	Type     string              `json:"type" format:"uri-reference" example:"/problems/invalid" doc:"A URI reference, relative to this API's origin, to a page that documents the kind of error: /problems/{kind}"`
+	Title    string              `json:"title" example:"Unprocessable Entity" doc:"The HTTP status text"`
+	Status   int                 `json:"status" example:"422" doc:"The HTTP status code"`
+	Detail   string              `json:"detail,omitempty" example:"validation failed" doc:"What went wrong this time; an internal error carries its error id"`
+	Instance string              `json:"instance,omitempty" format:"uri-reference" doc:"A URI reference identifying this occurrence"`
+	Errors   []*huma.ErrorDetail `json:"errors,omitempty" doc:"The fields at fault, each with its location (body.x, query.y, path.z)"`
+}
+
+// TypeProblems is a huma transformer that turns every error huma writes
+// (its own validation failures included) into Sesame's Problem: the type
+// names its kind, and details naming a password field lose their value, so
+// a refused password is never echoed back. It is set per API in
+// huma.Config.Transformers, rather than by replacing the package-level
+// huma.NewError, so two servers in one process do not share it.
 func TypeProblems(_ huma.Context, _ string, v any) (any, error) {
-	if e, ok := v.(*huma.ErrorModel); ok && e.Type == "" {
-		e.Type = ProblemType(e.Status)
+	e, ok := v.(*huma.ErrorModel)
+	if !ok {
+		return v, nil
 	}
-	return v, nil
+	p := &Problem{Type: e.Type, Title: e.Title, Status: e.Status, Detail: e.Detail, Instance: e.Instance}
+	if p.Type == "" || p.Type == "about:blank" {
+		p.Type = ProblemType(e.Status)
+	}
+	for _, d := range e.Errors {
+		if d == nil {
+			continue
+		}
+		dd := *d
+		if secretLocation(dd.Location) {
+			dd.Value = nil
+		}
+		p.Errors = append(p.Errors, &dd)
+	}
+	return p, nil
+}
+
+// secretLocation reports whether an error location (body.owner.password)
+// names a field whose value must not be echoed.
+func secretLocation(loc string) bool {
+	return strings.Contains(strings.ToLower(loc), "password")
 }
 
 // RetryAfterSeconds renders a wait as a Retry-After value: whole seconds,
@@ -178,7 +218,7 @@ func fail(ctx context.Context, err error) error {
 	} else {
 		pe = huma.NewError(status, errs.Message(err))
 		if f := errs.FieldOf(err); f != "" {
-			pe.(*huma.ErrorModel).Errors = []*huma.ErrorDetail{{Message: errs.Message(err), Location: "body." + f}}
+			pe.(*huma.ErrorModel).Errors = []*huma.ErrorDetail{{Message: errs.Message(err), Location: fieldLocation(ctx, f)}}
 		}
 	}
 	if d := errs.RetryAfter(err); d > 0 || k == errs.RateLimited {
@@ -187,19 +227,63 @@ func fail(ctx context.Context, err error) error {
 	return pe
 }
 
+type opKey struct{}
+
+// fieldLocation says where a field the domain names is in the request: a
+// parameter of the operation (query.cursor, path.id, header.x) if it has
+// one of that name, else the body.
+func fieldLocation(ctx context.Context, field string) string {
+	if op, _ := ctx.Value(opKey{}).(*huma.Operation); op != nil {
+		for _, p := range op.Parameters {
+			if p != nil && p.Name == field {
+				return p.In + "." + field
+			}
+		}
+	}
+	return "body." + field
+}
+
 // Register declares every operation of the API on a. The options reach
 // the handlers through each request's context (a middleware of this API
-// only), so nothing is shared between two APIs in one process.
+// only), so nothing is shared between two APIs in one process; so does the
+// operation, so that fail can place a field error on the right parameter.
 func Register(a huma.API, s Services, o Options) {
 	a.UseMiddleware(func(ctx huma.Context, next func(huma.Context)) {
-		next(huma.WithValue(ctx, optionsKey{}, &o))
+		ctx = huma.WithValue(ctx, optionsKey{}, &o)
+		next(huma.WithValue(ctx, opKey{}, ctx.Operation()))
 	})
+	a.OpenAPI().OnAddOperation = append(a.OpenAPI().OnAddOperation, document)
 	registerIdentity(a, s)
 	registerMerchants(a, s)
 	registerChannels(a, s)
 	registerCatalog(a, s)
 	registerInventory(a, s)
 	documentRetryAfter(a)
+	documentProblems(a)
+}
+
+// documentProblems makes every error response of the document name Problem,
+// the body TypeProblems writes: huma declares the errors it adds with its
+// own ErrorModel (type format uri), which is then dropped from the
+// components, so no response claims a schema Sesame never sends.
+func documentProblems(a huma.API) {
+	oapi := a.OpenAPI()
+	problem := oapi.Components.Schemas.Schema(reflect.TypeFor[Problem](), true, "Problem")
+	for _, item := range oapi.Paths {
+		for _, op := range []*huma.Operation{item.Get, item.Post, item.Put, item.Patch, item.Delete} {
+			if op == nil {
+				continue
+			}
+			for _, r := range op.Responses {
+				for _, mt := range r.Content {
+					if mt != nil && mt.Schema != nil && strings.HasSuffix(mt.Schema.Ref, "/ErrorModel") {
+						mt.Schema = problem
+					}
+				}
+			}
+		}
+	}
+	delete(oapi.Components.Schemas.Map(), "ErrorModel")
 }
 
 // documentRetryAfter declares the Retry-After header on every 429 response
@@ -285,4 +369,63 @@ var errNotFound = errs.E("api", errs.NotFound, "not found")
 func authed(op huma.Operation) huma.Operation {
 	op.Security = []map[string][]string{{"session": {}}, {"apiKey": {}}}
 	return op
+}
+
+// document completes every operation as it is added to the OpenAPI
+// document: a public operation says so with an empty security requirement
+// (no requirement would mean "whatever the document's default is"), every
+// operation names its tag in the document's tag list and says who may call
+// it, and the errors any operation can meet are declared, so that each
+// response Sesame sends matches the document.
+func document(o *huma.OpenAPI, op *huma.Operation) {
+	if ex, ok := requestExamples[op.OperationID]; ok && op.RequestBody != nil {
+		if mt := op.RequestBody.Content["application/json"]; mt != nil {
+			mt.Example = ex
+		}
+	}
+	public := len(op.Security) == 0
+	if op.Security == nil {
+		op.Security = []map[string][]string{}
+	}
+	if op.Description == "" {
+		op.Description = "Needs a session or an API key."
+		if public {
+			op.Description = "Public."
+		}
+	}
+	for _, t := range op.Tags {
+		if !slices.ContainsFunc(o.Tags, func(x *huma.Tag) bool { return x.Name == t }) {
+			o.Tags = append(o.Tags, &huma.Tag{Name: t})
+			slices.SortFunc(o.Tags, func(a, b *huma.Tag) int { return strings.Compare(a.Name, b.Name) })
+		}
+	}
+	// A wrong Authorization header is refused on every route; an unavailable
+	// database and internal errors may meet any request, rate limits any write.
+	codes := []int{http.StatusUnauthorized, http.StatusInternalServerError, http.StatusServiceUnavailable}
+	if op.Method != http.MethodGet {
+		codes = append(codes, http.StatusTooManyRequests) // writes are rate limited; reads are not
+	}
+	if !public {
+		codes = append(codes, http.StatusForbidden)
+	}
+	if len(op.Parameters) > 0 {
+		codes = append(codes, http.StatusUnprocessableEntity)
+	}
+	if slices.ContainsFunc(op.Parameters, func(p *huma.Param) bool { return p.In == "path" }) {
+		codes = append(codes, http.StatusNotFound)
+	}
+	if op.RequestBody != nil {
+		codes = append(codes, http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity)
+	}
+	schema := o.Components.Schemas.Schema(reflect.TypeFor[Problem](), true, "Problem")
+	for _, c := range codes {
+		k := strconv.Itoa(c)
+		if op.Responses[k] == nil {
+			op.Responses[k] = &huma.Response{Description: http.StatusText(c),
+				Content: map[string]*huma.MediaType{"application/problem+json": {Schema: schema}}}
+		}
+	}
+	// huma adds a catch-all "default" error to operations that declare no
+	// errors; with every error declared it would only hide a missing one.
+	delete(op.Responses, "default")
 }

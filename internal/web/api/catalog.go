@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -21,11 +22,17 @@ const pageCacheEntries = 4096
 // rawJSON is a response whose body is already encoded.
 type rawJSON struct {
 	ContentType string `header:"Content-Type"`
+	Vary        string `header:"Vary" doc:"Accept-Language: the language follows it when lang is absent"`
 	Body        []byte
 }
 
 type productOut struct {
 	Body catalog.Product
+}
+
+type viewOut struct {
+	Vary string `header:"Vary" doc:"Accept-Language: the language follows it when lang is absent"`
+	Body catalog.View
 }
 
 // ProductPage is a page of a channel's products.
@@ -48,19 +55,20 @@ func registerCatalog(a huma.API, s Services) {
 		Responses: map[string]*huma.Response{"200": {Description: "A page of products", Content: map[string]*huma.MediaType{
 			"application/json": {Schema: a.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[ProductPage](), true, "ProductPage")}}}}}
 	huma.Register(a, listOp, func(ctx context.Context, in *struct {
-		Channel string `query:"channel" required:"true" maxLength:"64" doc:"Channel id or code"`
-		Lang    string `query:"lang" maxLength:"100" doc:"Preferred language (BCP 47 or an Accept-Language list); falls back to the channel default, then en, fr, zh"`
-		Limit   int    `query:"limit" minimum:"0" maximum:"100" doc:"Page size, 1-100 (default 20)"`
-		Cursor  string `query:"cursor" maxLength:"200"`
+		Channel        string `query:"channel" required:"true" maxLength:"64" doc:"Channel id or code"`
+		Lang           string `query:"lang" maxLength:"100" doc:"Preferred language (BCP 47 or an Accept-Language list); falls back to the channel default, then en, fr, zh"`
+		Limit          int    `query:"limit" minimum:"0" maximum:"100" doc:"Page size, 1-100 (default 20)"`
+		Cursor         string `query:"cursor" maxLength:"200"`
+		AcceptLanguage string `header:"Accept-Language" doc:"Used when lang is absent"`
 	}) (*rawJSON, error) {
 		ch, err := s.Channels.Channel(ctx, in.Channel)
 		if err != nil {
 			return nil, fail(ctx, err)
 		}
-		lang := ch.Language(in.Lang)
+		lang := ch.Language(cmp.Or(in.Lang, acceptLanguage(in.AcceptLanguage)))
 		key := ch.ID + "|" + strconv.FormatInt(ch.CatalogVersion, 10) + "|" + lang + "|" + in.Cursor + "|" + strconv.Itoa(catalog.ClampLimit(in.Limit))
 		if b, ok := pages.Get(key); ok {
-			return &rawJSON{ContentType: "application/json", Body: b}, nil
+			return &rawJSON{ContentType: "application/json", Vary: "Accept-Language", Body: b}, nil
 		}
 		pg, err := s.Catalog.ChannelPageOf(ctx, ch, lang, in.Cursor, in.Limit)
 		if err != nil {
@@ -71,20 +79,21 @@ func registerCatalog(a huma.API, s Services) {
 			return nil, fail(ctx, err)
 		}
 		pages.Add(key, b)
-		return &rawJSON{ContentType: "application/json", Body: b}, nil
+		return &rawJSON{ContentType: "application/json", Vary: "Accept-Language", Body: b}, nil
 	})
 	huma.Register(a, huma.Operation{OperationID: "get-product", Method: http.MethodGet, Path: "/api/v1/products/{id}",
 		Summary: "A product, for buyers", Description: "Public. Without a channel, shows every channel's prices.", Tags: tags, Errors: []int{404}},
 		func(ctx context.Context, in *struct {
-			ID      string `path:"id" maxLength:"64"`
-			Channel string `query:"channel" maxLength:"64"`
-			Lang    string `query:"lang" maxLength:"100"`
-		}) (*struct{ Body catalog.View }, error) {
-			v, err := s.Catalog.PublicProduct(ctx, in.ID, in.Channel, in.Lang)
+			ID             string `path:"id" maxLength:"64"`
+			Channel        string `query:"channel" maxLength:"64"`
+			Lang           string `query:"lang" maxLength:"100" doc:"Preferred language (BCP 47 or an Accept-Language list)"`
+			AcceptLanguage string `header:"Accept-Language" doc:"Used when lang is absent"`
+		}) (*viewOut, error) {
+			v, err := s.Catalog.PublicProduct(ctx, in.ID, in.Channel, cmp.Or(in.Lang, acceptLanguage(in.AcceptLanguage)))
 			if err != nil {
 				return nil, fail(ctx, err)
 			}
-			return &struct{ Body catalog.View }{v}, nil
+			return &viewOut{Vary: "Accept-Language", Body: v}, nil
 		})
 	huma.Register(a, write(a, huma.Operation{OperationID: "create-product", Method: http.MethodPost, Path: "/api/v1/products",
 		Summary: "Create a product with its variants and prices", Description: "Merchant staff and merchant API keys. The product belongs to the caller's merchant.",
@@ -304,4 +313,14 @@ func registerCatalog(a huma.API, s Services) {
 			}
 			return &struct{ Body catalog.Brand }{b}, nil
 		})
+}
+
+// acceptLanguage returns the Accept-Language header to match, or nothing
+// for an implausibly long one: a header is a hint, so a bad one is ignored
+// rather than refused.
+func acceptLanguage(h string) string {
+	if len(h) > 500 {
+		return ""
+	}
+	return h
 }

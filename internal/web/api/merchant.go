@@ -53,7 +53,7 @@ func registerMerchants(a huma.API, s Services) {
 	huma.Register(a, authed(huma.Operation{OperationID: "list-merchants", Method: http.MethodGet, Path: "/api/v1/merchants",
 		Summary: "List merchants", Description: "Operators see all merchants; staff see their own.", Tags: tags, Errors: []int{401, 403}}),
 		func(ctx context.Context, in *struct {
-			Status string `query:"status" enum:"pending,approved,rejected,suspended,"`
+			Status string `query:"status" enum:"pending,approved,rejected,suspended" doc:"Only merchants of this status; all when absent"`
 			Cursor string `query:"cursor" maxLength:"64"`
 			Limit  int    `query:"limit" minimum:"0" maximum:"100"`
 		}) (*struct {
