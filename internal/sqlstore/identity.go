@@ -7,6 +7,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/events"
 	"github.com/sesame-market/sesame/internal/identity"
 )
@@ -257,9 +258,29 @@ func (s *Identity) DeleteLoginFailuresBefore(ctx context.Context, t time.Time) (
 
 // CreateAPIKey implements identity.Store.
 func (s *Identity) CreateAPIKey(ctx context.Context, k identity.APIKey) error {
-	_, err := s.db.exec(ctx, `INSERT INTO api_keys (id, name, merchant_id, partner_id, secret_hash, created_by, created_at, expires_at)
+	const op = "sqlstore.CreateAPIKey"
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		if k.MerchantID != "" {
+			// A merchant's key is created only while the merchant may sell,
+			// read under the merchant row's lock (written first, as
+			// SetMerchantStatus does), so a key cannot slip in beside a
+			// concurrent rejection or suspension and outlive it.
+			if _, err := tx.ExecContext(ctx, `UPDATE merchants SET status = status WHERE id = $1`, k.MerchantID); err != nil {
+				return err
+			}
+			var status string
+			if err := tx.QueryRowContext(ctx, `SELECT status FROM merchants WHERE id = $1`, k.MerchantID).Scan(&status); err != nil {
+				return wrap(op, err, "merchant")
+			}
+			if status != identity.MerchantApproved {
+				return errs.E(op, errs.Forbidden, "the merchant is "+status+"; only approved merchants create API keys")
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, name, merchant_id, partner_id, secret_hash, created_by, created_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, k.ID, k.Name, nullStr(k.MerchantID), nullStr(k.PartnerID), k.SecretHash, k.CreatedBy, k.CreatedAt, nullTime(k.ExpiresAt))
-	return wrap("sqlstore.CreateAPIKey", err, "API key")
+		return err
+	})
+	return wrap(op, err, "API key")
 }
 
 func nullTime(t *time.Time) sql.NullTime {

@@ -131,7 +131,7 @@ func New(cfg Config) (*Server, error) {
 	}))
 	// requestLog is outermost so that every line and every error, a panic's
 	// included, carries the request id.
-	s.handler = s.requestLog(s.secureHeaders(s.recoverer(cop.Handler(s.limitByAddress(s.authenticate(s.limitByAccount(s.idempotency(mux))))))))
+	s.handler = s.requestLog(s.secureHeaders(s.recoverer(cop.Handler(s.limitByAddress(s.authenticate(s.limitByAccount(s.refuseBadText(s.idempotency(mux)))))))))
 	return s, nil
 }
 

@@ -37,6 +37,7 @@ type fixture struct {
 	web     *web.Server
 	svc     api.Services
 	cookies map[string]string // actor name -> session cookie
+	keys    map[string]string // actor name -> raw API key
 	ids     map[string]string // object name -> id
 	clock   *testkit.Clock    // the identity service's
 	header  http.Header       // extra request headers (withHeader)
@@ -63,7 +64,7 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, db: db, web: ws, svc: svc, srv: httptest.NewServer(ws), cookies: map[string]string{}, ids: map[string]string{}, clock: clock}
+	f := &fixture{t: t, db: db, web: ws, svc: svc, srv: httptest.NewServer(ws), cookies: map[string]string{}, keys: map[string]string{}, ids: map[string]string{}, clock: clock}
 	t.Cleanup(f.srv.Close)
 	sys := identity.System
 	check := func(err error) {
@@ -157,6 +158,11 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	_, keyP, err := svc.Identity.CreateAPIKey(ctx, partner, "", f.ids["partner"], identity.APIKeyInput{Name: "wms"})
 	check(err)
 	f.ids["keyP"] = keyP.ID
+	// A key of merchant A that its owner revoked: refused like no key at all.
+	rawRevoked, revoked, err := svc.Identity.CreateAPIKey(ctx, ownerA, f.ids["A"], "", identity.APIKeyInput{Name: "old erp"})
+	check(err)
+	check(svc.Identity.RevokeAPIKey(ctx, ownerA, f.ids["A"], "", revoked.ID))
+	f.keys["revokedKey"] = rawRevoked
 	prod, err := svc.Catalog.CreateProduct(ctx, ownerA, catalog.ProductInput{BrandID: b.ID, CategoryID: cat.ID, OriginCountry: "CN",
 		Translations: map[string]catalog.Text{"en": {Title: "Case"}},
 		Variants: []catalog.VariantInput{{SKU: "A-1", Prices: []catalog.PriceInput{{Channel: "bazaar", Currency: "EUR", Amount: 999},
@@ -232,6 +238,9 @@ func (f *fixture) do(actor, method, path string, body any) (int, []byte) {
 	}
 	if c := f.cookies[actor]; c != "" {
 		req.AddCookie(&http.Cookie{Name: api.SessionCookie, Value: c})
+	}
+	if k := f.keys[actor]; k != "" {
+		req.Header.Set("Authorization", "Bearer "+k)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -421,11 +430,11 @@ func TestEveryWriteRouteIsAuthorised(t *testing.T) {
 				}
 				body := f.expandBody(r.body)
 				if !r.public {
-					for _, actor := range append([]string{""}, r.denied...) {
+					for _, actor := range append([]string{"", "revokedKey"}, r.denied...) {
 						before := f.fingerprint()
 						status, out := f.do(actor, method, path, body)
 						want := []int{403, 404}
-						if actor == "" {
+						if actor == "" || actor == "revokedKey" {
 							want = []int{401}
 						}
 						if !slices.Contains(want, status) {
