@@ -191,7 +191,7 @@ func (s *Service) Apply(ctx context.Context, actor identity.Actor, a Application
 		return Merchant{}, identity.User{}, err
 	}
 	now := s.Now()
-	owner, err := identity.NewUser(op, a.Owner, identity.Staff, now)
+	owner, err := identity.NewUserContext(ctx, op, a.Owner, identity.Staff, now)
 	if err != nil {
 		return Merchant{}, identity.User{}, err
 	}
