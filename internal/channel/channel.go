@@ -16,6 +16,7 @@ import (
 	"github.com/sesame-market/sesame/internal/events"
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/ids"
+	"github.com/sesame-market/sesame/internal/text"
 	"github.com/sesame-market/sesame/internal/money"
 )
 
@@ -194,8 +195,12 @@ func (s *Service) CreateChannel(ctx context.Context, actor identity.Actor, in Ch
 	if !slugRE.MatchString(in.Code) {
 		return Channel{}, errs.Field(op, "code", "must be 2 to 60 lower-case letters, digits or dashes")
 	}
-	if strings.TrimSpace(in.Name) == "" {
-		return Channel{}, errs.Field(op, "name", "is required")
+	var err error
+	if in.Name, err = text.Line(op, "name", in.Name, 200, true); err != nil {
+		return Channel{}, err
+	}
+	if in.Description, err = text.Block(op, "description", in.Description, 2000, false); err != nil {
+		return Channel{}, err
 	}
 	if len(in.Markets) == 0 || len(in.Languages) == 0 || len(in.Currencies) == 0 {
 		return Channel{}, errs.Field(op, "markets", "markets, languages and currencies each need at least one entry")
@@ -311,8 +316,11 @@ func (s *Service) CreatePavilion(ctx context.Context, actor identity.Actor, in P
 	if !slugRE.MatchString(in.Slug) {
 		return Pavilion{}, errs.Field(op, "slug", "must be 2 to 60 lower-case letters, digits or dashes")
 	}
-	if strings.TrimSpace(in.Name) == "" {
-		return Pavilion{}, errs.Field(op, "name", "is required")
+	if in.Name, err = text.Line(op, "name", in.Name, 200, true); err != nil {
+		return Pavilion{}, err
+	}
+	if in.Description, err = text.Block(op, "description", in.Description, 4000, false); err != nil {
+		return Pavilion{}, err
 	}
 	p := Pavilion{ID: ids.New(ids.Pavilion), ChannelID: ch.ID, Slug: in.Slug, Name: strings.TrimSpace(in.Name),
 		Description: in.Description, MerchantIDs: dedupe(in.MerchantIDs), CreatedAt: s.Now()}

@@ -252,9 +252,9 @@ func (s *Service) CreatePartner(ctx context.Context, actor Actor, in PartnerInpu
 	if !actor.IsOperator() {
 		return PartnerOrg{}, User{}, errs.E(op, errs.Forbidden, "only operators may register logistics partners")
 	}
-	name := strings.TrimSpace(in.Name)
-	if name == "" {
-		return PartnerOrg{}, User{}, errs.Field(op, "name", "must not be empty")
+	name, err := text.Line(op, "name", in.Name, 200, true)
+	if err != nil {
+		return PartnerOrg{}, User{}, err
 	}
 	if !ValidCountry(in.Country) {
 		return PartnerOrg{}, User{}, errs.Field(op, "country", "must be an ISO 3166-1 alpha-2 code")

@@ -6,13 +6,13 @@ package inventory
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/events"
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/ids"
+	"github.com/sesame-market/sesame/internal/text"
 )
 
 // Warehouse is a place stock is held and shipped from.
@@ -124,10 +124,17 @@ func (s *Service) Create(ctx context.Context, actor identity.Actor, in Warehouse
 	if !identity.ValidCountry(in.Country) {
 		return Warehouse{}, nil, errs.Field(op, "country", "must be an ISO 3166-1 alpha-2 code")
 	}
-	if strings.TrimSpace(in.Name) == "" || strings.TrimSpace(in.City) == "" || in.Code == "" {
-		return Warehouse{}, nil, errs.Field(op, "name", "code, name and city are required")
+	var err error
+	if in.Name, err = text.Line(op, "name", in.Name, 200, true); err != nil {
+		return Warehouse{}, nil, err
 	}
-	w := Warehouse{ID: ids.New(ids.Warehouse), Code: in.Code, Name: strings.TrimSpace(in.Name), Country: in.Country, City: strings.TrimSpace(in.City),
+	if in.City, err = text.Line(op, "city", in.City, 200, true); err != nil {
+		return Warehouse{}, nil, err
+	}
+	if in.Code == "" {
+		return Warehouse{}, nil, errs.Field(op, "code", "is required")
+	}
+	w := Warehouse{ID: ids.New(ids.Warehouse), Code: in.Code, Name: in.Name, Country: in.Country, City: in.City,
 		OwnerMerchantID: in.OwnerMerchantID, OperatorPartnerID: in.OperatorPartnerID, CreatedAt: s.Now()}
 	tenant := w.OwnerMerchantID
 	if tenant == "" {

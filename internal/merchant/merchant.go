@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/events"
@@ -394,9 +393,9 @@ func (s *Service) review(ctx context.Context, actor identity.Actor, op, id strin
 	if !actor.IsOperator() {
 		return Merchant{}, errs.E(op, errs.Forbidden, "only operators review merchants")
 	}
-	reason = strings.TrimSpace(reason)
-	if to != Approved && (reason == "" || utf8.RuneCountInString(reason) > 1000) {
-		return Merchant{}, errs.Field(op, "reason", "must be 1 to 1000 characters")
+	reason, err := text.Block(op, "reason", reason, 1000, to != Approved)
+	if err != nil {
+		return Merchant{}, err
 	}
 	now := s.Now()
 	ev := events.New(evType, id, id, now, map[string]string{"status": string(to), "reason": reason})
@@ -417,9 +416,9 @@ func (s *Service) OpenShop(ctx context.Context, actor identity.Actor, merchantID
 	if !actor.ActsFor(merchantID) && !actor.IsOperator() {
 		return Shop{}, errs.E(op, errs.Forbidden, "only the merchant's staff may open its shops")
 	}
-	name = strings.TrimSpace(name)
-	if name == "" || utf8.RuneCountInString(name) > 200 {
-		return Shop{}, errs.Field(op, "name", "must be 1 to 200 characters")
+	name, err := text.Line(op, "name", name, 200, true)
+	if err != nil {
+		return Shop{}, err
 	}
 	sh := Shop{ID: ids.New(ids.Shop), MerchantID: merchantID, ChannelID: channelID, Name: name, CreatedAt: s.Now()}
 	ev := events.New(events.ShopOpened, sh.ID, merchantID, sh.CreatedAt, sh)
@@ -475,10 +474,14 @@ func (s *Service) CreatePlan(ctx context.Context, actor identity.Actor, in PlanI
 		}
 		seen[c.CategoryID] = true
 	}
-	if strings.TrimSpace(in.Name) == "" || strings.TrimSpace(in.Code) == "" {
-		return Plan{}, errs.Field(op, "name", "code and name are required")
+	name, err := text.Line(op, "name", in.Name, 200, true)
+	if err != nil {
+		return Plan{}, err
 	}
-	p := Plan{ID: ids.New(ids.Plan), Code: in.Code, Name: strings.TrimSpace(in.Name), Deposit: dep, YearlyFee: fee,
+	if strings.TrimSpace(in.Code) == "" {
+		return Plan{}, errs.Field(op, "code", "is required")
+	}
+	p := Plan{ID: ids.New(ids.Plan), Code: in.Code, Name: name, Deposit: dep, YearlyFee: fee,
 		CommissionBps: in.CommissionBps, Categories: append([]CategoryCommission{}, in.Categories...), CreatedAt: s.Now()}
 	if err := s.Store.CreatePlan(ctx, p, events.New(events.PlanCreated, p.ID, "", p.CreatedAt, p)); err != nil {
 		return Plan{}, errs.E(op, errs.Other, err)
@@ -521,10 +524,15 @@ func (s *Service) CreateProgramme(ctx context.Context, actor identity.Actor, in 
 			return Programme{}, err
 		}
 	}
-	if strings.TrimSpace(in.Name) == "" {
-		return Programme{}, errs.Field(op, "name", "is required")
+	name, err := text.Line(op, "name", in.Name, 200, true)
+	if err != nil {
+		return Programme{}, err
 	}
-	p := Programme{ID: ids.New(ids.Programme), Code: in.Code, Name: strings.TrimSpace(in.Name), Description: in.Description,
+	desc, err := text.Block(op, "description", in.Description, 4000, false)
+	if err != nil {
+		return Programme{}, err
+	}
+	p := Programme{ID: ids.New(ids.Programme), Code: in.Code, Name: name, Description: desc,
 		Countries: append([]string{}, in.Countries...), DepositDiscountBps: in.DepositDiscountBps, YearlyFeeDiscountBps: in.YearlyFeeDiscountBps,
 		CommissionDiscountBps: in.CommissionDiscountBps, CreatedAt: s.Now()}
 	if err := s.Store.CreateProgramme(ctx, p, events.New(events.ProgrammeCreated, p.ID, "", p.CreatedAt, p)); err != nil {
