@@ -16,8 +16,8 @@ import (
 	"github.com/sesame-market/sesame/internal/events"
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/ids"
-	"github.com/sesame-market/sesame/internal/text"
 	"github.com/sesame-market/sesame/internal/money"
+	"github.com/sesame-market/sesame/internal/text"
 )
 
 // Admission says which merchants and brands a channel lists.
