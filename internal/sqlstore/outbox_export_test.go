@@ -20,3 +20,10 @@ func (db *DB) AppendEventsThenFail(ctx context.Context, cause error, evs ...even
 		return cause
 	})
 }
+
+// ExecForTest runs one write statement outside every store rule, to build
+// data as an older Sesame left it.
+func (db *DB) ExecForTest(ctx context.Context, q string, args ...any) error {
+	_, err := db.w.ExecContext(ctx, q, args...)
+	return err
+}
