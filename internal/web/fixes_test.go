@@ -163,7 +163,7 @@ func TestReferencePage(t *testing.T) {
 			}
 		}
 		for _, want := range []string{"translations.{key}.title", "variants[].prices[].amount", "min length 10", "pattern ^[A-Z]{2}$",
-			"one of pending, approved, rejected, suspended", `&#34;amount&#34;: 1250`, "Example response", `rel="icon"`, "api-guide"} {
+			"one of pending, approved, rejected, suspended", `&#34;amount&#34;: 1250`, "Example response", `rel="icon"`, "/docs/guide"} {
 			if !bytes.Contains(page, []byte(want)) {
 				t.Errorf("/docs lacks %q", want)
 			}

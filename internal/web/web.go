@@ -72,7 +72,9 @@ type Server struct {
 	api     huma.API
 	handler http.Handler
 	pages   *template.Template
-	limits  *rateLimiter
+	// guideHTML is the API guide, rendered once at start-up.
+	guideHTML template.HTML
+	limits    *rateLimiter
 	// abandoned counts requests whose client went away before the answer.
 	abandoned atomic.Int64
 }
@@ -93,7 +95,11 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
-	s := &Server{cfg: cfg, pages: pages, limits: newRateLimiter(cfg.RateLimits)}
+	guide, err := renderGuide()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, pages: pages, limits: newRateLimiter(cfg.RateLimits), guideHTML: guide}
 	mux := http.NewServeMux()
 
 	hc := huma.DefaultConfig("Sesame API", cfg.Version)
@@ -119,6 +125,7 @@ func New(cfg Config) (*Server, error) {
 
 	mux.HandleFunc("GET /{$}", s.home)
 	mux.HandleFunc("GET /docs", s.reference)
+	mux.HandleFunc("GET /docs/guide", s.guide)
 	mux.HandleFunc("GET /favicon.ico", favicon)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /problems/{kind}", s.problem)
