@@ -59,9 +59,9 @@ func (fs *Formatters) Format(a Amount, lang string) string {
 
 // MatchLocale reduces a requested language to the locale formatting uses:
 // the canonical language, script and region of a well-formed BCP 47 tag with
-// known subtags, without extensions or variants ("fr-ch-u-nu-latn" ->
-// "fr-CH", "iw" -> "he"); "en" for anything else (empty, malformed, unknown
-// or undetermined). bojanz/currency then falls back along CLDR's parents
+// known subtags, without extensions, variants or private-use subtags
+// ("fr-ch-u-nu-latn" -> "fr-CH", "iw" -> "he"); "en" for anything else
+// (empty, malformed, unknown, undetermined or private-use language). bojanz/currency then falls back along CLDR's parents
 // ("fr-CH" uses fr-CH data, "fr-SN" uses fr).
 func MatchLocale(lang string) string {
 	if len(lang) > 64 { // no real tag is this long; do not parse one
@@ -72,14 +72,16 @@ func MatchLocale(lang string) string {
 		return "en"
 	}
 	base, script, region := tag.Raw()
-	if base.String() == "und" {
+	// Private-use subtags are valid BCP 47 but mean nothing to CLDR, and
+	// there are thousands of them.
+	if base.String() == "und" || base.IsPrivateUse() {
 		return "en"
 	}
 	id := base.String()
-	if s := script.String(); s != "Zzzz" {
+	if s := script.String(); s != "Zzzz" && !script.IsPrivateUse() {
 		id += "-" + s
 	}
-	if r := region.String(); r != "ZZ" {
+	if r := region.String(); r != "ZZ" && !region.IsPrivateUse() {
 		id += "-" + r
 	}
 	return id
