@@ -92,8 +92,7 @@ func (a Amount) Convert(to string, r Rate, mode Rounding) (Amount, error) {
 	if r.dec == "" {
 		return Amount{}, errs.E(op, errs.Invalid, "no rate given")
 	}
-	m, err := mode.mode(op)
-	if err != nil {
+	if _, err := mode.mode(op); err != nil {
 		return Amount{}, err
 	}
 	amt, err := decimal(a)
@@ -104,5 +103,5 @@ func (a Amount) Convert(to string, r Rate, mode Rounding) (Amount, error) {
 	if err != nil {
 		return Amount{}, errs.E(op, errs.Internal, err)
 	}
-	return minorOf(op, c.RoundTo(uint8(Digits(to)), m), to)
+	return roundMinor(op, c, uint8(Digits(to)), mode, to)
 }

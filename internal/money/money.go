@@ -235,8 +235,7 @@ func (a Amount) ApplyBasisPoints(bps int64, mode Rounding) (Amount, error) {
 	if bps < 0 || bps > MaxBasisPoints {
 		return Amount{}, errs.E(op, errs.Invalid, fmt.Sprintf("basis points must be between 0 and %d", MaxBasisPoints))
 	}
-	m, err := mode.mode(op)
-	if err != nil {
+	if _, err := mode.mode(op); err != nil {
 		return Amount{}, err
 	}
 	// |a| <= 10^15 (16 digits) times bps (7 digits) fits the 39 digits of
@@ -251,7 +250,7 @@ func (a Amount) ApplyBasisPoints(bps int64, mode Rounding) (Amount, error) {
 	if err != nil {
 		return Amount{}, errs.E(op, errs.Internal, err)
 	}
-	return minorOf(op, p.RoundTo(currency.DefaultDigits, m), a.Currency)
+	return roundMinor(op, p, uint8(Digits(a.Currency)), mode, a.Currency)
 }
 
 // decimal converts a to bojanz/currency's decimal amount.
@@ -259,12 +258,33 @@ func decimal(a Amount) (currency.Amount, error) {
 	return currency.NewAmountFromInt64(a.Minor, a.Currency)
 }
 
-// minorOf reads a rounded decimal back as minor units of code, refusing
-// results beyond the bound (or beyond int64, which the bound implies).
-func minorOf(op string, d currency.Amount, code string) (Amount, error) {
-	n, err := d.Int64()
+// roundMinor rounds d to digits fraction digits as r says and reads it back as
+// minor units of code, refusing results beyond the bound (or beyond int64,
+// which the bound implies).
+//
+// Up is done as truncation then one unit away from zero when anything was
+// dropped, because bojanz/currency's RoundUp (apd v3's Quantize) turns a
+// value below a tenth of the unit into zero whatever the mode: 0.0001 EUR
+// rounded up gave 0.00, not 0.01 (found by the property test against big.Rat).
+func roundMinor(op string, d currency.Amount, digits uint8, r Rounding, code string) (Amount, error) {
+	m, err := r.mode(op)
 	if err != nil {
+		return Amount{}, err
+	}
+	if r == Up {
+		m = currency.RoundDown
+	}
+	t := d.RoundTo(digits, m)
+	n, err := t.Int64()
+	if err != nil || n > MaxMinor || n < -MaxMinor {
 		return Amount{}, errs.E(op, errs.Invalid, ErrBound)
+	}
+	if r == Up && !t.Equal(d) {
+		if d.IsNegative() {
+			n--
+		} else {
+			n++
+		}
 	}
 	return result(op, n, code)
 }

@@ -73,6 +73,9 @@ func TestApplyBasisPointsRoundsAsTold(t *testing.T) {
 		{-15, 5000, Up, -8},
 		{101, 100, Up, 2}, // 1.01 -> 2
 		{199, 100, Down, 1},
+		{1, 1, Up, 1}, // 0.0001 cent: bojanz/currency alone rounds this to 0
+		{-1, 1, Up, -1},
+		{1, 1, HalfUp, 0},
 		{MaxMinor, 5000, HalfUp, MaxMinor / 2}, // exact at the bound
 		{MaxMinor - 1, 5000, HalfEven, MaxMinor/2 - 0},
 		{MaxMinor / 100, MaxBasisPoints, HalfUp, MaxMinor},

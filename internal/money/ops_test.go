@@ -148,6 +148,8 @@ func TestConvert(t *testing.T) {
 		{MaxMinor, "KWD", "1", "JPY", HalfUp, MaxMinor / 1000},
 		{MaxMinor / 10, "EUR", "1", "KWD", HalfUp, MaxMinor},
 		{123456789, "USD", "1.000000000001", "EUR", HalfUp, 123456789},
+		{1, "JPY", "0.00617", "JPY", Up, 1}, // 0.00617 yen
+		{-1, "JPY", "0.00617", "EUR", Up, -1},
 	}
 	for _, tt := range tests {
 		r, err := ParseRate(tt.rate)
