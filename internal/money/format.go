@@ -46,8 +46,15 @@ func (fs *Formatters) Format(a Amount, lang string) string {
 	if err != nil {
 		return fmt.Sprintf("%d %s", a.Minor, a.Currency)
 	}
+	// Keys are matched locales, which match to themselves: a lang already in
+	// that form (a channel's language) is found without parsing it, and any
+	// other is matched first, so only matched locales are ever added.
+	f, ok := fs.cache.Get(lang)
+	if ok {
+		return f.Format(amt)
+	}
 	loc := MatchLocale(lang)
-	f, ok := fs.cache.Get(loc)
+	f, ok = fs.cache.Get(loc)
 	if !ok {
 		// Two requests may build the same formatter at once; either is
 		// right and building one is cheap, so no lock is held across it.

@@ -272,3 +272,28 @@ func TestFormattersStayBounded(t *testing.T) {
 		t.Fatalf("cache holds %d locales, want its size 8", fs.Len())
 	}
 }
+
+// TestFormattersConcurrent is for the race detector: pages format prices
+// from many requests at once through one cache.
+func TestFormattersConcurrent(t *testing.T) {
+	fs := NewFormatters(2)
+	langs := []string{"fr", "en", "zh", "de", "ja"}
+	done := make(chan string)
+	for g := range 8 {
+		go func() {
+			var s string
+			for i := range 200 {
+				s = fs.Format(Amount{int64(i), "EUR"}, langs[(g+i)%len(langs)])
+			}
+			done <- s
+		}()
+	}
+	for range 8 {
+		if s := <-done; s == "" {
+			t.Error("empty format")
+		}
+	}
+	if fs.Len() > 2 {
+		t.Fatalf("cache holds %d > 2", fs.Len())
+	}
+}

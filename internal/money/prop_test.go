@@ -191,6 +191,9 @@ func TestPropertyConvertThenFormatNeverPanics(t *testing.T) {
 		mode := Rounding(rapid.IntRange(0, 7).Draw(t, "mode"))
 		lang := rapid.OneOf(rapid.String(), rapid.StringMatching(`[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8}){0,3}`),
 			rapid.SampledFrom([]string{"fr", "en", "zh", "ar-KW", "ja"})).Draw(t, "lang")
+		if m := MatchLocale(lang); MatchLocale(m) != m {
+			t.Fatalf("MatchLocale(%q) = %q, which matches to %q", lang, m, MatchLocale(m))
+		}
 		c, err := a.Convert(to, r, mode)
 		if err != nil {
 			if errs.KindOf(err) != errs.Invalid {
