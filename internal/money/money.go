@@ -193,30 +193,39 @@ const (
 	Down              // towards zero (truncation): 0.9 -> 0, -0.9 -> 0
 )
 
-var roundingModes = map[Rounding]currency.RoundingMode{
-	HalfUp:   currency.RoundHalfUp,
-	HalfDown: currency.RoundHalfDown,
-	HalfEven: currency.RoundHalfEven,
-	Up:       currency.RoundUp,
-	Down:     currency.RoundDown,
-}
-
-var roundingNames = map[Rounding]string{HalfUp: "half-up", HalfDown: "half-down", HalfEven: "half-even", Up: "up", Down: "down"}
-
 // String names the mode.
 func (r Rounding) String() string {
-	if s, ok := roundingNames[r]; ok {
-		return s
+	switch r {
+	case HalfUp:
+		return "half-up"
+	case HalfDown:
+		return "half-down"
+	case HalfEven:
+		return "half-even"
+	case Up:
+		return "up"
+	case Down:
+		return "down"
 	}
 	return "rounding(" + strconv.Itoa(int(r)) + ")"
 }
 
+// mode returns bojanz/currency's mode for r; Invalid for the zero value or
+// any other number that is not a mode.
 func (r Rounding) mode(op string) (currency.RoundingMode, error) {
-	m, ok := roundingModes[r]
-	if !ok {
-		return 0, errs.E(op, errs.Invalid, "no rounding mode given")
+	switch r {
+	case HalfUp:
+		return currency.RoundHalfUp, nil
+	case HalfDown:
+		return currency.RoundHalfDown, nil
+	case HalfEven:
+		return currency.RoundHalfEven, nil
+	case Up:
+		return currency.RoundUp, nil
+	case Down:
+		return currency.RoundDown, nil
 	}
-	return m, nil
+	return 0, errs.E(op, errs.Invalid, "no rounding mode given")
 }
 
 // MaxBasisPoints is the largest rate ApplyBasisPoints accepts: 100x.
