@@ -235,7 +235,8 @@ const MaxBasisPoints = 1_000_000
 // to a whole minor unit as mode says, computed exactly in decimal (never in
 // floats or wrapping integers). It is how commissions and discounts are
 // computed. bps must be between 0 and MaxBasisPoints. Errors: Invalid (a not
-// a valid amount, bps out of range, no rounding mode).
+// a valid amount, bps out of range, no rounding mode, the result beyond the
+// bound).
 func (a Amount) ApplyBasisPoints(bps int64, mode Rounding) (Amount, error) {
 	const op = "money.ApplyBasisPoints"
 	if err := a.check(op); err != nil {
