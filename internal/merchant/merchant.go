@@ -119,19 +119,33 @@ type Terms struct {
 
 // Terms computes what merchant pays under plan p and programme g (which may
 // be the zero Programme). Discounts round half up to a whole minor unit.
-func ComputeTerms(p Plan, g Programme) Terms {
+// Errors: Internal (a stored amount money refuses, e.g. beyond its bound).
+func ComputeTerms(p Plan, g Programme) (Terms, error) {
+	const op = "merchant.ComputeTerms"
 	t := Terms{PlanID: p.ID, ProgrammeID: g.ID}
-	t.Deposit = p.Deposit
-	t.Deposit.Minor -= p.Deposit.ApplyBasisPoints(g.DepositDiscountBps).Minor
-	t.YearlyFee = p.YearlyFee
-	t.YearlyFee.Minor -= p.YearlyFee.ApplyBasisPoints(g.YearlyFeeDiscountBps).Minor
+	var err error
+	if t.Deposit, err = discounted(p.Deposit, g.DepositDiscountBps); err != nil {
+		return Terms{}, errs.E(op, errs.Internal, err)
+	}
+	if t.YearlyFee, err = discounted(p.YearlyFee, g.YearlyFeeDiscountBps); err != nil {
+		return Terms{}, errs.E(op, errs.Internal, err)
+	}
 	disc := func(bps int64) int64 { return bps - (bps*g.CommissionDiscountBps+5000)/10000 }
 	t.CommissionBps = disc(p.CommissionBps)
 	t.Categories = make([]CategoryCommission, len(p.Categories))
 	for i, c := range p.Categories {
 		t.Categories[i] = CategoryCommission{CategoryID: c.CategoryID, CommissionBps: disc(c.CommissionBps)}
 	}
-	return t
+	return t, nil
+}
+
+// discounted returns a less bps of itself, the discount rounded half up.
+func discounted(a money.Amount, bps int64) (money.Amount, error) {
+	d, err := a.ApplyBasisPoints(bps, money.HalfUp)
+	if err != nil {
+		return money.Amount{}, err
+	}
+	return a.Sub(d)
 }
 
 // Store persists merchants. Errors are as documented per method; others Internal.
@@ -569,7 +583,7 @@ func (s *Service) AssignPlan(ctx context.Context, actor identity.Actor, merchant
 	if err := s.Store.AssignPlan(ctx, merchantID, planID, programmeID, ev); err != nil {
 		return Terms{}, errs.E(op, errs.Other, err)
 	}
-	return ComputeTerms(p, g), nil
+	return ComputeTerms(p, g)
 }
 
 // Terms returns what a merchant pays, for its staff and operators. Errors:
@@ -593,7 +607,7 @@ func (s *Service) Terms(ctx context.Context, actor identity.Actor, merchantID st
 			return Terms{}, err
 		}
 	}
-	return ComputeTerms(p, g), nil
+	return ComputeTerms(p, g)
 }
 
 // Plans lists plans; anyone may read them (they are the public price list).

@@ -19,6 +19,9 @@ func TestNewRejectsBadInput(t *testing.T) {
 		{"unknown currency", 100, "XYZ", errs.Invalid},
 		{"lower case", 100, "eur", errs.Invalid},
 		{"empty currency", 100, "", errs.Invalid},
+		{"at the bound", MaxMinor, "JPY", errs.Other},
+		{"beyond the bound", MaxMinor + 1, "JPY", errs.Invalid},
+		{"max int64", 1<<63 - 1, "EUR", errs.Invalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,19 +55,59 @@ func TestFormatAndDecimal(t *testing.T) {
 	}
 }
 
-func TestApplyBasisPointsRoundsHalfUp(t *testing.T) {
+func TestApplyBasisPointsRoundsAsTold(t *testing.T) {
 	tests := []struct {
-		minor, bps, want int64
+		minor, bps int64
+		mode       Rounding
+		want       int64
 	}{
-		{10000, 800, 800},
-		{999, 500, 50}, // 49.95 -> 50
-		{999, 1, 0},    // 0.0999 -> 0
-		{15, 5000, 8},  // 7.5 -> 8
+		{10000, 800, HalfUp, 800},
+		{999, 500, HalfUp, 50}, // 49.95 -> 50
+		{999, 1, HalfUp, 0},    // 0.0999 -> 0
+		{15, 5000, HalfUp, 8},  // 7.5 -> 8
+		{15, 5000, HalfEven, 8},
+		{25, 5000, HalfEven, 12}, // 12.5 -> 12
+		{25, 5000, HalfDown, 12},
+		{-15, 5000, HalfUp, -8}, // ties away from zero
+		{-15, 5000, Down, -7},
+		{-15, 5000, Up, -8},
+		{101, 100, Up, 2}, // 1.01 -> 2
+		{199, 100, Down, 1},
+		{1, 1, Up, 1}, // 0.0001 cent: bojanz/currency alone rounds this to 0
+		{-1, 1, Up, -1},
+		{1, 1, HalfUp, 0},
+		{MaxMinor, 5000, HalfUp, MaxMinor / 2}, // exact at the bound
+		{MaxMinor - 1, 5000, HalfEven, MaxMinor/2 - 0},
+		{MaxMinor / 100, MaxBasisPoints, HalfUp, MaxMinor},
 	}
 	for _, tt := range tests {
-		got := Amount{tt.minor, "EUR"}.ApplyBasisPoints(tt.bps)
-		if got.Minor != tt.want {
-			t.Errorf("%d * %d bps = %d, want %d", tt.minor, tt.bps, got.Minor, tt.want)
+		got, err := Amount{tt.minor, "EUR"}.ApplyBasisPoints(tt.bps, tt.mode)
+		if err != nil || got.Minor != tt.want || got.Currency != "EUR" {
+			t.Errorf("%d * %d bps (%v) = %v, %v; want %d", tt.minor, tt.bps, tt.mode, got, err, tt.want)
+		}
+	}
+}
+
+func TestApplyBasisPointsRefuses(t *testing.T) {
+	tests := []struct {
+		name string
+		a    Amount
+		bps  int64
+		mode Rounding
+	}{
+		// The deposit that a 50% discount used to leave unchanged.
+		{"max int64", Amount{1<<63 - 1, "EUR"}, 5000, HalfUp},
+		{"beyond the bound", Amount{MaxMinor + 1, "EUR"}, 5000, HalfUp},
+		{"result beyond the bound", Amount{MaxMinor, "EUR"}, 10001, HalfUp},
+		{"negative bps", Amount{100, "EUR"}, -1, HalfUp},
+		{"bps too large", Amount{100, "EUR"}, MaxBasisPoints + 1, HalfUp},
+		{"no rounding mode", Amount{100, "EUR"}, 100, 0},
+		{"unknown currency", Amount{100, "XYZ"}, 100, HalfUp},
+	}
+	for _, tt := range tests {
+		got, err := tt.a.ApplyBasisPoints(tt.bps, tt.mode)
+		if errs.KindOf(err) != errs.Invalid {
+			t.Errorf("%s: ApplyBasisPoints = %v, %v; want an Invalid error", tt.name, got, err)
 		}
 	}
 }

@@ -41,6 +41,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 			{"wrong type", "ownerA", "POST", "/api/v1/products", product(func(m map[string]any) { m["origin_country"] = 42 }), []int{422}, "origin_country"},
 			{"negative amount", "ownerA", "POST", "/api/v1/products", product(price(map[string]any{"channel": "bazaar", "currency": "EUR", "amount": -1})), []int{422}, "amount"},
 			{"overflowing amount", "ownerA", "POST", "/api/v1/products", `{"category_id":"{category}","origin_country":"CN","translations":{"en":{"title":"X"}},"variants":[{"sku":"BAD-1","prices":[{"channel":"bazaar","currency":"EUR","amount":92233720368547758070}]}]}`, []int{400, 422}, ""},
+			{"amount beyond money's bound", "ownerA", "POST", "/api/v1/products", product(price(map[string]any{"channel": "bazaar", "currency": "EUR", "amount": 1_000_000_000_000_001})), []int{422}, "amount"},
+			{"deposit beyond money's bound", "operator", "POST", "/api/v1/plans", map[string]any{"code": "x4", "name": "X", "currency": "EUR", "deposit": int64(1<<63 - 1), "yearly_fee": 1, "commission_bps": 1}, []int{422}, "amount"},
 			{"fractional amount", "ownerA", "POST", "/api/v1/products", product(price(map[string]any{"channel": "bazaar", "currency": "EUR", "amount": 9.99})), []int{400, 422}, ""},
 			{"unknown currency", "ownerA", "POST", "/api/v1/products", product(price(map[string]any{"channel": "bazaar", "currency": "EUX", "amount": 100})), []int{422}, "currency"},
 			{"currency not sold on channel", "ownerA", "POST", "/api/v1/products", product(price(map[string]any{"channel": "bazaar", "currency": "CNY", "amount": 100})), []int{422}, "CNY"},
