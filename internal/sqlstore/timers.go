@@ -69,6 +69,23 @@ func (s *Timers) TakeTimers(ctx context.Context, kinds []string, now time.Time, 
 		return nil, nil
 	}
 	now = now.UTC()
+	// A read first: most polls find nothing due, and a poll that writes
+	// would take SQLite's writer (and wake the relay) every second.
+	probe := []any{now}
+	probeMarks := make([]string, len(kinds))
+	for i, k := range kinds {
+		probe = append(probe, k)
+		probeMarks[i] = "$" + strconv.Itoa(len(probe))
+	}
+	var found string
+	err := s.db.QueryRowContext(ctx, `SELECT id FROM timers WHERE kind IN (`+strings.Join(probeMarks, ", ")+`) AND due_at <= $1
+		AND (taken_until IS NULL OR taken_until <= $1) LIMIT 1`, probe...).Scan(&found)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, wrap(op, err, "timer")
+	}
 	token := newLease()
 	args := []any{token, now.Add(lease), now, limit}
 	marks := make([]string, len(kinds))
@@ -85,7 +102,7 @@ func (s *Timers) TakeTimers(ctx context.Context, kinds []string, now time.Time, 
 			AND (taken_until IS NULL OR taken_until <= $3) ORDER BY due_at LIMIT $4` + lock + `)
 		RETURNING id, kind, dedupe, due_at, payload, attempts, last_error, created_at`
 	var out []timers.Timer
-	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.db.inTx(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
 		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -328,4 +329,28 @@ func TestTwoPollersNeverRunTheSameTimer(t *testing.T) {
 			t.Logf("runs per poller: %v", by)
 		})
 	}
+}
+
+// TestIdlePollWritesNothing: a poll that finds nothing due commits no
+// transaction (on SQLite it would take the writer, and wake the relay,
+// every second).
+func TestIdlePollWritesNothing(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		st := db.Timers()
+		schedule(t, st, "test.work", time.Now().Add(time.Hour), nil)
+		schedule(t, st, "test.other", time.Now().Add(-time.Hour), nil) // due, but nobody here handles it
+		var commits atomic.Int32
+		db.AfterCommit = func() { commits.Add(1) }
+		r := &timers.Runner{Store: st}
+		r.Handle("test.work", func(context.Context, timers.Timer) error { return nil })
+		for range 5 {
+			if n, err := r.RunOnce(ctx); err != nil || n != 0 {
+				t.Fatalf("ran %d (%v)", n, err)
+			}
+		}
+		if n := commits.Load(); n != 0 {
+			t.Fatalf("%d commits by idle polls", n)
+		}
+	})
 }
