@@ -243,13 +243,22 @@ func (r *Runner) RunOnce(ctx context.Context) (int, error) {
 	ran := 0
 	for _, t := range ts {
 		if ctx.Err() != nil {
-			break // the rest are taken again once their lease ends
+			r.release(ctx, t)
+			continue
 		}
 		if r.run(ctx, t) {
 			ran++
 		}
 	}
 	return ran, nil
+}
+
+// release gives back a timer the Runner took but will not finish because
+// it is stopping, so that the next poller need not wait for its lease.
+func (r *Runner) release(ctx context.Context, t Timer) {
+	if err := r.Store.FailTimer(context.WithoutCancel(ctx), t, t.DueAt, "not finished: the poller stopped"); err != nil {
+		r.logger().Warn("timer not released; taken again after its lease", "kind", t.Kind, "timer", t.ID, "err", err)
+	}
 }
 
 func (r *Runner) run(ctx context.Context, t Timer) bool {
@@ -273,7 +282,8 @@ func (r *Runner) run(ctx context.Context, t Timer) bool {
 		return true
 	}
 	if ctx.Err() != nil {
-		return false // shutting down: the lease ends and it is taken again
+		r.release(ctx, t) // shutting down: not the handler's failure
+		return false
 	}
 	retry := r.now().Add(r.backoff(t.Attempts))
 	if recurring {

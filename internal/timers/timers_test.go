@@ -354,3 +354,38 @@ func TestIdlePollWritesNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestStoppedRunnerReleasesItsTimers: a Runner stopped in the middle of a
+// handler gives the timer back at once (not after its lease), with nothing
+// of the handler's writes committed.
+func TestStoppedRunnerReleasesItsTimers(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		st := db.Timers()
+		tm := schedule(t, st, "test.work", time.Now().Add(-time.Second), nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		started := make(chan struct{})
+		r := &timers.Runner{Store: st, Interval: 10 * time.Millisecond}
+		r.Handle("test.work", func(ctx context.Context, tm timers.Timer) error {
+			if err := recordEffect(ctx, st, tm); err != nil {
+				return err
+			}
+			close(started)
+			<-ctx.Done()
+			return ctx.Err()
+		})
+		done := make(chan error)
+		go func() { done <- r.Run(ctx) }()
+		<-started
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		p := pending(t, st, "test.work")
+		if len(p) != 1 || p[0].Lease != "" || p[0].DueAt.Sub(tm.DueAt).Abs() > time.Millisecond {
+			t.Fatalf("after the stop: %+v, want the timer released, due as before", p)
+		}
+		if e := effects(t, st); len(e) != 0 {
+			t.Fatalf("the interrupted run committed %v", e)
+		}
+	})
+}
