@@ -76,6 +76,16 @@ type Scheduler interface {
 	ScheduleTimer(ctx context.Context, t Timer) error
 }
 
+// Schedule schedules a timer of kind due at dueAt with payload (see New)
+// through s, in the transaction ctx carries if any, and returns it.
+func Schedule(ctx context.Context, s Scheduler, kind string, dueAt time.Time, payload any) (Timer, error) {
+	t, err := New(kind, dueAt, payload)
+	if err != nil {
+		return t, err
+	}
+	return t, s.ScheduleTimer(ctx, t)
+}
+
 // Store is the store side of the Runner.
 type Store interface {
 	Scheduler

@@ -23,11 +23,8 @@ const effectKind = "test.effect"
 
 func schedule(t *testing.T, s timers.Scheduler, kind string, due time.Time, payload any) timers.Timer {
 	t.Helper()
-	tm, err := timers.New(kind, due, payload)
+	tm, err := timers.Schedule(context.Background(), s, kind, due, payload)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.ScheduleTimer(context.Background(), tm); err != nil {
 		t.Fatal(err)
 	}
 	return tm
