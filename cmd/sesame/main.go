@@ -35,6 +35,7 @@ import (
 	"github.com/sesame-market/sesame/internal/merchant"
 	"github.com/sesame-market/sesame/internal/natsbus"
 	"github.com/sesame-market/sesame/internal/sqlstore"
+	"github.com/sesame-market/sesame/internal/timers"
 	"github.com/sesame-market/sesame/internal/web"
 	"github.com/sesame-market/sesame/internal/web/api"
 )
@@ -280,19 +281,10 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	defer cancel()
 	relayDone := make(chan error, 1)
 	go func() { relayDone <- relay.Run(runCtx) }()
-	sweepDone := make(chan struct{})
-	go func() {
-		defer close(sweepDone)
-		ids.SweepEvery(runCtx, cfg.SessionSweep, func(sessions, failures int64, err error) {
-			if err != nil {
-				log.Warn("session sweep", "err", err)
-			} else if sessions+failures > 0 {
-				log.Info("session sweep", "sessions_deleted", sessions, "login_failures_deleted", failures)
-			}
-		})
-	}()
-	defer func() { cancel(); <-sweepDone }()
-	go sweepIdempotencyKeys(runCtx, db, log)
+	timerRunner := newTimerRunner(db, ids, cfg, log)
+	timersDone := make(chan error, 1)
+	go func() { timersDone <- timerRunner.Run(runCtx) }()
+	defer func() { cancel(); <-timersDone }()
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -334,20 +326,39 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 // test wraps it to kill the process between a commit and its answer.
 var idempotencyStore = func(db *sqlstore.DB) web.IdempotencyStore { return db.Idempotency() }
 
-// sweepIdempotencyKeys deletes expired idempotency keys at start and then
-// hourly (Claim already ignores expired ones; this keeps the table small).
-func sweepIdempotencyKeys(ctx context.Context, db *sqlstore.DB, log *slog.Logger) {
-	for {
-		if _, err := db.Idempotency().Sweep(ctx, db.Now().Add(-sqlstore.IdempotencyTTL)); err != nil && ctx.Err() == nil {
-			log.Warn("idempotency key sweep", "err", err)
+// The kinds of Sesame's recurring timers.
+const (
+	timerSessionSweep = "identity.session_sweep"
+	timerIdemSweep    = "web.idempotency_key_sweep"
+)
+
+// idemSweepInterval is how often expired idempotency keys are deleted
+// (Claim already ignores expired ones; the sweep keeps the table small).
+const idemSweepInterval = time.Hour
+
+// newTimerRunner returns the poller of the timers table with the handlers
+// of every timer kind. The sweeps are recurring timers rather than
+// goroutines, so that one node of many runs each, and a sweep due while
+// every node was down runs at the next start.
+func newTimerRunner(db *sqlstore.DB, ids *identity.Service, cfg config, log *slog.Logger) *timers.Runner {
+	r := &timers.Runner{Store: db.Timers(), Logger: log}
+	r.Every(timerSessionSweep, cfg.SessionSweep, func(ctx context.Context) error {
+		sessions, failures, err := ids.Sweep(ctx)
+		if err == nil && sessions+failures > 0 {
+			log.Info("session sweep", "sessions_deleted", sessions, "login_failures_deleted", failures)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Hour):
-		}
-	}
+		return err
+	})
+	r.Every(timerIdemSweep, idemSweepInterval, func(ctx context.Context) error {
+		_, err := db.Idempotency().Sweep(ctx, db.Now().Add(-sqlstore.IdempotencyTTL))
+		return err
+	})
+	registerTestTimers(r, db)
+	return r
 }
+
+// registerTestTimers lets the crash test add a timer kind of its own.
+var registerTestTimers = func(*timers.Runner, *sqlstore.DB) {}
 
 func baseURL(a net.Addr) string {
 	host, port, _ := net.SplitHostPort(a.String())

@@ -187,7 +187,8 @@ func (s *Idempotency) release(ctx context.Context, r *idemRun) error {
 // IdempotencyTTL) and returns how many it deleted. It returns Internal or
 // Unavailable errors.
 func (s *Idempotency) Sweep(ctx context.Context, cutoff time.Time) (int64, error) {
-	res, err := s.db.w.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, cutoff)
+	// db.exec, so that the sweep run as a timer commits with the timer's end.
+	res, err := s.db.exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, cutoff)
 	if err != nil {
 		return 0, wrap("sqlstore.SweepIdempotencyKeys", err, "idempotency key")
 	}
