@@ -252,6 +252,25 @@ func crashAndRetry(t *testing.T, engine sqlstore.Engine, dieAfter int) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if driver == "pgx" {
+		// The killed process's last statements may still be running on the
+		// server (its bytes were already sent): wait until its connections
+		// are gone, so that nothing it started lands after the update below.
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			var n int
+			if err := raw.QueryRow(`SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d connections of the killed server are still open", n)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
 	if _, err := raw.Exec(`UPDATE idempotency_keys SET locked_until = created_at WHERE state = 'in_flight'`); err != nil {
 		t.Fatal(err)
 	}
