@@ -542,7 +542,9 @@ func (s *Service) CreateProgramme(ctx context.Context, actor identity.Actor, in 
 }
 
 // AssignPlan puts a merchant on a plan, optionally with a programme whose
-// eligibility it meets. Operators only. Errors: Forbidden, NotFound, Invalid.
+// eligibility it meets. Operators only. Errors: Forbidden, NotFound (the
+// merchant), Invalid (no such plan or programme, an ineligible country), and
+// the store's own kinds (Unavailable, Internal) when it fails otherwise.
 func (s *Service) AssignPlan(ctx context.Context, actor identity.Actor, merchantID, planID, programmeID string) (Terms, error) {
 	const op = "merchant.AssignPlan"
 	if !actor.IsOperator() {
@@ -552,14 +554,21 @@ func (s *Service) AssignPlan(ctx context.Context, actor identity.Actor, merchant
 	if err != nil {
 		return Terms{}, err
 	}
+	// Only a missing plan or programme is the caller's mistake; any other
+	// store failure (an outage) keeps its own kind.
 	p, err := s.Store.Plan(ctx, planID)
-	if err != nil {
-		return Terms{}, errs.E(op, errs.Invalid, "plan_id: no such plan")
+	if errs.Is(err, errs.NotFound) {
+		return Terms{}, errs.Field(op, "plan_id", "no such plan")
+	} else if err != nil {
+		return Terms{}, errs.E(op, errs.Other, err)
 	}
 	var g Programme
 	if programmeID != "" {
-		if g, err = s.Store.Programme(ctx, programmeID); err != nil {
-			return Terms{}, errs.E(op, errs.Invalid, "programme_id: no such programme")
+		g, err = s.Store.Programme(ctx, programmeID)
+		if errs.Is(err, errs.NotFound) {
+			return Terms{}, errs.Field(op, "programme_id", "no such programme")
+		} else if err != nil {
+			return Terms{}, errs.E(op, errs.Other, err)
 		}
 		if len(g.Countries) > 0 && !slices.Contains(g.Countries, m.Country) {
 			return Terms{}, errs.Field(op, "programme_id", "the merchant's country is not eligible for this programme")
