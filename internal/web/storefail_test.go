@@ -17,7 +17,9 @@ type failingPlans struct {
 	err error
 }
 
-func (s failingPlans) Plan(context.Context, string) (merchant.Plan, error) { return merchant.Plan{}, s.err }
+func (s failingPlans) Plan(context.Context, string) (merchant.Plan, error) {
+	return merchant.Plan{}, s.err
+}
 
 func (s failingPlans) Programme(context.Context, string) (merchant.Programme, error) {
 	return merchant.Programme{}, s.err
