@@ -175,11 +175,16 @@ type Store interface {
 type Service struct {
 	Store Store
 	Now   func() time.Time
+	// Hasher hashes the passwords of applicants' owner accounts. A process
+	// gives it the identity service's hasher, so that one memory bound holds
+	// for every password hash. It must not be nil.
+	Hasher *identity.Hasher
 }
 
-// NewService returns a service on st with the real clock.
+// NewService returns a service on st with the real clock and a default
+// hasher of its own.
 func NewService(st Store) *Service {
-	return &Service{Store: st, Now: func() time.Time { return time.Now().UTC() }}
+	return &Service{Store: st, Now: func() time.Time { return time.Now().UTC() }, Hasher: identity.NewDefaultHasher()}
 }
 
 // Apply records a merchant application and opens its owner's account. Anyone
@@ -190,7 +195,7 @@ func (s *Service) Apply(ctx context.Context, actor identity.Actor, a Application
 		return Merchant{}, identity.User{}, err
 	}
 	now := s.Now()
-	owner, err := identity.NewUserContext(ctx, op, a.Owner, identity.Staff, now)
+	owner, err := identity.NewUser(ctx, s.Hasher, op, a.Owner, identity.Staff, now)
 	if err != nil {
 		return Merchant{}, identity.User{}, err
 	}
