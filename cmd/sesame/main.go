@@ -229,7 +229,6 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 		natsDesc = masked(cfg.NATS)
 	}
 	hasher := identity.NewHasher(identity.HashSlots(hashBudget(cfg.HashMemoryMiB), runtime.GOMAXPROCS(0)), identity.DefaultHashWait)
-	identity.SetHasher(hasher)
 	fmt.Fprintf(stdout, "sesame %s %s\n  addr        %s\n  public-url  %s\n  data        %s\n  database    %s\n  events      %s\n  sync-full   %v\n  rate-limits %s\n  hashing     %d at once\n  sweep       every %s\n",
 		version, cmd, cfg.Addr, cfg.PublicURL, cfg.Data, masked(cfg.DB), natsDesc, cfg.SyncFull, cfg.RateLimits, hasher.Slots(), cfg.SessionSweep)
 
@@ -259,6 +258,8 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 		Catalog:   catalog.NewService(db.Catalog(), chans),
 		Inventory: inventory.NewService(db.Inventory()),
 	}
+	// One hasher for every service that hashes passwords: the memory bound is the process's.
+	ids.Hasher, svc.Merchants.Hasher = hasher, hasher
 
 	var logins []web.Login
 	if cmd == "demo" {

@@ -49,7 +49,9 @@ type seller struct {
 	channels                              []channel.Channel
 }
 
-var sellers = []*seller{
+// sellerSpecs describe the demo's sellers. Seed works on a copy (see
+// newSellers), so a seeding run leaves the package's state untouched.
+var sellerSpecs = []seller{
 	{name: "Shenzhen Case Factory", country: "CN", email: "cases@shenzhen-case.example", category: "phone-cases", brand: "ArmorLite"},
 	{name: "Yiwu Fashion Co.", country: "CN", email: "sales@yiwu-fashion.example", category: "clothing", brand: "Yiwu Style"},
 	{name: "Guangzhou Jewel House", country: "CN", email: "shop@gz-jewel.example", category: "jewellery", brand: "Pearl River"},
@@ -68,6 +70,17 @@ var sellers = []*seller{
 	{name: "Cristallerie de Lorraine", country: "FR", email: "cristal@lorraine.example", category: "furniture", brand: "Cristal de Lorraine", pavilion: "french-boutique"},
 	{name: "Maroquinerie du Marais", country: "FR", email: "cuir@marais.example", category: "bags", brand: "Marais Cuir", pavilion: "french-boutique"},
 	{name: "Vins de Bordeaux Export", country: "FR", email: "export@bordeaux-vins.example", category: "food", brand: "Château Lacoste", pavilion: "french-boutique"},
+}
+
+// newSellers returns a fresh copy of sellerSpecs for one seeding run to fill
+// in (the merchant, its actor, brand and channels).
+func newSellers() []*seller {
+	out := make([]*seller, len(sellerSpecs))
+	for i := range sellerSpecs {
+		sl := sellerSpecs[i]
+		out[i] = &sl
+	}
+	return out
 }
 
 type catInfo struct {
@@ -105,9 +118,9 @@ func Logins() []Login {
 	return []Login{
 		{"operator", "operator@sesame.example", "approves merchants, runs channels, pavilions and plans"},
 		{"buyer", "buyer@sesame.example", "browses the storefronts"},
-		{"merchant (China)", sellers[0].email, "Shenzhen Case Factory: phone cases on bazaar and mall"},
-		{"merchant (France, luxury)", sellers[11].email, "Maison Lumière: admitted to the luxe channel"},
-		{"merchant (Provence)", sellers[5].email, "Savonnerie de Provence, in the Provence pavilion"},
+		{"merchant (China)", sellerSpecs[0].email, "Shenzhen Case Factory: phone cases on bazaar and mall"},
+		{"merchant (France, luxury)", sellerSpecs[11].email, "Maison Lumière: admitted to the luxe channel"},
+		{"merchant (Provence)", sellerSpecs[5].email, "Savonnerie de Provence, in the Provence pavilion"},
 		{"logistics partner", "partner@francilienne-logistique.example", "sees only its Ile-de-France warehouse"},
 	}
 }
@@ -125,6 +138,7 @@ func Seed(ctx context.Context, s Services, products int, progress io.Writer) (Re
 	start := time.Now()
 	sys := identity.System
 	res := Result{}
+	sellers := newSellers()
 	mustUser := func(u identity.User, err error) error { return err }
 	if err := mustUser(s.Identity.CreateOperator(ctx, sys, identity.Registration{Email: "operator@sesame.example", Name: "Olivia Operator", Password: Password})); err != nil {
 		return res, fmt.Errorf("operator: %w", err)
@@ -279,14 +293,14 @@ func Seed(ctx context.Context, s Services, products int, progress io.Writer) (Re
 		}
 	}
 
-	n, err := seedCatalogue(ctx, s, products, catIDs, progress)
+	n, err := seedCatalogue(ctx, s, sellers, products, catIDs, progress)
 	res.Products = n
 	res.Duration = time.Since(start)
 	return res, err
 }
 
 // seedCatalogue generates products in batches, each batch one transaction.
-func seedCatalogue(ctx context.Context, s Services, total int, catIDs map[string]string, progress io.Writer) (int, error) {
+func seedCatalogue(ctx context.Context, s Services, sellers []*seller, total int, catIDs map[string]string, progress io.Writer) (int, error) {
 	rng := rand.New(rand.NewPCG(11, 11))
 	catBySlug := map[string]catInfo{}
 	for _, c := range categories {

@@ -107,23 +107,17 @@ type Service struct {
 	Sessions SessionPolicy
 	// Throttle slows down password guessing per account; nil turns it off.
 	Throttle *ThrottlePolicy
-	// Hasher bounds the password hashes in flight; nil means the process's
-	// (DefaultHasher), which every service shares.
+	// Hasher bounds the password hashes in flight. NewService gives the
+	// service a hasher of its own; a process shares one between every
+	// service that hashes (merchant.Service too). It must not be nil.
 	Hasher *Hasher
 }
 
 // NewService returns a service with the default session lifetimes and
-// throttling, the process's hasher and the real clock.
+// throttling, a default hasher of its own and the real clock.
 func NewService(st Store) *Service {
 	t := DefaultThrottle
-	return &Service{Store: st, Now: func() time.Time { return time.Now().UTC() }, Sessions: DefaultSessions, Throttle: &t}
-}
-
-func (s *Service) hasher() *Hasher {
-	if s.Hasher != nil {
-		return s.Hasher
-	}
-	return DefaultHasher()
+	return &Service{Store: st, Now: func() time.Time { return time.Now().UTC() }, Sessions: DefaultSessions, Throttle: &t, Hasher: NewDefaultHasher()}
 }
 
 func (s *Service) throttle() ThrottlePolicy {
@@ -140,21 +134,10 @@ type Registration struct {
 	Password string `json:"password" minLength:"10" maxLength:"128" doc:"At least 10 characters"`
 }
 
-// NewUser checks r and returns a user of the given role with a hashed
-// password. It does not store it. The hash waits for a place in the process's
-// hasher up to its MaxWait; services with a context use NewUserContext.
-// Errors: Invalid, Unavailable.
-func NewUser(op string, r Registration, role Role, now time.Time) (User, error) {
-	return newUser(context.Background(), DefaultHasher(), op, r, role, now)
-}
-
-// NewUserContext is NewUser waiting for the hasher only as long as ctx lives.
-// Errors: Invalid, Unavailable.
-func NewUserContext(ctx context.Context, op string, r Registration, role Role, now time.Time) (User, error) {
-	return newUser(ctx, DefaultHasher(), op, r, role, now)
-}
-
-func newUser(ctx context.Context, h *Hasher, op string, r Registration, role Role, now time.Time) (User, error) {
+// NewUser checks r and returns a user of the given role with a password
+// hashed by h, waiting for a place in h only as long as ctx lives (and h's
+// MaxWait). It does not store it. Errors: Invalid, Unavailable.
+func NewUser(ctx context.Context, h *Hasher, op string, r Registration, role Role, now time.Time) (User, error) {
 	email, err := text.Line(op, "email", r.Email, 254, true)
 	if err != nil {
 		return User{}, err
@@ -184,7 +167,7 @@ func newUser(ctx context.Context, h *Hasher, op string, r Registration, role Rol
 // taken), Unavailable (too many passwords being hashed).
 func (s *Service) RegisterBuyer(ctx context.Context, r Registration) (User, error) {
 	const op = "identity.RegisterBuyer"
-	u, err := newUser(ctx, s.hasher(), op, r, Buyer, s.Now())
+	u, err := NewUser(ctx, s.Hasher, op, r, Buyer, s.Now())
 	if err != nil {
 		return User{}, err
 	}
@@ -202,7 +185,7 @@ func (s *Service) CreateOperator(ctx context.Context, actor Actor, r Registratio
 	if !actor.IsOperator() {
 		return User{}, errs.E(op, errs.Forbidden, "only operators may create operators")
 	}
-	u, err := newUser(ctx, s.hasher(), op, r, Operator, s.Now())
+	u, err := NewUser(ctx, s.Hasher, op, r, Operator, s.Now())
 	if err != nil {
 		return User{}, err
 	}
@@ -226,7 +209,7 @@ func (s *Service) AddStaff(ctx context.Context, actor Actor, merchantID string, 
 	if staffRole != StaffOwner && staffRole != StaffMember {
 		return User{}, errs.Field(op, "role", "must be owner or staff")
 	}
-	u, err := newUser(ctx, s.hasher(), op, r, Staff, s.Now())
+	u, err := NewUser(ctx, s.Hasher, op, r, Staff, s.Now())
 	if err != nil {
 		return User{}, err
 	}
@@ -260,7 +243,7 @@ func (s *Service) CreatePartner(ctx context.Context, actor Actor, in PartnerInpu
 		return PartnerOrg{}, User{}, errs.Field(op, "country", "must be an ISO 3166-1 alpha-2 code")
 	}
 	now := s.Now()
-	u, err := newUser(ctx, s.hasher(), op, in.Login, Partner, now)
+	u, err := NewUser(ctx, s.Hasher, op, in.Login, Partner, now)
 	if err != nil {
 		return PartnerOrg{}, User{}, err
 	}
@@ -346,7 +329,7 @@ func (s *Service) SignIn(ctx context.Context, c Credentials) (string, User, Sess
 	case err != nil:
 		return "", User{}, Session{}, errs.E(op, errs.Other, err)
 	}
-	ok, err := s.hasher().Check(ctx, hash, c.Password)
+	ok, err := s.Hasher.Check(ctx, hash, c.Password)
 	if err != nil {
 		return "", User{}, Session{}, errs.E(op, errs.Other, err)
 	}

@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -145,26 +144,12 @@ func (h *Hasher) Check(ctx context.Context, hash, password string) (bool, error)
 	return checkPassword(hash, password), nil
 }
 
-// hashing is the hasher that every password hash in the process goes
-// through, whichever service asks (registration, staff, merchant
-// applications, sign-in): the memory bound is the process's.
-var hashing atomic.Pointer[Hasher]
-
-func init() {
-	hashing.Store(NewHasher(HashSlots(DefaultHashBudget, runtime.GOMAXPROCS(0)), DefaultHashWait))
-}
-
-// SetHasher replaces the process's hasher; call it at start-up, before
-// serving.
-func SetHasher(h *Hasher) { hashing.Store(h) }
-
-// DefaultHasher returns the process's hasher.
-func DefaultHasher() *Hasher { return hashing.Load() }
-
-// HashPassword hashes password with the process's hasher. Errors:
-// Unavailable, Internal.
-func HashPassword(password string) (string, error) {
-	return DefaultHasher().Hash(context.Background(), password)
+// NewDefaultHasher returns a hasher with the default budget for this
+// machine's CPUs. Each service built by NewService gets its own; a process
+// that serves shares one between every service that hashes (cmd/sesame
+// wires it), so that the memory bound is the process's.
+func NewDefaultHasher() *Hasher {
+	return NewHasher(HashSlots(DefaultHashBudget, runtime.GOMAXPROCS(0)), DefaultHashWait)
 }
 
 func hashPassword(password string) (string, error) {
@@ -210,5 +195,9 @@ func checkPassword(hash, password string) bool {
 }
 
 // dummyHash is checked against when a login names an unknown email, so that
-// the response time does not reveal which emails have accounts.
-var dummyHash, _ = hashPassword("sesame-timing-equaliser")
+// the response time does not reveal which emails have accounts. It is a
+// constant (the hash of a throwaway password, made once with Sesame's
+// parameters) rather than a hash computed at start-up, so that importing the
+// package costs no argon2 run and holds no state; TestDummyHashUsesOurParameters
+// keeps its parameters those of a real hash, or the timing would differ.
+const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$Sl0xWr4DWXmgjcLD6ZGTdA$LV6VCplUvxtybQQzl/gbAgPWF+qXrGbUO+sRoBET5OE"

@@ -189,11 +189,16 @@ type Store interface {
 type Service struct {
 	Store Store
 	Now   func() time.Time
+	// Hasher hashes the passwords of applicants' owner accounts. A process
+	// gives it the identity service's hasher, so that one memory bound holds
+	// for every password hash. It must not be nil.
+	Hasher *identity.Hasher
 }
 
-// NewService returns a service on st with the real clock.
+// NewService returns a service on st with the real clock and a default
+// hasher of its own.
 func NewService(st Store) *Service {
-	return &Service{Store: st, Now: func() time.Time { return time.Now().UTC() }}
+	return &Service{Store: st, Now: func() time.Time { return time.Now().UTC() }, Hasher: identity.NewDefaultHasher()}
 }
 
 // Apply records a merchant application and opens its owner's account. Anyone
@@ -204,7 +209,7 @@ func (s *Service) Apply(ctx context.Context, actor identity.Actor, a Application
 		return Merchant{}, identity.User{}, err
 	}
 	now := s.Now()
-	owner, err := identity.NewUserContext(ctx, op, a.Owner, identity.Staff, now)
+	owner, err := identity.NewUser(ctx, s.Hasher, op, a.Owner, identity.Staff, now)
 	if err != nil {
 		return Merchant{}, identity.User{}, err
 	}
@@ -556,7 +561,9 @@ func (s *Service) CreateProgramme(ctx context.Context, actor identity.Actor, in 
 }
 
 // AssignPlan puts a merchant on a plan, optionally with a programme whose
-// eligibility it meets. Operators only. Errors: Forbidden, NotFound, Invalid.
+// eligibility it meets. Operators only. Errors: Forbidden, NotFound (the
+// merchant), Invalid (no such plan or programme, an ineligible country), and
+// the store's own kinds (Unavailable, Internal) when it fails otherwise.
 func (s *Service) AssignPlan(ctx context.Context, actor identity.Actor, merchantID, planID, programmeID string) (Terms, error) {
 	const op = "merchant.AssignPlan"
 	if !actor.IsOperator() {
@@ -566,14 +573,21 @@ func (s *Service) AssignPlan(ctx context.Context, actor identity.Actor, merchant
 	if err != nil {
 		return Terms{}, err
 	}
+	// Only a missing plan or programme is the caller's mistake; any other
+	// store failure (an outage) keeps its own kind.
 	p, err := s.Store.Plan(ctx, planID)
-	if err != nil {
-		return Terms{}, errs.E(op, errs.Invalid, "plan_id: no such plan")
+	if errs.Is(err, errs.NotFound) {
+		return Terms{}, errs.Field(op, "plan_id", "no such plan")
+	} else if err != nil {
+		return Terms{}, errs.E(op, errs.Other, err)
 	}
 	var g Programme
 	if programmeID != "" {
-		if g, err = s.Store.Programme(ctx, programmeID); err != nil {
-			return Terms{}, errs.E(op, errs.Invalid, "programme_id: no such programme")
+		g, err = s.Store.Programme(ctx, programmeID)
+		if errs.Is(err, errs.NotFound) {
+			return Terms{}, errs.Field(op, "programme_id", "no such programme")
+		} else if err != nil {
+			return Terms{}, errs.E(op, errs.Other, err)
 		}
 		if len(g.Countries) > 0 && !slices.Contains(g.Countries, m.Country) {
 			return Terms{}, errs.Field(op, "programme_id", "the merchant's country is not eligible for this programme")

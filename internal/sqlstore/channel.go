@@ -229,22 +229,36 @@ func (s *Channels) Pavilion(ctx context.Context, id string) (channel.Pavilion, e
 	return p, wrap(op, err, "pavilion")
 }
 
-// ListPavilions implements channel.Store.
+// ListPavilions implements channel.Store. One query joins the pavilions to
+// their merchants, so a channel with many pavilions costs one round trip
+// (not one per pavilion) and every pavilion is read in one snapshot.
 func (s *Channels) ListPavilions(ctx context.Context, channelID string) ([]channel.Pavilion, error) {
 	const op = "sqlstore.ListPavilions"
-	pids, err := s.strings(ctx, `SELECT id FROM pavilions WHERE channel_id = $1 ORDER BY name`, channelID)
+	rows, err := s.db.QueryContext(ctx, `SELECT p.id, p.channel_id, p.slug, p.name, p.description, p.created_at, COALESCE(pm.merchant_id, '')
+		FROM pavilions p LEFT JOIN pavilion_merchants pm ON pm.pavilion_id = p.id
+		WHERE p.channel_id = $1 ORDER BY p.name, p.id, pm.position, pm.merchant_id`, channelID)
 	if err != nil {
 		return nil, wrap(op, err, "pavilion")
 	}
-	out := make([]channel.Pavilion, 0, len(pids))
-	for _, id := range pids {
-		p, err := s.Pavilion(ctx, id)
-		if err != nil {
-			return nil, err
+	defer rows.Close()
+	out := []channel.Pavilion{}
+	for rows.Next() {
+		var p channel.Pavilion
+		var m string
+		if err := rows.Scan(&p.ID, &p.ChannelID, &p.Slug, &p.Name, &p.Description, &p.CreatedAt, &m); err != nil {
+			return nil, wrap(op, err, "pavilion")
 		}
-		out = append(out, p)
+		if n := len(out); n == 0 || out[n-1].ID != p.ID {
+			p.CreatedAt = p.CreatedAt.UTC()
+			p.MerchantIDs = []string{}
+			out = append(out, p)
+		}
+		if m != "" {
+			last := &out[len(out)-1]
+			last.MerchantIDs = append(last.MerchantIDs, m)
+		}
 	}
-	return out, nil
+	return out, wrap(op, rows.Err(), "pavilion")
 }
 
 // bumpChannel records that what channel id lists has changed.

@@ -3,8 +3,12 @@
 //
 // The two engines share query text: SQL is written in the subset both accept
 // ($N placeholders, which modernc binds by number; ON CONFLICT; RETURNING).
-// Where they differ, a small Dialect seam says how. Migrations are one folder
-// per engine, embedded, numbered and forward-only, applied by goose at open.
+// There is no dialect type: where they differ, the code checks db.Engine in
+// the few places that need it (opening the pools, goose's dialect, prepared
+// write statements on SQLite only, FOR UPDATE on PostgreSQL, JSON
+// aggregation of plan commissions), and classify reads either driver's
+// constraint errors. Migrations are one folder per engine, embedded,
+// numbered and forward-only, applied by goose at open.
 package sqlstore
 
 import (

@@ -67,28 +67,39 @@ const SessionCookie = "sesame_session"
 // ProblemBase prefixes problem type URIs; /problems/{kind} documents each.
 const ProblemBase = "/problems/"
 
-// StatusOf maps an error kind to its HTTP status. It is the only place
-// that does.
+// kindStatus is the one table between error kinds and HTTP statuses. A
+// kind's status is its first row; a status read back (from an error huma
+// raised itself, such as a validation failure) gives the kind of its first
+// row. Kinds absent from the table (Internal) answer 500, statuses absent
+// from it read back as Internal. 499 (StatusClientClosedRequest) is not here:
+// it is recorded for abandoned requests and never sent as a problem type.
+var kindStatus = [...]struct {
+	kind   errs.Kind
+	status int
+}{
+	{errs.Invalid, http.StatusUnprocessableEntity},
+	// A malformed request, a wrong method or an unservable Accept is the
+	// client's mistake too: huma raises them, and they read back as Invalid.
+	{errs.Invalid, http.StatusBadRequest},
+	{errs.Invalid, http.StatusMethodNotAllowed},
+	{errs.Invalid, http.StatusNotAcceptable},
+	{errs.NotFound, http.StatusNotFound},
+	{errs.Conflict, http.StatusConflict},
+	{errs.Forbidden, http.StatusForbidden},
+	{errs.Unauthenticated, http.StatusUnauthorized},
+	{errs.Unavailable, http.StatusServiceUnavailable},
+	{errs.TooLarge, http.StatusRequestEntityTooLarge},
+	{errs.RateLimited, http.StatusTooManyRequests},
+	{errs.Unsupported, http.StatusUnsupportedMediaType},
+}
+
+// StatusOf maps an error kind to its HTTP status. It and KindOfStatus are
+// the only places that do, both read from kindStatus.
 func StatusOf(k errs.Kind) int {
-	switch k {
-	case errs.Invalid:
-		return http.StatusUnprocessableEntity
-	case errs.NotFound:
-		return http.StatusNotFound
-	case errs.Conflict:
-		return http.StatusConflict
-	case errs.Forbidden:
-		return http.StatusForbidden
-	case errs.Unauthenticated:
-		return http.StatusUnauthorized
-	case errs.Unavailable:
-		return http.StatusServiceUnavailable
-	case errs.TooLarge:
-		return http.StatusRequestEntityTooLarge
-	case errs.RateLimited:
-		return http.StatusTooManyRequests
-	case errs.Unsupported:
-		return http.StatusUnsupportedMediaType
+	for _, r := range kindStatus {
+		if r.kind == k {
+			return r.status
+		}
 	}
 	return http.StatusInternalServerError
 }
@@ -96,26 +107,10 @@ func StatusOf(k errs.Kind) int {
 // KindOfStatus maps an HTTP status back to the kind whose problem type it
 // carries (for errors huma raises itself, such as validation failures).
 func KindOfStatus(status int) errs.Kind {
-	switch status {
-	case http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusMethodNotAllowed, http.StatusNotAcceptable:
-		// A wrong method or an unservable Accept is a malformed request too.
-		return errs.Invalid
-	case http.StatusNotFound:
-		return errs.NotFound
-	case http.StatusConflict:
-		return errs.Conflict
-	case http.StatusForbidden:
-		return errs.Forbidden
-	case http.StatusUnauthorized:
-		return errs.Unauthenticated
-	case http.StatusRequestEntityTooLarge:
-		return errs.TooLarge
-	case http.StatusTooManyRequests:
-		return errs.RateLimited
-	case http.StatusUnsupportedMediaType:
-		return errs.Unsupported
-	case http.StatusServiceUnavailable:
-		return errs.Unavailable
+	for _, r := range kindStatus {
+		if r.status == status {
+			return r.kind
+		}
 	}
 	return errs.Internal
 }
