@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -228,4 +231,100 @@ func TestRelayPrunesPublishedEvents(t *testing.T) {
 			t.Errorf("TakeLease after Release = %v, %v; want true", ok, err)
 		}
 	})
+}
+
+// TestRelayThroughput measures the relay while N events are committed in
+// batches of 1,000 as fast as the store takes them (a bulk import's shape):
+// events/s, and the lag from an event's creation to its acknowledgement by
+// the stream and to its delivery to a consumer, p50 and p99. It runs only
+// when SESAME_RELAY_BENCH holds N, e.g.
+//
+//	SESAME_RELAY_BENCH=100000 go test ./internal/events/ -run TestRelayThroughput -v
+func TestRelayThroughput(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("SESAME_RELAY_BENCH"))
+	if n <= 0 {
+		t.Skip("SESAME_RELAY_BENCH is not set")
+	}
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		bus := startBus(t)
+		var (
+			mu       sync.Mutex
+			pubLag   = make([]time.Duration, 0, n)
+			consLag  = make([]time.Duration, 0, n)
+			created  = make(map[string]time.Time, n)
+			lastAck  time.Time
+			consumed atomic.Int64
+		)
+		stop, err := bus.Subscribe(ctx, "bench", "", func(_ context.Context, e events.Event) error {
+			now := time.Now()
+			mu.Lock()
+			consLag = append(consLag, now.Sub(created[e.ID]))
+			mu.Unlock()
+			consumed.Add(1)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stop()
+		pub := &timingPublisher{Bus: bus, onAck: func(ids []string, at time.Time) {
+			mu.Lock()
+			for _, id := range ids {
+				pubLag = append(pubLag, at.Sub(created[id]))
+			}
+			lastAck = at
+			mu.Unlock()
+		}}
+		r := &events.Relay{Outbox: db, Publisher: pub, Lease: db}
+		db.AfterCommit = r.Notify
+		rctx, stopRelay := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- r.Run(rctx) }()
+		defer func() { stopRelay(); <-done }()
+
+		start := time.Now()
+		for i := 0; i < n; i += 1000 {
+			evs := make([]events.Event, min(1000, n-i))
+			now := time.Now()
+			mu.Lock()
+			for j := range evs {
+				evs[j] = events.New(events.ProductUpdated, fmt.Sprintf("prd_%d", i+j), "", now,
+					map[string]any{"title": "Thé vert 绿茶", "price": 1250, "n": i + j})
+				created[evs[j].ID] = now
+			}
+			mu.Unlock()
+			if err := db.AppendEvents(ctx, evs...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		inserted := time.Since(start)
+		eventually(t, ctx, "every event consumed", func() bool { return consumed.Load() >= int64(n) })
+		consumedIn := time.Since(start)
+		mu.Lock()
+		defer mu.Unlock()
+		pct := func(d []time.Duration, p float64) time.Duration {
+			slices.Sort(d)
+			return d[min(len(d)-1, int(float64(len(d))*p))].Round(time.Millisecond)
+		}
+		t.Logf("%d events committed in %s (%.0f/s); relayed in %s (%.0f events/s); consumed in %s (%.0f/s)",
+			n, inserted.Round(time.Millisecond), float64(n)/inserted.Seconds(),
+			lastAck.Sub(start).Round(time.Millisecond), float64(n)/lastAck.Sub(start).Seconds(),
+			consumedIn.Round(time.Millisecond), float64(n)/consumedIn.Seconds())
+		t.Logf("lag creation→stream ack p50 %s p99 %s; creation→consumer p50 %s p99 %s",
+			pct(pubLag, 0.5), pct(pubLag, 0.99), pct(consLag, 0.5), pct(consLag, 0.99))
+	})
+}
+
+// timingPublisher reports when each batch was acknowledged.
+type timingPublisher struct {
+	*natsbus.Bus
+	onAck func(ids []string, at time.Time)
+}
+
+func (p *timingPublisher) PublishBatch(ctx context.Context, evs []events.Event) ([]string, error) {
+	acked, err := p.Bus.PublishBatch(ctx, evs)
+	p.onAck(acked, time.Now())
+	return acked, err
 }
