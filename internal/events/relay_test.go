@@ -240,6 +240,9 @@ func TestRelayPrunesPublishedEvents(t *testing.T) {
 // when SESAME_RELAY_BENCH holds N, e.g.
 //
 //	SESAME_RELAY_BENCH=100000 go test ./internal/events/ -run TestRelayThroughput -v
+//
+// SESAME_RELAY_BENCH_SYNC=1 publishes one event at a time instead, for
+// comparison.
 func TestRelayThroughput(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("SESAME_RELAY_BENCH"))
 	if n <= 0 {
@@ -278,6 +281,10 @@ func TestRelayThroughput(t *testing.T) {
 			mu.Unlock()
 		}}
 		r := &events.Relay{Outbox: db, Publisher: pub, Lease: db}
+		if os.Getenv("SESAME_RELAY_BENCH_SYNC") != "" {
+			// For comparison: one publish at a time, each awaited.
+			r.Publisher = &syncPublisher{pub}
+		}
 		db.AfterCommit = r.Notify
 		rctx, stopRelay := context.WithCancel(ctx)
 		done := make(chan error, 1)
@@ -315,6 +322,17 @@ func TestRelayThroughput(t *testing.T) {
 		t.Logf("lag creation→stream ack p50 %s p99 %s; creation→consumer p50 %s p99 %s",
 			pct(pubLag, 0.5), pct(pubLag, 0.99), pct(consLag, 0.5), pct(consLag, 0.99))
 	})
+}
+
+// syncPublisher publishes one event at a time through a timingPublisher.
+type syncPublisher struct{ p *timingPublisher }
+
+func (s *syncPublisher) Publish(ctx context.Context, e events.Event) error {
+	if err := s.p.Bus.Publish(ctx, e); err != nil {
+		return err
+	}
+	s.p.onAck([]string{e.ID}, time.Now())
+	return nil
 }
 
 // timingPublisher reports when each batch was acknowledged.
