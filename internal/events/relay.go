@@ -18,8 +18,9 @@ type Outbox interface {
 	PendingEvents(ctx context.Context, limit int) ([]Event, error)
 	// MarkPublished records that the events with these ids are on the bus.
 	MarkPublished(ctx context.Context, ids []string) error
-	// PrunePublished deletes up to limit events published more than age
-	// ago and returns how many it deleted; pending events are never deleted.
+	// PrunePublished deletes, among the limit oldest events, those
+	// published more than age ago, and returns how many it deleted; pending
+	// events are never deleted.
 	PrunePublished(ctx context.Context, age time.Duration, limit int) (int64, error)
 }
 

@@ -164,7 +164,7 @@ func TestRelayLeaseTakeover(t *testing.T) {
 		eventually(t, ctx, "the standby publishing", func() bool { return b.pub.n.Load() > before })
 		took := time.Since(killed)
 		t.Logf("the standby took over %s after the kill (TTL %s)", took, ttl)
-		if took > ttl+ttl/3+500*time.Millisecond {
+		if took > ttl+ttl/3+time.Second { // a second of slack for a loaded machine
 			t.Errorf("the standby took over after %s; want within %s", took, ttl+ttl/3)
 		}
 		write(30)

@@ -8,8 +8,5 @@ CREATE TABLE leases (
     expires_at TIMESTAMPTZ NOT NULL
 );
 
--- The relay prunes published events by age.
-CREATE INDEX outbox_published ON outbox (published_at) WHERE published_at IS NOT NULL;
-
 -- +goose Down
 SELECT 'forward-only';
