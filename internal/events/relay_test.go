@@ -241,7 +241,8 @@ func TestRelayPrunesPublishedEvents(t *testing.T) {
 //
 //	SESAME_RELAY_BENCH=100000 go test ./internal/events/ -run TestRelayThroughput -v
 //
-// SESAME_RELAY_BENCH_SYNC=1 publishes one event at a time instead, for
+// SESAME_RELAY_BENCH_BATCH sets the relay's batch size (default
+// events.DefaultRelayBatch). SESAME_RELAY_BENCH_SYNC=1 publishes one event at a time instead, for
 // comparison.
 func TestRelayThroughput(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("SESAME_RELAY_BENCH"))
@@ -280,7 +281,8 @@ func TestRelayThroughput(t *testing.T) {
 			lastAck = at
 			mu.Unlock()
 		}}
-		r := &events.Relay{Outbox: db, Publisher: pub, Lease: db}
+		batch, _ := strconv.Atoi(os.Getenv("SESAME_RELAY_BENCH_BATCH"))
+		r := &events.Relay{Outbox: db, Publisher: pub, Lease: db, Batch: batch}
 		if os.Getenv("SESAME_RELAY_BENCH_SYNC") != "" {
 			// For comparison: one publish at a time, each awaited.
 			r.Publisher = &syncPublisher{pub}

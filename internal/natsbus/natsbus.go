@@ -46,6 +46,11 @@ const StreamName = "SESAME"
 // deletes only rows marked published, which are never published again.
 const DuplicateWindow = 2 * time.Minute
 
+// publishAsyncMaxPending is how many asynchronous publishes may await their
+// acknowledgement: room for a relay batch of up to that many events without
+// stalling (JetStream's default is 4,000).
+const publishAsyncMaxPending = 16384
+
 // publishAsyncTimeout bounds the wait for the acknowledgement of an event
 // published asynchronously, so that a batch sent to a server that went away
 // fails and is retried instead of waiting for ever.
@@ -200,7 +205,8 @@ func connect(op, urls string, logger *slog.Logger, cfg config, nopts ...nats.Opt
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(publishAsyncTimeout))
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(publishAsyncTimeout),
+		jetstream.WithPublishAsyncMaxPending(publishAsyncMaxPending))
 	if err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("%s: %w", op, err)
