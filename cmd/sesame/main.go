@@ -76,6 +76,12 @@ type config struct {
 	// are deleted (--session-sweep, SESAME_SESSION_SWEEP).
 	SessionSweep time.Duration
 	Products     int // --products (demo)
+	// NATSReplicas is how many JetStream servers hold each event
+	// (--nats-replicas, SESAME_NATS_REPLICAS); the embedded server holds 1.
+	NATSReplicas int
+	// OutboxRetention is how long published events stay in the outbox
+	// (--outbox-retention, SESAME_OUTBOX_RETENTION).
+	OutboxRetention time.Duration
 	// Ready, if set, receives the server's base URL once it listens (tests).
 	Ready chan<- string
 }
@@ -162,6 +168,16 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stdout i
 		return c, fmt.Errorf("SESAME_SESSION_SWEEP: %w", err)
 	}
 	fs.DurationVar(&c.SessionSweep, "session-sweep", sweep, "how often ended sessions are deleted (SESAME_SESSION_SWEEP)")
+	replicas, err := strconv.Atoi(env("SESAME_NATS_REPLICAS", "1"))
+	if err != nil {
+		return c, fmt.Errorf("SESAME_NATS_REPLICAS: %w", err)
+	}
+	fs.IntVar(&c.NATSReplicas, "nats-replicas", replicas, "JetStream servers holding each event, with --nats; the embedded server holds 1 (SESAME_NATS_REPLICAS)")
+	retention, err := time.ParseDuration(env("SESAME_OUTBOX_RETENTION", events.DefaultRetention.String()))
+	if err != nil {
+		return c, fmt.Errorf("SESAME_OUTBOX_RETENTION: %w", err)
+	}
+	fs.DurationVar(&c.OutboxRetention, "outbox-retention", retention, "how long published events stay in the outbox (SESAME_OUTBOX_RETENTION)")
 	if cmd == "demo" {
 		fs.IntVar(&c.Products, "products", 5000, "number of demo products to generate")
 	}
@@ -176,6 +192,15 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stdout i
 	}
 	if c.SessionSweep < time.Second {
 		return c, fmt.Errorf("--session-sweep must be at least 1s")
+	}
+	if c.NATSReplicas < 1 || c.NATSReplicas > 5 {
+		return c, fmt.Errorf("--nats-replicas must be between 1 and 5")
+	}
+	if c.NATS == "" && c.NATSReplicas != 1 {
+		return c, fmt.Errorf("--nats-replicas must be 1 with the embedded JetStream server (set --nats for a cluster)")
+	}
+	if c.OutboxRetention < time.Minute {
+		return c, fmt.Errorf("--outbox-retention must be at least 1m")
 	}
 	if c.Products < 0 || c.Products > 10_000_000 {
 		return c, fmt.Errorf("--products must be between 0 and 10,000,000")
@@ -229,8 +254,8 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 		natsDesc = masked(cfg.NATS)
 	}
 	hasher := identity.NewHasher(identity.HashSlots(hashBudget(cfg.HashMemoryMiB), runtime.GOMAXPROCS(0)), identity.DefaultHashWait)
-	fmt.Fprintf(stdout, "sesame %s %s\n  addr        %s\n  public-url  %s\n  data        %s\n  database    %s\n  events      %s\n  sync-full   %v\n  rate-limits %s\n  hashing     %d at once\n  sweep       every %s\n",
-		version, cmd, cfg.Addr, cfg.PublicURL, cfg.Data, masked(cfg.DB), natsDesc, cfg.SyncFull, cfg.RateLimits, hasher.Slots(), cfg.SessionSweep)
+	fmt.Fprintf(stdout, "sesame %s %s\n  addr        %s\n  public-url  %s\n  data        %s\n  database    %s\n  events      %s (replicas %d, outbox kept %s)\n  sync-full   %v\n  rate-limits %s\n  hashing     %d at once\n  sweep       every %s\n",
+		version, cmd, cfg.Addr, cfg.PublicURL, cfg.Data, masked(cfg.DB), natsDesc, cfg.NATSReplicas, cfg.OutboxRetention, cfg.SyncFull, cfg.RateLimits, hasher.Slots(), cfg.SessionSweep)
 
 	db, err := sqlstore.Open(ctx, cfg.DB, sqlstore.Options{SyncFull: cfg.SyncFull})
 	if err != nil {
@@ -242,7 +267,7 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	if cfg.NATS == "" {
 		bus, err = natsbus.StartEmbedded(filepath.Join(cfg.Data, "nats"), log, natsbus.WithSyncAlways(cfg.SyncFull))
 	} else {
-		bus, err = natsbus.Connect(cfg.NATS, log)
+		bus, err = natsbus.Connect(cfg.NATS, log, natsbus.WithReplicas(cfg.NATSReplicas))
 	}
 	if err != nil {
 		return err
@@ -276,7 +301,11 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 		return err
 	}
 
-	relay := &events.Relay{Outbox: db, Publisher: bus, Logger: log}
+	// One relay per database publishes: the nodes sharing it elect one by
+	// the lease, and a standby takes over within seconds of its death.
+	host, _ := os.Hostname()
+	relay := &events.Relay{Outbox: db, Publisher: bus, Logger: log, Lease: db, Retention: cfg.OutboxRetention,
+		Holder: fmt.Sprintf("%s/%d/%d", host, os.Getpid(), time.Now().UnixNano())}
 	db.AfterCommit = relay.Notify
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -319,6 +348,9 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	<-relayDone
 	if ferr := relay.Flush(shCtx); ferr != nil {
 		log.Warn("events left in the outbox for the next start", "err", ferr)
+	}
+	if rerr := relay.Release(shCtx); rerr != nil {
+		log.Warn("release the event relay's lease", "err", rerr)
 	}
 	return err
 }

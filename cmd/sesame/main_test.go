@@ -285,3 +285,27 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("version: %v %q", err, b.String())
 	}
 }
+
+// TestRelayAndStreamFlags: replicas and outbox retention come from flags or
+// the environment; the embedded server takes one replica only.
+func TestRelayAndStreamFlags(t *testing.T) {
+	env := map[string]string{"SESAME_NATS_REPLICAS": "3", "SESAME_NATS": "nats://a:4222", "SESAME_OUTBOX_RETENTION": "48h"}
+	c, err := parseConfig("serve", nil, func(k string) string { return env[k] }, io.Discard)
+	if err != nil || c.NATSReplicas != 3 || c.OutboxRetention != 48*time.Hour {
+		t.Errorf("from the environment: replicas %d, retention %s, %v; want 3, 48h", c.NATSReplicas, c.OutboxRetention, err)
+	}
+	none := func(string) string { return "" }
+	c, err = parseConfig("serve", nil, none, io.Discard)
+	if err != nil || c.NATSReplicas != 1 || c.OutboxRetention != 24*time.Hour {
+		t.Errorf("defaults: replicas %d, retention %s, %v; want 1, 24h", c.NATSReplicas, c.OutboxRetention, err)
+	}
+	for _, args := range [][]string{
+		{"--nats-replicas", "3"}, // embedded
+		{"--nats", "nats://a:4222", "--nats-replicas", "0"},
+		{"--outbox-retention", "1s"},
+	} {
+		if _, err := parseConfig("serve", args, none, io.Discard); err == nil {
+			t.Errorf("parseConfig(%v) succeeded", args)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -25,19 +26,35 @@ import (
 
 // The Bus is both ends of the relay's contracts.
 var (
-	_ events.Publisher  = (*Bus)(nil)
-	_ events.Subscriber = (*Bus)(nil)
+	_ events.BatchPublisher = (*Bus)(nil)
+	_ events.Subscriber     = (*Bus)(nil)
 )
 
 // StreamName is the JetStream stream that holds Sesame's events.
 const StreamName = "SESAME"
 
 // DuplicateWindow is how long JetStream remembers a Nats-Msg-Id. The relay
-// publishes an event again when it stopped after the publish but before
-// marking the outbox row; on restart it does so within seconds, so an hour
-// covers a relay restart, a slow deploy or a node that was down for a while,
-// without making the server keep every id for ever.
-const DuplicateWindow = time.Hour
+// publishes an event again only when it, or the node that held its lease,
+// stopped after the bus acknowledged the event but before the outbox row was
+// marked; the next holder does so within 1⅓ lease TTL (8 s) plus the relay's
+// longest back-off (10 s). The window must cover that gap, and no more: the
+// server keeps every id of the window in memory (about 100 bytes each), so an
+// hour at a bulk import's 5,000 events/s would hold 18 million ids. Two
+// minutes covers the gap several times over; a copy published later still
+// (the database down for longer, between the publish and the mark) reaches
+// consumers, whose inbox absorbs it. Pruning the outbox plays no part: it
+// deletes only rows marked published, which are never published again.
+const DuplicateWindow = 2 * time.Minute
+
+// publishAsyncMaxPending is how many asynchronous publishes may await their
+// acknowledgement: room for a relay batch of up to that many events without
+// stalling (JetStream's default is 4,000).
+const publishAsyncMaxPending = 16384
+
+// publishAsyncTimeout bounds the wait for the acknowledgement of an event
+// published asynchronously, so that a batch sent to a server that went away
+// fails and is retried instead of waiting for ever.
+const publishAsyncTimeout = 10 * time.Second
 
 // Consumer settings.
 const (
@@ -63,7 +80,7 @@ type config struct {
 }
 
 // WithReplicas sets how many servers of a cluster hold each event (default
-// 1). It is ignored by StartEmbedded, which runs a single server.
+// 1). StartEmbedded, which runs a single server, refuses any other value.
 func WithReplicas(n int) Option { return func(c *config) { c.replicas = n } }
 
 // WithMaxAge sets how long the stream keeps events (default 30 days). A
@@ -102,7 +119,9 @@ func StartEmbedded(dir string, logger *slog.Logger, opts ...Option) (*Bus, error
 		logger = slog.New(slog.DiscardHandler)
 	}
 	cfg := newConfig(opts)
-	cfg.replicas = 1
+	if cfg.replicas != 1 {
+		return nil, fmt.Errorf("%s: an embedded server holds one replica, not %d", op, cfg.replicas)
+	}
 	sopts := &server.Options{
 		ServerName: "sesame-embedded",
 		DontListen: true,
@@ -186,7 +205,8 @@ func connect(op, urls string, logger *slog.Logger, cfg config, nopts ...nats.Opt
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(publishAsyncTimeout),
+		jetstream.WithPublishAsyncMaxPending(publishAsyncMaxPending))
 	if err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("%s: %w", op, err)
@@ -194,7 +214,20 @@ func connect(op, urls string, logger *slog.Logger, cfg config, nopts ...nats.Opt
 	b.nc, b.js = nc, js
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	_, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	if err := ensureStream(ctx, js, cfg); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("%s: stream %s: %w", op, StreamName, err)
+	}
+	return b, nil
+}
+
+// ensureStream creates the stream with cfg, or updates it when one of the
+// settings Sesame owns differs from cfg. An unchanged stream is left alone,
+// so that starting a node does not touch a cluster's stream (an update of
+// replicas moves data between servers), and settings Sesame does not own
+// (limits an operator set) are kept.
+func ensureStream(ctx context.Context, js jetstream.JetStream, cfg config) error {
+	want := jetstream.StreamConfig{
 		Name:        StreamName,
 		Description: "Sesame events, published from the outbox",
 		Subjects:    []string{events.SubjectPrefix + ">"},
@@ -203,12 +236,26 @@ func connect(op, urls string, logger *slog.Logger, cfg config, nopts ...nats.Opt
 		Storage:     jetstream.FileStorage,
 		Replicas:    cfg.replicas,
 		Duplicates:  DuplicateWindow,
-	})
-	if err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("%s: stream %s: %w", op, StreamName, err)
 	}
-	return b, nil
+	s, err := js.Stream(ctx, StreamName)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		_, err = js.CreateStream(ctx, want)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	have := s.CachedInfo().Config
+	if have.Description == want.Description && slices.Equal(have.Subjects, want.Subjects) &&
+		have.Retention == want.Retention && have.MaxAge == want.MaxAge && have.Storage == want.Storage &&
+		have.Replicas == want.Replicas && have.Duplicates == want.Duplicates {
+		return nil
+	}
+	upd := have
+	upd.Description, upd.Subjects, upd.Retention, upd.MaxAge = want.Description, want.Subjects, want.Retention, want.MaxAge
+	upd.Storage, upd.Replicas, upd.Duplicates = want.Storage, want.Replicas, want.Duplicates
+	_, err = js.UpdateStream(ctx, upd)
+	return err
 }
 
 // JetStream returns the JetStream handle, for inspection (stream and consumer
@@ -232,6 +279,51 @@ func (b *Bus) Publish(ctx context.Context, e events.Event) error {
 		b.log.LogAttrs(ctx, slog.LevelDebug, "event already on the bus", slog.String("event_id", e.ID))
 	}
 	return nil
+}
+
+// PublishBatch publishes evs asynchronously, each on its subject with its id
+// as Nats-Msg-Id, then waits for every acknowledgement (or failure, at most
+// 10s each). It returns the ids the stream acknowledged, duplicates
+// included, and the first failure. When ctx ends it returns what was
+// acknowledged by then.
+func (b *Bus) PublishBatch(ctx context.Context, evs []events.Event) ([]string, error) {
+	futs := make([]jetstream.PubAckFuture, 0, len(evs))
+	var perr error
+	for _, e := range evs {
+		data, err := json.Marshal(e)
+		if err != nil {
+			perr = fmt.Errorf("natsbus.PublishBatch %s: %w", e.ID, err)
+			break
+		}
+		f, err := b.js.PublishMsgAsync(&nats.Msg{Subject: e.Subject(), Data: data},
+			jetstream.WithMsgID(e.ID), jetstream.WithExpectStream(StreamName))
+		if err != nil {
+			perr = fmt.Errorf("natsbus.PublishBatch %s: %w", e.ID, err)
+			break
+		}
+		futs = append(futs, f)
+	}
+	acked := make([]string, 0, len(futs))
+	dups := 0
+	for i, f := range futs {
+		select {
+		case ack := <-f.Ok():
+			acked = append(acked, evs[i].ID)
+			if ack.Duplicate {
+				dups++
+			}
+		case err := <-f.Err():
+			if perr == nil {
+				perr = fmt.Errorf("natsbus.PublishBatch %s: %w", evs[i].ID, err)
+			}
+		case <-ctx.Done():
+			return acked, errors.Join(perr, ctx.Err())
+		}
+	}
+	if dups > 0 {
+		b.log.LogAttrs(ctx, slog.LevelDebug, "events already on the bus", slog.Int("duplicates", dups))
+	}
+	return acked, perr
 }
 
 // Subscribe delivers the events matching filter ("" for all) to h through

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/events"
@@ -513,5 +514,63 @@ func TestSubscribeFilterAndStop(t *testing.T) {
 	want := map[string]int{applied.ID: 1}
 	if diff := cmp.Diff(got.snapshot(), want); diff != "" {
 		t.Errorf("deliveries (-got +want):\n%s", diff)
+	}
+}
+
+// TestConnectLeavesAnUnchangedStreamAlone: a node that starts does not
+// rewrite the stream when its settings match (today's Connect reset every
+// setting, replicas among them, on every start), keeps what an operator set
+// beyond Sesame's settings, and asks for the configured replicas.
+func TestConnectLeavesAnUnchangedStreamAlone(t *testing.T) {
+	ctx := testCtx(t)
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Start()
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("server not ready")
+	}
+	connect := func(opts ...natsbus.Option) (*natsbus.Bus, error) {
+		bus, err := natsbus.Connect(ns.ClientURL(), testLogger(t), opts...)
+		if err == nil {
+			t.Cleanup(func() { bus.Close() })
+		}
+		return bus, err
+	}
+	bus, err := connect()
+	if err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	s, err := bus.JetStream().Stream(ctx, natsbus.StreamName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := s.CachedInfo().Config
+	if cfg.Replicas != 1 || cfg.Duplicates != natsbus.DuplicateWindow {
+		t.Errorf("stream replicas %d, duplicates %s; want 1, %s", cfg.Replicas, cfg.Duplicates, natsbus.DuplicateWindow)
+	}
+	// An operator caps the stream's size.
+	cfg.MaxMsgs = 1_000_000
+	if _, err := bus.JetStream().UpdateStream(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := connect(); err != nil {
+		t.Fatalf("Connect again: %v", err)
+	}
+	s, err = bus.JetStream().Stream(ctx, natsbus.StreamName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.CachedInfo().Config.MaxMsgs; got != 1_000_000 {
+		t.Errorf("MaxMsgs after a restart = %d; want the operator's 1000000", got)
+	}
+	// Three replicas reach the server, which has no cluster to hold them.
+	if _, err := connect(natsbus.WithReplicas(3)); err == nil || !strings.Contains(err.Error(), "replicas") {
+		t.Errorf("Connect with 3 replicas on a lone server = %v; want a replicas error", err)
+	}
+	if _, err := natsbus.StartEmbedded(t.TempDir(), nil, natsbus.WithReplicas(3)); err == nil {
+		t.Error("StartEmbedded with 3 replicas succeeded")
 	}
 }

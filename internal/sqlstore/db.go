@@ -32,6 +32,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -158,7 +159,21 @@ func (db *DB) migrate(ctx context.Context, to int64) error {
 	if err != nil {
 		return err
 	}
-	p, err := goose.NewProvider(dialect, db.w, sub)
+	var popts []goose.ProviderOption
+	if db.Engine == Postgres {
+		// Nodes starting together against one fresh database would otherwise
+		// race to create goose's table and apply the same migration: the
+		// session advisory lock makes them take turns, and those that come
+		// after find nothing left to apply. SQLite needs none: one process
+		// owns the file, and its writes are serialised anyway.
+		// Retried every second (goose's default is 5 s) for up to 5 minutes.
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
+		if err != nil {
+			return err
+		}
+		popts = append(popts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(dialect, db.w, sub, popts...)
 	if err != nil {
 		return err
 	}

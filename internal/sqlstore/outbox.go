@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sesame-market/sesame/internal/events"
@@ -50,9 +52,15 @@ func (db *DB) PendingEvents(ctx context.Context, limit int) ([]events.Event, err
 	return evs, nil
 }
 
+// markChunk bounds the ids of one UPDATE: far below the bind limits of
+// both engines (32766 on SQLite, 65535 on PostgreSQL), and large enough that
+// a relay batch is one statement.
+const markChunk = 1000
+
 // MarkPublished stamps the events with these ids as published at db.Now().
 // Unknown ids and events already marked are ignored, so that a relay that
-// repeats itself after a crash does no harm. It returns Internal or
+// repeats itself after a crash does no harm. A batch is one UPDATE ... IN
+// (...) per markChunk ids, in one transaction. It returns Internal or
 // Unavailable errors.
 func (db *DB) MarkPublished(ctx context.Context, ids []string) error {
 	const op = "sqlstore.MarkPublished"
@@ -60,17 +68,53 @@ func (db *DB) MarkPublished(ctx context.Context, ids []string) error {
 		return nil
 	}
 	now := db.Now()
-	// One statement per id keeps the SQL identical on both engines; they all
-	// run in one transaction, so the cost is one commit per batch.
 	return wrap(op, db.inTx(ctx, func(tx *sql.Tx) error {
-		for _, id := range ids {
-			if _, err := tx.ExecContext(ctx,
-				`UPDATE outbox SET published_at = $1 WHERE id = $2 AND published_at IS NULL`, now, id); err != nil {
+		for len(ids) > 0 {
+			part := ids[:min(len(ids), markChunk)]
+			ids = ids[len(part):]
+			var q strings.Builder
+			q.WriteString(`UPDATE outbox SET published_at = $1 WHERE published_at IS NULL AND id IN (`)
+			args := make([]any, 0, len(part)+1)
+			args = append(args, now)
+			for i, id := range part {
+				if i > 0 {
+					q.WriteByte(',')
+				}
+				q.WriteString("$" + strconv.Itoa(i+2))
+				args = append(args, id)
+			}
+			q.WriteByte(')')
+			if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 				return err
 			}
 		}
 		return nil
 	}), "event")
+}
+
+// PrunePublished deletes, among the limit oldest events (by id), those
+// published before db.Now()-age, and returns how many it deleted. Pending
+// events are never deleted. Ids are time-ordered and pruning goes oldest
+// first, so the oldest events are the ones due: looking only at the head of
+// the primary key needs no index on published_at (which every
+// MarkPublished would have to maintain) and never scans the table. A few
+// events still pending at the head only narrow the next calls' window. One
+// call is one short statement, so that a large prune, done as many calls,
+// never holds the writer for long (SQLite has one). A limit below 1 is
+// treated as 1. It returns Internal or Unavailable errors.
+func (db *DB) PrunePublished(ctx context.Context, age time.Duration, limit int) (int64, error) {
+	const op = "sqlstore.PrunePublished"
+	limit = max(limit, 1)
+	res, err := db.w.ExecContext(ctx,
+		`DELETE FROM outbox WHERE id IN (
+		   SELECT id FROM (SELECT id, published_at FROM outbox ORDER BY id LIMIT $2) AS head
+		   WHERE published_at IS NOT NULL AND published_at < $1)`,
+		db.Now().Add(-age), limit)
+	if err != nil {
+		return 0, wrap(op, err, "event")
+	}
+	n, err := res.RowsAffected()
+	return n, wrap(op, err, "event")
 }
 
 // AppendEvents writes events to the outbox in one transaction of their own.

@@ -204,3 +204,66 @@ func TestProcessOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestOutboxMarkPublishedLargeBatch marks more ids than one statement takes.
+func TestOutboxMarkPublishedLargeBatch(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := outboxCtx(t)
+		clock := testkit.NewClock()
+		evs := outboxEvents(clock, 2500)
+		if err := db.AppendEvents(ctx, evs...); err != nil {
+			t.Fatalf("AppendEvents: %v", err)
+		}
+		if err := db.MarkPublished(ctx, outboxEventIDs(evs[:2400])); err != nil {
+			t.Fatalf("MarkPublished: %v", err)
+		}
+		if diff := cmp.Diff(outboxPendingIDs(t, ctx, db, 1000), outboxEventIDs(evs[2400:])); diff != "" {
+			t.Errorf("pending (-got +want):\n%s", diff)
+		}
+	})
+}
+
+func TestOutboxPrunePublished(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := outboxCtx(t)
+		clock := testkit.NewClock()
+		db.Now = clock.Now
+		evs := outboxEvents(clock, 10)
+		if err := db.AppendEvents(ctx, evs...); err != nil {
+			t.Fatalf("AppendEvents: %v", err)
+		}
+		if err := db.MarkPublished(ctx, outboxEventIDs(evs[:4])); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Hour)
+		if err := db.MarkPublished(ctx, outboxEventIDs(evs[4:6])); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(30 * time.Minute)
+		// Only the four published 90 minutes ago are older than an hour,
+		// deleted three at most per call; pending events stay.
+		for _, want := range []int64{3, 1, 0} {
+			n, err := db.PrunePublished(ctx, time.Hour, 3)
+			if err != nil {
+				t.Fatalf("PrunePublished: %v", err)
+			}
+			if n != want {
+				t.Errorf("PrunePublished deleted %d; want %d", n, want)
+			}
+		}
+		pending, published, err := db.OutboxStats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pending != 4 || published != 2 {
+			t.Errorf("OutboxStats = %d pending, %d published; want 4, 2", pending, published)
+		}
+		clock.Advance(time.Hour)
+		if n, err := db.PrunePublished(ctx, time.Hour, 100); err != nil || n != 2 {
+			t.Errorf("PrunePublished = %d, %v; want 2", n, err)
+		}
+		if diff := cmp.Diff(outboxPendingIDs(t, ctx, db, 100), outboxEventIDs(evs[6:])); diff != "" {
+			t.Errorf("pending after pruning (-got +want):\n%s", diff)
+		}
+	})
+}
