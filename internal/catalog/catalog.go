@@ -143,11 +143,12 @@ type Store interface {
 	// channel, may not use the product's brand, or (curated channels) the
 	// merchant or brand is not admitted; Invalid if the product has no price
 	// there; NotFound if the product is not the merchant's. Listing twice is
-	// not an error.
-	ListProduct(ctx context.Context, merchantID, productID, channelID string, at time.Time, ev events.Event) error
+	// not an error. It writes the listing's events.ListingUpserted.
+	ListProduct(ctx context.Context, merchantID, productID, channelID string, at time.Time) error
 	// UnlistProduct removes a listing; merchantID "" lets an operator unlist
-	// any product. NotFound if there is no such listing.
-	UnlistProduct(ctx context.Context, merchantID, productID, channelID string, at time.Time, ev events.Event) error
+	// any product. NotFound if there is no such listing. It writes the
+	// listing's events.ListingRemoved (reason unlisted).
+	UnlistProduct(ctx context.Context, merchantID, productID, channelID string, at time.Time) error
 	// ChannelProducts returns up to limit active listings of a channel whose
 	// product id is greater than after, in id order.
 	ChannelProducts(ctx context.Context, channelID, after string, limit int) ([]Product, error)
@@ -322,7 +323,6 @@ func (s *Service) Import(ctx context.Context, actor identity.Actor, ps []Product
 	if len(ps) == 0 {
 		return nil
 	}
-	pids := make([]string, len(ps))
 	for i, p := range ps {
 		if !actor.IsOperator() && !(actor.Sells() && actor.MerchantID == p.MerchantID) {
 			return errs.E(op, errs.Forbidden, "merchants import only their own products")
@@ -331,10 +331,10 @@ func (s *Service) Import(ctx context.Context, actor identity.Actor, ps []Product
 		if ps[i], err = normaliseProduct(op, p); err != nil {
 			return err
 		}
-		pids[i] = p.ID
 	}
-	ev := events.New(events.ProductsImported, pids[0], "", s.Now(), map[string]any{"product_ids": pids})
-	if err := s.Store.CreateProducts(ctx, ps, []events.Event{ev}); err != nil {
+	// The store announces the listings in batches (events.ListingsUpserted),
+	// the same events a merchant's own listings cause.
+	if err := s.Store.CreateProducts(ctx, ps, nil); err != nil {
 		return errs.E(op, errs.Other, err)
 	}
 	return nil
@@ -475,8 +475,7 @@ func (s *Service) List(ctx context.Context, actor identity.Actor, productID, cha
 		return err
 	}
 	now := s.Now()
-	ev := events.New(events.ProductListed, productID, actor.MerchantID, now, map[string]string{"channel_id": ch.ID})
-	if err := s.Store.ListProduct(ctx, actor.MerchantID, productID, ch.ID, now, ev); err != nil {
+	if err := s.Store.ListProduct(ctx, actor.MerchantID, productID, ch.ID, now); err != nil {
 		return errs.E(op, errs.Other, err)
 	}
 	return nil
@@ -504,8 +503,7 @@ func (s *Service) Unlist(ctx context.Context, actor identity.Actor, productID, c
 		return err
 	}
 	now := s.Now()
-	ev := events.New(events.ProductUnlisted, productID, actor.MerchantID, now, map[string]string{"channel_id": ch.ID})
-	if err := s.Store.UnlistProduct(ctx, merchantID, productID, ch.ID, now, ev); err != nil {
+	if err := s.Store.UnlistProduct(ctx, merchantID, productID, ch.ID, now); err != nil {
 		return errs.E(op, errs.Other, err)
 	}
 	return nil
