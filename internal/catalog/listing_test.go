@@ -27,8 +27,8 @@ func TestListingOf(t *testing.T) {
 		Channels: []string{"chn_a"}, Version: 4, UpdatedAt: at}
 	path := []Category{{ID: "cat_1", Slug: "home", Names: map[string]string{"en": "Home"}}, {ID: "cat_2", ParentID: "cat_1", Slug: "bags", Names: map[string]string{"en": "Bags", "fr": "Sacs"}}}
 	want := events.Listing{V: 1, ProductID: "prd_1", ChannelID: "chn_a", ChannelCode: "bazaar", Merchant: events.Ref{ID: "mer_1", Name: "Maison"},
-		Brand: &events.Ref{ID: "brd_1", Name: "Lux"},
-		Category: []events.CategoryNode{{ID: "cat_1", Slug: "home", Names: map[string]string{"en": "Home"}}, {ID: "cat_2", Slug: "bags", Names: map[string]string{"en": "Bags", "fr": "Sacs"}}},
+		Brand:         &events.Ref{ID: "brd_1", Name: "Lux"},
+		Category:      []events.CategoryNode{{ID: "cat_1", Slug: "home", Names: map[string]string{"en": "Home"}}, {ID: "cat_2", Slug: "bags", Names: map[string]string{"en": "Bags", "fr": "Sacs"}}},
 		OriginCountry: "FR", Texts: map[string]events.ListText{"fr": {Title: "Sac", Description: "Cuir"}, "zh": {Title: "包"}},
 		Prices: map[string]int64{"EUR": 800, "CNY": 7000}, Media: []string{"https://img.example/1.jpg"}, Attributes: map[string]string{"material": "leather"},
 		Variants: []events.ListVariant{

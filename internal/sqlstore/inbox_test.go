@@ -3,6 +3,8 @@ package sqlstore_test
 import (
 	"context"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -58,6 +60,40 @@ func TestProcessOnceTxCommitsEffectWithInbox(t *testing.T) {
 		// Another consumer processes the same event on its own.
 		if ran, err := db.ProcessOnceTx(ctx, "other", "evt_1", func(context.Context) error { return nil }); !ran || err != nil {
 			t.Fatalf("other consumer: ran %v, err %v", ran, err)
+		}
+	})
+}
+
+// TestProcessOnceTxConcurrentDeliveries: two deliveries of one event at the
+// same moment run the consumer once; the second waits for the first's inbox
+// row and then skips.
+func TestProcessOnceTxConcurrentDeliveries(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		var calls atomic.Int32
+		var wg sync.WaitGroup
+		errc := make(chan error, 4)
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := db.ProcessOnceTx(ctx, "test", "evt_race", func(ctx context.Context) error {
+					calls.Add(1)
+					time.Sleep(30 * time.Millisecond) // hold the transaction open while the others arrive
+					return db.AppendEvents(ctx, events.New("test.effect", "x", "", time.Now(), nil))
+				})
+				errc <- err
+			}()
+		}
+		wg.Wait()
+		close(errc)
+		for err := range errc {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := calls.Load(); n != 1 {
+			t.Fatalf("the consumer ran %d times, want 1", n)
 		}
 	})
 }
