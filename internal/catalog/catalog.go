@@ -110,7 +110,9 @@ type Store interface {
 	AuthoriseBrand(ctx context.Context, a BrandAuthorisation, ev events.Event) (BrandAuthorisation, error)
 	// RevokeBrandAuthorisation deletes the authorisation and, in the same
 	// transaction, removes the listings of the merchant's products of that
-	// brand that no longer pass the listing rule. NotFound if there is none.
+	// brand that no longer pass the listing rule, writing their
+	// events.ListingRemoved (reason brand_authorisation_withdrawn). NotFound
+	// if there is none.
 	RevokeBrandAuthorisation(ctx context.Context, brandID, merchantID string, ev events.Event) error
 	// BrandAuthorisations lists a brand's authorisations by merchant id.
 	BrandAuthorisations(ctx context.Context, brandID string) ([]BrandAuthorisation, error)
@@ -122,14 +124,17 @@ type Store interface {
 	// checking the brand rule (MayUseBrand) and the listing rule
 	// (channel.MayList) inside it. Conflict on a SKU the merchant already
 	// uses; Invalid on an unknown brand or category; Forbidden on a brand
-	// the merchant may not use or a listing the rule refuses.
+	// the merchant may not use or a listing the rule refuses. The listings
+	// are announced with events.NewListingEvents (batched).
 	CreateProducts(ctx context.Context, ps []Product, evs []events.Event) error
 	// Product returns NotFound if there is no such product.
 	Product(ctx context.Context, id string) (Product, error)
 	// UpdateProduct applies a patch to merchantID's product; NotFound if the
 	// product is not the merchant's; Forbidden if the new brand is one the
 	// merchant may not use. Listings that no longer pass the listing rule
-	// after a brand change are removed in the same transaction.
+	// after a brand change are removed in the same transaction (reason
+	// brand_changed); every channel still showing the product gets an
+	// events.ListingUpserted, as after AddVariant and SetPrices.
 	UpdateProduct(ctx context.Context, merchantID, id string, patch Patch, at time.Time, ev events.Event) error
 	// AddVariant adds a variant to merchantID's product; NotFound if it is not
 	// the merchant's, Conflict on a SKU in use.
