@@ -463,12 +463,11 @@ func (s *Catalog) UpdateProduct(ctx context.Context, merchantID, id string, patc
 		if err := owned(ctx, tx, op, merchantID, id); err != nil {
 			return err
 		}
+		// The merchant's listing lock first (see lockEdit).
+		if err := lockEdit(ctx, tx, merchantID); err != nil {
+			return err
+		}
 		if patch.BrandID != nil {
-			// The merchant's listing lock first: a listing of this product
-			// cannot run beside the brand change and miss it.
-			if err := lockMerchant(ctx, tx, merchantID); err != nil {
-				return err
-			}
 			if *patch.BrandID != "" {
 				b, authorised, err := loadBrand(ctx, tx, op, *patch.BrandID, merchantID)
 				if err != nil {
@@ -542,6 +541,9 @@ func (s *Catalog) AddVariant(ctx context.Context, merchantID, productID string, 
 		if err := owned(ctx, tx, op, merchantID, productID); err != nil {
 			return err
 		}
+		if err := lockEdit(ctx, tx, merchantID); err != nil {
+			return err
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM variants WHERE product_id = $1`, productID).Scan(&n); err != nil {
 			return err
@@ -566,6 +568,9 @@ func (s *Catalog) SetPrices(ctx context.Context, merchantID, productID string, p
 	const op = "sqlstore.SetPrices"
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
 		if err := owned(ctx, tx, op, merchantID, productID); err != nil {
+			return err
+		}
+		if err := lockEdit(ctx, tx, merchantID); err != nil {
 			return err
 		}
 		for _, p := range prices {
@@ -634,15 +639,18 @@ func (s *Catalog) UnlistProduct(ctx context.Context, merchantID, productID, chan
 				return err
 			}
 		}
+		// The channel row before the listing row, the order of ListProduct,
+		// so that the two cannot deadlock on PostgreSQL; and the removal's
+		// event is made after both, so its id follows a concurrent edit's.
+		if err := bumpChannel(ctx, tx, channelID); err != nil {
+			return err
+		}
 		var owner string
 		err := tx.QueryRowContext(ctx, `DELETE FROM listings WHERE channel_id = $1 AND product_id = $2 RETURNING merchant_id`,
 			channelID, productID).Scan(&owner)
 		if err == sql.ErrNoRows {
 			return errs.E(op, errs.NotFound, "the product is not listed on this channel")
 		} else if err != nil {
-			return err
-		}
-		if err := bumpChannel(ctx, tx, channelID); err != nil {
 			return err
 		}
 		return insertEvents(ctx, tx, []events.Event{removedEvent(productID, channelID, owner, events.RemovedUnlisted, at)})
@@ -760,8 +768,12 @@ func refreshDoc(ctx context.Context, tx *sql.Tx, id string, at time.Time) error 
 	if _, err = tx.ExecContext(ctx, `UPDATE products SET doc = $1, version = $2, updated_at = $3 WHERE id = $4`, jsonText(p), p.Version, at, id); err != nil {
 		return err
 	}
-	if err := emitShown(ctx, tx, p, at); err != nil {
+	// The channels first: the rows they lock order this edit with a
+	// concurrent revocation or unlisting (which write them before their
+	// events), so the listings read next, and the event ids made for them,
+	// follow whichever committed first.
+	if err := bumpChannelsOfProduct(ctx, tx, id); err != nil {
 		return err
 	}
-	return bumpChannelsOfProduct(ctx, tx, id)
+	return emitShown(ctx, tx, p, at)
 }

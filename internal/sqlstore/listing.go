@@ -40,6 +40,15 @@ func lockMerchant(ctx context.Context, tx *sql.Tx, merchantID string) error {
 	return err
 }
 
+// lockEdit starts a product edit (patch, variant, prices) by writing the
+// merchant row, as every listing path does first: an edit then runs one
+// after the other with the merchant's listings, unlistings by status and
+// brand withdrawals, so the document a listing event carries is the one
+// committed, and the edit's events see the listings committed before it.
+func lockEdit(ctx context.Context, tx *sql.Tx, merchantID string) error {
+	return lockMerchant(ctx, tx, merchantID)
+}
+
 // listingFactsCols are the facts of one (product p, channel c) pair, with the
 // product's merchant m and brand b joined. Every subquery is an indexed probe.
 const listingFactsCols = `p.id, c.id, p.merchant_id, c.code, c.admission, m.status,

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/sesame-market/sesame/internal/catalog"
 	"github.com/sesame-market/sesame/internal/channel"
@@ -151,6 +152,71 @@ func TestListingEventsOnEachPath(t *testing.T) {
 		ls = step("import", "batch 100", "batch 20")
 		if len(ls) != 120 || ls[119].ProductID != ps[119].ID || ls[0].Merchant.Name != "Grasse" || !strings.HasPrefix(ls[0].Texts["fr"].Title, "Parfum") {
 			t.Fatalf("imported listings: %d, first %+v", len(ls), ls[0])
+		}
+	})
+}
+
+// TestListingEventsUnderConcurrentEdits edits, prices, lists and unlists
+// the same products at once: whatever the interleaving, a consumer of the
+// events in outbox order ends showing what the database does.
+func TestListingEventsUnderConcurrentEdits(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		w := newBrandWorld(t, db)
+		chans := []channel.Channel{w.luxe, w.bazaar}
+		must[catalog.BrandAuthorisation](t)(w.catalog.AuthoriseBrand(ctx, identity.System, w.market.ID, w.rival.ID))
+		var ps []catalog.Product
+		for i := range 3 {
+			p := must[catalog.Product](t)(w.catalog.CreateProduct(ctx, w.rivalA, w.input(w.market.ID, fmt.Sprint("R-", i))))
+			ps = append(ps, p)
+		}
+		done := make(chan error)
+		workers := 0
+		for _, p := range ps {
+			workers += 3
+			go func() { // edits
+				var err error
+				for i := range 8 {
+					_, err = w.catalog.UpdateProduct(ctx, w.rivalA, p.ID, catalog.Patch{Translations: map[string]catalog.Text{"en": {Title: fmt.Sprint("Edit ", i)}}})
+					if err != nil {
+						break
+					}
+				}
+				done <- err
+			}()
+			go func() { // prices
+				var err error
+				for i := range 8 {
+					_, err = w.catalog.SetPrices(ctx, w.rivalA, p.ID, []catalog.SKUPriceInput{{SKU: p.Variants[0].SKU, PriceInput: catalog.PriceInput{Channel: "bazaar", Currency: "CNY", Amount: int64(100 + i)}}})
+					if err != nil {
+						break
+					}
+				}
+				done <- err
+			}()
+			go func() { // list and unlist
+				for i := range 8 {
+					ch := []string{"luxe", "bazaar"}[i%2]
+					w.catalog.List(ctx, w.rivalA, p.ID, ch)
+					if i%3 == 2 {
+						w.catalog.Unlist(ctx, w.rivalA, p.ID, ch)
+					}
+				}
+				done <- nil
+			}()
+		}
+		for range workers {
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		}
+		f := follower{}
+		f.drain(t, db, map[string]int{})
+		want := shown(t, db, chans, []catalog.Category{w.cat})
+		for _, ch := range chans {
+			if diff := cmp.Diff(f[ch.ID], want[ch.ID], cmpopts.EquateEmpty()); diff != "" {
+				t.Fatalf("channel %s: stream (-) and database (+) differ:\n%s", ch.Code, diff)
+			}
 		}
 	})
 }
