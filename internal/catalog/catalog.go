@@ -110,7 +110,9 @@ type Store interface {
 	AuthoriseBrand(ctx context.Context, a BrandAuthorisation, ev events.Event) (BrandAuthorisation, error)
 	// RevokeBrandAuthorisation deletes the authorisation and, in the same
 	// transaction, removes the listings of the merchant's products of that
-	// brand that no longer pass the listing rule. NotFound if there is none.
+	// brand that no longer pass the listing rule, writing their
+	// events.ListingRemoved (reason brand_authorisation_withdrawn). NotFound
+	// if there is none.
 	RevokeBrandAuthorisation(ctx context.Context, brandID, merchantID string, ev events.Event) error
 	// BrandAuthorisations lists a brand's authorisations by merchant id.
 	BrandAuthorisations(ctx context.Context, brandID string) ([]BrandAuthorisation, error)
@@ -122,14 +124,17 @@ type Store interface {
 	// checking the brand rule (MayUseBrand) and the listing rule
 	// (channel.MayList) inside it. Conflict on a SKU the merchant already
 	// uses; Invalid on an unknown brand or category; Forbidden on a brand
-	// the merchant may not use or a listing the rule refuses.
+	// the merchant may not use or a listing the rule refuses. The listings
+	// are announced with events.NewListingEvents (batched).
 	CreateProducts(ctx context.Context, ps []Product, evs []events.Event) error
 	// Product returns NotFound if there is no such product.
 	Product(ctx context.Context, id string) (Product, error)
 	// UpdateProduct applies a patch to merchantID's product; NotFound if the
 	// product is not the merchant's; Forbidden if the new brand is one the
 	// merchant may not use. Listings that no longer pass the listing rule
-	// after a brand change are removed in the same transaction.
+	// after a brand change are removed in the same transaction (reason
+	// brand_changed); every channel still showing the product gets an
+	// events.ListingUpserted, as after AddVariant and SetPrices.
 	UpdateProduct(ctx context.Context, merchantID, id string, patch Patch, at time.Time, ev events.Event) error
 	// AddVariant adds a variant to merchantID's product; NotFound if it is not
 	// the merchant's, Conflict on a SKU in use.
@@ -143,11 +148,12 @@ type Store interface {
 	// channel, may not use the product's brand, or (curated channels) the
 	// merchant or brand is not admitted; Invalid if the product has no price
 	// there; NotFound if the product is not the merchant's. Listing twice is
-	// not an error.
-	ListProduct(ctx context.Context, merchantID, productID, channelID string, at time.Time, ev events.Event) error
+	// not an error. It writes the listing's events.ListingUpserted.
+	ListProduct(ctx context.Context, merchantID, productID, channelID string, at time.Time) error
 	// UnlistProduct removes a listing; merchantID "" lets an operator unlist
-	// any product. NotFound if there is no such listing.
-	UnlistProduct(ctx context.Context, merchantID, productID, channelID string, at time.Time, ev events.Event) error
+	// any product. NotFound if there is no such listing. It writes the
+	// listing's events.ListingRemoved (reason unlisted).
+	UnlistProduct(ctx context.Context, merchantID, productID, channelID string, at time.Time) error
 	// ChannelProducts returns up to limit active listings of a channel whose
 	// product id is greater than after, in id order.
 	ChannelProducts(ctx context.Context, channelID, after string, limit int) ([]Product, error)
@@ -322,7 +328,6 @@ func (s *Service) Import(ctx context.Context, actor identity.Actor, ps []Product
 	if len(ps) == 0 {
 		return nil
 	}
-	pids := make([]string, len(ps))
 	for i, p := range ps {
 		if !actor.IsOperator() && !(actor.Sells() && actor.MerchantID == p.MerchantID) {
 			return errs.E(op, errs.Forbidden, "merchants import only their own products")
@@ -331,10 +336,10 @@ func (s *Service) Import(ctx context.Context, actor identity.Actor, ps []Product
 		if ps[i], err = normaliseProduct(op, p); err != nil {
 			return err
 		}
-		pids[i] = p.ID
 	}
-	ev := events.New(events.ProductsImported, pids[0], "", s.Now(), map[string]any{"product_ids": pids})
-	if err := s.Store.CreateProducts(ctx, ps, []events.Event{ev}); err != nil {
+	// The store announces the listings in batches (events.ListingsUpserted),
+	// the same events a merchant's own listings cause.
+	if err := s.Store.CreateProducts(ctx, ps, nil); err != nil {
 		return errs.E(op, errs.Other, err)
 	}
 	return nil
@@ -475,8 +480,7 @@ func (s *Service) List(ctx context.Context, actor identity.Actor, productID, cha
 		return err
 	}
 	now := s.Now()
-	ev := events.New(events.ProductListed, productID, actor.MerchantID, now, map[string]string{"channel_id": ch.ID})
-	if err := s.Store.ListProduct(ctx, actor.MerchantID, productID, ch.ID, now, ev); err != nil {
+	if err := s.Store.ListProduct(ctx, actor.MerchantID, productID, ch.ID, now); err != nil {
 		return errs.E(op, errs.Other, err)
 	}
 	return nil
@@ -504,8 +508,7 @@ func (s *Service) Unlist(ctx context.Context, actor identity.Actor, productID, c
 		return err
 	}
 	now := s.Now()
-	ev := events.New(events.ProductUnlisted, productID, actor.MerchantID, now, map[string]string{"channel_id": ch.ID})
-	if err := s.Store.UnlistProduct(ctx, merchantID, productID, ch.ID, now, ev); err != nil {
+	if err := s.Store.UnlistProduct(ctx, merchantID, productID, ch.ID, now); err != nil {
 		return errs.E(op, errs.Other, err)
 	}
 	return nil

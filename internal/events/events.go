@@ -63,20 +63,21 @@ const (
 	BrandCreated        = "catalog.brand.created"
 	ProductCreated      = "catalog.product.created"
 	ProductUpdated      = "catalog.product.updated"
-	ProductListed       = "catalog.product.listed"
-	ProductUnlisted     = "catalog.product.unlisted"
-	PartnerCreated      = "identity.partner.created"
-	WarehouseCreated    = "inventory.warehouse.created"
+	// ProductListed and ProductUnlisted are no longer written: the listing
+	// events (ListingUpserted, ListingRemoved) replaced them. Rows of these
+	// types written by an older Sesame may still be in an outbox.
+	ProductListed    = "catalog.product.listed"
+	ProductUnlisted  = "catalog.product.unlisted"
+	PartnerCreated   = "identity.partner.created"
+	WarehouseCreated = "inventory.warehouse.created"
 )
 
-// Brand registry and bulk import events.
+// Brand registry events.
 const (
 	// BrandAuthorised and BrandAuthorisationRevoked: an operator let a
 	// merchant use a brand, or withdrew that (tenant: the merchant).
 	BrandAuthorised           = "catalog.brand.authorised"
 	BrandAuthorisationRevoked = "catalog.brand.authorisation_revoked"
-	// ProductsImported: a bulk import stored these products in one go.
-	ProductsImported = "catalog.products.imported"
 )
 
 // Event types of merchant applications and partner links.

@@ -169,7 +169,7 @@ func (s *Catalog) RevokeBrandAuthorisation(ctx context.Context, brandID, merchan
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.E(op, errs.NotFound, "the merchant has no authorisation for this brand")
 		}
-		if err := recheckListings(ctx, tx, removeFailing,
+		if err := recheckListings(ctx, tx, removeFailing, events.RemovedBrandAuthorisationWithdrawn, ev.At,
 			`merchant_id = $1 AND product_id IN (SELECT id FROM products WHERE merchant_id = $1 AND brand_id = $2)`, merchantID, brandID); err != nil {
 			return err
 		}
@@ -299,6 +299,15 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 			brandNames[k] = b.Name
 			return b.Name, nil
 		}
+		// What each channel now shows is announced in batches (see
+		// events.NewListingEvents), built from each product's document as
+		// stored here, by the builder every listing path uses.
+		lb := newListingBuilder(tx)
+		var shown []events.Listing
+		tenant := ""
+		if len(lockM) == 1 {
+			tenant = lockM[0]
+		}
 		names := map[string]string{}
 		lookup := func(q, id, field string) (string, error) {
 			if id == "" {
@@ -369,7 +378,15 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 				if _, err := st.ExecContext(ctx, ch, p.ID, p.MerchantID, p.CreatedAt); err != nil {
 					return err
 				}
+				l, err := lb.listing(ctx, doc, ch)
+				if err != nil {
+					return err
+				}
+				shown = append(shown, l)
 			}
+		}
+		if len(shown) > 0 {
+			evs = append(evs, events.NewListingEvents(shown, tenant, ps[0].UpdatedAt)...)
 		}
 		return insertEvents(ctx, tx, evs)
 	})
@@ -446,12 +463,11 @@ func (s *Catalog) UpdateProduct(ctx context.Context, merchantID, id string, patc
 		if err := owned(ctx, tx, op, merchantID, id); err != nil {
 			return err
 		}
+		// The merchant's listing lock first (see lockEdit).
+		if err := lockEdit(ctx, tx, merchantID); err != nil {
+			return err
+		}
 		if patch.BrandID != nil {
-			// The merchant's listing lock first: a listing of this product
-			// cannot run beside the brand change and miss it.
-			if err := lockMerchant(ctx, tx, merchantID); err != nil {
-				return err
-			}
 			if *patch.BrandID != "" {
 				b, authorised, err := loadBrand(ctx, tx, op, *patch.BrandID, merchantID)
 				if err != nil {
@@ -464,7 +480,7 @@ func (s *Catalog) UpdateProduct(ctx context.Context, merchantID, id string, patc
 			if _, err := tx.ExecContext(ctx, `UPDATE products SET brand_id = $1 WHERE id = $2`, nullStr(*patch.BrandID), id); err != nil {
 				return err
 			}
-			if err := recheckListings(ctx, tx, removeFailing, `product_id = $1`, id); err != nil {
+			if err := recheckListings(ctx, tx, removeFailing, events.RemovedBrandChanged, at, `product_id = $1`, id); err != nil {
 				return err
 			}
 		}
@@ -525,6 +541,9 @@ func (s *Catalog) AddVariant(ctx context.Context, merchantID, productID string, 
 		if err := owned(ctx, tx, op, merchantID, productID); err != nil {
 			return err
 		}
+		if err := lockEdit(ctx, tx, merchantID); err != nil {
+			return err
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM variants WHERE product_id = $1`, productID).Scan(&n); err != nil {
 			return err
@@ -551,6 +570,9 @@ func (s *Catalog) SetPrices(ctx context.Context, merchantID, productID string, p
 		if err := owned(ctx, tx, op, merchantID, productID); err != nil {
 			return err
 		}
+		if err := lockEdit(ctx, tx, merchantID); err != nil {
+			return err
+		}
 		for _, p := range prices {
 			var vid string
 			err := tx.QueryRowContext(ctx, `SELECT id FROM variants WHERE product_id = $1 AND sku = $2`, productID, p.SKU).Scan(&vid)
@@ -574,7 +596,7 @@ func (s *Catalog) SetPrices(ctx context.Context, merchantID, productID string, p
 }
 
 // ListProduct implements catalog.Store.
-func (s *Catalog) ListProduct(ctx context.Context, merchantID, productID, channelID string, at time.Time, ev events.Event) error {
+func (s *Catalog) ListProduct(ctx context.Context, merchantID, productID, channelID string, at time.Time) error {
 	const op = "sqlstore.ListProduct"
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
 		if err := owned(ctx, tx, op, merchantID, productID); err != nil {
@@ -595,13 +617,21 @@ func (s *Catalog) ListProduct(ctx context.Context, merchantID, productID, channe
 			ON CONFLICT (channel_id, product_id) DO UPDATE SET active = excluded.active`, channelID, productID, merchantID, at); err != nil {
 			return err
 		}
+		p, err := loadDoc(ctx, tx, productID)
+		if err != nil {
+			return err
+		}
+		ev, err := newListingBuilder(tx).upserted(ctx, p, channelID, at)
+		if err != nil {
+			return err
+		}
 		return insertEvents(ctx, tx, []events.Event{ev})
 	})
 	return wrap(op, err, "listing")
 }
 
 // UnlistProduct implements catalog.Store.
-func (s *Catalog) UnlistProduct(ctx context.Context, merchantID, productID, channelID string, at time.Time, ev events.Event) error {
+func (s *Catalog) UnlistProduct(ctx context.Context, merchantID, productID, channelID string, at time.Time) error {
 	const op = "sqlstore.UnlistProduct"
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
 		if merchantID != "" {
@@ -609,17 +639,21 @@ func (s *Catalog) UnlistProduct(ctx context.Context, merchantID, productID, chan
 				return err
 			}
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM listings WHERE channel_id = $1 AND product_id = $2`, channelID, productID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.E(op, errs.NotFound, "the product is not listed on this channel")
-		}
+		// The channel row before the listing row, the order of ListProduct,
+		// so that the two cannot deadlock on PostgreSQL; and the removal's
+		// event is made after both, so its id follows a concurrent edit's.
 		if err := bumpChannel(ctx, tx, channelID); err != nil {
 			return err
 		}
-		return insertEvents(ctx, tx, []events.Event{ev})
+		var owner string
+		err := tx.QueryRowContext(ctx, `DELETE FROM listings WHERE channel_id = $1 AND product_id = $2 RETURNING merchant_id`,
+			channelID, productID).Scan(&owner)
+		if err == sql.ErrNoRows {
+			return errs.E(op, errs.NotFound, "the product is not listed on this channel")
+		} else if err != nil {
+			return err
+		}
+		return insertEvents(ctx, tx, []events.Event{removedEvent(productID, channelID, owner, events.RemovedUnlisted, at)})
 	})
 	return wrap(op, err, "listing")
 }
@@ -666,7 +700,8 @@ func (s *Catalog) Listed(ctx context.Context, productID, channelID string) (bool
 }
 
 // refreshDoc rebuilds product id's document from its normalised rows and
-// bumps its version, inside tx.
+// bumps its version, inside tx, and announces the new document to every
+// channel that shows the product.
 func refreshDoc(ctx context.Context, tx *sql.Tx, id string, at time.Time) error {
 	var p catalog.Product
 	var media, attrs string
@@ -733,5 +768,12 @@ func refreshDoc(ctx context.Context, tx *sql.Tx, id string, at time.Time) error 
 	if _, err = tx.ExecContext(ctx, `UPDATE products SET doc = $1, version = $2, updated_at = $3 WHERE id = $4`, jsonText(p), p.Version, at, id); err != nil {
 		return err
 	}
-	return bumpChannelsOfProduct(ctx, tx, id)
+	// The channels first: the rows they lock order this edit with a
+	// concurrent revocation or unlisting (which write them before their
+	// events), so the listings read next, and the event ids made for them,
+	// follow whichever committed first.
+	if err := bumpChannelsOfProduct(ctx, tx, id); err != nil {
+		return err
+	}
+	return emitShown(ctx, tx, p, at)
 }

@@ -130,7 +130,7 @@ func (s *Channels) Revoke(ctx context.Context, channelID string, r channel.Rules
 		}
 		// Every listing of the channel is re-checked against the listing rule;
 		// those that fail it now are removed.
-		if err := recheckListings(ctx, tx, removeFailing, `channel_id = $1`, channelID); err != nil {
+		if err := recheckListings(ctx, tx, removeFailing, events.RemovedRevoked, ev.At, `channel_id = $1`, channelID); err != nil {
 			return err
 		}
 		return insertEvents(ctx, tx, []events.Event{ev})

@@ -3,11 +3,15 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/sesame-market/sesame/internal/catalog"
 	"github.com/sesame-market/sesame/internal/channel"
+	"github.com/sesame-market/sesame/internal/events"
 )
 
 // This file loads the facts of the listing rule (channel.MayList) for the
@@ -34,6 +38,15 @@ func lockForListing(ctx context.Context, tx *sql.Tx, merchantID, channelID strin
 func lockMerchant(ctx context.Context, tx *sql.Tx, merchantID string) error {
 	_, err := tx.ExecContext(ctx, `UPDATE merchants SET status = status WHERE id = $1`, merchantID)
 	return err
+}
+
+// lockEdit starts a product edit (patch, variant, prices) by writing the
+// merchant row, as every listing path does first: an edit then runs one
+// after the other with the merchant's listings, unlistings by status and
+// brand withdrawals, so the document a listing event carries is the one
+// committed, and the edit's events see the listings committed before it.
+func lockEdit(ctx context.Context, tx *sql.Tx, merchantID string) error {
+	return lockMerchant(ctx, tx, merchantID)
 }
 
 // listingFactsCols are the facts of one (product p, channel c) pair, with the
@@ -95,7 +108,12 @@ const (
 // predicate over the listings table's own columns, with args as $1...)
 // selects, and removes or hides those that fail, bumping the catalog version
 // of each channel whose listings changed. The caller holds the listing lock.
-func recheckListings(ctx context.Context, tx *sql.Tx, mode int, scope string, args ...any) error {
+//
+// It is the one place where listings leave a channel (or come back) because
+// something other than the listing itself changed, so it writes their
+// events: a ListingRemoved with reason for each listing removed or hidden,
+// a ListingUpserted for each shown again (followStatus).
+func recheckListings(ctx context.Context, tx *sql.Tx, mode int, reason string, at time.Time, scope string, args ...any) error {
 	rows, err := tx.QueryContext(ctx, `SELECT `+listingFactsCols+`, l.active
 		FROM (SELECT channel_id, product_id, active FROM listings WHERE `+scope+`) l
 		JOIN products p ON p.id = l.product_id JOIN merchants m ON m.id = p.merchant_id
@@ -163,6 +181,9 @@ func recheckListings(ctx context.Context, tx *sql.Tx, mode int, scope string, ar
 	if err != nil {
 		return err
 	}
+	if err := emitRechecked(ctx, tx, changed, reason, at); err != nil {
+		return err
+	}
 	var chans []string
 	for _, l := range changed {
 		if !slices.Contains(chans, l.channelID) {
@@ -176,4 +197,129 @@ func recheckListings(ctx context.Context, tx *sql.Tx, mode int, scope string, ar
 		}
 	}
 	return nil
+}
+
+// emitRechecked writes the events of listings recheckListings changed: shown
+// ones as upserted (from the product's stored document), removed or hidden
+// ones as removed with reason.
+func emitRechecked(ctx context.Context, tx *sql.Tx, changed []listingFacts, reason string, at time.Time) error {
+	b := newListingBuilder(tx)
+	var evs []events.Event
+	for _, l := range changed {
+		if l.active {
+			p, err := loadDoc(ctx, tx, l.productID)
+			if err != nil {
+				return err
+			}
+			ev, err := b.upserted(ctx, p, l.channelID, at)
+			if err != nil {
+				return err
+			}
+			evs = append(evs, ev)
+			continue
+		}
+		evs = append(evs, removedEvent(l.productID, l.channelID, l.merchantID, reason, at))
+	}
+	return insertEvents(ctx, tx, evs)
+}
+
+// removedEvent is the event of product productID leaving channelID.
+func removedEvent(productID, channelID, merchantID, reason string, at time.Time) events.Event {
+	return events.New(events.ListingRemoved, productID, merchantID, at,
+		events.ListingRemoval{V: events.ListingV1, ProductID: productID, ChannelID: channelID, MerchantID: merchantID, Reason: reason})
+}
+
+// loadDoc reads product id's stored document inside tx.
+func loadDoc(ctx context.Context, tx *sql.Tx, id string) (catalog.Product, error) {
+	var doc string
+	var p catalog.Product
+	if err := tx.QueryRowContext(ctx, `SELECT doc FROM products WHERE id = $1`, id).Scan(&doc); err != nil {
+		return p, fmt.Errorf("product document %s: %w", id, err)
+	}
+	err := json.Unmarshal([]byte(doc), &p)
+	return p, err
+}
+
+// listingBuilder builds listing events inside one transaction from a
+// product's document (catalog.ListingOf), loading the channel codes and
+// category paths they carry once per transaction.
+type listingBuilder struct {
+	tx    *sql.Tx
+	codes map[string]string
+	paths map[string][]catalog.Category
+}
+
+func newListingBuilder(tx *sql.Tx) *listingBuilder {
+	return &listingBuilder{tx: tx, codes: map[string]string{}, paths: map[string][]catalog.Category{}}
+}
+
+// listing returns what channelID shows of p.
+func (b *listingBuilder) listing(ctx context.Context, p catalog.Product, channelID string) (events.Listing, error) {
+	code, ok := b.codes[channelID]
+	if !ok {
+		if err := b.tx.QueryRowContext(ctx, `SELECT code FROM channels WHERE id = $1`, channelID).Scan(&code); err != nil {
+			return events.Listing{}, fmt.Errorf("channel %s: %w", channelID, err)
+		}
+		b.codes[channelID] = code
+	}
+	path, err := b.path(ctx, p.CategoryID)
+	if err != nil {
+		return events.Listing{}, err
+	}
+	return catalog.ListingOf(p, channelID, code, path), nil
+}
+
+// upserted returns the ListingUpserted event of p on channelID.
+func (b *listingBuilder) upserted(ctx context.Context, p catalog.Product, channelID string, at time.Time) (events.Event, error) {
+	l, err := b.listing(ctx, p, channelID)
+	if err != nil {
+		return events.Event{}, err
+	}
+	return events.New(events.ListingUpserted, p.ID, p.MerchantID, at, l), nil
+}
+
+// path returns the categories from the root down to category id.
+func (b *listingBuilder) path(ctx context.Context, id string) ([]catalog.Category, error) {
+	if p, ok := b.paths[id]; ok {
+		return p, nil
+	}
+	var path []catalog.Category
+	// The tree is shallow; the bound only stops a cycle an older bug might
+	// have left from looping for ever.
+	for next := id; next != "" && len(path) < 64; {
+		var c catalog.Category
+		var names string
+		if err := b.tx.QueryRowContext(ctx, `SELECT id, COALESCE(parent_id, ''), slug, names FROM categories WHERE id = $1`, next).
+			Scan(&c.ID, &c.ParentID, &c.Slug, &names); err != nil {
+			return nil, fmt.Errorf("category %s: %w", next, err)
+		}
+		if err := json.Unmarshal([]byte(names), &c.Names); err != nil {
+			return nil, err
+		}
+		path = append(path, c)
+		next = c.ParentID
+	}
+	slices.Reverse(path)
+	b.paths[id] = path
+	return path, nil
+}
+
+// emitShown writes a ListingUpserted for every channel on which product p
+// (its document as just stored) is actively listed: after an edit, a new
+// variant or new prices, each channel showing it learns the new fields.
+func emitShown(ctx context.Context, tx *sql.Tx, p catalog.Product, at time.Time) error {
+	chans, err := queryStrings(ctx, tx, `SELECT channel_id FROM listings WHERE product_id = $1 AND active ORDER BY channel_id`, p.ID)
+	if err != nil {
+		return err
+	}
+	b := newListingBuilder(tx)
+	evs := make([]events.Event, 0, len(chans))
+	for _, c := range chans {
+		ev, err := b.upserted(ctx, p, c, at)
+		if err != nil {
+			return err
+		}
+		evs = append(evs, ev)
+	}
+	return insertEvents(ctx, tx, evs)
 }

@@ -120,7 +120,11 @@ func (s *Merchants) SetMerchantStatus(ctx context.Context, id string, from []mer
 		}
 		// Listings follow the listing rule: hidden while the merchant may not
 		// sell, shown again on approval where they still qualify.
-		if err := recheckListings(ctx, tx, followStatus, `merchant_id = $1`, id); err != nil {
+		hidden := events.RemovedMerchantStatus
+		if to == merchant.Suspended {
+			hidden = events.RemovedSuspended
+		}
+		if err := recheckListings(ctx, tx, followStatus, hidden, at, `merchant_id = $1`, id); err != nil {
 			return err
 		}
 		return insertEvents(ctx, tx, []events.Event{ev})

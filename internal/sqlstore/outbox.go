@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/events"
 )
 
@@ -179,4 +180,55 @@ func (db *DB) OutboxStats(ctx context.Context) (pending, published int64, err er
 		return 0, 0, wrap(op, err, "event")
 	}
 	return pending, published, nil
+}
+
+// ProcessOnceTx runs fn for the event eventID on behalf of consumer exactly
+// once: fn's effect and the consumer's inbox row commit together, in one
+// transaction. Store calls fn makes with the context it is given join that
+// transaction (the deferred transaction of inTx), so they see each other's
+// writes and commit, or not, with the inbox row. It reports whether fn ran
+// and committed; false with no error means the inbox already held the event.
+//
+// The inbox row is written first, so a concurrent delivery of the same event
+// waits on it (PostgreSQL's unique index; SQLite's single writer) and then
+// finds it: fn never runs twice for one event. When fn fails, or the commit
+// does, nothing of either is kept and the error is returned, so the bus
+// delivers the event again. fn must not start work of its own outside the
+// store (its effect would not roll back). It returns fn's error, Invalid if
+// ctx already carries a transaction of this store, or Internal or
+// Unavailable errors.
+func (db *DB) ProcessOnceTx(ctx context.Context, consumer, eventID string, fn func(ctx context.Context) error) (bool, error) {
+	const op = "sqlstore.ProcessOnceTx"
+	if db.deferredIn(ctx) != nil {
+		return false, errs.E(op, errs.Invalid, "ProcessOnceTx inside another transaction of the store")
+	}
+	tctx, d := db.deferTx(ctx)
+	var fresh bool
+	err := d.run(tctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(tctx,
+			`INSERT INTO inbox (consumer, event_id, processed_at) VALUES ($1, $2, $3) ON CONFLICT (consumer, event_id) DO NOTHING`,
+			consumer, eventID, db.Now())
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		fresh = n == 1
+		return err
+	})
+	if err != nil {
+		d.rollback()
+		return false, wrap(op, err, "inbox entry")
+	}
+	if !fresh {
+		d.rollback()
+		return false, nil
+	}
+	if err := fn(tctx); err != nil {
+		d.rollback()
+		return false, err
+	}
+	if err := d.commit(tctx, func(*sql.Tx) error { return nil }); err != nil {
+		return false, wrap(op, err, "inbox entry")
+	}
+	return true, nil
 }
