@@ -77,9 +77,18 @@ func (s *dyingStore) Complete(ctx context.Context, status int, response []byte) 
 // with data in dir, and returns its base URL.
 func startChild(t *testing.T, dir, dsn string, stderr io.Writer, dieAfter int) (*exec.Cmd, string) {
 	t.Helper()
+	return spawnSesame(t, stderr, childEnv+"=demo --addr 127.0.0.1:0 --products 50", "SESAME_DATA="+dir, "SESAME_DB="+dsn,
+		"SESAME_LOG_LEVEL=warn", "SESAME_RATE_LIMITS=off", dieEnv+"="+strconv.Itoa(dieAfter))
+}
+
+// spawnSesame starts this test binary as a Sesame process (TestServeChild
+// runs the command named in childEnv) with env added, waits until it
+// listens and returns it with its base URL. The process is killed when
+// the test ends.
+func spawnSesame(t *testing.T, stderr io.Writer, env ...string) (*exec.Cmd, string) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestServeChild$")
-	cmd.Env = append(os.Environ(), childEnv+"=demo --addr 127.0.0.1:0 --products 50", "SESAME_DATA="+dir, "SESAME_DB="+dsn, "SESAME_LOG_LEVEL=warn", "SESAME_RATE_LIMITS=off",
-		dieEnv+"="+strconv.Itoa(dieAfter))
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -58,32 +56,8 @@ func init() {
 // test's timer kinds.
 func startTimerChild(t *testing.T, dir, dsn string, stderr *syncBuffer) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestServeChild$")
-	cmd.Env = append(os.Environ(), childEnv+"=serve --addr 127.0.0.1:0", "SESAME_DATA="+dir, "SESAME_DB="+dsn, "SESAME_LOG_LEVEL=warn",
+	cmd, _ := spawnSesame(t, stderr, childEnv+"=serve --addr 127.0.0.1:0", "SESAME_DATA="+dir, "SESAME_DB="+dsn, "SESAME_LOG_LEVEL=warn",
 		timersTestEnv+"=1")
-	cmd.Stderr = stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if strings.HasPrefix(sc.Text(), "Sesame is ready: ") {
-				close(ready)
-			}
-		}
-	}()
-	select {
-	case <-ready:
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("the server did not start:\n%s", stderr)
-	}
 	return cmd
 }
 
