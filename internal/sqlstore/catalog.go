@@ -346,7 +346,7 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 				return err
 			}
 			if _, err := st.ExecContext(ctx, p.ID, p.MerchantID, nullStr(p.BrandID), p.CategoryID, p.OriginCountry, jsonText(p.Media),
-				jsonText(p.Attributes), p.Version, jsonText(doc), p.CreatedAt, p.UpdatedAt); err != nil {
+				jsonText(p.Attributes), p.Version, encodeProduct(doc), p.CreatedAt, p.UpdatedAt); err != nil {
 				return err
 			}
 			st, err = prep(`INSERT INTO product_translations (product_id, lang, title, description) VALUES ($1, $2, $3, $4)`)
@@ -435,11 +435,10 @@ func (s *Catalog) Product(ctx context.Context, id string) (catalog.Product, erro
 	if err := s.db.QueryRowContext(ctx, `SELECT doc FROM products WHERE id = $1`, id).Scan(&doc); err != nil {
 		return catalog.Product{}, wrap(op, err, "product")
 	}
-	var p catalog.Product
-	if err := json.Unmarshal([]byte(doc), &p); err != nil {
-		return p, wrap(op, err, "product")
+	p, err := decodeProduct(op, []byte(doc))
+	if err != nil {
+		return p, err
 	}
-	var err error
 	p.Channels, err = queryStrings(ctx, s.db, `SELECT channel_id FROM listings WHERE product_id = $1 AND active ORDER BY channel_id`, id)
 	return p, wrap(op, err, "product")
 }
@@ -682,9 +681,9 @@ func (s *Catalog) docs(ctx context.Context, op, q string, args ...any) ([]catalo
 		if err := rows.Scan(&doc); err != nil {
 			return nil, wrap(op, err, "product")
 		}
-		var p catalog.Product
-		if err := json.Unmarshal(doc, &p); err != nil {
-			return nil, wrap(op, err, "product")
+		p, err := decodeProduct(op, doc)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, p)
 	}
@@ -765,7 +764,7 @@ func refreshDoc(ctx context.Context, tx *sql.Tx, id string, at time.Time) error 
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if _, err = tx.ExecContext(ctx, `UPDATE products SET doc = $1, version = $2, updated_at = $3 WHERE id = $4`, jsonText(p), p.Version, at, id); err != nil {
+	if _, err = tx.ExecContext(ctx, `UPDATE products SET doc = $1, version = $2, updated_at = $3 WHERE id = $4`, encodeProduct(p), p.Version, at, id); err != nil {
 		return err
 	}
 	// The channels first: the rows they lock order this edit with a

@@ -236,8 +236,7 @@ func loadDoc(ctx context.Context, tx *sql.Tx, id string) (catalog.Product, error
 	if err := tx.QueryRowContext(ctx, `SELECT doc FROM products WHERE id = $1`, id).Scan(&doc); err != nil {
 		return p, fmt.Errorf("product document %s: %w", id, err)
 	}
-	err := json.Unmarshal([]byte(doc), &p)
-	return p, err
+	return decodeProduct("sqlstore.loadDoc", []byte(doc))
 }
 
 // listingBuilder builds listing events inside one transaction from a
