@@ -85,16 +85,14 @@ var FallbackLanguages = []string{"en", "fr", "zh"}
 // Text returns the product's text for lang with the fallback order above, and
 // the language actually used.
 func (p Product) Text(lang, channelDefault string) (Text, string) {
-	for _, l := range append([]string{lang, channelDefault}, FallbackLanguages...) {
-		if t, ok := p.Translations[l]; ok && l != "" {
-			return t, l
+	l := textLang(func(l string) bool { _, ok := p.Translations[l]; return ok }, func() string {
+		keys := slices.Sorted(maps.Keys(p.Translations))
+		if len(keys) == 0 {
+			return ""
 		}
-	}
-	keys := slices.Sorted(maps.Keys(p.Translations))
-	if len(keys) == 0 {
-		return Text{}, ""
-	}
-	return p.Translations[keys[0]], keys[0]
+		return keys[0]
+	}, lang, channelDefault)
+	return p.Translations[l], l
 }
 
 // Store persists the catalogue.
@@ -161,6 +159,17 @@ type Store interface {
 	MerchantProducts(ctx context.Context, merchantID, after string, limit int) ([]Product, error)
 	// Listed reports whether a product is actively listed on a channel.
 	Listed(ctx context.Context, productID, channelID string) (bool, error)
+	// ChannelViews appends to dst the JSON of the Views of up to limit
+	// products actively listed on ch after product id after, in id order, in
+	// language lang (one of ch's), separated by commas, and says which id
+	// buckets the page spans with their versions (see PageStamp).
+	ChannelViews(ctx context.Context, ch channel.Channel, lang, after string, limit int, dst []byte) (ViewPage, error)
+	// PageStamp is the versions of channelID's product id buckets lo..hi: a
+	// page read with a stamp is current while PageStamp returns that stamp.
+	PageStamp(ctx context.Context, channelID string, lo, hi int64) (string, error)
+	// ProductView is the JSON of product id's View on ch in lang (one of
+	// ch's); NotFound unless the product is actively listed there.
+	ProductView(ctx context.Context, id string, ch channel.Channel, lang string) ([]byte, error)
 }
 
 // Channels is the part of the channel service the catalogue needs.

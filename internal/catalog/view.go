@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"maps"
 	"slices"
 	"time"
@@ -186,4 +187,57 @@ func (s *Service) PublicProduct(ctx context.Context, id, channelRef, lang string
 		return View{}, notFound
 	}
 	return p.View(&ch, ch.Language(lang)), nil
+}
+
+// ViewPage is a page of a channel's products as JSON, read from their
+// pre-rendered views: the items of a JSON array (views separated by commas).
+type ViewPage struct {
+	JSON       []byte
+	N          int
+	LastID     string
+	NextCursor string
+	// The page spans the product id buckets Lo..Hi, whose versions were Stamp
+	// when it was read: it is current while Store.PageStamp(Lo, Hi) is Stamp.
+	Lo, Hi int64
+	Stamp  string
+}
+
+// ChannelViews is ChannelPageOf as JSON, appended to dst, for a channel
+// already read and a language already chosen (one of the channel's).
+// Errors: Invalid (cursor).
+func (s *Service) ChannelViews(ctx context.Context, ch channel.Channel, lang, cursor string, limit int, dst []byte) (ViewPage, error) {
+	after, err := DecodeCursor(cursor)
+	if err != nil {
+		return ViewPage{}, err
+	}
+	limit = ClampLimit(limit)
+	pg, err := s.Store.ChannelViews(ctx, ch, lang, after, limit, dst)
+	if err != nil {
+		return pg, err
+	}
+	if pg.N == limit {
+		pg.NextCursor = EncodeCursor(pg.LastID)
+	}
+	return pg, nil
+}
+
+// PageCurrent reports whether a page read as pg is still what the channel
+// shows. Errors: those of the store.
+func (s *Service) PageCurrent(ctx context.Context, channelID string, pg ViewPage) (bool, error) {
+	st, err := s.Store.PageStamp(ctx, channelID, pg.Lo, pg.Hi)
+	return err == nil && st == pg.Stamp, err
+}
+
+// PublicProductJSON is PublicProduct encoded as JSON, on channel ch (nil:
+// every channel's prices); on a channel it is read from the product's
+// pre-rendered view. Errors: NotFound.
+func (s *Service) PublicProductJSON(ctx context.Context, id string, ch *channel.Channel, lang string) ([]byte, error) {
+	if ch == nil {
+		v, err := s.PublicProduct(ctx, id, "", lang)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(v)
+	}
+	return s.Store.ProductView(ctx, id, *ch, ch.Language(lang))
 }

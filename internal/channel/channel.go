@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/text/language"
@@ -165,6 +166,8 @@ type Store interface {
 type Service struct {
 	Store Store
 	Now   func() time.Time
+	// public holds channels read by Public, by id and by code.
+	public sync.Map
 }
 
 // NewService returns a service on st with the real clock.
@@ -238,6 +241,25 @@ func (s *Service) CreateChannel(ctx context.Context, actor identity.Actor, in Ch
 // Channel returns a channel by id or code; channels are public.
 func (s *Service) Channel(ctx context.Context, idOrCode string) (Channel, error) {
 	return s.Store.Channel(ctx, idOrCode)
+}
+
+// Public is Channel for buyers' reads, which ask for it on every request:
+// after the first read a channel is served from memory. A channel's code,
+// languages, currencies and description never change once it is created
+// (no path edits them; one that does must clear this cache), so a copy is
+// never stale. Errors: NotFound.
+func (s *Service) Public(ctx context.Context, idOrCode string) (Channel, error) {
+	if c, ok := s.public.Load(idOrCode); ok {
+		return c.(Channel), nil
+	}
+	c, err := s.Store.Channel(ctx, idOrCode)
+	if err != nil {
+		return c, err
+	}
+	c.CatalogVersion = 0 // changes; not part of the public face
+	s.public.Store(c.ID, c)
+	s.public.Store(c.Code, c)
+	return c, nil
 }
 
 // Channels lists every channel; channels are public.

@@ -1,10 +1,12 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -170,7 +172,7 @@ func (s *Catalog) RevokeBrandAuthorisation(ctx context.Context, brandID, merchan
 			return errs.E(op, errs.NotFound, "the merchant has no authorisation for this brand")
 		}
 		if err := recheckListings(ctx, tx, removeFailing, events.RemovedBrandAuthorisationWithdrawn, ev.At,
-			`merchant_id = $1 AND product_id IN (SELECT id FROM products WHERE merchant_id = $1 AND brand_id = $2)`, merchantID, brandID); err != nil {
+			`product_id IN (SELECT id FROM products WHERE merchant_id = $1 AND brand_id = $2)`, merchantID, brandID); err != nil {
 			return err
 		}
 		return insertEvents(ctx, tx, []events.Event{ev})
@@ -205,22 +207,8 @@ func (s *Catalog) BrandAuthorisations(ctx context.Context, brandID string) ([]ca
 func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs []events.Event) error {
 	const op = "sqlstore.CreateProducts"
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		stmts := map[string]*sql.Stmt{}
-		prep := func(q string) (*sql.Stmt, error) {
-			if st, ok := stmts[q]; ok {
-				return st, nil
-			}
-			st, err := tx.PrepareContext(ctx, q)
-			stmts[q] = st
-			return st, err
-		}
-		defer func() {
-			for _, st := range stmts {
-				if st != nil {
-					st.Close()
-				}
-			}
-		}()
+		prep, done := stmtsOf(ctx, tx)
+		defer done()
 		// The listing rule (channel.MayList) is asked for every product and
 		// channel, over facts loaded once per merchant, brand and channel inside
 		// this transaction after the listing locks; only whether the product is
@@ -303,7 +291,9 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 		// events.NewListingEvents), built from each product's document as
 		// stored here, by the builder every listing path uses.
 		lb := newListingBuilder(tx)
+		chans := newChannelCache(tx)
 		var shown []events.Listing
+		listed := map[string][]string{} // channel -> products listed on it here
 		tenant := ""
 		if len(lockM) == 1 {
 			tenant = lockM[0]
@@ -340,26 +330,11 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 			}
 			doc := *p
 			doc.Channels = []string{}
-			st, err := prep(`INSERT INTO products (id, merchant_id, brand_id, category_id, origin_country, media, attributes, version, doc, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`)
-			if err != nil {
+			if err := putProduct(ctx, prep, chans, doc, true); err != nil {
 				return err
 			}
-			if _, err := st.ExecContext(ctx, p.ID, p.MerchantID, nullStr(p.BrandID), p.CategoryID, p.OriginCountry, jsonText(p.Media),
-				jsonText(p.Attributes), p.Version, encodeProduct(doc), p.CreatedAt, p.UpdatedAt); err != nil {
-				return err
-			}
-			st, err = prep(`INSERT INTO product_translations (product_id, lang, title, description) VALUES ($1, $2, $3, $4)`)
-			if err != nil {
-				return err
-			}
-			for lang, t := range p.Translations {
-				if _, err := st.ExecContext(ctx, p.ID, lang, t.Title, t.Description); err != nil {
-					return err
-				}
-			}
-			for pos, v := range p.Variants {
-				if err := insertVariant(ctx, prep, p.MerchantID, p.ID, pos, v, p.CreatedAt); err != nil {
+			for _, v := range p.Variants {
+				if err := insertVariant(ctx, prep, p.MerchantID, p.ID, v); err != nil {
 					return err
 				}
 			}
@@ -371,18 +346,24 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 				if err := channel.MayList(f); err != nil {
 					return errs.E(op, errs.Other, fmt.Errorf("product %s on channel %s: %w", p.ID, f.ChannelCode, err))
 				}
-				st, err := prep(`INSERT INTO listings (channel_id, product_id, merchant_id, active, listed_at) VALUES ($1, $2, $3, TRUE, $4)`)
+				st, err := prep(`INSERT INTO listings (channel_id, product_id, active, listed_at) VALUES ($1, $2, TRUE, $3)`)
 				if err != nil {
 					return err
 				}
-				if _, err := st.ExecContext(ctx, ch, p.ID, p.MerchantID, p.CreatedAt); err != nil {
+				if _, err := st.ExecContext(ctx, ch, prodID(p.ID), p.CreatedAt); err != nil {
 					return err
 				}
+				listed[ch] = append(listed[ch], p.ID)
 				l, err := lb.listing(ctx, doc, ch)
 				if err != nil {
 					return err
 				}
 				shown = append(shown, l)
+			}
+		}
+		for _, ch := range lockC {
+			if err := bumpBuckets(ctx, tx, ch, listed[ch]...); err != nil {
+				return err
 			}
 		}
 		if len(shown) > 0 {
@@ -391,6 +372,27 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 		return insertEvents(ctx, tx, evs)
 	})
 	return wrap(op, err, "a variant with this SKU")
+}
+
+// stmtsOf returns a function preparing statements on tx once each, and one
+// closing them all.
+func stmtsOf(ctx context.Context, tx *sql.Tx) (func(string) (*sql.Stmt, error), func()) {
+	stmts := map[string]*sql.Stmt{}
+	prep := func(q string) (*sql.Stmt, error) {
+		if st, ok := stmts[q]; ok {
+			return st, nil
+		}
+		st, err := tx.PrepareContext(ctx, q)
+		stmts[q] = st
+		return st, err
+	}
+	return prep, func() {
+		for _, st := range stmts {
+			if st != nil {
+				st.Close()
+			}
+		}
+	}
 }
 
 // pricedOn reports whether some variant of p has a price on channel ch.
@@ -405,25 +407,100 @@ func pricedOn(p *catalog.Product, ch string) bool {
 	return false
 }
 
-func insertVariant(ctx context.Context, prep func(string) (*sql.Stmt, error), merchantID, productID string, pos int, v catalog.Variant, at time.Time) error {
-	st, err := prep(`INSERT INTO variants (id, product_id, merchant_id, sku, options, position, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`)
+// pricedChannels is the sorted ids of the channels p has a price on.
+func pricedChannels(p *catalog.Product) []string {
+	var out []string
+	for _, v := range p.Variants {
+		for _, pr := range v.Prices {
+			if !slices.Contains(out, pr.ChannelID) {
+				out = append(out, pr.ChannelID)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// channelCache reads channels once per transaction, for rendering views.
+type channelCache struct {
+	tx *sql.Tx
+	m  map[string]channel.Channel
+}
+
+func newChannelCache(tx *sql.Tx) *channelCache {
+	return &channelCache{tx: tx, m: map[string]channel.Channel{}}
+}
+
+func (c *channelCache) get(ctx context.Context, id string) (channel.Channel, error) {
+	if ch, ok := c.m[id]; ok {
+		return ch, nil
+	}
+	ch, err := scanChannel(c.tx.QueryRowContext(ctx, `SELECT `+channelReadCols+` FROM channels WHERE id = $1`, id))
+	if err == sql.ErrNoRows {
+		return ch, errs.Field("sqlstore.putProduct", "prices", "no channel "+id)
+	} else if err != nil {
+		return ch, err
+	}
+	c.m[id] = ch
+	return ch, nil
+}
+
+// putProduct writes product p's row (a new one when insert): its stored
+// document, its view pre-rendered for every channel it is priced on, and
+// those channels. p.Channels is not stored (the listings table holds it).
+func putProduct(ctx context.Context, prep func(string) (*sql.Stmt, error), chans *channelCache, p catalog.Product, insert bool) error {
+	priced := pricedChannels(&p)
+	cs := make([]channel.Channel, 0, len(priced))
+	for _, id := range priced {
+		c, err := chans.get(ctx, id)
+		if err != nil {
+			return err
+		}
+		cs = append(cs, c)
+	}
+	p.Channels = []string{}
+	doc := []byte(encodeProduct(p))
+	view := encodeView(catalog.Render(p, cs))
+	q := `UPDATE products SET brand_id = $2, category_id = $3, version = $4, doc = $5, view = $6 WHERE id = $1`
+	args := []any{prodID(p.ID), nullStr(p.BrandID), p.CategoryID, p.Version, doc, view}
+	if insert {
+		q = `INSERT INTO products (id, brand_id, category_id, version, doc, view, merchant_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`
+		args = append(args, p.MerchantID)
+	}
+	st, err := prep(q)
 	if err != nil {
 		return err
 	}
-	if _, err := st.ExecContext(ctx, v.ID, productID, merchantID, v.SKU, jsonText(v.Options), pos, at); err != nil {
+	if _, err := st.ExecContext(ctx, args...); err != nil {
+		if classify(err) == foreignKeyViolation {
+			return errs.Field("sqlstore.putProduct", "category_id", "no such category")
+		}
+		return err
+	}
+	st, err = prep(`INSERT INTO product_channels (product_id, channel_id) VALUES ($1, $2) ON CONFLICT (product_id, channel_id) DO NOTHING`)
+	if err != nil {
+		return err
+	}
+	for _, id := range priced {
+		if _, err := st.ExecContext(ctx, prodID(p.ID), id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertVariant records variant v of product productID: its id and SKU,
+// which is unique per merchant. The rest of it lives in the document.
+func insertVariant(ctx context.Context, prep func(string) (*sql.Stmt, error), merchantID, productID string, v catalog.Variant) error {
+	st, err := prep(`INSERT INTO variants (id, product_id, merchant_id, sku) VALUES ($1, $2, $3, $4)`)
+	if err != nil {
+		return err
+	}
+	if _, err := st.ExecContext(ctx, varID(v.ID), prodID(productID), merchantID, v.SKU); err != nil {
 		if classify(err) == uniqueViolation {
 			return errs.E("sqlstore.AddVariant", errs.Conflict, "SKU "+v.SKU+" is already used by one of your products")
 		}
 		return err
-	}
-	st, err = prep(`INSERT INTO prices (variant_id, channel_id, currency, amount_minor, updated_at) VALUES ($1, $2, $3, $4, $5)`)
-	if err != nil {
-		return err
-	}
-	for _, pr := range v.Prices {
-		if _, err := st.ExecContext(ctx, v.ID, pr.ChannelID, pr.Currency, pr.Minor, at); err != nil {
-			return err
-		}
 	}
 	return nil
 }
@@ -431,34 +508,35 @@ func insertVariant(ctx context.Context, prep func(string) (*sql.Stmt, error), me
 // Product implements catalog.Store.
 func (s *Catalog) Product(ctx context.Context, id string) (catalog.Product, error) {
 	const op = "sqlstore.Product"
-	var doc string
-	if err := s.db.QueryRowContext(ctx, `SELECT doc FROM products WHERE id = $1`, id).Scan(&doc); err != nil {
+	var doc []byte
+	if err := s.db.QueryRowContext(ctx, `SELECT doc FROM products WHERE id = $1`, prodID(id)).Scan(&doc); err != nil {
 		return catalog.Product{}, wrap(op, err, "product")
 	}
-	p, err := decodeProduct(op, []byte(doc))
+	p, err := decodeProduct(op, doc)
 	if err != nil {
 		return p, err
 	}
-	p.Channels, err = queryStrings(ctx, s.db, `SELECT channel_id FROM listings WHERE product_id = $1 AND active ORDER BY channel_id`, id)
+	p.Channels, err = queryStrings(ctx, s.db, `SELECT channel_id FROM listings WHERE product_id = $1 AND active ORDER BY channel_id`, prodID(id))
 	return p, wrap(op, err, "product")
 }
 
 // owned checks, inside tx, that product id belongs to merchantID.
 func owned(ctx context.Context, tx *sql.Tx, op, merchantID, id string) error {
 	var owner string
-	err := tx.QueryRowContext(ctx, `SELECT merchant_id FROM products WHERE id = $1`, id).Scan(&owner)
+	err := tx.QueryRowContext(ctx, `SELECT merchant_id FROM products WHERE id = $1`, prodID(id)).Scan(&owner)
 	if err == sql.ErrNoRows || (err == nil && owner != merchantID) {
 		return errs.E(op, errs.NotFound, "product not found")
 	}
 	return err
 }
 
-// UpdateProduct implements catalog.Store. A brand change is checked against
-// the brand rule and re-checks the product's listings against the listing
-// rule, removing those that no longer qualify.
-func (s *Catalog) UpdateProduct(ctx context.Context, merchantID, id string, patch catalog.Patch, at time.Time, ev events.Event) error {
-	const op = "sqlstore.UpdateProduct"
-	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+// editProduct runs an edit of product id (owned by merchantID) inside one
+// transaction: it takes the merchant's listing lock, loads the stored
+// document, lets change modify it, and saves it as the next version (see
+// saveEdit). change's error aborts the edit.
+func (s *Catalog) editProduct(ctx context.Context, op, merchantID, id string, at time.Time, ev events.Event,
+	change func(tx *sql.Tx, p *catalog.Product) error) error {
+	return s.db.inTx(ctx, func(tx *sql.Tx) error {
 		if err := owned(ctx, tx, op, merchantID, id); err != nil {
 			return err
 		}
@@ -466,6 +544,26 @@ func (s *Catalog) UpdateProduct(ctx context.Context, merchantID, id string, patc
 		if err := lockEdit(ctx, tx, merchantID); err != nil {
 			return err
 		}
+		p, err := loadDoc(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := change(tx, &p); err != nil {
+			return err
+		}
+		if err := saveEdit(ctx, tx, p, at); err != nil {
+			return err
+		}
+		return insertEvents(ctx, tx, []events.Event{ev})
+	})
+}
+
+// UpdateProduct implements catalog.Store. A brand change is checked against
+// the brand rule and re-checks the product's listings against the listing
+// rule, removing those that no longer qualify.
+func (s *Catalog) UpdateProduct(ctx context.Context, merchantID, id string, patch catalog.Patch, at time.Time, ev events.Event) error {
+	const op = "sqlstore.UpdateProduct"
+	err := s.editProduct(ctx, op, merchantID, id, at, ev, func(tx *sql.Tx, p *catalog.Product) error {
 		if patch.BrandID != nil {
 			if *patch.BrandID != "" {
 				b, authorised, err := loadBrand(ctx, tx, op, *patch.BrandID, merchantID)
@@ -476,59 +574,48 @@ func (s *Catalog) UpdateProduct(ctx context.Context, merchantID, id string, patc
 					return err
 				}
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE products SET brand_id = $1 WHERE id = $2`, nullStr(*patch.BrandID), id); err != nil {
+			p.BrandID = *patch.BrandID
+			// The brand column first: the listing rule reads it.
+			if _, err := tx.ExecContext(ctx, `UPDATE products SET brand_id = $1 WHERE id = $2`, nullStr(p.BrandID), prodID(id)); err != nil {
 				return err
 			}
-			if err := recheckListings(ctx, tx, removeFailing, events.RemovedBrandChanged, at, `product_id = $1`, id); err != nil {
+			if err := recheckListings(ctx, tx, removeFailing, events.RemovedBrandChanged, at, `product_id = $1`, prodID(id)); err != nil {
 				return err
 			}
 		}
 		if patch.CategoryID != nil {
-			if _, err := tx.ExecContext(ctx, `UPDATE products SET category_id = $1 WHERE id = $2`, *patch.CategoryID, id); err != nil {
-				if classify(err) == foreignKeyViolation {
-					return errs.Field(op, "category_id", "no such category")
-				}
+			var slug string
+			err := tx.QueryRowContext(ctx, `SELECT slug FROM categories WHERE id = $1`, *patch.CategoryID).Scan(&slug)
+			if err == sql.ErrNoRows {
+				return errs.Field(op, "category_id", "no such category")
+			} else if err != nil {
 				return err
 			}
+			p.CategoryID = *patch.CategoryID
 		}
 		if patch.OriginCountry != nil {
-			if _, err := tx.ExecContext(ctx, `UPDATE products SET origin_country = $1 WHERE id = $2`, *patch.OriginCountry, id); err != nil {
-				return err
-			}
+			p.OriginCountry = *patch.OriginCountry
 		}
 		if patch.Media != nil {
-			if _, err := tx.ExecContext(ctx, `UPDATE products SET media = $1 WHERE id = $2`, jsonText(patch.Media), id); err != nil {
-				return err
-			}
+			p.Media = slices.Clone(patch.Media)
 		}
 		if patch.Attributes != nil {
-			if _, err := tx.ExecContext(ctx, `UPDATE products SET attributes = $1 WHERE id = $2`, jsonText(patch.Attributes), id); err != nil {
-				return err
-			}
+			p.Attributes = maps.Clone(patch.Attributes)
+		}
+		if len(patch.Translations) > 0 && p.Translations == nil {
+			p.Translations = map[string]catalog.Text{}
 		}
 		for lang, t := range patch.Translations {
-			var err error
 			if t.Title == "" {
-				_, err = tx.ExecContext(ctx, `DELETE FROM product_translations WHERE product_id = $1 AND lang = $2`, id, lang)
+				delete(p.Translations, lang)
 			} else {
-				_, err = tx.ExecContext(ctx, `INSERT INTO product_translations (product_id, lang, title, description) VALUES ($1, $2, $3, $4)
-					ON CONFLICT (product_id, lang) DO UPDATE SET title = excluded.title, description = excluded.description`, id, lang, t.Title, t.Description)
-			}
-			if err != nil {
-				return err
+				p.Translations[lang] = t
 			}
 		}
-		var left int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM product_translations WHERE product_id = $1`, id).Scan(&left); err != nil {
-			return err
-		}
-		if left == 0 {
+		if len(p.Translations) == 0 {
 			return errs.Field(op, "translations", "a product keeps a title in at least one language")
 		}
-		if err := refreshDoc(ctx, tx, id, at); err != nil {
-			return err
-		}
-		return insertEvents(ctx, tx, []events.Event{ev})
+		return nil
 	})
 	return wrap(op, err, "product")
 }
@@ -536,28 +623,20 @@ func (s *Catalog) UpdateProduct(ctx context.Context, merchantID, id string, patc
 // AddVariant implements catalog.Store.
 func (s *Catalog) AddVariant(ctx context.Context, merchantID, productID string, v catalog.Variant, at time.Time, ev events.Event) error {
 	const op = "sqlstore.AddVariant"
-	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := owned(ctx, tx, op, merchantID, productID); err != nil {
-			return err
-		}
-		if err := lockEdit(ctx, tx, merchantID); err != nil {
-			return err
-		}
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM variants WHERE product_id = $1`, productID).Scan(&n); err != nil {
-			return err
-		}
-		if n >= 200 {
+	err := s.editProduct(ctx, op, merchantID, productID, at, ev, func(tx *sql.Tx, p *catalog.Product) error {
+		if len(p.Variants) >= 200 {
 			return errs.E(op, errs.Invalid, "a product has at most 200 variants")
 		}
 		prep := func(q string) (*sql.Stmt, error) { return tx.PrepareContext(ctx, q) }
-		if err := insertVariant(ctx, prep, merchantID, productID, n, v, at); err != nil {
+		if err := insertVariant(ctx, prep, merchantID, productID, v); err != nil {
 			return err
 		}
-		if err := refreshDoc(ctx, tx, productID, at); err != nil {
-			return err
+		v.Prices = slices.Clone(v.Prices)
+		if v.Prices == nil {
+			v.Prices = []catalog.Price{}
 		}
-		return insertEvents(ctx, tx, []events.Event{ev})
+		p.Variants = append(p.Variants, v)
+		return nil
 	})
 	return wrap(op, err, "variant")
 }
@@ -565,31 +644,23 @@ func (s *Catalog) AddVariant(ctx context.Context, merchantID, productID string, 
 // SetPrices implements catalog.Store.
 func (s *Catalog) SetPrices(ctx context.Context, merchantID, productID string, prices []catalog.SKUPrice, at time.Time, ev events.Event) error {
 	const op = "sqlstore.SetPrices"
-	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		if err := owned(ctx, tx, op, merchantID, productID); err != nil {
-			return err
-		}
-		if err := lockEdit(ctx, tx, merchantID); err != nil {
-			return err
-		}
-		for _, p := range prices {
-			var vid string
-			err := tx.QueryRowContext(ctx, `SELECT id FROM variants WHERE product_id = $1 AND sku = $2`, productID, p.SKU).Scan(&vid)
-			if err == sql.ErrNoRows {
-				return errs.Field(op, "sku", "the product has no variant "+p.SKU)
-			} else if err != nil {
-				return err
+	err := s.editProduct(ctx, op, merchantID, productID, at, ev, func(tx *sql.Tx, p *catalog.Product) error {
+		for _, sp := range prices {
+			i := slices.IndexFunc(p.Variants, func(v catalog.Variant) bool { return v.SKU == sp.SKU })
+			if i < 0 {
+				return errs.Field(op, "sku", "the product has no variant "+sp.SKU)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO prices (variant_id, channel_id, currency, amount_minor, updated_at) VALUES ($1, $2, $3, $4, $5)
-				ON CONFLICT (variant_id, channel_id, currency) DO UPDATE SET amount_minor = excluded.amount_minor, updated_at = excluded.updated_at`,
-				vid, p.ChannelID, p.Currency, p.Minor, at); err != nil {
-				return err
+			v := &p.Variants[i]
+			j := slices.IndexFunc(v.Prices, func(pr catalog.Price) bool {
+				return pr.ChannelID == sp.ChannelID && pr.Currency == sp.Currency
+			})
+			if j < 0 {
+				v.Prices = append(v.Prices, catalog.Price{ChannelID: sp.ChannelID, Amount: sp.Amount})
+			} else {
+				v.Prices[j].Amount = sp.Amount
 			}
 		}
-		if err := refreshDoc(ctx, tx, productID, at); err != nil {
-			return err
-		}
-		return insertEvents(ctx, tx, []events.Event{ev})
+		return nil
 	})
 	return wrap(op, err, "price")
 }
@@ -612,8 +683,11 @@ func (s *Catalog) ListProduct(ctx context.Context, merchantID, productID, channe
 			return err
 		}
 		// The facts were read after lockForListing, so they still hold at commit.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO listings (channel_id, product_id, merchant_id, active, listed_at) VALUES ($1, $2, $3, TRUE, $4)
-			ON CONFLICT (channel_id, product_id) DO UPDATE SET active = excluded.active`, channelID, productID, merchantID, at); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO listings (channel_id, product_id, active, listed_at) VALUES ($1, $2, TRUE, $3)
+			ON CONFLICT (channel_id, product_id) DO UPDATE SET active = excluded.active`, channelID, prodID(productID), at); err != nil {
+			return err
+		}
+		if err := bumpBuckets(ctx, tx, channelID, productID); err != nil {
 			return err
 		}
 		p, err := loadDoc(ctx, tx, productID)
@@ -633,10 +707,12 @@ func (s *Catalog) ListProduct(ctx context.Context, merchantID, productID, channe
 func (s *Catalog) UnlistProduct(ctx context.Context, merchantID, productID, channelID string, at time.Time) error {
 	const op = "sqlstore.UnlistProduct"
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		if merchantID != "" {
-			if err := owned(ctx, tx, op, merchantID, productID); err != nil {
-				return err
-			}
+		var owner string
+		err := tx.QueryRowContext(ctx, `SELECT merchant_id FROM products WHERE id = $1`, prodID(productID)).Scan(&owner)
+		if err == sql.ErrNoRows || err == nil && merchantID != "" && owner != merchantID {
+			return errs.E(op, errs.NotFound, "product not found")
+		} else if err != nil {
+			return err
 		}
 		// The channel row before the listing row, the order of ListProduct,
 		// so that the two cannot deadlock on PostgreSQL; and the removal's
@@ -644,12 +720,16 @@ func (s *Catalog) UnlistProduct(ctx context.Context, merchantID, productID, chan
 		if err := bumpChannel(ctx, tx, channelID); err != nil {
 			return err
 		}
-		var owner string
-		err := tx.QueryRowContext(ctx, `DELETE FROM listings WHERE channel_id = $1 AND product_id = $2 RETURNING merchant_id`,
-			channelID, productID).Scan(&owner)
-		if err == sql.ErrNoRows {
+		res, err := tx.ExecContext(ctx, `DELETE FROM listings WHERE channel_id = $1 AND product_id = $2`, channelID, prodID(productID))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
 			return errs.E(op, errs.NotFound, "the product is not listed on this channel")
-		} else if err != nil {
+		}
+		if err := bumpBuckets(ctx, tx, channelID, productID); err != nil {
 			return err
 		}
 		return insertEvents(ctx, tx, []events.Event{removedEvent(productID, channelID, owner, events.RemovedUnlisted, at)})
@@ -660,13 +740,13 @@ func (s *Catalog) UnlistProduct(ctx context.Context, merchantID, productID, chan
 // ChannelProducts implements catalog.Store.
 func (s *Catalog) ChannelProducts(ctx context.Context, channelID, after string, limit int) ([]catalog.Product, error) {
 	return s.docs(ctx, "sqlstore.ChannelProducts", `SELECT p.doc FROM listings l JOIN products p ON p.id = l.product_id
-		WHERE l.channel_id = $1 AND l.active AND l.product_id > $2 ORDER BY l.product_id LIMIT $3`, channelID, after, limit)
+		WHERE l.channel_id = $1 AND l.active AND l.product_id > $2 ORDER BY l.product_id LIMIT $3`, channelID, prodID(after), limit)
 }
 
 // MerchantProducts implements catalog.Store.
 func (s *Catalog) MerchantProducts(ctx context.Context, merchantID, after string, limit int) ([]catalog.Product, error) {
 	return s.docs(ctx, "sqlstore.MerchantProducts", `SELECT doc FROM products WHERE merchant_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
-		merchantID, after, limit)
+		merchantID, prodID(after), limit)
 }
 
 func (s *Catalog) docs(ctx context.Context, op, q string, args ...any) ([]catalog.Product, error) {
@@ -694,85 +774,39 @@ func (s *Catalog) docs(ctx context.Context, op, q string, args ...any) ([]catalo
 func (s *Catalog) Listed(ctx context.Context, productID, channelID string) (bool, error) {
 	var ok bool
 	err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM listings WHERE product_id = $1 AND channel_id = $2 AND active)`,
-		productID, channelID).Scan(&ok)
+		prodID(productID), channelID).Scan(&ok)
 	return ok, wrap("sqlstore.Listed", err, "listing")
 }
 
-// refreshDoc rebuilds product id's document from its normalised rows and
-// bumps its version, inside tx, and announces the new document to every
-// channel that shows the product.
-func refreshDoc(ctx context.Context, tx *sql.Tx, id string, at time.Time) error {
-	var p catalog.Product
-	var media, attrs string
-	err := tx.QueryRowContext(ctx, `SELECT p.id, p.merchant_id, m.name, COALESCE(p.brand_id, ''), COALESCE(b.name, ''), p.category_id, p.origin_country,
-		p.media, p.attributes, p.version, p.created_at FROM products p JOIN merchants m ON m.id = p.merchant_id LEFT JOIN brands b ON b.id = p.brand_id
-		WHERE p.id = $1`, id).Scan(&p.ID, &p.MerchantID, &p.MerchantName, &p.BrandID, &p.BrandName, &p.CategoryID, &p.OriginCountry,
-		&media, &attrs, &p.Version, &p.CreatedAt)
+// saveEdit stores p, changed by an edit, as its next version inside tx: the
+// merchant's and brand's current names, prices in a stable order, the
+// document and its view; then bumps the page ranges of every channel showing
+// the product and announces the new document to each of them.
+func saveEdit(ctx context.Context, tx *sql.Tx, p catalog.Product, at time.Time) error {
+	err := tx.QueryRowContext(ctx, `SELECT m.name, COALESCE(b.name, '') FROM merchants m LEFT JOIN brands b ON b.id = $2 WHERE m.id = $1`,
+		p.MerchantID, nullStr(p.BrandID)).Scan(&p.MerchantName, &p.BrandName)
 	if err != nil {
-		return fmt.Errorf("refresh doc: %w", err)
+		return fmt.Errorf("save product: %w", err)
 	}
-	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), at
 	p.Version++
-	if err := json.Unmarshal([]byte(media), &p.Media); err != nil {
+	p.UpdatedAt = at
+	for i := range p.Variants {
+		slices.SortStableFunc(p.Variants[i].Prices, func(a, b catalog.Price) int {
+			return cmp.Or(cmp.Compare(a.ChannelID, b.ChannelID), cmp.Compare(a.Currency, b.Currency))
+		})
+	}
+	prep := func(q string) (*sql.Stmt, error) { return tx.PrepareContext(ctx, q) }
+	if err := putProduct(ctx, prep, newChannelCache(tx), p, false); err != nil {
 		return err
 	}
-	if err := json.Unmarshal([]byte(attrs), &p.Attributes); err != nil {
-		return err
-	}
-	p.Translations = map[string]catalog.Text{}
-	rows, err := tx.QueryContext(ctx, `SELECT lang, title, description FROM product_translations WHERE product_id = $1`, id)
+	chans, err := queryStrings(ctx, tx, `SELECT channel_id FROM listings WHERE product_id = $1 AND active ORDER BY channel_id`, prodID(p.ID))
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var l string
-		var t catalog.Text
-		if err := rows.Scan(&l, &t.Title, &t.Description); err != nil {
-			rows.Close()
+	for _, c := range chans {
+		if err := bumpBuckets(ctx, tx, c, p.ID); err != nil {
 			return err
 		}
-		p.Translations[l] = t
 	}
-	rows.Close()
-	rows, err = tx.QueryContext(ctx, `SELECT v.id, v.sku, v.options, COALESCE(pr.channel_id, ''), COALESCE(pr.currency, ''), COALESCE(pr.amount_minor, 0)
-		FROM variants v LEFT JOIN prices pr ON pr.variant_id = v.id WHERE v.product_id = $1 ORDER BY v.position, pr.channel_id, pr.currency`, id)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var v catalog.Variant
-		var opts string
-		var pr catalog.Price
-		if err := rows.Scan(&v.ID, &v.SKU, &opts, &pr.ChannelID, &pr.Currency, &pr.Minor); err != nil {
-			rows.Close()
-			return err
-		}
-		if n := len(p.Variants); n == 0 || p.Variants[n-1].ID != v.ID {
-			v.Prices = []catalog.Price{}
-			if err := json.Unmarshal([]byte(opts), &v.Options); err != nil {
-				rows.Close()
-				return err
-			}
-			p.Variants = append(p.Variants, v)
-		}
-		if pr.ChannelID != "" {
-			last := &p.Variants[len(p.Variants)-1]
-			last.Prices = append(last.Prices, pr)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if _, err = tx.ExecContext(ctx, `UPDATE products SET doc = $1, version = $2, updated_at = $3 WHERE id = $4`, encodeProduct(p), p.Version, at, id); err != nil {
-		return err
-	}
-	// The channels first: the rows they lock order this edit with a
-	// concurrent revocation or unlisting (which write them before their
-	// events), so the listings read next, and the event ids made for them,
-	// follow whichever committed first.
-	if err := bumpChannelsOfProduct(ctx, tx, id); err != nil {
-		return err
-	}
-	return emitShown(ctx, tx, p, at)
+	return emitShown(ctx, tx, p, chans, at)
 }

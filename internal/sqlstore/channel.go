@@ -266,10 +266,3 @@ func bumpChannel(ctx context.Context, tx *sql.Tx, id string) error {
 	_, err := tx.ExecContext(ctx, `UPDATE channels SET catalog_version = catalog_version + 1 WHERE id = $1`, id)
 	return err
 }
-
-// bumpChannelsOfProduct records a change on every channel listing product id.
-func bumpChannelsOfProduct(ctx context.Context, tx *sql.Tx, productID string) error {
-	_, err := tx.ExecContext(ctx, `UPDATE channels SET catalog_version = catalog_version + 1
-		WHERE id IN (SELECT channel_id FROM listings WHERE product_id = $1)`, productID)
-	return err
-}

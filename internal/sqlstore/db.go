@@ -120,7 +120,10 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		w.SetMaxOpenConns(1)
 		w.SetMaxIdleConns(1)
 		w.SetConnMaxLifetime(0)
-		r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+		// Readers map the file (up to 8 GiB) rather than read it: a page read
+		// is then a memory access, not a system call, and the pages are the
+		// kernel's page cache, shared by every reader and not held twice.
+		r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)&_pragma=mmap_size(8589934592)")
 		if err != nil {
 			w.Close()
 			return nil, errs.E(op, errs.Invalid, err)
@@ -137,6 +140,12 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	if err := db.migrate(ctx, opt.MigrateTo); err != nil {
 		db.Close()
 		return nil, errs.E(op, errs.Internal, err)
+	}
+	if opt.MigrateTo == 0 {
+		if err := db.renderMissingViews(ctx); err != nil {
+			db.Close()
+			return nil, errs.E(op, errs.Internal, err)
+		}
 	}
 	return db, nil
 }
@@ -468,7 +477,7 @@ func nullStr(s string) sql.NullString { return sql.NullString{String: s, Valid: 
 func (db *DB) Fingerprint(ctx context.Context) (string, error) {
 	tables := []string{"outbox", "partners", "plans", "programmes", "merchants", "plan_commissions", "users", "sessions", "api_keys",
 		"channels", "channel_merchants", "shops", "pavilions", "pavilion_merchants", "categories", "brands", "channel_brands",
-		"products", "product_translations", "variants", "prices", "listings", "warehouses", "brand_authorisations", "partner_links", "timers"}
+		"products", "variants", "product_channels", "listings", "catalog_buckets", "warehouses", "brand_authorisations", "partner_links", "timers"}
 	h := sha256.New()
 	for _, t := range tables {
 		rows, err := db.w.QueryContext(ctx, "SELECT * FROM "+t+" ORDER BY 1, 2")

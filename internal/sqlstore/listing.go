@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -53,7 +54,7 @@ func lockEdit(ctx context.Context, tx *sql.Tx, merchantID string) error {
 // product's merchant m and brand b joined. Every subquery is an indexed probe.
 const listingFactsCols = `p.id, c.id, p.merchant_id, c.code, c.admission, m.status,
 	EXISTS (SELECT 1 FROM shops s WHERE s.merchant_id = p.merchant_id AND s.channel_id = c.id),
-	EXISTS (SELECT 1 FROM variants v JOIN prices pr ON pr.variant_id = v.id WHERE v.product_id = p.id AND pr.channel_id = c.id),
+	EXISTS (SELECT 1 FROM product_channels pc WHERE pc.product_id = p.id AND pc.channel_id = c.id),
 	EXISTS (SELECT 1 FROM channel_merchants cm WHERE cm.channel_id = c.id AND cm.merchant_id = p.merchant_id),
 	COALESCE(p.brand_id, ''), COALESCE(b.merchant_id, ''),
 	EXISTS (SELECT 1 FROM channel_brands cb WHERE cb.channel_id = c.id AND cb.brand_id = p.brand_id),
@@ -72,7 +73,7 @@ func scanListingFacts(row interface{ Scan(...any) error }, extra ...any) (listin
 	var l listingFacts
 	var adm string
 	f := &l.facts
-	err := row.Scan(append([]any{&l.productID, &l.channelID, &l.merchantID, &f.ChannelCode, &adm, &f.MerchantStatus, &f.HasShop, &f.Priced,
+	err := row.Scan(append([]any{(*prodID)(&l.productID), &l.channelID, &l.merchantID, &f.ChannelCode, &adm, &f.MerchantStatus, &f.HasShop, &f.Priced,
 		&f.MerchantAdmitted, &f.BrandID, &l.brandOwner, &f.BrandAdmitted, &l.authorised}, extra...)...)
 	f.Admission = channel.Admission(adm)
 	f.BrandUsable = brandUsable(f.BrandID, l.brandOwner, l.merchantID, l.authorised)
@@ -90,7 +91,7 @@ func brandUsable(brandID, owner, merchantID string, authorised bool) bool {
 func productListingFacts(ctx context.Context, tx *sql.Tx, productID, channelID string) (listingFacts, error) {
 	return scanListingFacts(tx.QueryRowContext(ctx, `SELECT `+listingFactsCols+`
 		FROM products p JOIN merchants m ON m.id = p.merchant_id LEFT JOIN brands b ON b.id = p.brand_id CROSS JOIN channels c
-		WHERE p.id = $1 AND c.id = $2`, productID, channelID))
+		WHERE p.id = $1 AND c.id = $2`, prodID(productID), channelID))
 }
 
 // How recheckListings treats a listing that fails the rule.
@@ -169,7 +170,7 @@ func recheckListings(ctx context.Context, tx *sql.Tx, mode int, reason string, a
 		}
 		defer st.Close()
 		for _, l := range changed {
-			a := []any{l.channelID, l.productID}
+			a := []any{l.channelID, prodID(l.productID)}
 			if mode == followStatus {
 				a = append(a, l.active)
 			}
@@ -184,15 +185,12 @@ func recheckListings(ctx context.Context, tx *sql.Tx, mode int, reason string, a
 	if err := emitRechecked(ctx, tx, changed, reason, at); err != nil {
 		return err
 	}
-	var chans []string
+	byChannel := map[string][]string{}
 	for _, l := range changed {
-		if !slices.Contains(chans, l.channelID) {
-			chans = append(chans, l.channelID)
-		}
+		byChannel[l.channelID] = append(byChannel[l.channelID], l.productID)
 	}
-	slices.Sort(chans)
-	for _, c := range chans {
-		if err := bumpChannel(ctx, tx, c); err != nil {
+	for _, c := range slices.Sorted(maps.Keys(byChannel)) {
+		if err := bumpBuckets(ctx, tx, c, byChannel[c]...); err != nil {
 			return err
 		}
 	}
@@ -231,12 +229,12 @@ func removedEvent(productID, channelID, merchantID, reason string, at time.Time)
 
 // loadDoc reads product id's stored document inside tx.
 func loadDoc(ctx context.Context, tx *sql.Tx, id string) (catalog.Product, error) {
-	var doc string
+	var doc []byte
 	var p catalog.Product
-	if err := tx.QueryRowContext(ctx, `SELECT doc FROM products WHERE id = $1`, id).Scan(&doc); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT doc FROM products WHERE id = $1`, prodID(id)).Scan(&doc); err != nil {
 		return p, fmt.Errorf("product document %s: %w", id, err)
 	}
-	return decodeProduct("sqlstore.loadDoc", []byte(doc))
+	return decodeProduct("sqlstore.loadDoc", doc)
 }
 
 // listingBuilder builds listing events inside one transaction from a
@@ -303,14 +301,11 @@ func (b *listingBuilder) path(ctx context.Context, id string) ([]catalog.Categor
 	return path, nil
 }
 
-// emitShown writes a ListingUpserted for every channel on which product p
-// (its document as just stored) is actively listed: after an edit, a new
-// variant or new prices, each channel showing it learns the new fields.
-func emitShown(ctx context.Context, tx *sql.Tx, p catalog.Product, at time.Time) error {
-	chans, err := queryStrings(ctx, tx, `SELECT channel_id FROM listings WHERE product_id = $1 AND active ORDER BY channel_id`, p.ID)
-	if err != nil {
-		return err
-	}
+// emitShown writes a ListingUpserted for every channel of chans (those on
+// which product p, its document as just stored, is actively listed): after
+// an edit, a new variant or new prices, each channel showing it learns the
+// new fields.
+func emitShown(ctx context.Context, tx *sql.Tx, p catalog.Product, chans []string, at time.Time) error {
 	b := newListingBuilder(tx)
 	evs := make([]events.Event, 0, len(chans))
 	for _, c := range chans {

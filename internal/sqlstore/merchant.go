@@ -124,7 +124,7 @@ func (s *Merchants) SetMerchantStatus(ctx context.Context, id string, from []mer
 		if to == merchant.Suspended {
 			hidden = events.RemovedSuspended
 		}
-		if err := recheckListings(ctx, tx, followStatus, hidden, at, `merchant_id = $1`, id); err != nil {
+		if err := recheckListings(ctx, tx, followStatus, hidden, at, `product_id IN (SELECT id FROM products WHERE merchant_id = $1)`, id); err != nil {
 			return err
 		}
 		return insertEvents(ctx, tx, []events.Event{ev})

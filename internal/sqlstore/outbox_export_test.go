@@ -27,3 +27,7 @@ func (db *DB) ExecForTest(ctx context.Context, q string, args ...any) error {
 	_, err := db.w.ExecContext(ctx, q, args...)
 	return err
 }
+
+// ProductKey is product id as the catalogue tables store it, to bind in a
+// test's own query.
+func ProductKey(id string) any { return prodID(id) }

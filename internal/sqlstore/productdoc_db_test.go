@@ -40,12 +40,12 @@ func TestStoredProductDocumentVersions(t *testing.T) {
 		store := db.Catalog()
 		want := must[catalog.Product](t)(store.Product(ctx, p.ID))
 
-		var stored string
-		if err := db.QueryRowContext(ctx, `SELECT doc FROM products WHERE id = $1`, p.ID).Scan(&stored); err != nil {
+		var stored []byte
+		if err := db.QueryRowContext(ctx, `SELECT doc FROM products WHERE id = $1`, sqlstore.ProductKey(p.ID)).Scan(&stored); err != nil {
 			t.Fatal(err)
 		}
 		var doc map[string]any
-		if err := json.Unmarshal([]byte(stored), &doc); err != nil {
+		if err := json.Unmarshal(stored, &doc); err != nil {
 			t.Fatal(err)
 		}
 		if doc["v"] != 1.0 {
@@ -59,7 +59,7 @@ func TestStoredProductDocumentVersions(t *testing.T) {
 				doc["v"] = v
 			}
 			b, _ := json.Marshal(doc)
-			if err := db.ExecForTest(ctx, `UPDATE products SET doc = $1 WHERE id = $2`, string(b), p.ID); err != nil {
+			if err := db.ExecForTest(ctx, `UPDATE products SET doc = $1 WHERE id = $2`, b, sqlstore.ProductKey(p.ID)); err != nil {
 				t.Fatal(err)
 			}
 		}

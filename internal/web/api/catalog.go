@@ -13,6 +13,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/sesame-market/sesame/internal/catalog"
+	"github.com/sesame-market/sesame/internal/channel"
 )
 
 // pageCacheEntries bounds the rendered page cache (a page of 20 products is
@@ -30,9 +31,16 @@ type productOut struct {
 	Body catalog.Product
 }
 
-type viewOut struct {
-	Vary string `header:"Vary" doc:"Accept-Language: the language follows it when lang is absent"`
-	Body catalog.View
+// cachedPage is a rendered page of products and what it was read from.
+type cachedPage struct {
+	body []byte
+	page catalog.ViewPage
+}
+
+// jsonString is s encoded as a JSON string.
+func jsonString(s string) []byte {
+	b, _ := json.Marshal(s) // a string always encodes
+	return b
 }
 
 // ProductPage is a page of a channel's products.
@@ -45,10 +53,12 @@ type ProductPage struct {
 
 func registerCatalog(a huma.API, s Services) {
 	tags := []string{"Catalogue"}
-	// Rendered pages are cached, keyed by the channel's catalog version: any
-	// change to what the channel lists bumps the version in the same
-	// transaction, so a node never serves a page older than the database.
-	pages, _ := lru.New[string, []byte](pageCacheEntries)
+	// Rendered pages are cached per channel, language, cursor and size, with
+	// the stamp of the product id buckets they span (catalog.ViewPage): a
+	// change to what the channel shows in that range bumps a bucket in the
+	// same transaction, so a node never serves a page older than the
+	// database, and a change elsewhere leaves the page cached.
+	pages, _ := lru.New[string, *cachedPage](pageCacheEntries)
 	listOp := huma.Operation{OperationID: "list-products", Method: http.MethodGet, Path: "/api/v1/products",
 		Summary: "A channel's products, for buyers", Description: "Public. Pages by cursor in a stable order, so deep pages cost what the first does.",
 		Tags: tags, Errors: []int{404, 422},
@@ -61,39 +71,64 @@ func registerCatalog(a huma.API, s Services) {
 		Cursor         string `query:"cursor" maxLength:"200"`
 		AcceptLanguage string `header:"Accept-Language" doc:"Used when lang is absent"`
 	}) (*rawJSON, error) {
-		ch, err := s.Channels.Channel(ctx, in.Channel)
+		ch, err := s.Channels.Public(ctx, in.Channel)
 		if err != nil {
 			return nil, fail(ctx, err)
 		}
 		lang := ch.Language(cmp.Or(in.Lang, acceptLanguage(in.AcceptLanguage)))
-		key := ch.ID + "|" + strconv.FormatInt(ch.CatalogVersion, 10) + "|" + lang + "|" + in.Cursor + "|" + strconv.Itoa(catalog.ClampLimit(in.Limit))
-		if b, ok := pages.Get(key); ok {
-			return &rawJSON{ContentType: "application/json", Vary: "Accept-Language", Body: b}, nil
+		key := ch.ID + "|" + lang + "|" + in.Cursor + "|" + strconv.Itoa(catalog.ClampLimit(in.Limit))
+		if c, ok := pages.Get(key); ok {
+			current, err := s.Catalog.PageCurrent(ctx, ch.ID, c.page)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			if current {
+				return &rawJSON{ContentType: "application/json", Vary: "Accept-Language", Body: c.body}, nil
+			}
 		}
-		pg, err := s.Catalog.ChannelPageOf(ctx, ch, lang, in.Cursor, in.Limit)
+		// The page's envelope around the items the store appends, in
+		// ProductPage's shape: {"channel":…,"lang":…,"items":[…],"next_cursor":…}.
+		limit := catalog.ClampLimit(in.Limit)
+		b := make([]byte, 0, 64+1200*limit) // a view is about 1 KB
+		b = append(append(b, `{"channel":`...), jsonString(ch.Code)...)
+		b = append(append(b, `,"lang":`...), jsonString(lang)...)
+		b = append(b, `,"items":[`...)
+		pg, err := s.Catalog.ChannelViews(ctx, ch, lang, in.Cursor, in.Limit, b)
 		if err != nil {
 			return nil, fail(ctx, err)
 		}
-		b, err := json.Marshal(ProductPage{Channel: pg.Channel.Code, Lang: pg.Lang, Items: pg.Items, NextCursor: pg.NextCursor})
-		if err != nil {
-			return nil, fail(ctx, err)
+		b = append(pg.JSON, ']')
+		if pg.NextCursor != "" {
+			b = append(append(b, `,"next_cursor":`...), jsonString(pg.NextCursor)...)
 		}
-		pages.Add(key, b)
+		b = append(b, '}')
+		pg.JSON = nil
+		pages.Add(key, &cachedPage{body: b, page: pg})
 		return &rawJSON{ContentType: "application/json", Vary: "Accept-Language", Body: b}, nil
 	})
 	huma.Register(a, huma.Operation{OperationID: "get-product", Method: http.MethodGet, Path: "/api/v1/products/{id}",
-		Summary: "A product, for buyers", Description: "Public. Without a channel, shows every channel's prices.", Tags: tags, Errors: []int{404}},
+		Summary: "A product, for buyers", Description: "Public. Without a channel, shows every channel's prices.", Tags: tags, Errors: []int{404},
+		Responses: map[string]*huma.Response{"200": {Description: "The product", Content: map[string]*huma.MediaType{
+			"application/json": {Schema: a.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[catalog.View](), true, "View")}}}}},
 		func(ctx context.Context, in *struct {
 			ID             string `path:"id" maxLength:"64"`
 			Channel        string `query:"channel" maxLength:"64"`
 			Lang           string `query:"lang" maxLength:"100" doc:"Preferred language (BCP 47 or an Accept-Language list)"`
 			AcceptLanguage string `header:"Accept-Language" doc:"Used when lang is absent"`
-		}) (*viewOut, error) {
-			v, err := s.Catalog.PublicProduct(ctx, in.ID, in.Channel, cmp.Or(in.Lang, acceptLanguage(in.AcceptLanguage)))
+		}) (*rawJSON, error) {
+			var ch *channel.Channel
+			if in.Channel != "" {
+				c, err := s.Channels.Public(ctx, in.Channel)
+				if err != nil {
+					return nil, fail(ctx, err)
+				}
+				ch = &c
+			}
+			b, err := s.Catalog.PublicProductJSON(ctx, in.ID, ch, cmp.Or(in.Lang, acceptLanguage(in.AcceptLanguage)))
 			if err != nil {
 				return nil, fail(ctx, err)
 			}
-			return &viewOut{Vary: "Accept-Language", Body: v}, nil
+			return &rawJSON{ContentType: "application/json", Vary: "Accept-Language", Body: b}, nil
 		})
 	huma.Register(a, write(a, huma.Operation{OperationID: "create-product", Method: http.MethodPost, Path: "/api/v1/products",
 		Summary: "Create a product with its variants and prices", Description: "Merchant staff and merchant API keys. The product belongs to the caller's merchant.",

@@ -1,0 +1,74 @@
+-- +goose Up
+-- The catalogue's own ids are stored as their 16 bytes (the UUID after the
+-- "prd_"/"var_" prefix), and each fact is held once: translations, options
+-- and prices live only in the product's document; listings no longer copy
+-- the merchant (the product has it). products.view holds the pre-rendered
+-- pieces of what buyers see (see sqlstore/productview.go); NULL until it is
+-- rendered, and reads render from the document meanwhile.
+CREATE TABLE products_new (
+    id          BYTEA PRIMARY KEY,
+    merchant_id TEXT NOT NULL REFERENCES merchants (id),
+    brand_id    TEXT REFERENCES brands (id),
+    category_id TEXT NOT NULL REFERENCES categories (id),
+    version     BIGINT NOT NULL,
+    doc         BYTEA NOT NULL,
+    view        BYTEA
+);
+INSERT INTO products_new (id, merchant_id, brand_id, category_id, version, doc)
+    SELECT decode(substr(id, 5), 'hex'), merchant_id, brand_id, category_id, version, convert_to(doc, 'UTF8') FROM products;
+
+CREATE TABLE variants_new (
+    id          BYTEA PRIMARY KEY,
+    product_id  BYTEA NOT NULL REFERENCES products_new (id),
+    merchant_id TEXT NOT NULL REFERENCES merchants (id),
+    sku         TEXT NOT NULL,
+    UNIQUE (merchant_id, sku)
+);
+INSERT INTO variants_new (id, product_id, merchant_id, sku)
+    SELECT decode(substr(id, 5), 'hex'), decode(substr(product_id, 5), 'hex'), merchant_id, sku FROM variants;
+
+-- The channels a product has a price on: the listing rule's "priced there".
+CREATE TABLE product_channels (
+    product_id BYTEA NOT NULL REFERENCES products_new (id),
+    channel_id TEXT NOT NULL REFERENCES channels (id),
+    PRIMARY KEY (product_id, channel_id)
+);
+INSERT INTO product_channels (product_id, channel_id)
+    SELECT DISTINCT decode(substr(v.product_id, 5), 'hex'), pr.channel_id FROM prices pr JOIN variants v ON v.id = pr.variant_id;
+
+CREATE TABLE listings_new (
+    channel_id TEXT NOT NULL REFERENCES channels (id),
+    product_id BYTEA NOT NULL REFERENCES products_new (id),
+    active     BOOLEAN NOT NULL,
+    listed_at  TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (channel_id, product_id)
+);
+INSERT INTO listings_new (channel_id, product_id, active, listed_at)
+    SELECT channel_id, decode(substr(product_id, 5), 'hex'), active, listed_at FROM listings;
+
+DROP TABLE listings;
+DROP TABLE prices;
+DROP TABLE product_translations;
+DROP TABLE variants;
+DROP TABLE products;
+ALTER TABLE products_new RENAME TO products;
+ALTER TABLE variants_new RENAME TO variants;
+ALTER TABLE listings_new RENAME TO listings;
+ALTER INDEX products_new_pkey RENAME TO products_pkey;
+ALTER INDEX variants_new_pkey RENAME TO variants_pkey;
+ALTER INDEX listings_new_pkey RENAME TO listings_pkey;
+CREATE INDEX products_merchant ON products (merchant_id, id);
+CREATE INDEX listings_product ON listings (product_id);
+
+-- Rendered pages are cached per range of product ids: a change to a listed
+-- product bumps the version of its range on each channel that shows it,
+-- rather than the channel's one row (see sqlstore/buckets.go).
+CREATE TABLE catalog_buckets (
+    channel_id TEXT NOT NULL REFERENCES channels (id),
+    bucket     BIGINT NOT NULL,
+    version    BIGINT NOT NULL,
+    PRIMARY KEY (channel_id, bucket)
+);
+
+-- +goose Down
+SELECT 'forward-only';

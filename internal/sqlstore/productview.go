@@ -1,0 +1,172 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+
+	"github.com/sesame-market/sesame/internal/catalog"
+	"github.com/sesame-market/sesame/internal/channel"
+)
+
+// products.view holds a product's catalog.Rendered: the pre-rendered pieces
+// buyers' reads concatenate. Its stored form is a version byte, then each
+// piece as a uvarint length and its bytes, counts as uvarints:
+//
+//	v=1  head  nTexts (lang json)*  body  nVariants (piece)*
+//	     nPrices (channel lang piece{nVariants})*  tail
+//
+// Decoding aliases the stored bytes: no piece is copied on the read path.
+// The view is derived data: a view of an unknown version, or none, is
+// rendered again from the document.
+const productViewV = 1
+
+func encodeView(r catalog.Rendered) []byte {
+	n := 16 + len(r.Head) + len(r.Body) + len(r.Tail)
+	for _, t := range r.Texts {
+		n += 8 + len(t.Lang) + len(t.JSON)
+	}
+	for _, v := range r.Variants {
+		n += 4 + len(v)
+	}
+	for _, p := range r.Prices {
+		n += 8 + len(p.ChannelID) + len(p.Lang)
+		for _, v := range p.PerVariant {
+			n += 4 + len(v)
+		}
+	}
+	b := make([]byte, 0, n)
+	b = append(b, productViewV)
+	piece := func(p []byte) { b = binary.AppendUvarint(b, uint64(len(p))); b = append(b, p...) }
+	str := func(s string) { b = binary.AppendUvarint(b, uint64(len(s))); b = append(b, s...) }
+	piece(r.Head)
+	b = binary.AppendUvarint(b, uint64(len(r.Texts)))
+	for _, t := range r.Texts {
+		str(t.Lang)
+		piece(t.JSON)
+	}
+	piece(r.Body)
+	b = binary.AppendUvarint(b, uint64(len(r.Variants)))
+	for _, v := range r.Variants {
+		piece(v)
+	}
+	b = binary.AppendUvarint(b, uint64(len(r.Prices)))
+	for _, p := range r.Prices {
+		str(p.ChannelID)
+		str(p.Lang)
+		for _, v := range p.PerVariant {
+			piece(v)
+		}
+	}
+	piece(r.Tail)
+	return b
+}
+
+var errBadView = errors.New("stored product view is malformed")
+
+// decodeView reads a stored view; its pieces alias b.
+func decodeView(b []byte) (catalog.Rendered, error) {
+	var r catalog.Rendered
+	if len(b) == 0 || b[0] != productViewV {
+		return r, errBadView
+	}
+	b = b[1:]
+	bad := false
+	count := func() int {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(len(b)) {
+			bad = true
+			return 0
+		}
+		b = b[k:]
+		return int(n)
+	}
+	piece := func() []byte {
+		n := count()
+		if bad || n > len(b) {
+			bad = true
+			return nil
+		}
+		p := b[:n:n]
+		b = b[n:]
+		return p
+	}
+	r.Head = piece()
+	if nt := count(); !bad {
+		r.Texts = make([]catalog.RenderedText, nt)
+		for i := range r.Texts {
+			r.Texts[i] = catalog.RenderedText{Lang: string(piece()), JSON: piece()}
+		}
+	}
+	r.Body = piece()
+	nv := count()
+	if !bad {
+		r.Variants = make([][]byte, nv)
+		for i := range r.Variants {
+			r.Variants[i] = piece()
+		}
+	}
+	if np := count(); !bad {
+		r.Prices = make([]catalog.RenderedPrice, np)
+		for i := range r.Prices {
+			p := catalog.RenderedPrice{ChannelID: string(piece()), Lang: string(piece()), PerVariant: make([][]byte, nv)}
+			for j := range p.PerVariant {
+				p.PerVariant[j] = piece()
+			}
+			r.Prices[i] = p
+		}
+	}
+	r.Tail = piece()
+	if bad || len(b) != 0 {
+		return catalog.Rendered{}, errBadView
+	}
+	return r, nil
+}
+
+// renderMissingViews renders the view of every product that has none (those
+// written before views existed), in batches of one transaction each, so that
+// buyers' reads never fall back to the document for them. Each batch is
+// small, so a large catalogue is upgraded without one long write lock.
+func (db *DB) renderMissingViews(ctx context.Context) error {
+	for {
+		n := 0
+		err := db.inTx(ctx, func(tx *sql.Tx) error {
+			ps, err := queryStrings(ctx, tx, `SELECT `+productIDText(db.Engine)+` FROM products WHERE view IS NULL ORDER BY id LIMIT 500`)
+			if err != nil {
+				return err
+			}
+			n = len(ps)
+			chans := newChannelCache(tx)
+			for _, id := range ps {
+				p, err := loadDoc(ctx, tx, id)
+				if err != nil {
+					return err
+				}
+				var cs []channel.Channel
+				for _, c := range pricedChannels(&p) {
+					ch, err := chans.get(ctx, c)
+					if err != nil {
+						return err
+					}
+					cs = append(cs, ch)
+				}
+				if _, err := tx.ExecContext(ctx, `UPDATE products SET view = $1 WHERE id = $2`, encodeView(catalog.Render(p, cs)), prodID(id)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil || n == 0 {
+			return err
+		}
+	}
+}
+
+// productIDText is the SQL expression of products.id as its text id.
+func productIDText(e Engine) string {
+	if e == Postgres {
+		return `'prd_' || encode(id, 'hex')`
+	}
+	return `'prd_' || lower(hex(id))`
+}

@@ -1,0 +1,217 @@
+package sqlstore_test
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/sesame-market/sesame/internal/catalog"
+	"github.com/sesame-market/sesame/internal/channel"
+	"github.com/sesame-market/sesame/internal/identity"
+	"github.com/sesame-market/sesame/internal/merchant"
+	"github.com/sesame-market/sesame/internal/sqlstore"
+	"github.com/sesame-market/sesame/internal/testkit"
+)
+
+// viewWorld is a marketplace with two channels in two languages each and an
+// approved merchant with a shop on both.
+type viewWorld struct {
+	*world
+	bazaar, mall channel.Channel
+	cat          catalog.Category
+	m            merchant.Merchant
+	staff        identity.Actor
+}
+
+func newViewWorld(t *testing.T, db *sqlstore.DB) *viewWorld {
+	ctx := context.Background()
+	w := &viewWorld{world: newWorld(t, db)}
+	w.bazaar = must[channel.Channel](t)(w.channel.CreateChannel(ctx, identity.System, channel.ChannelInput{Code: "bazaar", Name: "Bazaar",
+		Markets: []string{"FR"}, Languages: []string{"fr", "en"}, Currencies: []string{"EUR", "GBP"}, Admission: channel.Open}))
+	w.mall = must[channel.Channel](t)(w.channel.CreateChannel(ctx, identity.System, channel.ChannelInput{Code: "mall", Name: "Mall",
+		Markets: []string{"CN"}, Languages: []string{"zh", "en"}, Currencies: []string{"CNY"}, Admission: channel.Open}))
+	w.cat = must[catalog.Category](t)(w.catalog.CreateCategory(ctx, identity.System, catalog.CategoryInput{Slug: "bags", Names: map[string]string{"en": "Bags"}}))
+	w.m, w.staff = w.approvedMerchant(t, "Maroquinerie", "FR", "bags@example.fr")
+	for _, ch := range []string{w.bazaar.ID, w.mall.ID} {
+		must[merchant.Shop](t)(w.merchant.OpenShop(ctx, w.staff, w.m.ID, ch, w.m.Name))
+	}
+	return w
+}
+
+// product makes the input of product n, listed on both channels when priced
+// on both; some have no Chinese title and fall back.
+func (w *viewWorld) input(n int) catalog.ProductInput {
+	tr := map[string]catalog.Text{"fr": {Title: fmt.Sprintf("Sac n°%d <cuir> & \"toile\"", n), Description: "Cousu main"},
+		"en": {Title: fmt.Sprintf("Bag %d", n)}}
+	if n%3 != 0 {
+		tr["zh"] = catalog.Text{Title: fmt.Sprintf("包 %d", n), Description: "手工缝制"}
+	}
+	in := catalog.ProductInput{CategoryID: w.cat.ID, OriginCountry: "FR", Translations: tr, Media: []string{"https://media.example/bag.jpg"}}
+	for v := 0; v < 1+n%3; v++ {
+		vi := catalog.VariantInput{SKU: fmt.Sprintf("BAG-%d-%d", n, v), Options: map[string]string{"colour": []string{"noir", "cognac", "rouge"}[v]},
+			Prices: []catalog.PriceInput{{Channel: "bazaar", Currency: "EUR", Amount: int64(1000*n + 90)}, {Channel: "bazaar", Currency: "GBP", Amount: int64(860*n + 5)}}}
+		if n%4 != 0 {
+			vi.Prices = append(vi.Prices, catalog.PriceInput{Channel: "mall", Currency: "CNY", Amount: int64(7800*n + 100)})
+		}
+		in.Variants = append(in.Variants, vi)
+	}
+	return in
+}
+
+// TestViewsAreTheDocuments: what buyers read from the pre-rendered views
+// (pages and single products, every channel and language) is exactly what
+// rendering the stored documents gives, after creation and after edits, and
+// still so when a view is missing and the read falls back to the document.
+func TestViewsAreTheDocuments(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		w := newViewWorld(t, db)
+		store := db.Catalog()
+		var ps []catalog.Product
+		for n := 1; n <= 17; n++ {
+			p := must[catalog.Product](t)(w.catalog.CreateProduct(ctx, w.staff, w.input(n)))
+			for _, ch := range []string{"bazaar", "mall"} {
+				if ch == "mall" && n%4 == 0 {
+					continue
+				}
+				if err := w.catalog.List(ctx, w.staff, p.ID, ch); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ps = append(ps, p)
+		}
+		check := func(stage string) {
+			t.Helper()
+			for _, ch := range []channel.Channel{w.bazaar, w.mall} {
+				for _, lang := range ch.Languages {
+					var want []string
+					docs := must[[]catalog.Product](t)(store.ChannelProducts(ctx, ch.ID, "", 100))
+					for _, p := range docs {
+						b, _ := json.Marshal(p.View(&ch, lang))
+						want = append(want, string(b))
+						got, err := store.ProductView(ctx, p.ID, ch, lang)
+						if err != nil || string(got) != string(b) {
+							t.Fatalf("%s: product %s on %s in %s:\n got %s (%v)\nwant %s", stage, p.ID, ch.Code, lang, got, err, b)
+						}
+					}
+					var got []string
+					for after := ""; ; {
+						pg := must[catalog.ViewPage](t)(store.ChannelViews(ctx, ch, lang, after, 5, nil))
+						if pg.N > 0 {
+							got = append(got, string(pg.JSON))
+						}
+						if pg.N < 5 {
+							break
+						}
+						after = pg.LastID
+					}
+					if g, wnt := strings.Join(got, ","), strings.Join(want, ","); g != wnt || len(want) == 0 {
+						t.Fatalf("%s: pages of %s in %s:\n got %s\nwant %s", stage, ch.Code, lang, g, wnt)
+					}
+				}
+			}
+		}
+		check("created")
+		// Edits of every kind re-render the view.
+		p0, p1, p2 := ps[0], ps[1], ps[2]
+		must[catalog.Product](t)(w.catalog.UpdateProduct(ctx, w.staff, p0.ID, catalog.Patch{Translations: map[string]catalog.Text{"en": {Title: "Renamed"}, "fr": {Title: ""}},
+			Attributes: map[string]string{"matière": "cuir"}}))
+		must[catalog.Product](t)(w.catalog.AddVariant(ctx, w.staff, p1.ID, catalog.VariantInput{SKU: "NEW-1",
+			Prices: []catalog.PriceInput{{Channel: "mall", Currency: "CNY", Amount: 1}, {Channel: "bazaar", Currency: "EUR", Amount: 2}}}))
+		must[catalog.Product](t)(w.catalog.SetPrices(ctx, w.staff, p2.ID, []catalog.SKUPriceInput{{SKU: p2.Variants[0].SKU,
+			PriceInput: catalog.PriceInput{Channel: "bazaar", Currency: "GBP", Amount: 123456}}}))
+		if err := w.catalog.Unlist(ctx, w.staff, ps[3].ID, "bazaar"); err != nil {
+			t.Fatal(err)
+		}
+		check("edited")
+		// Without views, reads render from the documents, with the same bytes.
+		if err := db.ExecForTest(ctx, `UPDATE products SET view = NULL WHERE merchant_id = $1`, w.m.ID); err != nil {
+			t.Fatal(err)
+		}
+		check("no views")
+	})
+}
+
+// productIDAt is a product id made at millisecond ms (UUIDv7 layout).
+func productIDAt(ms int64, n int) string {
+	b := make([]byte, 16)
+	for i := 0; i < 6; i++ {
+		b[i] = byte(ms >> (40 - 8*i))
+	}
+	b[6], b[8], b[15] = 0x70, 0x80, byte(n)
+	return "prd_" + hex.EncodeToString(b)
+}
+
+// TestPagesAreInvalidatedByRange: a cached page stays current while nothing
+// it shows changes, and stops being current when a product in its range is
+// edited, listed or unlisted; edits leave the channel row alone.
+func TestPagesAreInvalidatedByRange(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		w := newViewWorld(t, db)
+		// Products made an hour apart in two groups: A1 A2 and B1 B2 B3.
+		base := int64(1_790_000_000_000)
+		idsOf := []string{productIDAt(base, 1), productIDAt(base, 2), productIDAt(base+3_600_000, 1), productIDAt(base+3_600_000, 2), productIDAt(base+3_600_000, 3)}
+		var ps []catalog.Product
+		for i, id := range idsOf {
+			p := must[catalog.Product](t)(w.catalog.NewProduct(ctx, "test", w.m.ID, w.m.Name, w.input(i+1)))
+			p.ID, p.Channels = id, []string{w.bazaar.ID}
+			ps = append(ps, p)
+		}
+		if err := w.catalog.Import(ctx, identity.System, ps); err != nil {
+			t.Fatal(err)
+		}
+		pageAfter := func(after string) catalog.ViewPage {
+			return must[catalog.ViewPage](t)(w.catalog.ChannelViews(ctx, w.bazaar, "fr", catalog.EncodeCursor(after), 2, nil))
+		}
+		first := must[catalog.ViewPage](t)(w.catalog.ChannelViews(ctx, w.bazaar, "fr", "", 2, nil))
+		if first.N != 2 || first.LastID != idsOf[1] {
+			t.Fatalf("first page: %d items to %s", first.N, first.LastID)
+		}
+		groupB := pageAfter(idsOf[2]) // B2 B3
+		current := func(pg catalog.ViewPage) bool {
+			return must[bool](t)(w.catalog.PageCurrent(ctx, w.bazaar.ID, pg))
+		}
+		if !current(first) || !current(groupB) {
+			t.Fatal("pages read now are not current")
+		}
+		version := func() int64 { return must[channel.Channel](t)(w.channel.Channel(ctx, w.bazaar.ID)).CatalogVersion }
+		v0 := version()
+		must[catalog.Product](t)(w.catalog.SetPrices(ctx, w.staff, idsOf[0], []catalog.SKUPriceInput{{SKU: ps[0].Variants[0].SKU,
+			PriceInput: catalog.PriceInput{Channel: "bazaar", Currency: "EUR", Amount: 4242}}}))
+		if current(first) {
+			t.Error("the first page is current after a price change on it")
+		}
+		if !current(groupB) {
+			t.Error("a page of other products was invalidated by a price change elsewhere")
+		}
+		if version() != v0 {
+			t.Error("a price change wrote the channel's row")
+		}
+		first = must[catalog.ViewPage](t)(w.catalog.ChannelViews(ctx, w.bazaar, "fr", "", 2, nil))
+		if !strings.Contains(string(first.JSON), `"amount":4242`) {
+			t.Fatalf("the first page read again lacks the new price: %s", first.JSON)
+		}
+		must[catalog.Product](t)(w.catalog.UpdateProduct(ctx, w.staff, idsOf[4], catalog.Patch{Translations: map[string]catalog.Text{"fr": {Title: "Nouveau"}}}))
+		if current(groupB) || !current(first) {
+			t.Error("an edit of B3 must invalidate its page and only it")
+		}
+		groupB = pageAfter(idsOf[2])
+		if err := w.catalog.Unlist(ctx, w.staff, idsOf[3], "bazaar"); err != nil {
+			t.Fatal(err)
+		}
+		if current(groupB) || !current(first) {
+			t.Error("unlisting B2 must invalidate its page and only it")
+		}
+		groupB = pageAfter(idsOf[2])
+		if err := w.catalog.List(ctx, w.staff, idsOf[3], "bazaar"); err != nil {
+			t.Fatal(err)
+		}
+		if current(groupB) || !current(first) {
+			t.Error("listing B2 again must invalidate its page and only it")
+		}
+	})
+}

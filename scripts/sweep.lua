@@ -1,0 +1,25 @@
+-- wrk script: replays the request paths of the file named by the PATHS
+-- environment variable, one line each, in turn; each wrk thread starts at
+-- its own offset, so no two connections ask for the same path together.
+local paths = {}
+local f = assert(io.open(os.getenv("PATHS"), "r"))
+for line in f:lines() do
+  if #line > 0 then paths[#paths + 1] = line end
+end
+f:close()
+
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("offset", counter * 7919)
+end
+
+local i = 0
+function init(args)
+  i = offset or 0
+end
+
+function request()
+  i = i + 1
+  return wrk.format("GET", paths[(i % #paths) + 1])
+end
