@@ -123,6 +123,7 @@ func (s *Catalog) ChannelViews(ctx context.Context, ch channel.Channel, lang, af
 	var at []int         // where in pg.JSON each missing one goes
 	var id prodID
 	var view sql.RawBytes // valid until the next row: appended before it
+	var buf []byte        // decompressed view, reused row after row
 	for rows.Next() {
 		if err := rows.Scan(&id, &view); err != nil {
 			rows.Close()
@@ -134,7 +135,8 @@ func (s *Catalog) ChannelViews(ctx context.Context, ch channel.Channel, lang, af
 		pg.N++
 		pg.LastID = string(id)
 		ok := false
-		if r, err := decodeView(view); err == nil {
+		var r catalog.Rendered
+		if r, buf, err = decodeView(view, buf); err == nil {
 			pg.JSON, ok = r.Append(pg.JSON, &ch, lang)
 		}
 		if !ok {
@@ -187,7 +189,7 @@ func viewFromDoc(ctx context.Context, q interface {
 	if err := q.QueryRowContext(ctx, `SELECT doc FROM products WHERE id = $1`, prodID(id)).Scan(&doc); err != nil {
 		return nil, err
 	}
-	p, err := decodeProduct("sqlstore.viewFromDoc", doc)
+	p, err := loadProduct("sqlstore.viewFromDoc", doc)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +207,7 @@ func (s *Catalog) ProductView(ctx context.Context, id string, ch channel.Channel
 	} else if err != nil {
 		return nil, wrap(op, err, "product")
 	}
-	if r, err := decodeView(view); err == nil {
+	if r, _, err := decodeView(view, nil); err == nil {
 		if b, ok := r.Append(nil, &ch, lang); ok {
 			return b, nil
 		}

@@ -459,7 +459,7 @@ func putProduct(ctx context.Context, prep func(string) (*sql.Stmt, error), chans
 		cs = append(cs, c)
 	}
 	p.Channels = []string{}
-	doc := []byte(encodeProduct(p))
+	doc := storeDoc(p)
 	view := encodeView(catalog.Render(p, cs))
 	q := `UPDATE products SET brand_id = $2, category_id = $3, version = $4, doc = $5, view = $6 WHERE id = $1`
 	args := []any{prodID(p.ID), nullStr(p.BrandID), p.CategoryID, p.Version, doc, view}
@@ -512,7 +512,7 @@ func (s *Catalog) Product(ctx context.Context, id string) (catalog.Product, erro
 	if err := s.db.QueryRowContext(ctx, `SELECT doc FROM products WHERE id = $1`, prodID(id)).Scan(&doc); err != nil {
 		return catalog.Product{}, wrap(op, err, "product")
 	}
-	p, err := decodeProduct(op, doc)
+	p, err := loadProduct(op, doc)
 	if err != nil {
 		return p, err
 	}
@@ -761,7 +761,7 @@ func (s *Catalog) docs(ctx context.Context, op, q string, args ...any) ([]catalo
 		if err := rows.Scan(&doc); err != nil {
 			return nil, wrap(op, err, "product")
 		}
-		p, err := decodeProduct(op, doc)
+		p, err := loadProduct(op, doc)
 		if err != nil {
 			return nil, err
 		}

@@ -118,7 +118,8 @@ func recheckListings(ctx context.Context, tx *sql.Tx, mode int, reason string, a
 	rows, err := tx.QueryContext(ctx, `SELECT `+listingFactsCols+`, l.active
 		FROM (SELECT channel_id, product_id, active FROM listings WHERE `+scope+`) l
 		JOIN products p ON p.id = l.product_id JOIN merchants m ON m.id = p.merchant_id
-		LEFT JOIN brands b ON b.id = p.brand_id JOIN channels c ON c.id = l.channel_id`, args...)
+		LEFT JOIN brands b ON b.id = p.brand_id JOIN channels c ON c.id = l.channel_id
+		ORDER BY l.product_id, l.channel_id`, args...)
 	if err != nil {
 		return err
 	}
@@ -234,7 +235,7 @@ func loadDoc(ctx context.Context, tx *sql.Tx, id string) (catalog.Product, error
 	if err := tx.QueryRowContext(ctx, `SELECT doc FROM products WHERE id = $1`, prodID(id)).Scan(&doc); err != nil {
 		return p, fmt.Errorf("product document %s: %w", id, err)
 	}
-	return decodeProduct("sqlstore.loadDoc", doc)
+	return loadProduct("sqlstore.loadDoc", doc)
 }
 
 // listingBuilder builds listing events inside one transaction from a

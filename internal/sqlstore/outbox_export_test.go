@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"testing"
 
 	"github.com/sesame-market/sesame/internal/events"
 )
@@ -31,3 +32,16 @@ func (db *DB) ExecForTest(ctx context.Context, q string, args ...any) error {
 // ProductKey is product id as the catalogue tables store it, to bind in a
 // test's own query.
 func ProductKey(id string) any { return prodID(id) }
+
+// DocJSON is the JSON of a stored products.doc value.
+func DocJSON(t testing.TB, stored []byte) []byte {
+	t.Helper()
+	if len(stored) > 0 && stored[0] == '{' {
+		return stored
+	}
+	b, err := docCodec.dec.DecodeAll(stored, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
+
 	"github.com/sesame-market/sesame/internal/catalog"
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/money"
@@ -141,4 +143,50 @@ func decodeProduct(op string, doc []byte) (catalog.Product, error) {
 	}
 	return catalog.Product{}, errs.E(op, errs.Internal,
 		fmt.Errorf("product document %s has version %d; this Sesame reads versions up to %d", d.ID, d.V, productDocV))
+}
+
+// products.doc holds the document compressed with zstd (about 2.2 times
+// smaller: ids and field names repeat); a document written before it was
+// compressed is its JSON text, which starts with "{" and is read as it is.
+// The document is read only to edit a product, for its owner and for events,
+// never on buyers' reads, so the cost of compression falls on writes.
+
+// docCodec compresses documents. A zstd encoder and decoder are safe for
+// concurrent use and hold only their fixed settings and reusable buffers,
+// so one pair serves the process.
+var docCodec = newDocCodec()
+
+type zstdCodec struct {
+	enc *zstd.Encoder
+	dec *zstd.Decoder
+}
+
+func newDocCodec() zstdCodec {
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1), zstd.WithLowerEncoderMem(true))
+	if err != nil {
+		panic("sqlstore: zstd encoder: " + err.Error())
+	}
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(64<<20))
+	if err != nil {
+		panic("sqlstore: zstd decoder: " + err.Error())
+	}
+	return zstdCodec{enc, dec}
+}
+
+// storeDoc is the value stored in products.doc for p.
+func storeDoc(p catalog.Product) []byte {
+	return docCodec.enc.EncodeAll([]byte(encodeProduct(p)), nil)
+}
+
+// loadProduct reads a products.doc value: compressed or, written before
+// compression, plain JSON.
+func loadProduct(op string, stored []byte) (catalog.Product, error) {
+	if len(stored) > 0 && stored[0] != '{' {
+		doc, err := docCodec.dec.DecodeAll(stored, nil)
+		if err != nil {
+			return catalog.Product{}, errs.E(op, errs.Internal, fmt.Errorf("product document: %w", err))
+		}
+		stored = doc
+	}
+	return decodeProduct(op, stored)
 }

@@ -45,7 +45,7 @@ func TestStoredProductDocumentVersions(t *testing.T) {
 			t.Fatal(err)
 		}
 		var doc map[string]any
-		if err := json.Unmarshal(stored, &doc); err != nil {
+		if err := json.Unmarshal(sqlstore.DocJSON(t, stored), &doc); err != nil {
 			t.Fatal(err)
 		}
 		if doc["v"] != 1.0 {

@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"errors"
 
+	"github.com/klauspost/compress/s2"
+
 	"github.com/sesame-market/sesame/internal/catalog"
 	"github.com/sesame-market/sesame/internal/channel"
 )
@@ -17,10 +19,16 @@ import (
 //	v=1  head  nTexts (lang json)*  body  nVariants (piece)*
 //	     nPrices (channel lang piece{nVariants})*  tail
 //
-// Decoding aliases the stored bytes: no piece is copied on the read path.
-// The view is derived data: a view of an unknown version, or none, is
-// rendered again from the document.
-const productViewV = 1
+// That encoding is stored compressed with S2 (about half the size; it
+// decodes at gigabytes a second, about a microsecond a view), behind a
+// version byte of 2. Decoding aliases the decompressed bytes: no piece is
+// copied on the read path. The view is derived data: a view of an unknown
+// version, or none, is rendered again from the document.
+const (
+	productViewV = 1
+	// productViewS2 marks a view whose encoding is S2-compressed.
+	productViewS2 = 2
+)
 
 func encodeView(r catalog.Rendered) []byte {
 	n := 16 + len(r.Head) + len(r.Body) + len(r.Tail)
@@ -60,13 +68,31 @@ func encodeView(r catalog.Rendered) []byte {
 		}
 	}
 	piece(r.Tail)
-	return b
+	return append([]byte{productViewS2}, s2.EncodeBetter(nil, b)...)
 }
 
 var errBadView = errors.New("stored product view is malformed")
 
-// decodeView reads a stored view; its pieces alias b.
-func decodeView(b []byte) (catalog.Rendered, error) {
+// decodeView reads a stored view, decompressing it into buf (grown as
+// needed and returned for reuse); the pieces alias buf (or b).
+func decodeView(b, buf []byte) (catalog.Rendered, []byte, error) {
+	if len(b) > 0 && b[0] == productViewS2 {
+		n, err := s2.DecodedLen(b[1:])
+		if err != nil {
+			return catalog.Rendered{}, buf, errBadView
+		}
+		if cap(buf) < n {
+			buf = make([]byte, n, n+n/2)
+		}
+		if b, err = s2.Decode(buf[:n], b[1:]); err != nil {
+			return catalog.Rendered{}, buf, errBadView
+		}
+	}
+	r, err := parseView(b)
+	return r, buf, err
+}
+
+func parseView(b []byte) (catalog.Rendered, error) {
 	var r catalog.Rendered
 	if len(b) == 0 || b[0] != productViewV {
 		return r, errBadView

@@ -17,12 +17,15 @@ CREATE TABLE products_new (
 INSERT INTO products_new (id, merchant_id, brand_id, category_id, version, doc)
     SELECT unhex(substr(id, 5)), merchant_id, brand_id, category_id, version, CAST(doc AS BLOB) FROM products;
 
+-- A variant row is its SKU, unique per merchant, and the product it belongs
+-- to; the rest of the variant is in the document. Variant ids are random
+-- UUIDv7s, unique without an index of their own.
 CREATE TABLE variants_new (
-    id          BLOB PRIMARY KEY,
-    product_id  BLOB NOT NULL REFERENCES products_new (id),
     merchant_id TEXT NOT NULL REFERENCES merchants (id),
     sku         TEXT NOT NULL,
-    UNIQUE (merchant_id, sku)
+    id          BLOB NOT NULL,
+    product_id  BLOB NOT NULL REFERENCES products_new (id),
+    PRIMARY KEY (merchant_id, sku)
 ) WITHOUT ROWID;
 INSERT INTO variants_new (id, product_id, merchant_id, sku)
     SELECT unhex(substr(id, 5)), unhex(substr(product_id, 5)), merchant_id, sku FROM variants;
