@@ -446,8 +446,8 @@ func (c *channelCache) get(ctx context.Context, id string) (channel.Channel, err
 }
 
 // putProduct writes product p's row (a new one when insert): its stored
-// document, its view pre-rendered for every channel it is priced on, and
-// those channels. p.Channels is not stored (the listings table holds it).
+// document and its view pre-rendered for every channel it is priced on.
+// p.Channels is not stored (the listings table holds it).
 func putProduct(ctx context.Context, prep func(string) (*sql.Stmt, error), chans *channelCache, p catalog.Product, insert bool) error {
 	priced := pricedChannels(&p)
 	cs := make([]channel.Channel, 0, len(priced))
@@ -476,15 +476,6 @@ func putProduct(ctx context.Context, prep func(string) (*sql.Stmt, error), chans
 			return errs.Field("sqlstore.putProduct", "category_id", "no such category")
 		}
 		return err
-	}
-	st, err = prep(`INSERT INTO product_channels (product_id, channel_id) VALUES ($1, $2) ON CONFLICT (product_id, channel_id) DO NOTHING`)
-	if err != nil {
-		return err
-	}
-	for _, id := range priced {
-		if _, err := st.ExecContext(ctx, prodID(p.ID), id); err != nil {
-			return err
-		}
 	}
 	return nil
 }
@@ -679,6 +670,11 @@ func (s *Catalog) ListProduct(ctx context.Context, merchantID, productID, channe
 		if err != nil {
 			return wrap(op, err, "product or channel")
 		}
+		p, err := loadDoc(ctx, tx, productID)
+		if err != nil {
+			return err
+		}
+		l.facts.Priced = pricedOn(&p, channelID)
 		if err := channel.MayList(l.facts); err != nil {
 			return err
 		}
@@ -688,10 +684,6 @@ func (s *Catalog) ListProduct(ctx context.Context, merchantID, productID, channe
 			return err
 		}
 		if err := bumpBuckets(ctx, tx, channelID, productID); err != nil {
-			return err
-		}
-		p, err := loadDoc(ctx, tx, productID)
-		if err != nil {
 			return err
 		}
 		ev, err := newListingBuilder(tx).upserted(ctx, p, channelID, at)

@@ -54,7 +54,6 @@ func lockEdit(ctx context.Context, tx *sql.Tx, merchantID string) error {
 // product's merchant m and brand b joined. Every subquery is an indexed probe.
 const listingFactsCols = `p.id, c.id, p.merchant_id, c.code, c.admission, m.status,
 	EXISTS (SELECT 1 FROM shops s WHERE s.merchant_id = p.merchant_id AND s.channel_id = c.id),
-	EXISTS (SELECT 1 FROM product_channels pc WHERE pc.product_id = p.id AND pc.channel_id = c.id),
 	EXISTS (SELECT 1 FROM channel_merchants cm WHERE cm.channel_id = c.id AND cm.merchant_id = p.merchant_id),
 	COALESCE(p.brand_id, ''), COALESCE(b.merchant_id, ''),
 	EXISTS (SELECT 1 FROM channel_brands cb WHERE cb.channel_id = c.id AND cb.brand_id = p.brand_id),
@@ -73,8 +72,13 @@ func scanListingFacts(row interface{ Scan(...any) error }, extra ...any) (listin
 	var l listingFacts
 	var adm string
 	f := &l.facts
-	err := row.Scan(append([]any{(*prodID)(&l.productID), &l.channelID, &l.merchantID, &f.ChannelCode, &adm, &f.MerchantStatus, &f.HasShop, &f.Priced,
+	err := row.Scan(append([]any{(*prodID)(&l.productID), &l.channelID, &l.merchantID, &f.ChannelCode, &adm, &f.MerchantStatus, &f.HasShop,
 		&f.MerchantAdmitted, &f.BrandID, &l.brandOwner, &f.BrandAdmitted, &l.authorised}, extra...)...)
+	// Whether the product is priced on the channel is its document's
+	// business (ListProduct asks it). A listing that exists was priced when
+	// it was made, and a price is only ever set, never removed, so a
+	// re-check of existing listings finds it priced.
+	f.Priced = true
 	f.Admission = channel.Admission(adm)
 	f.BrandUsable = brandUsable(f.BrandID, l.brandOwner, l.merchantID, l.authorised)
 	return l, err

@@ -30,15 +30,6 @@ CREATE TABLE variants_new (
 INSERT INTO variants_new (id, product_id, merchant_id, sku)
     SELECT decode(substr(id, 5), 'hex'), decode(substr(product_id, 5), 'hex'), merchant_id, sku FROM variants;
 
--- The channels a product has a price on: the listing rule's "priced there".
-CREATE TABLE product_channels (
-    product_id BYTEA NOT NULL REFERENCES products_new (id),
-    channel_id TEXT NOT NULL REFERENCES channels (id),
-    PRIMARY KEY (product_id, channel_id)
-);
-INSERT INTO product_channels (product_id, channel_id)
-    SELECT DISTINCT decode(substr(v.product_id, 5), 'hex'), pr.channel_id FROM prices pr JOIN variants v ON v.id = pr.variant_id;
-
 CREATE TABLE listings_new (
     channel_id TEXT NOT NULL REFERENCES channels (id),
     product_id BYTEA NOT NULL REFERENCES products_new (id),

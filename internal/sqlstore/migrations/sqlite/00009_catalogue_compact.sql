@@ -30,15 +30,6 @@ CREATE TABLE variants_new (
 INSERT INTO variants_new (id, product_id, merchant_id, sku)
     SELECT unhex(substr(id, 5)), unhex(substr(product_id, 5)), merchant_id, sku FROM variants;
 
--- The channels a product has a price on: the listing rule's "priced there".
-CREATE TABLE product_channels (
-    product_id BLOB NOT NULL REFERENCES products_new (id),
-    channel_id TEXT NOT NULL REFERENCES channels (id),
-    PRIMARY KEY (product_id, channel_id)
-) WITHOUT ROWID;
-INSERT INTO product_channels (product_id, channel_id)
-    SELECT DISTINCT unhex(substr(v.product_id, 5)), pr.channel_id FROM prices pr JOIN variants v ON v.id = pr.variant_id;
-
 CREATE TABLE listings_new (
     channel_id TEXT NOT NULL REFERENCES channels (id),
     product_id BLOB NOT NULL REFERENCES products_new (id),
