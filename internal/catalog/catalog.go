@@ -77,15 +77,19 @@ type Product struct {
 	UpdatedAt     time.Time         `json:"updated_at"`
 }
 
-// FallbackLanguages is the order in which a missing translation is replaced:
-// the requested language, then the channel's default language, then English,
-// then French, then Chinese, then any other in tag order.
-var FallbackLanguages = []string{"en", "fr", "zh"}
+// fallbackOrder is the order in which a missing translation is replaced: the
+// requested language, then the channel's default language, then English,
+// then French, then Chinese (then any other in tag order, see Text). It
+// returns an array, a fresh value at every call, so that no code can change
+// the order for everyone.
+func fallbackOrder(lang, channelDefault string) [5]string {
+	return [...]string{lang, channelDefault, "en", "fr", "zh"}
+}
 
 // Text returns the product's text for lang with the fallback order above, and
 // the language actually used.
 func (p Product) Text(lang, channelDefault string) (Text, string) {
-	for _, l := range append([]string{lang, channelDefault}, FallbackLanguages...) {
+	for _, l := range fallbackOrder(lang, channelDefault) {
 		if t, ok := p.Translations[l]; ok && l != "" {
 			return t, l
 		}
