@@ -33,6 +33,7 @@ import (
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/inventory"
 	"github.com/sesame-market/sesame/internal/merchant"
+	"github.com/sesame-market/sesame/internal/money"
 	"github.com/sesame-market/sesame/internal/natsbus"
 	"github.com/sesame-market/sesame/internal/sqlstore"
 	"github.com/sesame-market/sesame/internal/timers"
@@ -299,6 +300,8 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	}
 	// One hasher for every service that hashes passwords: the memory bound is the process's.
 	ids.Hasher, svc.Merchants.Hasher = hasher, hasher
+	// One price formatter cache for every view that renders prices, likewise.
+	svc.Catalog.Formatters = money.NewFormatters(money.DefaultFormattersSize)
 
 	var logins []web.Login
 	if cmd == "demo" {

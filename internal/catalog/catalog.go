@@ -177,11 +177,16 @@ type Service struct {
 	Store    Store
 	Channels Channels
 	Now      func() time.Time
+	// Formatters renders the prices of buyers' views. A process shares one
+	// between everything that formats prices, so that its bound is the
+	// process's; nil formats without a cache.
+	Formatters *money.Formatters
 }
 
-// NewService returns a service with the real clock.
+// NewService returns a service with the real clock and a price formatter
+// cache of its own.
 func NewService(st Store, ch Channels) *Service {
-	return &Service{Store: st, Channels: ch, Now: func() time.Time { return time.Now().UTC() }}
+	return &Service{Store: st, Channels: ch, Now: func() time.Time { return time.Now().UTC() }, Formatters: money.NewFormatters(money.DefaultFormattersSize)}
 }
 
 // CategoryInput describes a new category.
