@@ -21,9 +21,13 @@ import (
 )
 
 // Text is a product's title and description in one language.
+//
+// The catalogue's types carry no API tags: the API has its own types
+// (internal/web/api), the store its own documents, and this package's
+// normalise-and-validate step enforces the limits for every path.
 type Text struct {
-	Title       string `json:"title" minLength:"1" maxLength:"300"`
-	Description string `json:"description,omitempty" maxLength:"20000"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
 }
 
 // Category is a node of the category tree; Names maps language to name.
@@ -222,15 +226,15 @@ func (s *Service) Categories(ctx context.Context) ([]Category, error) {
 
 // PriceInput sets one price of a variant.
 type PriceInput struct {
-	Channel  string `json:"channel" doc:"Channel id or code"`
-	Currency string `json:"currency" doc:"ISO 4217; one of the channel's currencies"`
-	Amount   int64  `json:"amount" minimum:"0" doc:"Minor units (cents): 1250 is 12.50 EUR"`
+	Channel  string `json:"channel"`
+	Currency string `json:"currency"`
+	Amount   int64  `json:"amount"`
 }
 
 // VariantInput describes a variant.
 type VariantInput struct {
-	SKU     string            `json:"sku" pattern:"^[A-Za-z0-9._-]{1,64}$"`
-	Options map[string]string `json:"options,omitempty" doc:"e.g. {\"colour\": \"black\", \"model\": \"iPhone 16\"}"`
+	SKU     string            `json:"sku"`
+	Options map[string]string `json:"options,omitempty"`
 	Prices  []PriceInput      `json:"prices,omitempty"`
 }
 
@@ -238,11 +242,11 @@ type VariantInput struct {
 type ProductInput struct {
 	BrandID       string            `json:"brand_id,omitempty"`
 	CategoryID    string            `json:"category_id"`
-	OriginCountry string            `json:"origin_country" pattern:"^[A-Z]{2}$"`
-	Translations  map[string]Text   `json:"translations" minProperties:"1" doc:"Title and description per language (fr, en, zh, ...)"`
-	Media         []string          `json:"media,omitempty" maxItems:"20" doc:"Image URLs (https)"`
-	Attributes    map[string]string `json:"attributes,omitempty" doc:"e.g. {\"material\": \"silicone\"}"`
-	Variants      []VariantInput    `json:"variants" minItems:"1" maxItems:"200"`
+	OriginCountry string            `json:"origin_country"`
+	Translations  map[string]Text   `json:"translations"`
+	Media         []string          `json:"media,omitempty"`
+	Attributes    map[string]string `json:"attributes,omitempty"`
+	Variants      []VariantInput    `json:"variants"`
 }
 
 // NewProduct checks in and builds a product of merchantID without storing it.
@@ -359,9 +363,9 @@ func (s *Service) Import(ctx context.Context, actor identity.Actor, ps []Product
 type Patch struct {
 	BrandID       *string           `json:"brand_id,omitempty"`
 	CategoryID    *string           `json:"category_id,omitempty"`
-	OriginCountry *string           `json:"origin_country,omitempty" pattern:"^[A-Z]{2}$"`
+	OriginCountry *string           `json:"origin_country,omitempty"`
 	Translations  map[string]Text   `json:"translations,omitempty"`
-	Media         []string          `json:"media,omitempty" maxItems:"20"`
+	Media         []string          `json:"media,omitempty"`
 	Attributes    map[string]string `json:"attributes,omitempty"`
 }
 
