@@ -252,7 +252,7 @@ type ProductInput struct {
 // NewProduct checks in and builds a product of merchantID without storing it.
 // Prices are checked against their channels. Errors: Invalid.
 func (s *Service) NewProduct(ctx context.Context, op, merchantID, merchantName string, in ProductInput) (Product, error) {
-	in, err := in.normalise(op)
+	in, prices, err := s.checkProduct(ctx, op, in, s.memoChannels())
 	if err != nil {
 		return Product{}, err
 	}
@@ -260,32 +260,66 @@ func (s *Service) NewProduct(ctx context.Context, op, merchantID, merchantName s
 	p := Product{ID: ids.New(ids.Product), MerchantID: merchantID, MerchantName: merchantName, BrandID: in.BrandID, CategoryID: in.CategoryID,
 		OriginCountry: in.OriginCountry, Translations: in.Translations, Media: in.Media, Attributes: in.Attributes, Channels: []string{},
 		Version: 1, CreatedAt: now, UpdatedAt: now}
-	for _, vi := range in.Variants {
-		v, err := s.newVariant(ctx, op, vi)
-		if err != nil {
-			return Product{}, err
-		}
-		p.Variants = append(p.Variants, v)
+	for i, vi := range in.Variants {
+		p.Variants = append(p.Variants, newVariant(vi, prices[i]))
 	}
 	return p, nil
 }
 
-// newVariant builds a variant from an input already normalised.
-func (s *Service) newVariant(ctx context.Context, op string, vi VariantInput) (Variant, error) {
-	prices, err := s.checkPrices(ctx, op, vi.Prices)
+// checkProduct is the one normalise-and-validate step of a new product,
+// whoever built the input (CreateProduct from a request, Import from a feed):
+// its texts and shape (ProductInput.normalise), then each variant's prices
+// against their channels (checkPrices). It returns the normalised input and
+// each variant's prices. Errors: Invalid.
+func (s *Service) checkProduct(ctx context.Context, op string, in ProductInput, look channelLookup) (ProductInput, [][]Price, error) {
+	in, err := in.normalise(op)
 	if err != nil {
-		return Variant{}, err
+		return in, nil, err
 	}
+	prices := make([][]Price, len(in.Variants))
+	for i, vi := range in.Variants {
+		if prices[i], err = checkPrices(ctx, op, look, vi.Prices); err != nil {
+			return in, nil, err
+		}
+	}
+	return in, prices, nil
+}
+
+// newVariant builds a variant from an input already normalised and its
+// checked prices.
+func newVariant(vi VariantInput, prices []Price) Variant {
 	if vi.Options == nil {
 		vi.Options = map[string]string{}
 	}
-	return Variant{ID: ids.New(ids.Variant), SKU: vi.SKU, Options: vi.Options, Prices: prices}, nil
+	return Variant{ID: ids.New(ids.Variant), SKU: vi.SKU, Options: vi.Options, Prices: prices}
 }
 
-func (s *Service) checkPrices(ctx context.Context, op string, in []PriceInput) ([]Price, error) {
+// channelLookup finds a channel by id or code.
+type channelLookup func(ctx context.Context, ref string) (channel.Channel, error)
+
+// memoChannels returns a lookup that asks s.Channels once per reference
+// found: an import names the same few channels in thousands of prices.
+func (s *Service) memoChannels() channelLookup {
+	seen := map[string]channel.Channel{}
+	return func(ctx context.Context, ref string) (channel.Channel, error) {
+		if ch, ok := seen[ref]; ok {
+			return ch, nil
+		}
+		ch, err := s.Channels.Channel(ctx, ref)
+		if err == nil {
+			seen[ref] = ch
+		}
+		return ch, err
+	}
+}
+
+// checkPrices checks prices against their channels: the channel exists, the
+// amount is a valid price (money.New), the channel sells in its currency, and
+// no channel and currency is priced twice.
+func checkPrices(ctx context.Context, op string, look channelLookup, in []PriceInput) ([]Price, error) {
 	out := make([]Price, 0, len(in))
 	for _, pi := range in {
-		ch, err := s.Channels.Channel(ctx, pi.Channel)
+		ch, err := look(ctx, pi.Channel)
 		if errs.Is(err, errs.NotFound) {
 			return nil, errs.Field(op, "prices.channel", "no channel "+pi.Channel)
 		} else if err != nil {
@@ -331,7 +365,8 @@ func (s *Service) CreateProduct(ctx context.Context, actor identity.Actor, in Pr
 
 // Import stores products built outside a request (the demo's generator, a
 // catalogue feed), listed on their Channels, in one transaction. Each goes
-// through the same normalise-and-validate step as CreateProduct, and the
+// through the same normalise-and-validate step as CreateProduct
+// (checkProduct, prices included, with the same field errors), and the
 // store checks the brand rule and the listing rule for each as for one
 // product, so an import can do nothing a merchant could not do by hand.
 // Operators may import for any merchant, merchant staff only for their own
@@ -341,14 +376,20 @@ func (s *Service) Import(ctx context.Context, actor identity.Actor, ps []Product
 	if len(ps) == 0 {
 		return nil
 	}
+	look := s.memoChannels()
 	for i, p := range ps {
 		if !actor.IsOperator() && !(actor.Sells() && actor.MerchantID == p.MerchantID) {
 			return errs.E(op, errs.Forbidden, "merchants import only their own products")
 		}
-		var err error
-		if ps[i], err = normaliseProduct(op, p); err != nil {
+		in, err := importInput(op, p)
+		if err != nil {
 			return err
 		}
+		in, prices, err := s.checkProduct(ctx, op, in, look)
+		if err != nil {
+			return err
+		}
+		ps[i] = withInput(p, in, prices)
 	}
 	// The store announces the listings in batches (events.ListingsUpserted),
 	// the same events a merchant's own listings cause.
@@ -411,10 +452,11 @@ func (s *Service) AddVariant(ctx context.Context, actor identity.Actor, productI
 	if err != nil {
 		return Product{}, err
 	}
-	v, err := s.newVariant(ctx, op, in)
+	prices, err := checkPrices(ctx, op, s.Channels.Channel, in.Prices)
 	if err != nil {
 		return Product{}, err
 	}
+	v := newVariant(in, prices)
 	now := s.Now()
 	ev := events.New(events.ProductUpdated, productID, actor.MerchantID, now, map[string]any{"id": productID, "variant_id": v.ID})
 	if err := s.Store.AddVariant(ctx, actor.MerchantID, productID, v, now, ev); err != nil {
@@ -452,6 +494,7 @@ func (s *Service) SetPrices(ctx context.Context, actor identity.Actor, productID
 		return Product{}, errs.E(op, errs.NotFound, "product not found")
 	}
 	out := make([]SKUPrice, 0, len(in))
+	look := s.memoChannels()
 	for _, pi := range in {
 		if err := checkSKU(op, "sku", pi.SKU); err != nil {
 			return Product{}, err
@@ -460,7 +503,7 @@ func (s *Service) SetPrices(ctx context.Context, actor identity.Actor, productID
 		if pi.Channel, err = text.Line(op, "prices.channel", pi.Channel, 64, true); err != nil {
 			return Product{}, err
 		}
-		ps, err := s.checkPrices(ctx, op, []PriceInput{pi.PriceInput})
+		ps, err := checkPrices(ctx, op, look, []PriceInput{pi.PriceInput})
 		if err != nil {
 			return Product{}, err
 		}
