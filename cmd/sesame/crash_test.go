@@ -36,12 +36,16 @@ func TestServeChild(t *testing.T) {
 	if args == "" {
 		t.Skip("started only as a child process")
 	}
+	var h hooks
 	if n, _ := strconv.Atoi(os.Getenv(dieEnv)); n != 0 {
-		idempotencyStore = func(db *sqlstore.DB) web.IdempotencyStore {
-			return &dyingStore{IdempotencyStore: db.Idempotency(), after: int32(max(n, -n)), before: n < 0}
+		h.Idempotency = func(st web.IdempotencyStore) web.IdempotencyStore {
+			return &dyingStore{IdempotencyStore: st, after: int32(max(n, -n)), before: n < 0}
 		}
 	}
-	if err := run(context.Background(), strings.Fields(args), os.Getenv, os.Stdout); err != nil {
+	if os.Getenv(timersTestEnv) != "" {
+		h.Timers = registerTestTimers
+	}
+	if err := runWith(context.Background(), strings.Fields(args), os.Getenv, os.Stdout, h); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}

@@ -33,6 +33,7 @@ import (
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/inventory"
 	"github.com/sesame-market/sesame/internal/merchant"
+	"github.com/sesame-market/sesame/internal/money"
 	"github.com/sesame-market/sesame/internal/natsbus"
 	"github.com/sesame-market/sesame/internal/sqlstore"
 	"github.com/sesame-market/sesame/internal/timers"
@@ -82,8 +83,8 @@ type config struct {
 	// OutboxRetention is how long published events stay in the outbox
 	// (--outbox-retention, SESAME_OUTBOX_RETENTION).
 	OutboxRetention time.Duration
-	// Ready, if set, receives the server's base URL once it listens (tests).
-	Ready chan<- string
+	// Hooks are the tests' seams into a running server (zero in production).
+	Hooks hooks
 }
 
 const usage = `Usage: sesame <command> [flags]
@@ -97,11 +98,25 @@ Commands:
 Run "sesame <command> -h" for the flags of a command.
 `
 
-func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	return runWith(ctx, args, getenv, stdout, nil)
+// hooks let a test reach inside a server that run starts. They are passed
+// in, not package variables a test overwrites, so that two servers in one
+// process (tests in parallel) cannot see each other's. The zero value is
+// production.
+type hooks struct {
+	// Ready, if set, receives the server's base URL once it listens.
+	Ready chan<- string
+	// Idempotency, if set, wraps the web layer's idempotency-key store (the
+	// crash test kills the process between a commit and its answer).
+	Idempotency func(web.IdempotencyStore) web.IdempotencyStore
+	// Timers, if set, adds timer kinds of the test's own to the runner.
+	Timers func(*timers.Runner, *sqlstore.DB)
 }
 
-func runWith(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, ready chan<- string) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	return runWith(ctx, args, getenv, stdout, hooks{})
+}
+
+func runWith(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, h hooks) error {
 	if len(args) == 0 {
 		fmt.Fprint(stdout, usage)
 		return errors.New("no command given")
@@ -125,7 +140,7 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	cfg.Ready = ready
+	cfg.Hooks = h
 	return serve(ctx, cmd, cfg, stdout)
 }
 
@@ -257,7 +272,10 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	fmt.Fprintf(stdout, "sesame %s %s\n  addr        %s\n  public-url  %s\n  data        %s\n  database    %s\n  events      %s (replicas %d, outbox kept %s)\n  sync-full   %v\n  rate-limits %s\n  hashing     %d at once\n  sweep       every %s\n",
 		version, cmd, cfg.Addr, cfg.PublicURL, cfg.Data, masked(cfg.DB), natsDesc, cfg.NATSReplicas, cfg.OutboxRetention, cfg.SyncFull, cfg.RateLimits, hasher.Slots(), cfg.SessionSweep)
 
-	db, err := sqlstore.Open(ctx, cfg.DB, sqlstore.Options{SyncFull: cfg.SyncFull})
+	// One price formatter cache for every view that renders prices: the
+	// store's pre-rendered views and the catalogue's.
+	formatters := money.NewFormatters(money.DefaultFormattersSize)
+	db, err := sqlstore.Open(ctx, cfg.DB, sqlstore.Options{SyncFull: cfg.SyncFull, Formatters: formatters})
 	if err != nil {
 		return err
 	}
@@ -285,6 +303,7 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	}
 	// One hasher for every service that hashes passwords: the memory bound is the process's.
 	ids.Hasher, svc.Merchants.Hasher = hasher, hasher
+	svc.Catalog.Formatters = formatters
 
 	var logins []web.Login
 	if cmd == "demo" {
@@ -295,8 +314,12 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	}
 
 	svc.SecureCookies = strings.HasPrefix(cfg.PublicURL, "https://")
+	var idem web.IdempotencyStore = db.Idempotency()
+	if cfg.Hooks.Idempotency != nil {
+		idem = cfg.Hooks.Idempotency(idem)
+	}
 	srv, err := web.New(web.Config{Services: svc, Logger: log, Ping: db.Ping, DemoLogins: logins, Version: version, PublicURL: cfg.PublicURL,
-		RateLimits: cfg.RateLimits, TrustedProxies: cfg.TrustedProxies, Idempotency: idempotencyStore(db)})
+		RateLimits: cfg.RateLimits, TrustedProxies: cfg.TrustedProxies, Idempotency: idem})
 	if err != nil {
 		return err
 	}
@@ -329,8 +352,8 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 			fmt.Fprintf(stdout, "  %-27s %s\n", l.Role, l.Email)
 		}
 	}
-	if cfg.Ready != nil {
-		cfg.Ready <- url
+	if cfg.Hooks.Ready != nil {
+		cfg.Hooks.Ready <- url
 	}
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- hs.Serve(ln) }()
@@ -354,10 +377,6 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	}
 	return err
 }
-
-// idempotencyStore gives the web layer its idempotency-key store; the crash
-// test wraps it to kill the process between a commit and its answer.
-var idempotencyStore = func(db *sqlstore.DB) web.IdempotencyStore { return db.Idempotency() }
 
 // The kinds of Sesame's recurring timers.
 const (
@@ -386,12 +405,11 @@ func newTimerRunner(db *sqlstore.DB, ids *identity.Service, cfg config, log *slo
 		_, err := db.Idempotency().Sweep(ctx, db.Now().Add(-sqlstore.IdempotencyTTL))
 		return err
 	})
-	registerTestTimers(r, db)
+	if cfg.Hooks.Timers != nil {
+		cfg.Hooks.Timers(r, db)
+	}
 	return r
 }
-
-// registerTestTimers lets the crash test add a timer kind of its own.
-var registerTestTimers = func(*timers.Runner, *sqlstore.DB) {}
 
 func baseURL(a net.Addr) string {
 	host, port, _ := net.SplitHostPort(a.String())

@@ -86,7 +86,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	done := make(chan error, 1)
 	env := map[string]string{"SESAME_DATA": dir}
 	go func() {
-		done <- runWith(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--products", "300"}, func(k string) string { return env[k] }, out, ready)
+		done <- runWith(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--products", "300"}, func(k string) string { return env[k] }, out, hooks{Ready: ready})
 	}()
 	var base string
 	select {

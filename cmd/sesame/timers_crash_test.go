@@ -29,27 +29,24 @@ const (
 	crashLease = 2 * time.Second
 )
 
-func init() {
-	if os.Getenv(timersTestEnv) == "" {
-		return
-	}
-	registerTestTimers = func(r *timers.Runner, db *sqlstore.DB) {
-		r.Interval, r.Lease = 100*time.Millisecond, crashLease
-		st := db.Timers()
-		r.Handle(recordKind, func(ctx context.Context, t timers.Timer) error {
-			var p struct{ Slow bool }
-			json.Unmarshal(t.Payload, &p)
-			if p.Slow && t.Attempts == 1 {
-				<-ctx.Done()
-				return ctx.Err()
-			}
-			ran, err := timers.New(ranKind, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), map[string]string{"of": t.ID})
-			if err != nil {
-				return err
-			}
-			return st.ScheduleTimer(ctx, ran)
-		})
-	}
+// registerTestTimers is the child's hooks.Timers when timersTestEnv is set:
+// it adds the test's timer kinds, with a short interval and lease.
+func registerTestTimers(r *timers.Runner, db *sqlstore.DB) {
+	r.Interval, r.Lease = 100*time.Millisecond, crashLease
+	st := db.Timers()
+	r.Handle(recordKind, func(ctx context.Context, t timers.Timer) error {
+		var p struct{ Slow bool }
+		json.Unmarshal(t.Payload, &p)
+		if p.Slow && t.Attempts == 1 {
+			<-ctx.Done()
+			return ctx.Err()
+		}
+		ran, err := timers.New(ranKind, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), map[string]string{"of": t.ID})
+		if err != nil {
+			return err
+		}
+		return st.ScheduleTimer(ctx, ran)
+	})
 }
 
 // startTimerChild starts this test binary as `sesame serve` on dsn with the

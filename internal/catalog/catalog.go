@@ -21,9 +21,13 @@ import (
 )
 
 // Text is a product's title and description in one language.
+//
+// The catalogue's types carry no API tags: the API has its own types
+// (internal/web/api), the store its own documents, and this package's
+// normalise-and-validate step enforces the limits for every path.
 type Text struct {
-	Title       string `json:"title" minLength:"1" maxLength:"300"`
-	Description string `json:"description,omitempty" maxLength:"20000"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
 }
 
 // Category is a node of the category tree; Names maps language to name.
@@ -77,10 +81,14 @@ type Product struct {
 	UpdatedAt     time.Time         `json:"updated_at"`
 }
 
-// FallbackLanguages is the order in which a missing translation is replaced:
-// the requested language, then the channel's default language, then English,
-// then French, then Chinese, then any other in tag order.
-var FallbackLanguages = []string{"en", "fr", "zh"}
+// fallbackOrder is the order in which a missing translation is replaced: the
+// requested language, then the channel's default language, then English,
+// then French, then Chinese (then any other in tag order, see Text). It
+// returns an array, a fresh value at every call, so that no code can change
+// the order for everyone.
+func fallbackOrder(lang, channelDefault string) [5]string {
+	return [...]string{lang, channelDefault, "en", "fr", "zh"}
+}
 
 // Text returns the product's text for lang with the fallback order above, and
 // the language actually used.
@@ -182,11 +190,16 @@ type Service struct {
 	Store    Store
 	Channels Channels
 	Now      func() time.Time
+	// Formatters renders the prices of buyers' views. A process shares one
+	// between everything that formats prices, so that its bound is the
+	// process's; nil formats without a cache.
+	Formatters *money.Formatters
 }
 
-// NewService returns a service with the real clock.
+// NewService returns a service with the real clock and a price formatter
+// cache of its own.
 func NewService(st Store, ch Channels) *Service {
-	return &Service{Store: st, Channels: ch, Now: func() time.Time { return time.Now().UTC() }}
+	return &Service{Store: st, Channels: ch, Now: func() time.Time { return time.Now().UTC() }, Formatters: money.NewFormatters(money.DefaultFormattersSize)}
 }
 
 // CategoryInput describes a new category.
@@ -222,15 +235,15 @@ func (s *Service) Categories(ctx context.Context) ([]Category, error) {
 
 // PriceInput sets one price of a variant.
 type PriceInput struct {
-	Channel  string `json:"channel" doc:"Channel id or code"`
-	Currency string `json:"currency" doc:"ISO 4217; one of the channel's currencies"`
-	Amount   int64  `json:"amount" minimum:"0" doc:"Minor units (cents): 1250 is 12.50 EUR"`
+	Channel  string `json:"channel"`
+	Currency string `json:"currency"`
+	Amount   int64  `json:"amount"`
 }
 
 // VariantInput describes a variant.
 type VariantInput struct {
-	SKU     string            `json:"sku" pattern:"^[A-Za-z0-9._-]{1,64}$"`
-	Options map[string]string `json:"options,omitempty" doc:"e.g. {\"colour\": \"black\", \"model\": \"iPhone 16\"}"`
+	SKU     string            `json:"sku"`
+	Options map[string]string `json:"options,omitempty"`
 	Prices  []PriceInput      `json:"prices,omitempty"`
 }
 
@@ -238,17 +251,17 @@ type VariantInput struct {
 type ProductInput struct {
 	BrandID       string            `json:"brand_id,omitempty"`
 	CategoryID    string            `json:"category_id"`
-	OriginCountry string            `json:"origin_country" pattern:"^[A-Z]{2}$"`
-	Translations  map[string]Text   `json:"translations" minProperties:"1" doc:"Title and description per language (fr, en, zh, ...)"`
-	Media         []string          `json:"media,omitempty" maxItems:"20" doc:"Image URLs (https)"`
-	Attributes    map[string]string `json:"attributes,omitempty" doc:"e.g. {\"material\": \"silicone\"}"`
-	Variants      []VariantInput    `json:"variants" minItems:"1" maxItems:"200"`
+	OriginCountry string            `json:"origin_country"`
+	Translations  map[string]Text   `json:"translations"`
+	Media         []string          `json:"media,omitempty"`
+	Attributes    map[string]string `json:"attributes,omitempty"`
+	Variants      []VariantInput    `json:"variants"`
 }
 
 // NewProduct checks in and builds a product of merchantID without storing it.
 // Prices are checked against their channels. Errors: Invalid.
 func (s *Service) NewProduct(ctx context.Context, op, merchantID, merchantName string, in ProductInput) (Product, error) {
-	in, err := in.normalise(op)
+	in, prices, err := s.checkProduct(ctx, op, in, s.memoChannels())
 	if err != nil {
 		return Product{}, err
 	}
@@ -256,32 +269,66 @@ func (s *Service) NewProduct(ctx context.Context, op, merchantID, merchantName s
 	p := Product{ID: ids.New(ids.Product), MerchantID: merchantID, MerchantName: merchantName, BrandID: in.BrandID, CategoryID: in.CategoryID,
 		OriginCountry: in.OriginCountry, Translations: in.Translations, Media: in.Media, Attributes: in.Attributes, Channels: []string{},
 		Version: 1, CreatedAt: now, UpdatedAt: now}
-	for _, vi := range in.Variants {
-		v, err := s.newVariant(ctx, op, vi)
-		if err != nil {
-			return Product{}, err
-		}
-		p.Variants = append(p.Variants, v)
+	for i, vi := range in.Variants {
+		p.Variants = append(p.Variants, newVariant(vi, prices[i]))
 	}
 	return p, nil
 }
 
-// newVariant builds a variant from an input already normalised.
-func (s *Service) newVariant(ctx context.Context, op string, vi VariantInput) (Variant, error) {
-	prices, err := s.checkPrices(ctx, op, vi.Prices)
+// checkProduct is the one normalise-and-validate step of a new product,
+// whoever built the input (CreateProduct from a request, Import from a feed):
+// its texts and shape (ProductInput.normalise), then each variant's prices
+// against their channels (checkPrices). It returns the normalised input and
+// each variant's prices. Errors: Invalid.
+func (s *Service) checkProduct(ctx context.Context, op string, in ProductInput, look channelLookup) (ProductInput, [][]Price, error) {
+	in, err := in.normalise(op)
 	if err != nil {
-		return Variant{}, err
+		return in, nil, err
 	}
+	prices := make([][]Price, len(in.Variants))
+	for i, vi := range in.Variants {
+		if prices[i], err = checkPrices(ctx, op, look, vi.Prices); err != nil {
+			return in, nil, err
+		}
+	}
+	return in, prices, nil
+}
+
+// newVariant builds a variant from an input already normalised and its
+// checked prices.
+func newVariant(vi VariantInput, prices []Price) Variant {
 	if vi.Options == nil {
 		vi.Options = map[string]string{}
 	}
-	return Variant{ID: ids.New(ids.Variant), SKU: vi.SKU, Options: vi.Options, Prices: prices}, nil
+	return Variant{ID: ids.New(ids.Variant), SKU: vi.SKU, Options: vi.Options, Prices: prices}
 }
 
-func (s *Service) checkPrices(ctx context.Context, op string, in []PriceInput) ([]Price, error) {
+// channelLookup finds a channel by id or code.
+type channelLookup func(ctx context.Context, ref string) (channel.Channel, error)
+
+// memoChannels returns a lookup that asks s.Channels once per reference
+// found: an import names the same few channels in thousands of prices.
+func (s *Service) memoChannels() channelLookup {
+	seen := map[string]channel.Channel{}
+	return func(ctx context.Context, ref string) (channel.Channel, error) {
+		if ch, ok := seen[ref]; ok {
+			return ch, nil
+		}
+		ch, err := s.Channels.Channel(ctx, ref)
+		if err == nil {
+			seen[ref] = ch
+		}
+		return ch, err
+	}
+}
+
+// checkPrices checks prices against their channels: the channel exists, the
+// amount is a valid price (money.New), the channel sells in its currency, and
+// no channel and currency is priced twice.
+func checkPrices(ctx context.Context, op string, look channelLookup, in []PriceInput) ([]Price, error) {
 	out := make([]Price, 0, len(in))
 	for _, pi := range in {
-		ch, err := s.Channels.Channel(ctx, pi.Channel)
+		ch, err := look(ctx, pi.Channel)
 		if errs.Is(err, errs.NotFound) {
 			return nil, errs.Field(op, "prices.channel", "no channel "+pi.Channel)
 		} else if err != nil {
@@ -327,7 +374,8 @@ func (s *Service) CreateProduct(ctx context.Context, actor identity.Actor, in Pr
 
 // Import stores products built outside a request (the demo's generator, a
 // catalogue feed), listed on their Channels, in one transaction. Each goes
-// through the same normalise-and-validate step as CreateProduct, and the
+// through the same normalise-and-validate step as CreateProduct
+// (checkProduct, prices included, with the same field errors), and the
 // store checks the brand rule and the listing rule for each as for one
 // product, so an import can do nothing a merchant could not do by hand.
 // Operators may import for any merchant, merchant staff only for their own
@@ -337,14 +385,20 @@ func (s *Service) Import(ctx context.Context, actor identity.Actor, ps []Product
 	if len(ps) == 0 {
 		return nil
 	}
+	look := s.memoChannels()
 	for i, p := range ps {
 		if !actor.IsOperator() && !(actor.Sells() && actor.MerchantID == p.MerchantID) {
 			return errs.E(op, errs.Forbidden, "merchants import only their own products")
 		}
-		var err error
-		if ps[i], err = normaliseProduct(op, p); err != nil {
+		in, err := importInput(op, p)
+		if err != nil {
 			return err
 		}
+		in, prices, err := s.checkProduct(ctx, op, in, look)
+		if err != nil {
+			return err
+		}
+		ps[i] = withInput(p, in, prices)
 	}
 	// The store announces the listings in batches (events.ListingsUpserted),
 	// the same events a merchant's own listings cause.
@@ -359,9 +413,9 @@ func (s *Service) Import(ctx context.Context, actor identity.Actor, ps []Product
 type Patch struct {
 	BrandID       *string           `json:"brand_id,omitempty"`
 	CategoryID    *string           `json:"category_id,omitempty"`
-	OriginCountry *string           `json:"origin_country,omitempty" pattern:"^[A-Z]{2}$"`
+	OriginCountry *string           `json:"origin_country,omitempty"`
 	Translations  map[string]Text   `json:"translations,omitempty"`
-	Media         []string          `json:"media,omitempty" maxItems:"20"`
+	Media         []string          `json:"media,omitempty"`
 	Attributes    map[string]string `json:"attributes,omitempty"`
 }
 
@@ -407,10 +461,11 @@ func (s *Service) AddVariant(ctx context.Context, actor identity.Actor, productI
 	if err != nil {
 		return Product{}, err
 	}
-	v, err := s.newVariant(ctx, op, in)
+	prices, err := checkPrices(ctx, op, s.Channels.Channel, in.Prices)
 	if err != nil {
 		return Product{}, err
 	}
+	v := newVariant(in, prices)
 	now := s.Now()
 	ev := events.New(events.ProductUpdated, productID, actor.MerchantID, now, map[string]any{"id": productID, "variant_id": v.ID})
 	if err := s.Store.AddVariant(ctx, actor.MerchantID, productID, v, now, ev); err != nil {
@@ -448,6 +503,7 @@ func (s *Service) SetPrices(ctx context.Context, actor identity.Actor, productID
 		return Product{}, errs.E(op, errs.NotFound, "product not found")
 	}
 	out := make([]SKUPrice, 0, len(in))
+	look := s.memoChannels()
 	for _, pi := range in {
 		if err := checkSKU(op, "sku", pi.SKU); err != nil {
 			return Product{}, err
@@ -456,7 +512,7 @@ func (s *Service) SetPrices(ctx context.Context, actor identity.Actor, productID
 		if pi.Channel, err = text.Line(op, "prices.channel", pi.Channel, 64, true); err != nil {
 			return Product{}, err
 		}
-		ps, err := s.checkPrices(ctx, op, []PriceInput{pi.PriceInput})
+		ps, err := checkPrices(ctx, op, look, []PriceInput{pi.PriceInput})
 		if err != nil {
 			return Product{}, err
 		}

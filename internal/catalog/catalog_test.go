@@ -1,10 +1,12 @@
 package catalog
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/sesame-market/sesame/internal/errs"
+	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/ids"
 )
 
@@ -64,8 +66,7 @@ func TestOneStepForCreatePatchAndImport(t *testing.T) {
 			wantInvalid(t, "patch", err)
 			p := Product{ID: ids.New(ids.Product), MerchantID: ids.New(ids.Merchant), CategoryID: cat, OriginCountry: "FR",
 				Translations: map[string]Text{"fr": b.txt}, Variants: []Variant{{ID: ids.New(ids.Variant), SKU: "S"}}}
-			_, err = normaliseProduct("test", p)
-			wantInvalid(t, "import", err)
+			wantInvalid(t, "import", newFakeService().Import(context.Background(), identity.System, []Product{p}))
 		})
 	}
 	// The two spellings of one language.

@@ -69,6 +69,9 @@ func (in VariantInput) normalise(op string) (VariantInput, error) {
 		return in, err
 	}
 	for i := range in.Prices {
+		if ids.Valid(ids.Channel, in.Prices[i].Channel) {
+			continue // an id is clean text already (an import names every channel so)
+		}
 		if in.Prices[i].Channel, err = text.Line(op, "prices.channel", in.Prices[i].Channel, 64, true); err != nil {
 			return in, err
 		}
@@ -154,45 +157,49 @@ func (p Patch) normalise(op string) (Patch, error) {
 	return p, nil
 }
 
-// normaliseProduct checks a product built outside a request (a bulk import)
-// with the same rules as ProductInput, and returns it normalised.
-func normaliseProduct(op string, p Product) (Product, error) {
-	var err error
+// importInput checks what only a product built outside a request has (its
+// own ids) and returns the rest as the ProductInput that CreateProduct would
+// have received, for the one normalise-and-validate step (checkProduct).
+// Prices name their channel by id, which checkProduct resolves as it does a
+// request's id or code.
+func importInput(op string, p Product) (ProductInput, error) {
 	if !ids.Valid(ids.Product, p.ID) {
-		return p, errs.Field(op, "id", "is not a product id")
+		return ProductInput{}, errs.Field(op, "id", "is not a product id")
 	}
 	if !ids.Valid(ids.Merchant, p.MerchantID) {
-		return p, errs.Field(op, "merchant_id", "no such merchant")
+		return ProductInput{}, errs.Field(op, "merchant_id", "no such merchant")
+	}
+	for _, c := range p.Channels {
+		if !ids.Valid(ids.Channel, c) {
+			return ProductInput{}, errs.Field(op, "channel_ids", "no such channel")
+		}
 	}
 	in := ProductInput{BrandID: p.BrandID, CategoryID: p.CategoryID, OriginCountry: p.OriginCountry, Translations: p.Translations,
 		Media: p.Media, Attributes: p.Attributes, Variants: make([]VariantInput, len(p.Variants))}
 	for i, v := range p.Variants {
 		if !ids.Valid(ids.Variant, v.ID) {
-			return p, errs.Field(op, "variants.id", "is not a variant id")
+			return ProductInput{}, errs.Field(op, "variants.id", "is not a variant id")
 		}
-		for _, pr := range v.Prices {
-			if !ids.Valid(ids.Channel, pr.ChannelID) {
-				return p, errs.Field(op, "prices.channel_id", "no such channel")
-			}
-			if pr.Minor < 0 {
-				return p, errs.Field(op, "prices.amount", "must not be negative")
-			}
+		prices := make([]PriceInput, len(v.Prices))
+		for j, pr := range v.Prices {
+			prices[j] = PriceInput{Channel: pr.ChannelID, Currency: pr.Currency, Amount: pr.Minor}
 		}
-		in.Variants[i] = VariantInput{SKU: v.SKU, Options: v.Options}
+		in.Variants[i] = VariantInput{SKU: v.SKU, Options: v.Options, Prices: prices}
 	}
-	for _, c := range p.Channels {
-		if !ids.Valid(ids.Channel, c) {
-			return p, errs.Field(op, "channel_ids", "no such channel")
-		}
-	}
-	if in, err = in.normalise(op); err != nil {
-		return p, err
-	}
+	return in, nil
+}
+
+// withInput returns p with what checkProduct normalised: texts, media,
+// attributes, options, and the checked prices (channel ids resolved).
+func withInput(p Product, in ProductInput, prices [][]Price) Product {
 	p.Translations, p.Media, p.Attributes = in.Translations, in.Media, in.Attributes
-	for i := range p.Variants {
-		p.Variants[i].Options = in.Variants[i].Options
+	vs := make([]Variant, len(p.Variants))
+	for i, v := range p.Variants {
+		v.Options, v.Prices = in.Variants[i].Options, prices[i]
+		vs[i] = v
 	}
-	return p, nil
+	p.Variants = vs
+	return p
 }
 
 func checkSlug(op, slug string) error {

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/sesame-market/sesame/internal/channel"
+	"github.com/sesame-market/sesame/internal/money"
 )
 
 // Rendered is a product's public View pre-rendered in pieces of JSON, made
@@ -42,14 +43,14 @@ type RenderedPrice struct {
 }
 
 // Render pre-renders p for the given channels (those it is priced on), in
-// each of their languages.
-func Render(p Product, chans []channel.Channel) Rendered {
+// each of their languages, formatting prices with f.
+func Render(f *money.Formatters, p Product, chans []channel.Channel) Rendered {
 	var r Rendered
 	r.Head = append(append([]byte(`{"id":`), jsonOf(p.ID)...), ',')
 	for _, l := range slices.Sorted(maps.Keys(p.Translations)) {
 		r.Texts = append(r.Texts, RenderedText{Lang: l, JSON: textMembers(l, p.Translations[l])})
 	}
-	v := p.View(nil, "")
+	v := p.View(f, nil, "")
 	b := []byte(`"merchant":`)
 	b = append(b, jsonOf(v.Merchant)...)
 	if v.Brand != nil {
@@ -74,13 +75,30 @@ func Render(p Product, chans []channel.Channel) Rendered {
 		}
 		r.Variants = append(r.Variants, append(b, `,"prices":`...))
 	}
+	// Prices as View shows them on a channel (the channel's, in the
+	// variant's order, formatted for the language); variants often share
+	// amounts, so each is formatted once.
+	formatted := map[PriceView]string{}
 	for i := range chans {
 		ch := &chans[i]
 		for _, lang := range ch.Languages {
-			v := p.View(ch, lang)
 			rp := RenderedPrice{ChannelID: ch.ID, Lang: lang}
-			for _, vv := range v.Variants {
-				rp.PerVariant = append(rp.PerVariant, append(jsonOf(vv.Prices), '}'))
+			for _, vr := range p.Variants {
+				pvs := make([]PriceView, 0, len(vr.Prices))
+				for _, pr := range vr.Prices {
+					if pr.ChannelID != ch.ID {
+						continue
+					}
+					pv := PriceView{Amount: pr.Minor, Currency: pr.Currency, Formatted: lang}
+					s, ok := formatted[pv]
+					if !ok {
+						s = f.Format(pr.Amount, lang)
+						formatted[pv] = s
+					}
+					pv.Formatted = s
+					pvs = append(pvs, pv)
+				}
+				rp.PerVariant = append(rp.PerVariant, append(jsonOf(pvs), '}'))
 			}
 			r.Prices = append(r.Prices, rp)
 		}
@@ -156,17 +174,12 @@ func jsonOf(v any) []byte {
 }
 
 // textLang is the language whose text a View shows for lang on a channel
-// whose default is def: lang, then def, then the fallback languages, then the
-// first language in tag order (first). has says whether a translation exists.
+// whose default is def: the first of fallbackOrder that has a translation,
+// else the first language in tag order (first). has says whether a
+// translation exists.
 func textLang(has func(string) bool, first func() string, lang, def string) string {
-	if lang != "" && has(lang) {
-		return lang
-	}
-	if def != "" && has(def) {
-		return def
-	}
-	for _, l := range FallbackLanguages {
-		if has(l) {
+	for _, l := range fallbackOrder(lang, def) {
+		if l != "" && has(l) {
 			return l
 		}
 	}

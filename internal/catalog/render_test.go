@@ -68,7 +68,8 @@ func TestRenderedIsTheView(t *testing.T) {
 	}
 	rapid.Check(t, func(t *rapid.T) {
 		p := genProduct(t, chans)
-		r := Render(p, chans[:2])
+		f := money.NewFormatters(0)
+		r := Render(f, p, chans[:2])
 		for i := range chans {
 			ch := &chans[i]
 			for _, lang := range ch.Languages {
@@ -79,7 +80,7 @@ func TestRenderedIsTheView(t *testing.T) {
 					}
 					continue
 				}
-				want, err := json.Marshal(p.View(ch, lang))
+				want, err := json.Marshal(p.View(f, ch, lang))
 				if err != nil {
 					t.Fatal(err)
 				}

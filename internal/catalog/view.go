@@ -11,6 +11,7 @@ import (
 	"github.com/sesame-market/sesame/internal/channel"
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/ids"
+	"github.com/sesame-market/sesame/internal/money"
 )
 
 // Ref names another object.
@@ -52,8 +53,8 @@ type View struct {
 }
 
 // View renders p for a buyer of channel ch (nil: every channel's prices) in
-// language lang, falling back as Product.Text says.
-func (p Product) View(ch *channel.Channel, lang string) View {
+// language lang, falling back as Product.Text says, formatting prices with f.
+func (p Product) View(f *money.Formatters, ch *channel.Channel, lang string) View {
 	def := "en"
 	chID := ""
 	if ch != nil {
@@ -77,7 +78,7 @@ func (p Product) View(ch *channel.Channel, lang string) View {
 		vv := VariantView{ID: vr.ID, SKU: vr.SKU, Options: vr.Options, Prices: make([]PriceView, 0, len(vr.Prices))}
 		for _, pr := range vr.Prices {
 			if chID == "" || pr.ChannelID == chID {
-				vv.Prices = append(vv.Prices, PriceView{Amount: pr.Minor, Currency: pr.Currency, Formatted: pr.Format(locale)})
+				vv.Prices = append(vv.Prices, PriceView{Amount: pr.Minor, Currency: pr.Currency, Formatted: f.Format(pr.Amount, locale)})
 			}
 		}
 		v.Variants[i] = vv
@@ -135,7 +136,7 @@ func (s *Service) ChannelPageOf(ctx context.Context, ch channel.Channel, lang, c
 	}
 	pg := Page{Channel: ch, Lang: lang, Items: make([]View, len(ps))}
 	for i, p := range ps {
-		pg.Items[i] = p.View(&ch, pg.Lang)
+		pg.Items[i] = p.View(s.Formatters, &ch, pg.Lang)
 	}
 	if len(ps) == limit {
 		pg.NextCursor = EncodeCursor(ps[len(ps)-1].ID)
@@ -158,7 +159,7 @@ func (s *Service) PublicProduct(ctx context.Context, id, channelRef, lang string
 		}
 		// The channel's own language rule, over the product's languages.
 		have := slices.Sorted(maps.Keys(p.Translations))
-		v := p.View(nil, channel.Channel{Languages: have, DefaultLanguage: ""}.Language(lang))
+		v := p.View(s.Formatters, nil, channel.Channel{Languages: have, DefaultLanguage: ""}.Language(lang))
 		// Prices of every channel: each says which channel it is for.
 		codes := map[string]string{}
 		for i, vr := range p.Variants {
@@ -186,7 +187,7 @@ func (s *Service) PublicProduct(ctx context.Context, id, channelRef, lang string
 	if !listed {
 		return View{}, notFound
 	}
-	return p.View(&ch, ch.Language(lang)), nil
+	return p.View(s.Formatters, &ch, ch.Language(lang)), nil
 }
 
 // ViewPage is a page of a channel's products as JSON, read from their

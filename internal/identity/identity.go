@@ -116,8 +116,8 @@ type Service struct {
 // NewService returns a service with the default session lifetimes and
 // throttling, a default hasher of its own and the real clock.
 func NewService(st Store) *Service {
-	t := DefaultThrottle
-	return &Service{Store: st, Now: func() time.Time { return time.Now().UTC() }, Sessions: DefaultSessions, Throttle: &t, Hasher: NewDefaultHasher()}
+	t := DefaultThrottlePolicy()
+	return &Service{Store: st, Now: func() time.Time { return time.Now().UTC() }, Sessions: DefaultSessionPolicy(), Throttle: &t, Hasher: NewDefaultHasher()}
 }
 
 func (s *Service) throttle() ThrottlePolicy {

@@ -25,14 +25,18 @@ type SessionPolicy struct {
 	Remembered Lifetime
 }
 
-// DefaultSessions follows OWASP ASVS level 2 (3.3.2: re-authenticate at
-// least every 12 hours or after 30 minutes of inactivity) for everyone who
+// DefaultSessionPolicy follows OWASP ASVS level 2 (3.3.2: re-authenticate
+// at least every 12 hours or after 30 minutes of inactivity) for everyone who
 // acts for a merchant, a partner or the marketplace; buyers, who risk only
-// their own account, may stay signed in on a device they trust.
-var DefaultSessions = SessionPolicy{
-	Staff:      Lifetime{Absolute: 12 * time.Hour, Idle: 30 * time.Minute},
-	Buyer:      Lifetime{Absolute: 12 * time.Hour, Idle: 2 * time.Hour},
-	Remembered: Lifetime{Absolute: 30 * 24 * time.Hour, Idle: 7 * 24 * time.Hour},
+// their own account, may stay signed in on a device they trust. It is a
+// function rather than a variable so that no code can change every
+// service's policy at once.
+func DefaultSessionPolicy() SessionPolicy {
+	return SessionPolicy{
+		Staff:      Lifetime{Absolute: 12 * time.Hour, Idle: 30 * time.Minute},
+		Buyer:      Lifetime{Absolute: 12 * time.Hour, Idle: 2 * time.Hour},
+		Remembered: Lifetime{Absolute: 30 * 24 * time.Hour, Idle: 7 * 24 * time.Hour},
+	}
 }
 
 // For returns the lifetime of a session of role; remember is honoured for

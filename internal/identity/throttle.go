@@ -15,9 +15,13 @@ type ThrottlePolicy struct {
 	MaxLock   time.Duration
 }
 
-// DefaultThrottle locks after 5 failures for 1 s, doubling up to 15 min;
-// failures are forgotten an hour after the last one.
-var DefaultThrottle = ThrottlePolicy{Threshold: 5, Window: time.Hour, BaseLock: time.Second, MaxLock: 15 * time.Minute}
+// DefaultThrottlePolicy locks after 5 failures for 1 s, doubling up to
+// 15 min; failures are forgotten an hour after the last one. It is a function
+// rather than a variable so that no code can change every service's policy
+// at once.
+func DefaultThrottlePolicy() ThrottlePolicy {
+	return ThrottlePolicy{Threshold: 5, Window: time.Hour, BaseLock: time.Second, MaxLock: 15 * time.Minute}
+}
 
 // LoginFailures is the record of failed sign-ins for one lower-cased
 // e-mail, whether or not an account has it.

@@ -10,7 +10,7 @@ import (
 // up to the cap; attempts while locked are refused without lengthening it;
 // failures an hour apart are forgiven.
 func TestThrottleBacksOffExponentially(t *testing.T) {
-	p := DefaultThrottle
+	p := DefaultThrottlePolicy()
 	now := time.Date(2026, 11, 11, 0, 0, 0, 0, time.UTC)
 	var f LoginFailures
 	attempt := func() time.Duration {
@@ -70,7 +70,7 @@ func TestThrottleBacksOffExponentially(t *testing.T) {
 // TestSessionPolicy gives staff, partners and operators the strict lifetime
 // whatever they ask, and buyers the long one only with "remember me".
 func TestSessionPolicy(t *testing.T) {
-	p := DefaultSessions
+	p := DefaultSessionPolicy()
 	for _, tc := range []struct {
 		role     Role
 		remember bool

@@ -14,6 +14,10 @@ import (
 // (MatchLocale), so a client sending a new ?lang= on every request neither
 // adds an entry per string nor grows memory: garbage becomes "en", and the
 // LRU caps what valid tags remain. It is safe for concurrent use.
+//
+// There is no package-level default: whoever renders prices receives a
+// *Formatters (catalog.Service.Formatters, built once in cmd/sesame), so the
+// cache's size and lifetime are the caller's.
 type Formatters struct {
 	cache *lru.Cache[string, *currency.Formatter]
 }
@@ -35,16 +39,26 @@ func NewFormatters(size int) *Formatters {
 	return &Formatters{cache: c}
 }
 
-// Len returns the number of locales held.
-func (fs *Formatters) Len() int { return fs.cache.Len() }
+// Len returns the number of locales held (0 for a nil *Formatters).
+func (fs *Formatters) Len() int {
+	if fs == nil {
+		return 0
+	}
+	return fs.cache.Len()
+}
 
 // Format renders a for a reader of lang (a BCP 47 tag such as "fr", "zh-CN"),
 // e.g. "12,50 €". An amount with an unknown currency is rendered plainly as
-// its minor units and code rather than failing a page.
+// its minor units and code rather than failing a page. A nil *Formatters
+// formats the same text without a cache (slower: a formatter per call), so
+// that a zero-value service still renders.
 func (fs *Formatters) Format(a Amount, lang string) string {
 	amt, err := currency.NewAmountFromInt64(a.Minor, a.Currency)
 	if err != nil {
 		return fmt.Sprintf("%d %s", a.Minor, a.Currency)
+	}
+	if fs == nil {
+		return currency.NewFormatter(currency.NewLocale(MatchLocale(lang))).Format(amt)
 	}
 	// Keys are matched locales, which match to themselves: a lang already in
 	// that form (a channel's language) is found without parsing it, and any
@@ -92,18 +106,4 @@ func MatchLocale(lang string) string {
 		id += "-" + r
 	}
 	return id
-}
-
-// defaultFormatters serves Amount.Format. It is package state because the
-// callers that render prices (catalog's Product.View, a value method called
-// from every read path and from pages) have no place to receive a Formatters
-// without changing their signatures everywhere; it is bounded and keyed by
-// matched locale, so it cannot grow with the requests. Code that can pass a
-// *Formatters in should build its own with NewFormatters.
-var defaultFormatters = NewFormatters(DefaultFormattersSize)
-
-// Format renders a in the given locale ("fr", "en", "zh"), e.g. "12,50 €",
-// through a shared bounded cache (see Formatters).
-func (a Amount) Format(locale string) string {
-	return defaultFormatters.Format(a, locale)
 }

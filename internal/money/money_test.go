@@ -45,9 +45,14 @@ func TestFormatAndDecimal(t *testing.T) {
 		{Amount{9900, "CNY"}, "zh", "¥99.00", "99.00"},
 		{Amount{500, "JPY"}, "en", "¥500", "500"},
 	}
+	fs := NewFormatters(0)
 	for _, tt := range tests {
-		if got := tt.a.Format(tt.locale); got != tt.want {
+		if got := fs.Format(tt.a, tt.locale); got != tt.want {
 			t.Errorf("Format(%v, %s) = %q, want %q", tt.a, tt.locale, got, tt.want)
+		}
+		// A nil *Formatters formats the same, without a cache.
+		if got := (*Formatters)(nil).Format(tt.a, tt.locale); got != tt.want {
+			t.Errorf("nil Formatters: Format(%v, %s) = %q, want %q", tt.a, tt.locale, got, tt.want)
 		}
 		if got := tt.a.Decimal(); got != tt.dec {
 			t.Errorf("Decimal(%v) = %q, want %q", tt.a, got, tt.dec)

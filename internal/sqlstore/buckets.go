@@ -13,6 +13,7 @@ import (
 	"github.com/sesame-market/sesame/internal/channel"
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/ids"
+	"github.com/sesame-market/sesame/internal/money"
 )
 
 // Rendered pages of a channel's products are cached by the nodes that serve
@@ -171,7 +172,7 @@ func (s *Catalog) ChannelViews(ctx context.Context, ch channel.Channel, lang, af
 		// documents, in the same transaction, spliced in place (last first,
 		// so earlier offsets hold).
 		for i := len(missing) - 1; i >= 0; i-- {
-			b, err := viewFromDoc(ctx, tx, missing[i], &ch, lang)
+			b, err := viewFromDoc(ctx, tx, s.db.Formatters, missing[i], &ch, lang)
 			if err != nil {
 				return pg, wrap(op, err, "product")
 			}
@@ -184,7 +185,7 @@ func (s *Catalog) ChannelViews(ctx context.Context, ch channel.Channel, lang, af
 // viewFromDoc renders product id's View on ch in lang from its document.
 func viewFromDoc(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, id string, ch *channel.Channel, lang string) ([]byte, error) {
+}, f *money.Formatters, id string, ch *channel.Channel, lang string) ([]byte, error) {
 	var doc []byte
 	if err := q.QueryRowContext(ctx, `SELECT doc FROM products WHERE id = $1`, prodID(id)).Scan(&doc); err != nil {
 		return nil, err
@@ -193,7 +194,7 @@ func viewFromDoc(ctx context.Context, q interface {
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(p.View(ch, lang))
+	return json.Marshal(p.View(f, ch, lang))
 }
 
 // ProductView implements catalog.Store.
@@ -212,6 +213,6 @@ func (s *Catalog) ProductView(ctx context.Context, id string, ch channel.Channel
 			return b, nil
 		}
 	}
-	b, err := viewFromDoc(ctx, s.db, id, &ch, lang)
+	b, err := viewFromDoc(ctx, s.db, s.db.Formatters, id, &ch, lang)
 	return b, wrap(op, err, "product")
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/sesame-market/sesame/internal/channel"
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/events"
+	"github.com/sesame-market/sesame/internal/money"
 )
 
 // Catalog is the catalogue store. Products are kept normalised (products,
@@ -291,7 +292,7 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 		// events.NewListingEvents), built from each product's document as
 		// stored here, by the builder every listing path uses.
 		lb := newListingBuilder(tx)
-		chans := newChannelCache(tx)
+		chans := newChannelCache(tx, s.db.Formatters)
 		var shown []events.Listing
 		listed := map[string][]string{} // channel -> products listed on it here
 		tenant := ""
@@ -425,10 +426,11 @@ func pricedChannels(p *catalog.Product) []string {
 type channelCache struct {
 	tx *sql.Tx
 	m  map[string]channel.Channel
+	f  *money.Formatters // for the prices of the views rendered
 }
 
-func newChannelCache(tx *sql.Tx) *channelCache {
-	return &channelCache{tx: tx, m: map[string]channel.Channel{}}
+func newChannelCache(tx *sql.Tx, f *money.Formatters) *channelCache {
+	return &channelCache{tx: tx, m: map[string]channel.Channel{}, f: f}
 }
 
 func (c *channelCache) get(ctx context.Context, id string) (channel.Channel, error) {
@@ -460,7 +462,7 @@ func putProduct(ctx context.Context, prep func(string) (*sql.Stmt, error), chans
 	}
 	p.Channels = []string{}
 	doc := storeDoc(p)
-	view := encodeView(catalog.Render(p, cs))
+	view := encodeView(catalog.Render(chans.f, p, cs))
 	q := `UPDATE products SET brand_id = $2, category_id = $3, version = $4, doc = $5, view = $6 WHERE id = $1`
 	args := []any{prodID(p.ID), nullStr(p.BrandID), p.CategoryID, p.Version, doc, view}
 	if insert {
@@ -542,7 +544,7 @@ func (s *Catalog) editProduct(ctx context.Context, op, merchantID, id string, at
 		if err := change(tx, &p); err != nil {
 			return err
 		}
-		if err := saveEdit(ctx, tx, p, at); err != nil {
+		if err := saveEdit(ctx, tx, s.db.Formatters, p, at); err != nil {
 			return err
 		}
 		return insertEvents(ctx, tx, []events.Event{ev})
@@ -774,7 +776,7 @@ func (s *Catalog) Listed(ctx context.Context, productID, channelID string) (bool
 // merchant's and brand's current names, prices in a stable order, the
 // document and its view; then bumps the page ranges of every channel showing
 // the product and announces the new document to each of them.
-func saveEdit(ctx context.Context, tx *sql.Tx, p catalog.Product, at time.Time) error {
+func saveEdit(ctx context.Context, tx *sql.Tx, f *money.Formatters, p catalog.Product, at time.Time) error {
 	err := tx.QueryRowContext(ctx, `SELECT m.name, COALESCE(b.name, '') FROM merchants m LEFT JOIN brands b ON b.id = $2 WHERE m.id = $1`,
 		p.MerchantID, nullStr(p.BrandID)).Scan(&p.MerchantName, &p.BrandName)
 	if err != nil {
@@ -788,7 +790,7 @@ func saveEdit(ctx context.Context, tx *sql.Tx, p catalog.Product, at time.Time) 
 		})
 	}
 	prep := func(q string) (*sql.Stmt, error) { return tx.PrepareContext(ctx, q) }
-	if err := putProduct(ctx, prep, newChannelCache(tx), p, false); err != nil {
+	if err := putProduct(ctx, prep, newChannelCache(tx, f), p, false); err != nil {
 		return err
 	}
 	chans, err := queryStrings(ctx, tx, `SELECT channel_id FROM listings WHERE product_id = $1 AND active ORDER BY channel_id`, prodID(p.ID))

@@ -38,6 +38,7 @@ import (
 
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/events"
+	"github.com/sesame-market/sesame/internal/money"
 )
 
 //go:embed migrations
@@ -64,6 +65,8 @@ type DB struct {
 	// wstmts caches statements prepared on SQLite's write connection, for
 	// the statements of deferred transactions.
 	wstmts stmtCache
+	// Formatters formats the prices of the views the catalogue renders.
+	Formatters *money.Formatters
 	// AfterCommit, if set, is called after every committed write
 	// transaction; the event relay uses it to publish without waiting.
 	AfterCommit func()
@@ -71,6 +74,9 @@ type DB struct {
 
 // Options tune Open.
 type Options struct {
+	// Formatters formats the prices of pre-rendered views (a new cache
+	// when nil); a process shares one with the catalogue service.
+	Formatters *money.Formatters
 	// SyncFull makes SQLite fsync on every commit (synchronous=FULL), so that an
 	// acknowledged write survives power loss. Without it, WAL's NORMAL mode is
 	// used: durable against process crashes, not power loss.
@@ -87,7 +93,10 @@ type Options struct {
 // is a SQLite file path (its folder is created if missing).
 func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	const op = "sqlstore.Open"
-	db := &DB{Now: func() time.Time { return time.Now().UTC() }}
+	db := &DB{Now: func() time.Time { return time.Now().UTC() }, Formatters: opt.Formatters}
+	if db.Formatters == nil {
+		db.Formatters = money.NewFormatters(money.DefaultFormattersSize)
+	}
 	reads := opt.ReadConns
 	if reads <= 0 {
 		reads = max(4, 2*runtime.GOMAXPROCS(0))

@@ -101,7 +101,7 @@ func TestMigrationCompactsTheCatalogue(t *testing.T) {
 				t.Fatalf("views rendered at open: %d (%v)", views, err)
 			}
 			pg := must[catalog.ViewPage](t)(store.ChannelViews(ctx, bazaar, "fr", "", 10, nil))
-			want, _ := json.Marshal(p.View(&bazaar, "fr"))
+			want, _ := json.Marshal(p.View(db.Formatters, &bazaar, "fr"))
 			if string(pg.JSON) != string(want) {
 				t.Fatalf("bazaar page after the migration:\n got %s\nwant %s", pg.JSON, want)
 			}

@@ -163,7 +163,7 @@ func (db *DB) renderMissingViews(ctx context.Context) error {
 				return err
 			}
 			n = len(ps)
-			chans := newChannelCache(tx)
+			chans := newChannelCache(tx, db.Formatters)
 			for _, id := range ps {
 				p, err := loadDoc(ctx, tx, id)
 				if err != nil {
@@ -177,7 +177,7 @@ func (db *DB) renderMissingViews(ctx context.Context) error {
 					}
 					cs = append(cs, ch)
 				}
-				if _, err := tx.ExecContext(ctx, `UPDATE products SET view = $1 WHERE id = $2`, encodeView(catalog.Render(p, cs)), prodID(id)); err != nil {
+				if _, err := tx.ExecContext(ctx, `UPDATE products SET view = $1 WHERE id = $2`, encodeView(catalog.Render(db.Formatters, p, cs)), prodID(id)); err != nil {
 					return err
 				}
 			}

@@ -90,7 +90,7 @@ func TestViewsAreTheDocuments(t *testing.T) {
 					var want []string
 					docs := must[[]catalog.Product](t)(store.ChannelProducts(ctx, ch.ID, "", 100))
 					for _, p := range docs {
-						b, _ := json.Marshal(p.View(&ch, lang))
+						b, _ := json.Marshal(p.View(db.Formatters, &ch, lang))
 						want = append(want, string(b))
 						got, err := store.ProductView(ctx, p.ID, ch, lang)
 						if err != nil || string(got) != string(b) {

@@ -25,7 +25,7 @@ type guidePage struct {
 func renderGuide() (template.HTML, error) {
 	md := goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithParserOptions(parser.WithAutoHeadingID()))
 	var buf bytes.Buffer
-	if err := md.Convert(docs.APIGuide, &buf); err != nil {
+	if err := md.Convert(docs.APIGuide(), &buf); err != nil {
 		return "", fmt.Errorf("api guide: %w", err)
 	}
 	return template.HTML(buf.String()), nil

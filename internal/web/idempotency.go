@@ -102,7 +102,7 @@ func (s *Server) idempotency(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		keys := r.Header.Values(idempotencyHeader)
-		if r.Method != http.MethodPost || len(keys) == 0 || api.NoIdempotency[r.URL.Path] {
+		if r.Method != http.MethodPost || len(keys) == 0 || api.IgnoresIdempotencyKey(r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -8,6 +8,7 @@ package api
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"reflect"
 	"slices"
@@ -309,7 +310,7 @@ func write(a huma.API, op huma.Operation) huma.Operation {
 	}
 	// 429: every write is rate limited per address and per account.
 	op.Errors = append(op.Errors, 400, 401, 403, 404, 409, 413, 415, 422, 429)
-	if op.Method == http.MethodPost && !NoIdempotency[op.Path] {
+	if op.Method == http.MethodPost && !noIdempotency[op.Path] {
 		documentIdempotency(&op)
 	}
 	if op.Security == nil {
@@ -325,13 +326,21 @@ func write(a huma.API, op huma.Operation) huma.Operation {
 	return op
 }
 
-// NoIdempotency lists the POST paths that ignore Idempotency-Key. Signing in
+// noIdempotency lists the POST paths that ignore Idempotency-Key. Signing in
 // answers with a new session token in Set-Cookie: storing it for replay would
 // keep a live credential in a second table, and a replay without it would
 // sign no one in; signing in again is harmless anyway. Signing out ends the
 // caller's session: a stored answer could be replayed after the caller signed
 // in again, leaving that new session open while the client believes it closed.
-var NoIdempotency = map[string]bool{"/api/v1/auth/login": true, "/api/v1/auth/logout": true}
+var noIdempotency = map[string]bool{"/api/v1/auth/login": true, "/api/v1/auth/logout": true}
+
+// IgnoresIdempotencyKey reports whether POST path ignores Idempotency-Key
+// (signing in and out; see noIdempotency for why).
+func IgnoresIdempotencyKey(path string) bool { return noIdempotency[path] }
+
+// IdempotencyExemptPaths returns the POST paths that ignore
+// Idempotency-Key, in a fresh slice.
+func IdempotencyExemptPaths() []string { return slices.Sorted(maps.Keys(noIdempotency)) }
 
 // documentIdempotency declares the Idempotency-Key request header and the
 // Idempotent-Replayed response header on op (the web layer implements them

@@ -28,7 +28,7 @@ type rawJSON struct {
 }
 
 type productOut struct {
-	Body catalog.Product
+	Body Product
 }
 
 // cachedPage is a rendered page of products and what it was read from.
@@ -133,12 +133,12 @@ func registerCatalog(a huma.API, s Services) {
 	huma.Register(a, write(a, huma.Operation{OperationID: "create-product", Method: http.MethodPost, Path: "/api/v1/products",
 		Summary: "Create a product with its variants and prices", Description: "Merchant staff and merchant API keys. The product belongs to the caller's merchant.",
 		Tags: tags, DefaultStatus: http.StatusCreated}),
-		func(ctx context.Context, in *struct{ Body catalog.ProductInput }) (*productOut, error) {
-			p, err := s.Catalog.CreateProduct(ctx, ActorFrom(ctx), in.Body)
+		func(ctx context.Context, in *struct{ Body ProductInput }) (*productOut, error) {
+			p, err := s.Catalog.CreateProduct(ctx, ActorFrom(ctx), in.Body.domain())
 			if err != nil {
 				return nil, fail(ctx, err)
 			}
-			return &productOut{p}, nil
+			return &productOut{productOf(p)}, nil
 		})
 	huma.Register(a, authed(huma.Operation{OperationID: "get-own-product", Method: http.MethodGet, Path: "/api/v1/merchants/{id}/products/{product}",
 		Summary: "One of the merchant's products, all languages and channels", Tags: tags, Errors: []int{404}}),
@@ -153,7 +153,7 @@ func registerCatalog(a huma.API, s Services) {
 			if err != nil {
 				return nil, fail(ctx, err)
 			}
-			return &productOut{p}, nil
+			return &productOut{productOf(p)}, nil
 		})
 	huma.Register(a, authed(huma.Operation{OperationID: "list-own-products", Method: http.MethodGet, Path: "/api/v1/merchants/{id}/products",
 		Summary: "The merchant's products", Tags: tags, Errors: []int{403}}),
@@ -163,8 +163,8 @@ func registerCatalog(a huma.API, s Services) {
 			Limit  int    `query:"limit" minimum:"0" maximum:"100"`
 		}) (*struct {
 			Body struct {
-				Items      []catalog.Product `json:"items"`
-				NextCursor string            `json:"next_cursor,omitempty"`
+				Items      []Product `json:"items"`
+				NextCursor string    `json:"next_cursor,omitempty"`
 			}
 		}, error) {
 			after, err := catalog.DecodeCursor(in.Cursor)
@@ -177,11 +177,11 @@ func registerCatalog(a huma.API, s Services) {
 			}
 			out := &struct {
 				Body struct {
-					Items      []catalog.Product `json:"items"`
-					NextCursor string            `json:"next_cursor,omitempty"`
+					Items      []Product `json:"items"`
+					NextCursor string    `json:"next_cursor,omitempty"`
 				}
 			}{}
-			out.Body.Items = ps
+			out.Body.Items = mapSlice(ps, productOf)
 			if n := len(ps); n > 0 && n == catalog.ClampLimit(in.Limit) {
 				out.Body.NextCursor = catalog.EncodeCursor(ps[n-1].ID)
 			}
@@ -191,39 +191,39 @@ func registerCatalog(a huma.API, s Services) {
 		Summary: "Change a product", Description: "The owning merchant's staff. Absent fields are left alone; a translation with an empty title is removed.", Tags: tags}),
 		func(ctx context.Context, in *struct {
 			ID   string `path:"id" maxLength:"64"`
-			Body catalog.Patch
+			Body Patch
 		}) (*productOut, error) {
-			p, err := s.Catalog.UpdateProduct(ctx, ActorFrom(ctx), in.ID, in.Body)
+			p, err := s.Catalog.UpdateProduct(ctx, ActorFrom(ctx), in.ID, in.Body.domain())
 			if err != nil {
 				return nil, fail(ctx, err)
 			}
-			return &productOut{p}, nil
+			return &productOut{productOf(p)}, nil
 		})
 	huma.Register(a, write(a, huma.Operation{OperationID: "add-variant", Method: http.MethodPost, Path: "/api/v1/products/{id}/variants",
 		Summary: "Add a variant (SKU)", Tags: tags, DefaultStatus: http.StatusCreated}),
 		func(ctx context.Context, in *struct {
 			ID   string `path:"id" maxLength:"64"`
-			Body catalog.VariantInput
+			Body VariantInput
 		}) (*productOut, error) {
-			p, err := s.Catalog.AddVariant(ctx, ActorFrom(ctx), in.ID, in.Body)
+			p, err := s.Catalog.AddVariant(ctx, ActorFrom(ctx), in.ID, in.Body.domain())
 			if err != nil {
 				return nil, fail(ctx, err)
 			}
-			return &productOut{p}, nil
+			return &productOut{productOf(p)}, nil
 		})
 	huma.Register(a, write(a, huma.Operation{OperationID: "set-prices", Method: http.MethodPut, Path: "/api/v1/products/{id}/prices",
 		Summary: "Set prices of variants per channel and currency", Description: "Amounts are minor units; the currency must be one of the channel's.", Tags: tags}),
 		func(ctx context.Context, in *struct {
 			ID   string `path:"id" maxLength:"64"`
 			Body struct {
-				Prices []catalog.SKUPriceInput `json:"prices" minItems:"1" maxItems:"1000"`
+				Prices []SKUPriceInput `json:"prices" minItems:"1" maxItems:"1000"`
 			}
 		}) (*productOut, error) {
-			p, err := s.Catalog.SetPrices(ctx, ActorFrom(ctx), in.ID, in.Body.Prices)
+			p, err := s.Catalog.SetPrices(ctx, ActorFrom(ctx), in.ID, mapSlice(in.Body.Prices, SKUPriceInput.domain))
 			if err != nil {
 				return nil, fail(ctx, err)
 			}
-			return &productOut{p}, nil
+			return &productOut{productOf(p)}, nil
 		})
 	huma.Register(a, write(a, huma.Operation{OperationID: "list-product", Method: http.MethodPut, Path: "/api/v1/products/{id}/listings/{channel}",
 		Summary: "List a product on a channel", Description: "Checked against the channel's rules: the merchant must be approved, have a shop there and a price there, be allowed to use the product's brand (its own, or one an operator authorised), and on curated channels be admitted with the product's brand.",
