@@ -20,7 +20,21 @@ import (
 // cache's size and lifetime are the caller's.
 type Formatters struct {
 	cache *lru.Cache[string, *currency.Formatter]
+	// texts holds recent results: catalogues repeat the same prices across
+	// variants and products, and bojanz/currency builds a string replacer
+	// on every call, which makes formatting the costliest step of writing a
+	// product's pre-rendered view.
+	texts *lru.Cache[formatted, string]
 }
+
+// formatted is the key of a formatting result.
+type formatted struct {
+	minor          int64
+	currency, lang string
+}
+
+// formattedTexts bounds the results kept (each well under 100 bytes).
+const formattedTexts = 1 << 16
 
 // DefaultFormattersSize is the number of locales a Formatters built with
 // size 0 keeps: a storefront serves a handful of languages.
@@ -36,7 +50,11 @@ func NewFormatters(size int) *Formatters {
 	if err != nil { // only for a size <= 0, excluded above
 		panic(err)
 	}
-	return &Formatters{cache: c}
+	t, err := lru.New[formatted, string](formattedTexts)
+	if err != nil {
+		panic(err)
+	}
+	return &Formatters{cache: c, texts: t}
 }
 
 // Len returns the number of locales held (0 for a nil *Formatters).
@@ -60,6 +78,16 @@ func (fs *Formatters) Format(a Amount, lang string) string {
 	if fs == nil {
 		return currency.NewFormatter(currency.NewLocale(MatchLocale(lang))).Format(amt)
 	}
+	key := formatted{a.Minor, a.Currency, lang}
+	if s, ok := fs.texts.Get(key); ok {
+		return s
+	}
+	s := fs.format(amt, lang)
+	fs.texts.Add(key, s)
+	return s
+}
+
+func (fs *Formatters) format(amt currency.Amount, lang string) string {
 	// Keys are matched locales, which match to themselves: a lang already in
 	// that form (a channel's language) is found without parsing it, and any
 	// other is matched first, so only matched locales are ever added.

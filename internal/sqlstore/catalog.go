@@ -317,6 +317,11 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 			names[id] = n
 			return n, nil
 		}
+		// First the names and rules, one product after the other (each
+		// lookup is cached), then the CPU work of every product (its
+		// document and pre-rendered view) spread over the cores, then the
+		// rows, many to a statement.
+		docs := make([]catalog.Product, len(ps))
 		for i := range ps {
 			p := &ps[i]
 			var err error
@@ -329,13 +334,28 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 			if _, err = lookup(`SELECT slug FROM categories WHERE id = $1`, p.CategoryID, "category_id"); err != nil {
 				return err
 			}
-			doc := *p
-			doc.Channels = []string{}
-			if err := putProduct(ctx, prep, chans, doc, true); err != nil {
+			docs[i] = *p
+			docs[i].Channels = []string{}
+			for _, c := range pricedChannels(p) {
+				if _, err := chans.get(ctx, c); err != nil {
+					return err
+				}
+			}
+		}
+		if err := freeSKUs(ctx, tx, op, ps); err != nil {
+			return err
+		}
+		stored := renderAll(chans, docs)
+		products := newRowInserter(ctx, prep, `INSERT INTO products (id, brand_id, category_id, version, doc, view, merchant_id) VALUES `, 7, nil)
+		variants := newRowInserter(ctx, prep, `INSERT INTO variants (merchant_id, sku, id, product_id) VALUES `, 4, products)
+		listings := newRowInserter(ctx, prep, `INSERT INTO listings (channel_id, product_id, active, listed_at) VALUES `, 4, products)
+		for i := range ps {
+			p := &ps[i]
+			if err := products.add(prodID(p.ID), nullStr(p.BrandID), p.CategoryID, p.Version, stored[i].doc, stored[i].view, p.MerchantID); err != nil {
 				return err
 			}
 			for _, v := range p.Variants {
-				if err := insertVariant(ctx, prep, p.MerchantID, p.ID, v); err != nil {
+				if err := variants.add(p.MerchantID, v.SKU, varID(v.ID), prodID(p.ID)); err != nil {
 					return err
 				}
 			}
@@ -347,19 +367,20 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 				if err := channel.MayList(f); err != nil {
 					return errs.E(op, errs.Other, fmt.Errorf("product %s on channel %s: %w", p.ID, f.ChannelCode, err))
 				}
-				st, err := prep(`INSERT INTO listings (channel_id, product_id, active, listed_at) VALUES ($1, $2, TRUE, $3)`)
-				if err != nil {
-					return err
-				}
-				if _, err := st.ExecContext(ctx, ch, prodID(p.ID), p.CreatedAt); err != nil {
+				if err := listings.add(ch, prodID(p.ID), true, p.CreatedAt); err != nil {
 					return err
 				}
 				listed[ch] = append(listed[ch], p.ID)
-				l, err := lb.listing(ctx, doc, ch)
+				l, err := lb.listing(ctx, docs[i], ch)
 				if err != nil {
 					return err
 				}
 				shown = append(shown, l)
+			}
+		}
+		for _, b := range []*rowInserter{products, variants, listings} {
+			if err := b.flush(); err != nil {
+				return err
 			}
 		}
 		for _, ch := range lockC {
@@ -461,8 +482,7 @@ func putProduct(ctx context.Context, prep func(string) (*sql.Stmt, error), chans
 		cs = append(cs, c)
 	}
 	p.Channels = []string{}
-	doc := storeDoc(p)
-	view := encodeView(catalog.Render(chans.f, p, cs))
+	doc, view := storeDoc(p), encodeView(catalog.Render(chans.f, p, cs))
 	q := `UPDATE products SET brand_id = $2, category_id = $3, version = $4, doc = $5, view = $6 WHERE id = $1`
 	args := []any{prodID(p.ID), nullStr(p.BrandID), p.CategoryID, p.Version, doc, view}
 	if insert {

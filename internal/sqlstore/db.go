@@ -125,7 +125,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 			return nil, errs.E(op, errs.Unavailable, err)
 		}
 		base := file + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-			"&_pragma=synchronous(" + sync + ")&_time_format=sqlite"
+			"&_pragma=synchronous(" + sync + ")&_pragma=temp_store(2)&_time_format=sqlite"
 		w, err := sql.Open("sqlite", base+"&_txlock=immediate")
 		if err != nil {
 			return nil, errs.E(op, errs.Invalid, err)

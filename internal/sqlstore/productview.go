@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"embed"
 	"encoding/binary"
 	"errors"
 
@@ -28,9 +29,33 @@ const (
 	productViewV = 1
 	// productViewS2 marks a view whose encoding is S2-compressed.
 	productViewS2 = 2
+	// productViewS2Dict marks one compressed with S2 and viewDict, which
+	// holds the structure every view shares (dicts/view-1.s2): a view is
+	// then about 740 bytes rather than 1,010.
+	productViewS2Dict = 3
 )
 
+//go:embed dicts
+var dictFS embed.FS
+
+// viewDict and docDict are read-only once made: the dictionaries stored
+// rows are compressed with (see TestDictionariesAreFrozen).
+var viewDict = s2.NewDict(mustDict("dicts/view-1.s2"))
+
+func mustDict(name string) []byte {
+	b, err := dictFS.ReadFile(name)
+	if err != nil || len(b) == 0 {
+		panic("sqlstore: dictionary " + name + " missing")
+	}
+	return b
+}
+
 func encodeView(r catalog.Rendered) []byte {
+	return append([]byte{productViewS2Dict}, viewDict.EncodeBetter(nil, encodeViewRaw(r))...)
+}
+
+// encodeViewRaw is the uncompressed encoding of r.
+func encodeViewRaw(r catalog.Rendered) []byte {
 	n := 16 + len(r.Head) + len(r.Body) + len(r.Tail)
 	for _, t := range r.Texts {
 		n += 8 + len(t.Lang) + len(t.JSON)
@@ -68,7 +93,7 @@ func encodeView(r catalog.Rendered) []byte {
 		}
 	}
 	piece(r.Tail)
-	return append([]byte{productViewS2}, s2.EncodeBetter(nil, b)...)
+	return b
 }
 
 var errBadView = errors.New("stored product view is malformed")
@@ -76,7 +101,7 @@ var errBadView = errors.New("stored product view is malformed")
 // decodeView reads a stored view, decompressing it into buf (grown as
 // needed and returned for reuse); the pieces alias buf (or b).
 func decodeView(b, buf []byte) (catalog.Rendered, []byte, error) {
-	if len(b) > 0 && b[0] == productViewS2 {
+	if len(b) > 0 && (b[0] == productViewS2 || b[0] == productViewS2Dict) {
 		n, err := s2.DecodedLen(b[1:])
 		if err != nil {
 			return catalog.Rendered{}, buf, errBadView
@@ -84,7 +109,12 @@ func decodeView(b, buf []byte) (catalog.Rendered, []byte, error) {
 		if cap(buf) < n {
 			buf = make([]byte, n, n+n/2)
 		}
-		if b, err = s2.Decode(buf[:n], b[1:]); err != nil {
+		if b[0] == productViewS2Dict {
+			b, err = viewDict.Decode(buf[:n], b[1:])
+		} else {
+			b, err = s2.Decode(buf[:n], b[1:])
+		}
+		if err != nil {
 			return catalog.Rendered{}, buf, errBadView
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sesame-market/sesame/internal/catalog"
 	"github.com/sesame-market/sesame/internal/channel"
+	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/merchant"
 	"github.com/sesame-market/sesame/internal/sqlstore"
@@ -212,6 +213,64 @@ func TestPagesAreInvalidatedByRange(t *testing.T) {
 		}
 		if current(groupB) || !current(first) {
 			t.Error("listing B2 again must invalidate its page and only it")
+		}
+	})
+}
+
+// TestBulkImport: an import of many products (more than one statement's
+// worth of each kind of row) stores every one, readable and listed, and a
+// SKU taken twice in the import, or already taken, refuses the whole import
+// with a Conflict naming it.
+func TestBulkImport(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		w := newViewWorld(t, db)
+		mk := func(from, n int) []catalog.Product {
+			var ps []catalog.Product
+			for i := from; i < from+n; i++ {
+				p := must[catalog.Product](t)(w.catalog.NewProduct(ctx, "test", w.m.ID, w.m.Name, w.input(i)))
+				p.Channels = []string{w.bazaar.ID}
+				ps = append(ps, p)
+			}
+			return ps
+		}
+		ps := mk(1, 300)
+		if err := w.catalog.Import(ctx, identity.System, ps); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		for after := ""; ; {
+			pg := must[catalog.ViewPage](t)(db.Catalog().ChannelViews(ctx, w.bazaar, "en", after, 100, nil))
+			n += pg.N
+			if pg.N < 100 {
+				break
+			}
+			after = pg.LastID
+		}
+		if n != 300 {
+			t.Fatalf("listed after the import: %d, want 300", n)
+		}
+		got := must[catalog.Product](t)(db.Catalog().Product(ctx, ps[299].ID))
+		if len(got.Variants) != len(ps[299].Variants) || got.Translations["en"].Title != "Bag 300" {
+			t.Fatalf("last product: %+v", got)
+		}
+		before := must[string](t)(db.Fingerprint(ctx))
+		again := mk(301, 100)
+		again[70].Variants[0].SKU = again[3].Variants[0].SKU
+		err := w.catalog.Import(ctx, identity.System, again)
+		wantKind(t, err, errs.Conflict)
+		if !strings.Contains(err.Error(), again[3].Variants[0].SKU) {
+			t.Errorf("error %q does not name the SKU", err)
+		}
+		again = mk(301, 100)
+		again[99].Variants[0].SKU = ps[10].Variants[0].SKU
+		err = w.catalog.Import(ctx, identity.System, again)
+		wantKind(t, err, errs.Conflict)
+		if !strings.Contains(err.Error(), ps[10].Variants[0].SKU) {
+			t.Errorf("error %q does not name the SKU", err)
+		}
+		if after := must[string](t)(db.Fingerprint(ctx)); after != before {
+			t.Error("a refused import changed the database")
 		}
 	})
 }
