@@ -45,8 +45,9 @@ type Channel struct {
 	DefaultLanguage string    `json:"default_language"`
 	Admission       Admission `json:"admission"`
 	CreatedAt       time.Time `json:"created_at"`
-	// CatalogVersion grows with every change to what the channel lists; page
-	// caches key on it.
+	// CatalogVersion grows with every listing, unlisting and revocation on
+	// the channel (the row's write is their lock). Page caches do not key
+	// on it: they follow the versions of product-id ranges.
 	CatalogVersion int64 `json:"-"`
 }
 

@@ -17,10 +17,10 @@ import (
 	"github.com/sesame-market/sesame/internal/money"
 )
 
-// Catalog is the catalogue store. Products are kept normalised (products,
-// product_translations, variants, prices, listings) and, beside that, as one
-// JSON document per product (products.doc) rebuilt in every transaction that
-// changes the product, so that storefront reads are one indexed query.
+// Catalog is the catalogue store. A product is one row holding its document
+// (products.doc, the truth) and its pre-rendered view (products.view, what
+// buyers read), both written in every transaction that changes it; variants
+// hold the SKUs (unique per merchant), listings where products are shown.
 type Catalog struct{ db *DB }
 
 // Catalog returns the catalogue store.

@@ -261,7 +261,10 @@ func (s *Channels) ListPavilions(ctx context.Context, channelID string) ([]chann
 	return out, wrap(op, rows.Err(), "pavilion")
 }
 
-// bumpChannel records that what channel id lists has changed.
+// bumpChannel writes channel id's row (counting what it lists), which takes
+// the row's lock: listings, unlistings and revocations of one channel run
+// one after the other. Edits of listed products do not take it; caches
+// follow catalog_buckets (bumpBuckets).
 func bumpChannel(ctx context.Context, tx *sql.Tx, id string) error {
 	_, err := tx.ExecContext(ctx, `UPDATE channels SET catalog_version = catalog_version + 1 WHERE id = $1`, id)
 	return err
