@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Measures Sesame's public catalogue reads at scale against the bare floor
+# (`sesame floor`, a net/http server answering a fixed 2 KB body), with wrk,
+# same settings, same run, same machine:
+#   - the first page of a channel (served from the page cache),
+#   - the list over PAGES distinct cursor pages in random order (every request
+#     a page no cache has seen recently: the page cache holds 4,096),
+#   - product detail over IDS random product ids.
+# Also reports the seed's time and rates, storage per product (needs the
+# sqlite3 command for the per-table figures) and the server's RSS.
+# Usage: scripts/bench-cold.sh [products=1000000] [seconds=20]
+# Environment: PAGES (15000), IDS (50000), CHANNEL (bazaar), CONNS (64).
+# Needs wrk (Debian package wrk).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+products=${1:-1000000}
+secs=${2:-20}
+pages=${PAGES:-15000}
+nids=${IDS:-50000}
+ch=${CHANNEL:-bazaar}
+conns=${CONNS:-64}
+tmp=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
+go build -o "$tmp/sesame" ./cmd/sesame
+go build -o "$tmp/sweepcmd" ./scripts/sweep
+
+"$tmp/sesame" floor --addr 127.0.0.1:18090 >/dev/null &
+"$tmp/sesame" demo --data "$tmp/data" --addr 127.0.0.1:18080 --products "$products" --log-level warn > "$tmp/demo.log" 2>&1 &
+pid=$!
+until grep -q "Sesame is ready" "$tmp/demo.log"; do sleep 1; kill -0 $pid || { cat "$tmp/demo.log"; exit 1; }; done
+tr '\r' '\n' < "$tmp/demo.log" | grep -a "^Seeded"
+kb() { awk -v k="$1:" '$1 == k {print $2}' /proc/$pid/status; }
+echo "RSS after the seed: $(kb VmRSS) kB (anonymous $(kb RssAnon) kB, file $(kb RssFile) kB)"
+db="$tmp/data/sesame.db"
+if command -v sqlite3 >/dev/null; then
+  n=$(sqlite3 -readonly "$db" "SELECT COUNT(*) FROM products")
+  echo "storage per product ($n products), bytes:"
+  sqlite3 -readonly "$db" "SELECT '  ' || name || ': ' || (SUM(pgsize) / $n) FROM dbstat GROUP BY name HAVING SUM(pgsize) / $n > 0 ORDER BY SUM(pgsize) DESC"
+  sqlite3 -readonly "$db" "SELECT '  all but the outbox: ' || (SUM(pgsize) / $n) FROM dbstat WHERE name NOT LIKE '%outbox%'"
+fi
+
+"$tmp/sweepcmd" -base http://127.0.0.1:18080 -channel "$ch" -pages "$pages" -ids "$nids" -out "$tmp/sweep"
+
+run() { # name, then wrk arguments
+  local name=$1; shift
+  wrk -t2 -c"$conns" -d2s "$@" >/dev/null 2>&1 || true # warm-up
+  local out; out=$(wrk -t2 -c"$conns" -d"${secs}s" --latency "$@")
+  local rps p50 p99 bad
+  rps=$(echo "$out" | awk '/Requests\/sec/{print $2}')
+  p50=$(echo "$out" | awk '$1=="50%"{print $2}')
+  p99=$(echo "$out" | awk '$1=="99%"{print $2}')
+  bad=$(echo "$out" | awk '/Non-2xx/{print $NF}')
+  echo "$name $rps $p50 $p99 ${bad:-0}"
+}
+ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) print v/1000; else if (v ~ /ms$/) print v+0; else if (v ~ /s$/) print v*1000; else print v }'; }
+{
+  run floor http://127.0.0.1:18090/
+  run first-page "http://127.0.0.1:18080/api/v1/products?channel=$ch&limit=20"
+  PATHS="$tmp/sweep/pages.txt" run cold-pages -s scripts/sweep.lua http://127.0.0.1:18080
+  PATHS="$tmp/sweep/products.txt" run product-detail -s scripts/sweep.lua http://127.0.0.1:18080
+} > "$tmp/results"
+read -r _ frps _ fp99 _ < <(head -1 "$tmp/results")
+printf '%-15s %10s %9s %9s %7s %9s %6s\n' read req/s p50 p99 ratio p99/floor non2xx
+while read -r name rps p50 p99 bad; do
+  printf '%-15s %10s %9s %9s %7.3f %9.1f %6s\n' "$name" "$rps" "$p50" "$p99" "$(echo "$rps / $frps" | bc -l)" \
+    "$(echo "$(ms "$p99") / $(ms "$fp99")" | bc -l)" "$bad"
+done < "$tmp/results"
+echo "RSS after the sweep: $(kb VmRSS) kB (anonymous $(kb RssAnon) kB, file $(kb RssFile) kB)"
