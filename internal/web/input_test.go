@@ -2,8 +2,11 @@ package web_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/sesame-market/sesame/internal/sqlstore"
@@ -186,6 +189,52 @@ func TestTenantsSeeOnlyTheirOwn(t *testing.T) {
 			if status, _ := f.do("ownerB", "GET", path, nil); status != 403 && status != 404 {
 				t.Errorf("another merchant reads %s: %d", path, status)
 			}
+		}
+	})
+}
+
+// TestCachedPageRacesEdits reads a channel's page from several buyers while
+// its merchant changes a price fifty times: once the edits are done, the
+// page shows the last price. A page read before an edit committed and
+// cached under the ranges' versions read after it would show an old price
+// for ever.
+func TestCachedPageRacesEdits(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		const edits = 50
+		done := make(chan struct{})
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-done:
+						return
+					default:
+					}
+					req := httptest.NewRequest("GET", "/api/v1/products?channel=bazaar&lang=en", nil)
+					rec := httptest.NewRecorder()
+					f.web.ServeHTTP(rec, req)
+					if rec.Code != 200 {
+						t.Errorf("page: %d", rec.Code)
+						return
+					}
+				}
+			}()
+		}
+		for i := 1; i <= edits; i++ {
+			body := f.expand(fmt.Sprintf(`{"prices":[{"sku":"A-1","channel":"bazaar","currency":"EUR","amount":%d}]}`, 5000+i))
+			if status, out := f.do("ownerA", "PUT", "/api/v1/products/{productA}/prices", body); status != 200 {
+				t.Fatalf("price %d: %d %s", i, status, out)
+			}
+		}
+		close(done)
+		wg.Wait()
+		status, out := f.do("", "GET", "/api/v1/products?channel=bazaar&lang=en", nil)
+		if want := fmt.Sprintf(`"amount":%d`, 5000+edits); status != 200 || !strings.Contains(string(out), want) {
+			t.Fatalf("after the edits the page lacks %s: %d %s", want, status, out)
 		}
 	})
 }
