@@ -31,14 +31,14 @@ type Rendered struct {
 // RenderedText is one translation's members of the View: lang, title and
 // description, followed by a comma.
 type RenderedText struct {
-	Lang string
+	Lang []byte
 	JSON []byte
 }
 
 // RenderedPrice is, for one channel and language, each variant's prices
 // array and the variant's closing brace.
 type RenderedPrice struct {
-	ChannelID, Lang string
+	ChannelID, Lang []byte // bytes, so a stored view decodes without copies
 	PerVariant      [][]byte
 }
 
@@ -48,7 +48,7 @@ func Render(f *money.Formatters, p Product, chans []channel.Channel) Rendered {
 	var r Rendered
 	r.Head = append(append([]byte(`{"id":`), jsonOf(p.ID)...), ',')
 	for _, l := range slices.Sorted(maps.Keys(p.Translations)) {
-		r.Texts = append(r.Texts, RenderedText{Lang: l, JSON: textMembers(l, p.Translations[l])})
+		r.Texts = append(r.Texts, RenderedText{Lang: []byte(l), JSON: textMembers(l, p.Translations[l])})
 	}
 	v := p.View(f, nil, "")
 	b := []byte(`"merchant":`)
@@ -82,7 +82,7 @@ func Render(f *money.Formatters, p Product, chans []channel.Channel) Rendered {
 	for i := range chans {
 		ch := &chans[i]
 		for _, lang := range ch.Languages {
-			rp := RenderedPrice{ChannelID: ch.ID, Lang: lang}
+			rp := RenderedPrice{ChannelID: []byte(ch.ID), Lang: []byte(lang)}
 			for _, vr := range p.Variants {
 				pvs := make([]PriceView, 0, len(vr.Prices))
 				for _, pr := range vr.Prices {
@@ -115,7 +115,7 @@ func Render(f *money.Formatters, p Product, chans []channel.Channel) Rendered {
 func (r *Rendered) Append(dst []byte, ch *channel.Channel, lang string) ([]byte, bool) {
 	var prices *RenderedPrice
 	for i := range r.Prices {
-		if r.Prices[i].ChannelID == ch.ID && r.Prices[i].Lang == lang {
+		if string(r.Prices[i].ChannelID) == ch.ID && string(r.Prices[i].Lang) == lang {
 			prices = &r.Prices[i]
 			break
 		}
@@ -126,7 +126,7 @@ func (r *Rendered) Append(dst []byte, ch *channel.Channel, lang string) ([]byte,
 	dst = append(dst, r.Head...)
 	used := textLang(func(l string) bool {
 		for _, t := range r.Texts {
-			if t.Lang == l {
+			if string(t.Lang) == l {
 				return true
 			}
 		}
@@ -135,11 +135,11 @@ func (r *Rendered) Append(dst []byte, ch *channel.Channel, lang string) ([]byte,
 		if len(r.Texts) == 0 {
 			return ""
 		}
-		return r.Texts[0].Lang
+		return string(r.Texts[0].Lang)
 	}, lang, ch.DefaultLanguage)
 	text := []byte(`"lang":"","title":"",`)
 	for _, t := range r.Texts {
-		if t.Lang == used {
+		if string(t.Lang) == used {
 			text = t.JSON
 		}
 	}

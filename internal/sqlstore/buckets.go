@@ -125,6 +125,7 @@ func (s *Catalog) ChannelViews(ctx context.Context, ch channel.Channel, lang, af
 	var id prodID
 	var view sql.RawBytes // valid until the next row: appended before it
 	var buf []byte        // decompressed view, reused row after row
+	var r catalog.Rendered // likewise
 	for rows.Next() {
 		if err := rows.Scan(&id, &view); err != nil {
 			rows.Close()
@@ -136,8 +137,7 @@ func (s *Catalog) ChannelViews(ctx context.Context, ch channel.Channel, lang, af
 		pg.N++
 		pg.LastID = string(id)
 		ok := false
-		var r catalog.Rendered
-		if r, buf, err = decodeView(view, buf); err == nil {
+		if buf, err = decodeView(view, buf, &r); err == nil {
 			pg.JSON, ok = r.Append(pg.JSON, &ch, lang)
 		}
 		if !ok {
@@ -208,7 +208,8 @@ func (s *Catalog) ProductView(ctx context.Context, id string, ch channel.Channel
 	} else if err != nil {
 		return nil, wrap(op, err, "product")
 	}
-	if r, _, err := decodeView(view, nil); err == nil {
+	var r catalog.Rendered
+	if _, err := decodeView(view, nil, &r); err == nil {
 		if b, ok := r.Append(nil, &ch, lang); ok {
 			return b, nil
 		}

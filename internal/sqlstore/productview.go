@@ -72,11 +72,10 @@ func encodeViewRaw(r catalog.Rendered) []byte {
 	b := make([]byte, 0, n)
 	b = append(b, productViewV)
 	piece := func(p []byte) { b = binary.AppendUvarint(b, uint64(len(p))); b = append(b, p...) }
-	str := func(s string) { b = binary.AppendUvarint(b, uint64(len(s))); b = append(b, s...) }
 	piece(r.Head)
 	b = binary.AppendUvarint(b, uint64(len(r.Texts)))
 	for _, t := range r.Texts {
-		str(t.Lang)
+		piece(t.Lang)
 		piece(t.JSON)
 	}
 	piece(r.Body)
@@ -86,8 +85,8 @@ func encodeViewRaw(r catalog.Rendered) []byte {
 	}
 	b = binary.AppendUvarint(b, uint64(len(r.Prices)))
 	for _, p := range r.Prices {
-		str(p.ChannelID)
-		str(p.Lang)
+		piece(p.ChannelID)
+		piece(p.Lang)
 		for _, v := range p.PerVariant {
 			piece(v)
 		}
@@ -98,13 +97,14 @@ func encodeViewRaw(r catalog.Rendered) []byte {
 
 var errBadView = errors.New("stored product view is malformed")
 
-// decodeView reads a stored view, decompressing it into buf (grown as
-// needed and returned for reuse); the pieces alias buf (or b).
-func decodeView(b, buf []byte) (catalog.Rendered, []byte, error) {
+// decodeView reads a stored view into r, decompressing it into buf (grown as
+// needed and returned for reuse); r's slices are reused too, and its pieces
+// alias buf (or b), so decoding a page of views allocates next to nothing.
+func decodeView(b, buf []byte, r *catalog.Rendered) ([]byte, error) {
 	if len(b) > 0 && (b[0] == productViewS2 || b[0] == productViewS2Dict) {
 		n, err := s2.DecodedLen(b[1:])
 		if err != nil {
-			return catalog.Rendered{}, buf, errBadView
+			return buf, errBadView
 		}
 		if cap(buf) < n {
 			buf = make([]byte, n, n+n/2)
@@ -115,17 +115,15 @@ func decodeView(b, buf []byte) (catalog.Rendered, []byte, error) {
 			b, err = s2.Decode(buf[:n], b[1:])
 		}
 		if err != nil {
-			return catalog.Rendered{}, buf, errBadView
+			return buf, errBadView
 		}
 	}
-	r, err := parseView(b)
-	return r, buf, err
+	return buf, parseView(b, r)
 }
 
-func parseView(b []byte) (catalog.Rendered, error) {
-	var r catalog.Rendered
+func parseView(b []byte, r *catalog.Rendered) error {
 	if len(b) == 0 || b[0] != productViewV {
-		return r, errBadView
+		return errBadView
 	}
 	b = b[1:]
 	bad := false
@@ -149,35 +147,37 @@ func parseView(b []byte) (catalog.Rendered, error) {
 		return p
 	}
 	r.Head = piece()
-	if nt := count(); !bad {
-		r.Texts = make([]catalog.RenderedText, nt)
-		for i := range r.Texts {
-			r.Texts[i] = catalog.RenderedText{Lang: string(piece()), JSON: piece()}
-		}
+	nt := count()
+	r.Texts = r.Texts[:0]
+	for i := 0; i < nt && !bad; i++ {
+		r.Texts = append(r.Texts, catalog.RenderedText{Lang: piece(), JSON: piece()})
 	}
 	r.Body = piece()
 	nv := count()
-	if !bad {
-		r.Variants = make([][]byte, nv)
-		for i := range r.Variants {
-			r.Variants[i] = piece()
-		}
+	r.Variants = r.Variants[:0]
+	for i := 0; i < nv && !bad; i++ {
+		r.Variants = append(r.Variants, piece())
 	}
-	if np := count(); !bad {
-		r.Prices = make([]catalog.RenderedPrice, np)
-		for i := range r.Prices {
-			p := catalog.RenderedPrice{ChannelID: string(piece()), Lang: string(piece()), PerVariant: make([][]byte, nv)}
-			for j := range p.PerVariant {
-				p.PerVariant[j] = piece()
-			}
-			r.Prices[i] = p
+	np := count()
+	prices := r.Prices[:cap(r.Prices)]
+	r.Prices = r.Prices[:0]
+	for i := 0; i < np && !bad; i++ {
+		var p catalog.RenderedPrice
+		if i < len(prices) {
+			p = prices[i] // reuse its PerVariant
 		}
+		p.ChannelID, p.Lang = piece(), piece()
+		p.PerVariant = p.PerVariant[:0]
+		for j := 0; j < nv && !bad; j++ {
+			p.PerVariant = append(p.PerVariant, piece())
+		}
+		r.Prices = append(r.Prices, p)
 	}
 	r.Tail = piece()
 	if bad || len(b) != 0 {
-		return catalog.Rendered{}, errBadView
+		return errBadView
 	}
-	return r, nil
+	return nil
 }
 
 // renderMissingViews renders the view of every product that has none (those
