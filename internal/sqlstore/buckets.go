@@ -123,8 +123,8 @@ func (s *Catalog) ChannelViews(ctx context.Context, ch channel.Channel, lang, af
 	var missing []string // rendered again from the document
 	var at []int         // where in pg.JSON each missing one goes
 	var id prodID
-	var view sql.RawBytes // valid until the next row: appended before it
-	var buf []byte        // decompressed view, reused row after row
+	var view sql.RawBytes  // valid until the next row: appended before it
+	var buf []byte         // decompressed view, reused row after row
 	var r catalog.Rendered // likewise
 	for rows.Next() {
 		if err := rows.Scan(&id, &view); err != nil {
