@@ -318,7 +318,7 @@ func (r *Relay) cycle(ctx context.Context, prune bool) (bool, error) {
 		return false, ctx.Err()
 	}
 	defer func() { <-r.sem }()
-	if err := r.hold(ctx); err != nil || !r.held {
+	if err := r.hold(ctx, r.mustRenewAfter()); err != nil || !r.held {
 		return false, err
 	}
 	err := r.drain(ctx)
@@ -333,15 +333,21 @@ func (r *Relay) cycle(ctx context.Context, prune bool) (bool, error) {
 }
 
 // hold takes the lease when this relay does not hold it, and renews it once
-// a third of its TTL has passed since the last renewal (so that a busy relay
-// does not write the lease row at every cycle); sem is held.
-func (r *Relay) hold(ctx context.Context) error {
+// after has passed since the last renewal (so that a busy relay does not
+// write the lease row at every cycle); sem is held.
+//
+// A relay renews when a third of the TTL has passed (renewAfter), at a
+// moment that costs publishing nothing: beside the marking of a batch, or
+// when there is nothing to publish. Only past two thirds (mustRenewAfter)
+// does it renew before reading the next batch, which then waits for the
+// renewal.
+func (r *Relay) hold(ctx context.Context, after time.Duration) error {
 	if r.Lease == nil {
 		r.held = true
 		return nil
 	}
 	ttl := r.leaseTTL()
-	if r.held && time.Since(r.renewedAt) < ttl/3 {
+	if r.held && time.Since(r.renewedAt) < after {
 		return nil
 	}
 	start := time.Now()
@@ -364,12 +370,22 @@ func (r *Relay) hold(ctx context.Context) error {
 	return nil
 }
 
+// renewAfter and mustRenewAfter: see hold.
+func (r *Relay) renewAfter() time.Duration     { return r.leaseTTL() / 3 }
+func (r *Relay) mustRenewAfter() time.Duration { return r.leaseTTL() * 2 / 3 }
+
+// renewalDue reports whether hold(ctx, renewAfter) would write the lease;
+// sem is held.
+func (r *Relay) renewalDue() bool {
+	return r.Lease != nil && (!r.held || time.Since(r.renewedAt) >= r.renewAfter())
+}
+
 // drain publishes pending events batch by batch until none is left,
 // renewing the lease between batches; sem is held.
 func (r *Relay) drain(ctx context.Context) error {
 	n := r.batch()
 	for {
-		if err := r.hold(ctx); err != nil {
+		if err := r.hold(ctx, r.mustRenewAfter()); err != nil {
 			return err
 		}
 		if !r.held {
@@ -380,18 +396,46 @@ func (r *Relay) drain(ctx context.Context) error {
 			return fmt.Errorf("read outbox: %w", err)
 		}
 		if len(evs) == 0 {
+			// Idle: a good moment to renew.
+			if err := r.hold(ctx, r.renewAfter()); err != nil {
+				return err
+			}
+			if !r.held {
+				return errLeaseLost
+			}
 			return nil
 		}
 		published, perr := r.publish(ctx, evs)
+		// A renewal due is made beside the marking, not before the next
+		// read: on SQLite both wait for the one writer, which a bulk import
+		// holds for its whole transaction, and the renewal, queued after the
+		// marking, waited for the next transaction too, holding back the
+		// events each commit made pending by a whole transaction (and a
+		// transaction longer than a third of the TTL made it due at every
+		// batch). Side by side, both are served when the transaction ends,
+		// and the next read follows at once.
+		var renewed chan error
+		if len(published) > 0 && r.renewalDue() {
+			renewed = make(chan error, 1)
+			go func() { renewed <- r.hold(ctx, r.renewAfter()) }()
+		}
 		// Mark what made it, even after a failure: it saves publishing those
 		// again, and what did not make it stays pending.
+		var merr error
 		if len(published) > 0 {
 			if err := r.MarkPublished(ctx, published); err != nil {
-				return errors.Join(perr, fmt.Errorf("mark events published: %w", err))
+				merr = fmt.Errorf("mark events published: %w", err)
 			}
 		}
-		if perr != nil {
-			return perr
+		var herr error
+		if renewed != nil {
+			herr = <-renewed // r.held and r.renewedAt are ours again
+		}
+		if perr != nil || merr != nil || herr != nil {
+			return errors.Join(perr, merr, herr)
+		}
+		if !r.held {
+			return errLeaseLost
 		}
 		if len(evs) < n {
 			return nil
