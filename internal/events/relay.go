@@ -338,9 +338,11 @@ func (r *Relay) cycle(ctx context.Context, prune bool) (bool, error) {
 //
 // A relay renews when a third of the TTL has passed (renewAfter), at a
 // moment that costs publishing nothing: beside the marking of a batch, or
-// when there is nothing to publish. Only past two thirds (mustRenewAfter)
-// does it renew before reading the next batch, which then waits for the
-// renewal.
+// when there is nothing to publish. Only once the TTL has passed
+// (mustRenewAfter), by the local clock counted from before the last
+// renewal, does it renew before reading the next batch, which then waits for
+// the renewal: a lease that may have run out is confirmed before publishing
+// more.
 func (r *Relay) hold(ctx context.Context, after time.Duration) error {
 	if r.Lease == nil {
 		r.held = true
@@ -372,7 +374,7 @@ func (r *Relay) hold(ctx context.Context, after time.Duration) error {
 
 // renewAfter and mustRenewAfter: see hold.
 func (r *Relay) renewAfter() time.Duration     { return r.leaseTTL() / 3 }
-func (r *Relay) mustRenewAfter() time.Duration { return r.leaseTTL() * 2 / 3 }
+func (r *Relay) mustRenewAfter() time.Duration { return r.leaseTTL() }
 
 // renewalDue reports whether hold(ctx, renewAfter) would write the lease;
 // sem is held.

@@ -435,10 +435,11 @@ func (p *timedPublisher) PublishBatch(_ context.Context, evs []events.Event) ([]
 
 // TestRelayKeepsUpWithABulkImport: an import commits a batch of events every
 // transaction, holding the one writer throughout, and starts the next at
-// once; the lease is due for renewal at every batch. Each batch reaches the
-// bus soon after its commit, not a whole transaction later: the relay's
-// writes (marking, renewing the lease) wait for the writer side by side, not
-// one after the other, which held every batch back by one transaction.
+// once; a transaction lasts two thirds of the lease's TTL, so the lease is
+// due for renewal at every batch. Each batch reaches the bus soon after its
+// commit, not a whole transaction later: the relay's writes (marking,
+// renewing the lease) wait for the writer side by side, not one after the
+// other, which held every other batch or more back by one transaction.
 func TestRelayKeepsUpWithABulkImport(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -448,7 +449,7 @@ func TestRelayKeepsUpWithABulkImport(t *testing.T) {
 	)
 	st := &writerStore{writer: make(chan struct{}, 1), markFor: 5 * time.Millisecond, committed: map[string]time.Time{}}
 	pub := &timedPublisher{at: map[string]time.Time{}}
-	r := &events.Relay{Outbox: st, Publisher: pub, Lease: st, Holder: "node", LeaseTTL: 2 * tx, Retention: -1,
+	r := &events.Relay{Outbox: st, Publisher: pub, Lease: st, Holder: "node", LeaseTTL: 3 * tx / 2, Retention: -1,
 		Interval: 20 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)}
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
