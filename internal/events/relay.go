@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"sync"
 	"time"
 )
@@ -52,6 +53,17 @@ type Leaser interface {
 	TakeLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
 	// ReleaseLease gives up the lease if holder has it.
 	ReleaseLease(ctx context.Context, name, holder string) error
+}
+
+// LeaseMarker is an Outbox that keeps the relay's lease too and can renew
+// it in the transaction that marks a batch published, reporting, as
+// TakeLease does, whether the lease is the holder's; the events are marked
+// either way. A relay whose Lease is its Outbox renews that way while it
+// publishes: on SQLite every write waits for the one writer, which a bulk
+// import holds for whole transactions, and a renewal of its own made each
+// batch wait for one more of them.
+type LeaseMarker interface {
+	MarkPublishedTakingLease(ctx context.Context, ids []string, name, holder string, ttl time.Duration) (bool, error)
 }
 
 // Subscriber delivers the events of the bus to a handler, at least once.
@@ -147,10 +159,9 @@ type Relay struct {
 	wake     chan struct{} // holds at most one pending wake-up
 	sem      chan struct{} // serialises cycles between Run and Flush
 	// Guarded by sem:
-	held      bool         // the lease was ours at renewedAt
-	renewedAt time.Time    // last successful TakeLease, by the local clock
-	renewing  chan renewal // a renewal in flight (see renewSoon), or nil
-	pruneAt   time.Time    // next prune is due
+	held      bool      // the lease was ours at renewedAt
+	renewedAt time.Time // last successful TakeLease, by the local clock
+	pruneAt   time.Time // next prune is due
 }
 
 func (r *Relay) init() {
@@ -301,8 +312,6 @@ func (r *Relay) Release(ctx context.Context) error {
 		return ctx.Err()
 	}
 	defer func() { <-r.sem }()
-	// A renewal in flight would take the lease back after the release.
-	r.settle(ctx, true)
 	r.held = false
 	return r.Lease.ReleaseLease(ctx, r.LeaseName, r.Holder)
 }
@@ -321,7 +330,7 @@ func (r *Relay) cycle(ctx context.Context, prune bool) (bool, error) {
 		return false, ctx.Err()
 	}
 	defer func() { <-r.sem }()
-	if err := r.hold(ctx, r.mustRenewAfter()); err != nil || !r.held {
+	if err := r.hold(ctx, r.renewBeforeRead()); err != nil || !r.held {
 		return false, err
 	}
 	err := r.drain(ctx)
@@ -338,122 +347,82 @@ func (r *Relay) cycle(ctx context.Context, prune bool) (bool, error) {
 // hold takes the lease when this relay does not hold it, and renews it once
 // after has passed since the last renewal (so that a busy relay does not
 // write the lease row at every cycle); sem is held.
-//
-// A relay renews when a third of the TTL has passed (renewAfter), in the
-// background after publishing a batch (renewSoon), or here when there is
-// nothing to publish. Only once the TTL has passed (mustRenewAfter), by the
-// local clock counted from before the last renewal, does it wait for a
-// renewal before reading the next batch: a lease that may have run out is
-// confirmed before publishing more.
 func (r *Relay) hold(ctx context.Context, after time.Duration) error {
 	if r.Lease == nil {
 		r.held = true
 		return nil
 	}
-	if err := r.settle(ctx, false); err != nil {
-		return err
-	}
 	if r.held && time.Since(r.renewedAt) < after {
 		return nil
 	}
-	if r.renewing != nil {
-		// One renewal at a time: wait for the one in flight.
-		if err := r.settle(ctx, true); err != nil {
-			return err
-		}
-		if r.held && time.Since(r.renewedAt) < after {
-			return nil
-		}
-	}
 	start := time.Now()
 	ok, err := r.Lease.TakeLease(ctx, r.LeaseName, r.Holder, r.leaseTTL())
-	return r.apply(ctx, renewal{ok: ok, start: start, err: err})
+	return r.renewed(ctx, start, ok, err)
 }
 
-// renewal is the outcome of one TakeLease begun at start.
-type renewal struct {
-	ok    bool
-	start time.Time
-	err   error
-}
-
-// apply records the outcome of a TakeLease; sem is held.
-func (r *Relay) apply(ctx context.Context, res renewal) error {
-	if res.err != nil {
+// renewed records the outcome of a TakeLease begun at start; sem is held.
+func (r *Relay) renewed(ctx context.Context, start time.Time, ok bool, err error) error {
+	if err != nil {
 		// Unknown: stop publishing, as if the lease were lost, until a
 		// renewal succeeds.
 		r.held = false
-		return fmt.Errorf("take lease %s: %w", r.LeaseName, res.err)
+		return fmt.Errorf("take lease %s: %w", r.LeaseName, err)
 	}
-	if res.ok && !r.held {
+	if ok && !r.held {
 		r.logger().LogAttrs(ctx, slog.LevelInfo, "event relay took the lease", slog.String("holder", r.Holder))
 	}
-	r.held = res.ok
-	if res.ok {
+	r.held = ok
+	if ok {
 		// Counted from before the statement, so that the local idea of the
 		// expiry is never later than the database's.
-		r.renewedAt = res.start
+		r.renewedAt = start
 	}
 	return nil
 }
 
-// renewSoon starts renewing the lease in the background when a renewal is
-// due and none is in flight; hold or settle records the outcome. sem is
-// held.
-//
-// On SQLite the renewal waits for the one writer, which a bulk import holds
-// for its whole transaction. Made before the next read, as it was, it held
-// back the events each commit made pending until the import's next
-// transaction ended, at every batch once a transaction lasted a third of the
-// TTL (a 200,000-product seed's lag p50 was 4 s, against 1.5 s in the
-// background); made beside the marking but waited for, it lost the writer to
-// the import half of the time (database/sql hands a freed connection to any
-// waiter). In the background it costs publishing nothing.
-func (r *Relay) renewSoon(ctx context.Context) {
-	if r.renewing != nil || !r.renewalDue() {
-		return
+// A relay renews its lease once a third of the TTL has passed
+// (renewAfter). With a LeaseMarker it does so with the marking of a batch
+// while it publishes, and when it finds nothing to publish; only once the TTL
+// has passed since the last renewal began, when the lease may have run out,
+// does it renew before reading (renewBeforeRead). Otherwise it renews
+// before reading once the third has passed.
+func (r *Relay) renewAfter() time.Duration { return r.leaseTTL() / 3 }
+
+func (r *Relay) renewBeforeRead() time.Duration {
+	if _, ok := r.leaseMarker(); ok {
+		return r.leaseTTL()
 	}
-	ch := make(chan renewal, 1)
-	r.renewing = ch
-	// Not ended with ctx: a renewal started before a shutdown completes,
-	// so that the Flush after Run finds the lease as the database holds it.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.leaseTTL())
-	name, holder, ttl := r.LeaseName, r.Holder, r.leaseTTL()
-	go func() {
-		defer cancel()
-		start := time.Now()
-		ok, err := r.Lease.TakeLease(rctx, name, holder, ttl)
-		ch <- renewal{ok: ok, start: start, err: err}
-	}()
+	return r.renewAfter()
 }
 
-// settle records the outcome of the renewal in flight, if it has ended or,
-// with wait, once it ends; sem is held.
-func (r *Relay) settle(ctx context.Context, wait bool) error {
-	if r.renewing == nil {
-		return nil
+// leaseMarker returns the Outbox as a LeaseMarker when it is the Lease too.
+func (r *Relay) leaseMarker() (LeaseMarker, bool) {
+	lm, ok := r.Outbox.(LeaseMarker)
+	if !ok || r.Lease == nil {
+		return nil, false
 	}
-	var res renewal
-	if wait {
-		res = <-r.renewing
-	} else {
-		select {
-		case res = <-r.renewing:
-		default:
-			return nil
-		}
+	t := reflect.TypeOf(r.Lease)
+	if t != reflect.TypeOf(r.Outbox) || !t.Comparable() || any(r.Lease) != any(r.Outbox) {
+		return nil, false
 	}
-	r.renewing = nil
-	return r.apply(ctx, res)
+	return lm, true
 }
 
-// renewAfter and mustRenewAfter: see hold.
-func (r *Relay) renewAfter() time.Duration     { return r.leaseTTL() / 3 }
-func (r *Relay) mustRenewAfter() time.Duration { return r.leaseTTL() }
-
-// renewalDue reports whether a renewal is due (see hold); sem is held.
-func (r *Relay) renewalDue() bool {
-	return r.Lease != nil && (!r.held || time.Since(r.renewedAt) >= r.renewAfter())
+// mark marks the published events, renewing the lease in the same
+// transaction when it is due and the Outbox can; sem is held.
+func (r *Relay) mark(ctx context.Context, ids []string) error {
+	lm, ok := r.leaseMarker()
+	if !ok || (r.held && time.Since(r.renewedAt) < r.renewAfter()) {
+		return r.MarkPublished(ctx, ids)
+	}
+	start := time.Now()
+	held, err := lm.MarkPublishedTakingLease(ctx, ids, r.LeaseName, r.Holder, r.leaseTTL())
+	if err != nil {
+		// Neither done: the lease is as unknown as after a failed renewal.
+		r.held = false
+		return err
+	}
+	return r.renewed(ctx, start, held, nil)
 }
 
 // drain publishes pending events batch by batch until none is left,
@@ -461,7 +430,7 @@ func (r *Relay) renewalDue() bool {
 func (r *Relay) drain(ctx context.Context) error {
 	n := r.batch()
 	for {
-		if err := r.hold(ctx, r.mustRenewAfter()); err != nil {
+		if err := r.hold(ctx, r.renewBeforeRead()); err != nil {
 			return err
 		}
 		if !r.held {
@@ -472,7 +441,7 @@ func (r *Relay) drain(ctx context.Context) error {
 			return fmt.Errorf("read outbox: %w", err)
 		}
 		if len(evs) == 0 {
-			// Idle: a good moment to renew.
+			// Nothing to publish: a moment when renewing costs nothing.
 			if err := r.hold(ctx, r.renewAfter()); err != nil {
 				return err
 			}
@@ -482,18 +451,18 @@ func (r *Relay) drain(ctx context.Context) error {
 			return nil
 		}
 		published, perr := r.publish(ctx, evs)
-		if len(published) > 0 {
-			r.renewSoon(ctx)
-		}
 		// Mark what made it, even after a failure: it saves publishing those
 		// again, and what did not make it stays pending.
 		if len(published) > 0 {
-			if err := r.MarkPublished(ctx, published); err != nil {
+			if err := r.mark(ctx, published); err != nil {
 				return errors.Join(perr, fmt.Errorf("mark events published: %w", err))
 			}
 		}
 		if perr != nil {
 			return perr
+		}
+		if !r.held {
+			return errLeaseLost
 		}
 		if len(evs) < n {
 			return nil
