@@ -297,13 +297,18 @@ func TestRelayAndStreamFlags(t *testing.T) {
 	}
 	none := func(string) string { return "" }
 	c, err = parseConfig("serve", nil, none, io.Discard)
-	if err != nil || c.NATSReplicas != 1 || c.OutboxRetention != 24*time.Hour {
-		t.Errorf("defaults: replicas %d, retention %s, %v; want 1, 24h", c.NATSReplicas, c.OutboxRetention, err)
+	if err != nil || c.NATSReplicas != 1 || c.OutboxRetention != 24*time.Hour || c.NATSListen != "" {
+		t.Errorf("defaults: replicas %d, retention %s, listen %q, %v; want 1, 24h, none", c.NATSReplicas, c.OutboxRetention, c.NATSListen, err)
+	}
+	c, err = parseConfig("demo", nil, func(k string) string { return map[string]string{"SESAME_NATS_LISTEN": "127.0.0.1:4222"}[k] }, io.Discard)
+	if err != nil || c.NATSListen != "127.0.0.1:4222" {
+		t.Errorf("SESAME_NATS_LISTEN: listen %q, %v", c.NATSListen, err)
 	}
 	for _, args := range [][]string{
 		{"--nats-replicas", "3"}, // embedded
 		{"--nats", "nats://a:4222", "--nats-replicas", "0"},
 		{"--outbox-retention", "1s"},
+		{"--nats", "nats://a:4222", "--nats-listen", "127.0.0.1:4222"}, // a cluster is reached directly
 	} {
 		if _, err := parseConfig("serve", args, none, io.Discard); err == nil {
 			t.Errorf("parseConfig(%v) succeeded", args)

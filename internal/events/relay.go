@@ -426,7 +426,7 @@ func (r *Relay) mark(ctx context.Context, ids []string) error {
 }
 
 // drain publishes pending events batch by batch until none is left,
-// renewing the lease between batches; sem is held.
+// renewing the lease as it goes (see renewAfter); sem is held.
 func (r *Relay) drain(ctx context.Context) error {
 	n := r.batch()
 	for {
