@@ -37,8 +37,11 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/sesame-market/sesame/internal/events"
-	"github.com/sesame-market/sesame/internal/natsbus"
 )
+
+// streamName is streamName, the stream Sesame publishes to (only
+// cmd/sesame imports natsbus; a tool reads the stream as any client would).
+const streamName = "SESAME"
 
 func main() {
 	bin := flag.String("sesame", "./sesame", "the sesame binary")
@@ -158,7 +161,7 @@ func run(bin, data string, products int, natsAddr, addr string, quiet, every tim
 	if err != nil {
 		return err
 	}
-	cons, err := js.OrderedConsumer(ctx, natsbus.StreamName, jetstream.OrderedConsumerConfig{
+	cons, err := js.OrderedConsumer(ctx, streamName, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{events.SubjectPrefix + "catalog.>"},
 		DeliverPolicy:  jetstream.DeliverAllPolicy,
 	})
@@ -247,7 +250,7 @@ func connect(ctx context.Context, url string, exited <-chan error) (*nats.Conn, 
 		nc, err := nats.Connect(url, nats.Name("relaylag"))
 		if err == nil {
 			js, _ := jetstream.New(nc)
-			if _, err = js.Stream(ctx, natsbus.StreamName); err == nil {
+			if _, err = js.Stream(ctx, streamName); err == nil {
 				return nc, nil
 			}
 			nc.Close()
