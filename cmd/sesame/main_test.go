@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesame-market/sesame/internal/demo"
 	"github.com/sesame-market/sesame/internal/sqlstore"
 	"github.com/sesame-market/sesame/internal/web/webtest"
 )
@@ -296,16 +297,40 @@ func TestRelayAndStreamFlags(t *testing.T) {
 	}
 	none := func(string) string { return "" }
 	c, err = parseConfig("serve", nil, none, io.Discard)
-	if err != nil || c.NATSReplicas != 1 || c.OutboxRetention != 24*time.Hour {
-		t.Errorf("defaults: replicas %d, retention %s, %v; want 1, 24h", c.NATSReplicas, c.OutboxRetention, err)
+	if err != nil || c.NATSReplicas != 1 || c.OutboxRetention != 24*time.Hour || c.NATSListen != "" {
+		t.Errorf("defaults: replicas %d, retention %s, listen %q, %v; want 1, 24h, none", c.NATSReplicas, c.OutboxRetention, c.NATSListen, err)
+	}
+	c, err = parseConfig("demo", nil, func(k string) string { return map[string]string{"SESAME_NATS_LISTEN": "127.0.0.1:4222"}[k] }, io.Discard)
+	if err != nil || c.NATSListen != "127.0.0.1:4222" {
+		t.Errorf("SESAME_NATS_LISTEN: listen %q, %v", c.NATSListen, err)
 	}
 	for _, args := range [][]string{
 		{"--nats-replicas", "3"}, // embedded
 		{"--nats", "nats://a:4222", "--nats-replicas", "0"},
 		{"--outbox-retention", "1s"},
+		{"--nats", "nats://a:4222", "--nats-listen", "127.0.0.1:4222"}, // a cluster is reached directly
 	} {
 		if _, err := parseConfig("serve", args, none, io.Discard); err == nil {
 			t.Errorf("parseConfig(%v) succeeded", args)
+		}
+	}
+}
+
+// TestSeedReport: the seed's last line gives its rate at the start and at
+// the end, so that a seed slowing as the database grows shows.
+func TestSeedReport(t *testing.T) {
+	for _, tc := range []struct {
+		res  demo.Result
+		want string
+	}{
+		{demo.Result{Products: 1_000_000, Duration: 161*time.Second + 300*time.Millisecond, StartRate: 6104.2, EndRate: 5196},
+			"Seeded 1000000 products in 2m41s (6,100/s at the start, 5,200/s at the end)."},
+		{demo.Result{Products: 300, Duration: 2345 * time.Millisecond, StartRate: 950, EndRate: 950},
+			"Seeded 300 products in 2.3s (950/s at the start, 950/s at the end)."},
+		{demo.Result{Duration: 2 * time.Second}, "Seeded 0 products in 2s."},
+	} {
+		if got := seedReport(tc.res); got != tc.want {
+			t.Errorf("seedReport(%+v) = %q; want %q", tc.res, got, tc.want)
 		}
 	}
 }

@@ -131,7 +131,8 @@ type Store interface {
 	// (channel.MayList) inside it. Conflict on a SKU the merchant already
 	// uses; Invalid on an unknown brand or category; Forbidden on a brand
 	// the merchant may not use or a listing the rule refuses. The listings
-	// are announced with events.NewListingEvents (batched).
+	// are announced with events.NewListingEvents (batched), stamped with
+	// the time they are written.
 	CreateProducts(ctx context.Context, ps []Product, evs []events.Event) error
 	// Product returns NotFound if there is no such product.
 	Product(ctx context.Context, id string) (Product, error)

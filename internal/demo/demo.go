@@ -130,6 +130,10 @@ type Result struct {
 	Logins   []Login
 	Products int
 	Duration time.Duration
+	// StartRate and EndRate are the catalogue's products per second over
+	// its first and its last tenth (whole batches), so that a rate falling
+	// as the database grows shows; both are 0 when no product was made.
+	StartRate, EndRate float64
 }
 
 // Seed fills an empty marketplace. products is the catalogue size; progress
@@ -293,14 +297,50 @@ func Seed(ctx context.Context, s Services, products int, progress io.Writer) (Re
 		}
 	}
 
-	n, err := seedCatalogue(ctx, s, sellers, products, catIDs, progress)
+	n, marks, err := seedCatalogue(ctx, s, sellers, products, catIDs, progress)
 	res.Products = n
+	res.StartRate, res.EndRate = tenthRates(marks)
 	res.Duration = time.Since(start)
 	return res, err
 }
 
-// seedCatalogue generates products in batches, each batch one transaction.
-func seedCatalogue(ctx context.Context, s Services, sellers []*seller, total int, catIDs map[string]string, progress io.Writer) (int, error) {
+// mark is how many products were stored how long after the catalogue began.
+type mark struct {
+	done int
+	at   time.Duration
+}
+
+// tenthRates returns the rates over the first and the last tenth of the
+// products of marks (one per batch, in order): from the start to the first
+// batch that completes a tenth, and from the last batch that leaves a tenth
+// or more to do to the end. A catalogue of one batch has one rate.
+func tenthRates(marks []mark) (start, end float64) {
+	if len(marks) == 0 || marks[len(marks)-1].done == 0 {
+		return 0, 0
+	}
+	last := marks[len(marks)-1]
+	rate := func(from, to mark) float64 {
+		return float64(to.done-from.done) / max((to.at-from.at).Seconds(), 1e-9)
+	}
+	first := marks[len(marks)-1]
+	for _, m := range marks {
+		if m.done*10 >= last.done {
+			first = m
+			break
+		}
+	}
+	from := mark{}
+	for _, m := range marks[:len(marks)-1] {
+		if (last.done-m.done)*10 >= last.done {
+			from = m
+		}
+	}
+	return rate(mark{}, first), rate(from, last)
+}
+
+// seedCatalogue generates products in batches, each batch one transaction,
+// and returns how many it stored with a mark after each batch.
+func seedCatalogue(ctx context.Context, s Services, sellers []*seller, total int, catIDs map[string]string, progress io.Writer) (int, []mark, error) {
 	rng := rand.New(rand.NewPCG(11, 11))
 	catBySlug := map[string]catInfo{}
 	for _, c := range categories {
@@ -332,15 +372,17 @@ func seedCatalogue(ctx context.Context, s Services, sellers []*seller, total int
 		}
 	}()
 	done := 0
+	marks := make([]mark, 0, total/batch+1)
 	for ps := range batches {
 		if err := s.Catalog.Import(ctx, identity.System, ps); err != nil {
-			return done, fmt.Errorf("catalogue batch at %d: %w", done, err)
+			return done, marks, fmt.Errorf("catalogue batch at %d: %w", done, err)
 		}
 		done += len(ps)
+		marks = append(marks, mark{done, time.Since(bar.start)})
 		bar.set(done)
 	}
 	bar.finish()
-	return done, ctx.Err()
+	return done, marks, ctx.Err()
 }
 
 func genProduct(rng *rand.Rand, sl *seller, c catInfo, catID string, n int, now time.Time) catalog.Product {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/sesame-market/sesame/internal/catalog"
 	"github.com/sesame-market/sesame/internal/channel"
@@ -50,6 +51,41 @@ func TestSeedsDoNotShareState(t *testing.T) {
 	for _, sl := range sellerSpecs {
 		if sl.m.ID != "" || sl.brandID != "" || sl.channels != nil {
 			t.Errorf("seller %s keeps a seeding run's state: %s, %s", sl.name, sl.m.ID, sl.brandID)
+		}
+	}
+}
+
+// TestTenthRates: the seed reports its rate over the first and the last
+// tenth of the catalogue, whole batches, so that a slowing seed shows.
+func TestTenthRates(t *testing.T) {
+	s := time.Second
+	for _, tc := range []struct {
+		name       string
+		marks      []mark
+		start, end float64
+	}{
+		{"nothing", nil, 0, 0},
+		{"one batch", []mark{{5000, 2 * s}}, 2500, 2500},
+		// 20 batches of 10: the first 2 take 1s each, the last 2 take 2s each.
+		{"slowing", func() []mark {
+			var ms []mark
+			at := time.Duration(0)
+			for i := 1; i <= 20; i++ {
+				if i > 18 {
+					at += 2 * s
+				} else {
+					at += s
+				}
+				ms = append(ms, mark{i * 10, at})
+			}
+			return ms
+		}(), 10, 5},
+		// A tenth is not a whole batch: the batches that cover it count.
+		{"coarse", []mark{{5000, s}, {10000, 3 * s}, {12000, 4 * s}}, 5000, 2000},
+	} {
+		start, end := tenthRates(tc.marks)
+		if start != tc.start || end != tc.end {
+			t.Errorf("%s: rates %.1f/s at the start, %.1f/s at the end; want %.1f, %.1f", tc.name, start, end, tc.start, tc.end)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"sync"
 	"time"
 )
@@ -52,6 +53,17 @@ type Leaser interface {
 	TakeLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
 	// ReleaseLease gives up the lease if holder has it.
 	ReleaseLease(ctx context.Context, name, holder string) error
+}
+
+// LeaseMarker is an Outbox that keeps the relay's lease too and can renew
+// it in the transaction that marks a batch published, reporting, as
+// TakeLease does, whether the lease is the holder's; the events are marked
+// either way. A relay whose Lease is its Outbox renews that way while it
+// publishes: on SQLite every write waits for the one writer, which a bulk
+// import holds for whole transactions, and a renewal of its own made each
+// batch wait for one more of them.
+type LeaseMarker interface {
+	MarkPublishedTakingLease(ctx context.Context, ids []string, name, holder string, ttl time.Duration) (bool, error)
 }
 
 // Subscriber delivers the events of the bus to a handler, at least once.
@@ -318,7 +330,7 @@ func (r *Relay) cycle(ctx context.Context, prune bool) (bool, error) {
 		return false, ctx.Err()
 	}
 	defer func() { <-r.sem }()
-	if err := r.hold(ctx); err != nil || !r.held {
+	if err := r.hold(ctx, r.renewBeforeRead()); err != nil || !r.held {
 		return false, err
 	}
 	err := r.drain(ctx)
@@ -333,19 +345,23 @@ func (r *Relay) cycle(ctx context.Context, prune bool) (bool, error) {
 }
 
 // hold takes the lease when this relay does not hold it, and renews it once
-// a third of its TTL has passed since the last renewal (so that a busy relay
-// does not write the lease row at every cycle); sem is held.
-func (r *Relay) hold(ctx context.Context) error {
+// after has passed since the last renewal (so that a busy relay does not
+// write the lease row at every cycle); sem is held.
+func (r *Relay) hold(ctx context.Context, after time.Duration) error {
 	if r.Lease == nil {
 		r.held = true
 		return nil
 	}
-	ttl := r.leaseTTL()
-	if r.held && time.Since(r.renewedAt) < ttl/3 {
+	if r.held && time.Since(r.renewedAt) < after {
 		return nil
 	}
 	start := time.Now()
-	ok, err := r.Lease.TakeLease(ctx, r.LeaseName, r.Holder, ttl)
+	ok, err := r.Lease.TakeLease(ctx, r.LeaseName, r.Holder, r.leaseTTL())
+	return r.renewed(ctx, start, ok, err)
+}
+
+// renewed records the outcome of a TakeLease begun at start; sem is held.
+func (r *Relay) renewed(ctx context.Context, start time.Time, ok bool, err error) error {
 	if err != nil {
 		// Unknown: stop publishing, as if the lease were lost, until a
 		// renewal succeeds.
@@ -364,12 +380,57 @@ func (r *Relay) hold(ctx context.Context) error {
 	return nil
 }
 
+// A relay renews its lease once a third of the TTL has passed
+// (renewAfter). With a LeaseMarker it does so with the marking of a batch
+// while it publishes, and when it finds nothing to publish; only once the TTL
+// has passed since the last renewal began, when the lease may have run out,
+// does it renew before reading (renewBeforeRead). Otherwise it renews
+// before reading once the third has passed.
+func (r *Relay) renewAfter() time.Duration { return r.leaseTTL() / 3 }
+
+func (r *Relay) renewBeforeRead() time.Duration {
+	if _, ok := r.leaseMarker(); ok {
+		return r.leaseTTL()
+	}
+	return r.renewAfter()
+}
+
+// leaseMarker returns the Outbox as a LeaseMarker when it is the Lease too.
+func (r *Relay) leaseMarker() (LeaseMarker, bool) {
+	lm, ok := r.Outbox.(LeaseMarker)
+	if !ok || r.Lease == nil {
+		return nil, false
+	}
+	t := reflect.TypeOf(r.Lease)
+	if t != reflect.TypeOf(r.Outbox) || !t.Comparable() || any(r.Lease) != any(r.Outbox) {
+		return nil, false
+	}
+	return lm, true
+}
+
+// mark marks the published events, renewing the lease in the same
+// transaction when it is due and the Outbox can; sem is held.
+func (r *Relay) mark(ctx context.Context, ids []string) error {
+	lm, ok := r.leaseMarker()
+	if !ok || (r.held && time.Since(r.renewedAt) < r.renewAfter()) {
+		return r.MarkPublished(ctx, ids)
+	}
+	start := time.Now()
+	held, err := lm.MarkPublishedTakingLease(ctx, ids, r.LeaseName, r.Holder, r.leaseTTL())
+	if err != nil {
+		// Neither done: the lease is as unknown as after a failed renewal.
+		r.held = false
+		return err
+	}
+	return r.renewed(ctx, start, held, nil)
+}
+
 // drain publishes pending events batch by batch until none is left,
-// renewing the lease between batches; sem is held.
+// renewing the lease as it goes (see renewAfter); sem is held.
 func (r *Relay) drain(ctx context.Context) error {
 	n := r.batch()
 	for {
-		if err := r.hold(ctx); err != nil {
+		if err := r.hold(ctx, r.renewBeforeRead()); err != nil {
 			return err
 		}
 		if !r.held {
@@ -380,18 +441,28 @@ func (r *Relay) drain(ctx context.Context) error {
 			return fmt.Errorf("read outbox: %w", err)
 		}
 		if len(evs) == 0 {
+			// Nothing to publish: a moment when renewing costs nothing.
+			if err := r.hold(ctx, r.renewAfter()); err != nil {
+				return err
+			}
+			if !r.held {
+				return errLeaseLost
+			}
 			return nil
 		}
 		published, perr := r.publish(ctx, evs)
 		// Mark what made it, even after a failure: it saves publishing those
 		// again, and what did not make it stays pending.
 		if len(published) > 0 {
-			if err := r.MarkPublished(ctx, published); err != nil {
+			if err := r.mark(ctx, published); err != nil {
 				return errors.Join(perr, fmt.Errorf("mark events published: %w", err))
 			}
 		}
 		if perr != nil {
 			return perr
+		}
+		if !r.held {
+			return errLeaseLost
 		}
 		if len(evs) < n {
 			return nil

@@ -12,7 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -77,6 +79,7 @@ type config struct {
 	replicas   int
 	maxAge     time.Duration
 	syncAlways bool
+	listen     string
 }
 
 // WithReplicas sets how many servers of a cluster hold each event (default
@@ -96,6 +99,13 @@ func WithMaxAge(d time.Duration) Option { return func(c *config) { c.maxAge = d 
 // with sqlstore.Options.SyncFull. It is ignored by Connect: a cluster's
 // durability is the servers' configuration.
 func WithSyncAlways(on bool) Option { return func(c *config) { c.syncAlways = on } }
+
+// WithListen makes the embedded server accept NATS clients on addr
+// (host:port; port 0 picks a free one), so that tools outside the process
+// (a lag probe, the nats CLI) can read the stream. The server asks clients
+// for no credentials: StartEmbedded refuses an address that is not loopback.
+// It is ignored by Connect.
+func WithListen(addr string) Option { return func(c *config) { c.listen = addr } }
 
 // Bus is a connection to JetStream, with the embedded server it runs, if any.
 type Bus struct {
@@ -129,6 +139,13 @@ func StartEmbedded(dir string, logger *slog.Logger, opts ...Option) (*Bus, error
 		StoreDir:   dir,
 		NoSigs:     true, // the process owns its signals
 		SyncAlways: cfg.syncAlways,
+	}
+	if cfg.listen != "" {
+		host, port, err := loopbackAddr(cfg.listen)
+		if err != nil {
+			return nil, fmt.Errorf("%s: listen: %w", op, err)
+		}
+		sopts.DontListen, sopts.Host, sopts.Port = false, host, port
 	}
 	ns, err := server.NewServer(sopts)
 	if err != nil {
@@ -172,6 +189,39 @@ func Connect(urls string, logger *slog.Logger, opts ...Option) (*Bus, error) {
 		nats.Name("sesame"),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(time.Second))
+}
+
+// loopbackAddr splits addr into the host and port of the server's options,
+// refusing any host that is not a loopback address.
+func loopbackAddr(addr string) (string, int, error) {
+	host, ps, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	port, err := strconv.Atoi(ps)
+	if err != nil || port < 0 || port > 65535 {
+		return "", 0, fmt.Errorf("bad port in %q", addr)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return "", 0, fmt.Errorf("%q is not a loopback address: the embedded server has no authentication", host)
+	}
+	if port == 0 {
+		port = server.RANDOM_PORT // the server reads 0 as its default port, 4222
+	}
+	return host, port, nil
+}
+
+// ClientURL returns the nats:// URL clients outside the process reach the
+// embedded server at, or "" when it does not listen (see WithListen).
+func (b *Bus) ClientURL() string {
+	if b.ns == nil {
+		return ""
+	}
+	a := b.ns.Addr()
+	if a == nil {
+		return ""
+	}
+	return "nats://" + a.String()
 }
 
 func newConfig(opts []Option) config {

@@ -574,3 +574,45 @@ func TestConnectLeavesAnUnchangedStreamAlone(t *testing.T) {
 		t.Error("StartEmbedded with 3 replicas succeeded")
 	}
 }
+
+// TestEmbeddedListen: with WithListen, a client outside the process reads
+// the stream the embedded server holds; without it the server accepts no
+// connection, and it never listens beyond loopback (it has no
+// authentication).
+func TestEmbeddedListen(t *testing.T) {
+	ctx := testCtx(t)
+	if url := startBus(t, t.TempDir(), testLogger(t)).ClientURL(); url != "" {
+		t.Errorf("ClientURL without WithListen = %q; want none", url)
+	}
+	for _, addr := range []string{"0.0.0.0:0", ":0", "192.0.2.1:4222", "127.0.0.1:x", "127.0.0.1"} {
+		if bus, err := natsbus.StartEmbedded(t.TempDir(), nil, natsbus.WithListen(addr)); err == nil {
+			bus.Close()
+			t.Errorf("StartEmbedded listening on %q succeeded", addr)
+		}
+	}
+	bus, err := natsbus.StartEmbedded(t.TempDir(), testLogger(t), natsbus.WithListen("127.0.0.1:0"))
+	if err != nil {
+		t.Fatalf("StartEmbedded: %v", err)
+	}
+	t.Cleanup(func() { bus.Close() })
+	url := bus.ClientURL()
+	if !strings.HasPrefix(url, "nats://127.0.0.1:") || strings.HasSuffix(url, ":4222") {
+		t.Fatalf("ClientURL = %q; want a free loopback port", url)
+	}
+	e := events.New("test.listened", "agg", "", time.Now(), nil)
+	if err := bus.Publish(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	outside, err := natsbus.Connect(url, testLogger(t))
+	if err != nil {
+		t.Fatalf("Connect to %s: %v", url, err)
+	}
+	t.Cleanup(func() { outside.Close() })
+	s, err := outside.JetStream().Stream(ctx, natsbus.StreamName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s.CachedInfo().State.Msgs; n != 1 {
+		t.Errorf("the stream seen from outside holds %d events; want 1", n)
+	}
+}

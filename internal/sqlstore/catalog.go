@@ -389,7 +389,11 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 			}
 		}
 		if len(shown) > 0 {
-			evs = append(evs, events.NewListingEvents(shown, tenant, ps[0].UpdatedAt)...)
+			// Stamped when they are written, not with the products' own
+			// times: an import's products may carry a feed's (or a
+			// generator's) timestamps, and the event's time is what the
+			// relay's lag is measured from.
+			evs = append(evs, events.NewListingEvents(shown, tenant, s.db.Now())...)
 		}
 		return insertEvents(ctx, tx, evs)
 	})

@@ -20,9 +20,21 @@ func (db *DB) TakeLease(ctx context.Context, name, holder string, ttl time.Durat
 	if name == "" || holder == "" || ttl < time.Millisecond {
 		return false, errs.E(op, errs.Invalid, "a lease needs a name, a holder and a ttl of at least 1ms")
 	}
+	ok, err := db.takeLease(ctx, db.w, name, holder, ttl)
+	return ok, wrap(op, err, "lease")
+}
+
+// rowQuerier is what takeLease needs of a *sql.DB or a *sql.Tx.
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// takeLease is TakeLease's statement, on the write pool or inside a
+// transaction.
+func (db *DB) takeLease(ctx context.Context, q rowQuerier, name, holder string, ttl time.Duration) (bool, error) {
 	now := db.Now().UTC()
 	var got string
-	err := db.w.QueryRowContext(ctx,
+	err := q.QueryRowContext(ctx,
 		`INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
 		 ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
 		 WHERE leases.holder = excluded.holder OR leases.expires_at <= $4
@@ -32,7 +44,7 @@ func (db *DB) TakeLease(ctx context.Context, name, holder string, ttl time.Durat
 		return false, nil // the WHERE refused: someone else holds it
 	}
 	if err != nil {
-		return false, wrap(op, err, "lease")
+		return false, err
 	}
 	return got == holder, nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sesame-market/sesame/internal/errs"
+	"github.com/sesame-market/sesame/internal/events"
 	"github.com/sesame-market/sesame/internal/sqlstore"
 	"github.com/sesame-market/sesame/internal/testkit"
 )
@@ -107,4 +108,40 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestMarkPublishedTakingLease: the relay's marking renews its lease in the
+// same transaction; the events are marked whoever holds the lease, and the
+// answer says whether it is the caller's.
+func TestMarkPublishedTakingLease(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := outboxCtx(t)
+		clock := testkit.NewClock()
+		db.Now = clock.Now
+		evs := []events.Event{events.New("test.a", "x", "", clock.Now(), nil), events.New("test.b", "x", "", clock.Now(), nil)}
+		if err := db.AppendEvents(ctx, evs...); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := db.MarkPublishedTakingLease(ctx, []string{evs[0].ID}, "relay", "a", 10*time.Second); err != nil || !ok {
+			t.Fatalf("MarkPublishedTakingLease(a) = %v, %v; want the lease", ok, err)
+		}
+		if ok, _ := db.TakeLease(ctx, "relay", "b", time.Second); ok {
+			t.Fatal("b took the lease a renewed")
+		}
+		clock.Advance(9 * time.Second)
+		if ok, err := db.MarkPublishedTakingLease(ctx, nil, "relay", "a", 10*time.Second); err != nil || !ok {
+			t.Fatalf("renewal by a = %v, %v", ok, err)
+		}
+		clock.Advance(9 * time.Second) // 18s: still a's, renewed at 9s
+		if ok, err := db.MarkPublishedTakingLease(ctx, []string{evs[1].ID}, "relay", "b", 10*time.Second); err != nil || ok {
+			t.Fatalf("MarkPublishedTakingLease(b) while a holds it = %v, %v; want refused", ok, err)
+		}
+		pending, published, err := db.OutboxStats(ctx)
+		if err != nil || pending != 0 || published != 2 {
+			t.Errorf("outbox: %d pending, %d published, %v; want both marked", pending, published, err)
+		}
+		if _, err := db.MarkPublishedTakingLease(ctx, nil, "relay", "", time.Second); !errs.Is(err, errs.Invalid) {
+			t.Errorf("without a holder = %v; want Invalid", err)
+		}
+	})
 }

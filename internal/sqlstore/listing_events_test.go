@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -217,6 +218,38 @@ func TestListingEventsUnderConcurrentEdits(t *testing.T) {
 			if diff := cmp.Diff(f[ch.ID], want[ch.ID], cmpopts.EquateEmpty()); diff != "" {
 				t.Fatalf("channel %s: stream (-) and database (+) differ:\n%s", ch.Code, diff)
 			}
+		}
+	})
+}
+
+// TestImportEventsStampedWhenWritten: an import's listing events carry the
+// time they were written to the outbox, not its products' own times (a
+// feed's, or a generator's running ahead of the writes), which are no
+// measure of when the channel changed nor of the relay's lag.
+func TestImportEventsStampedWhenWritten(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		w := newBrandWorld(t, db)
+		written := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+		db.Now = func() time.Time { return written }
+		listingLog(t, db, nil) // the world's own events
+		var ps []catalog.Product
+		for i := range 3 {
+			p := must[catalog.Product](t)(w.catalog.NewProduct(ctx, "test", w.rival.ID, "", w.input("", fmt.Sprint("OLD-", i))))
+			p.Channels = []string{w.bazaar.ID}
+			p.CreatedAt = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+			p.UpdatedAt = p.CreatedAt
+			ps = append(ps, p)
+		}
+		if err := w.catalog.Import(ctx, identity.System, ps); err != nil {
+			t.Fatal(err)
+		}
+		evs, err := db.PendingEvents(ctx, 100)
+		if err != nil || len(evs) != 1 || evs[0].Type != events.ListingsUpserted {
+			t.Fatalf("import events = %+v, %v; want one batch", evs, err)
+		}
+		if !evs[0].At.Equal(written) {
+			t.Errorf("import event at %s; want %s, when it was written", evs[0].At, written)
 		}
 	})
 }

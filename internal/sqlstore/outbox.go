@@ -13,7 +13,10 @@ import (
 )
 
 // The relay reads and marks the outbox through these methods.
-var _ events.Outbox = (*DB)(nil)
+var (
+	_ events.Outbox      = (*DB)(nil)
+	_ events.LeaseMarker = (*DB)(nil)
+)
 
 // PendingEvents returns up to limit events not yet published, in id order.
 // Event ids are time-ordered, so this is roughly the order in which the
@@ -68,29 +71,60 @@ func (db *DB) MarkPublished(ctx context.Context, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	now := db.Now()
 	return wrap(op, db.inTx(ctx, func(tx *sql.Tx) error {
-		for len(ids) > 0 {
-			part := ids[:min(len(ids), markChunk)]
-			ids = ids[len(part):]
-			var q strings.Builder
-			q.WriteString(`UPDATE outbox SET published_at = $1 WHERE published_at IS NULL AND id IN (`)
-			args := make([]any, 0, len(part)+1)
-			args = append(args, now)
-			for i, id := range part {
-				if i > 0 {
-					q.WriteByte(',')
-				}
-				q.WriteString("$" + strconv.Itoa(i+2))
-				args = append(args, id)
-			}
-			q.WriteByte(')')
-			if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
-				return err
-			}
-		}
-		return nil
+		return db.markPublished(ctx, tx, ids)
 	}), "event")
+}
+
+// MarkPublishedTakingLease is MarkPublished and TakeLease in one
+// transaction: the relay renews its lease with the batch it marks, so that on
+// SQLite it waits for the one writer once, not twice, while a bulk import
+// holds it for whole transactions. The lease is taken or renewed as
+// TakeLease would, and the events are marked whatever its outcome (they are
+// on the bus either way). It returns Invalid (see TakeLease), Internal or
+// Unavailable errors; with an error, neither is done.
+func (db *DB) MarkPublishedTakingLease(ctx context.Context, ids []string, name, holder string, ttl time.Duration) (bool, error) {
+	const op = "sqlstore.MarkPublishedTakingLease"
+	if name == "" || holder == "" || ttl < time.Millisecond {
+		return false, errs.E(op, errs.Invalid, "a lease needs a name, a holder and a ttl of at least 1ms")
+	}
+	var ok bool
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if ok, err = db.takeLease(ctx, tx, name, holder, ttl); err != nil {
+			return err
+		}
+		return db.markPublished(ctx, tx, ids)
+	})
+	if err != nil {
+		return false, wrap(op, err, "event")
+	}
+	return ok, nil
+}
+
+// markPublished is MarkPublished's statements, inside tx.
+func (db *DB) markPublished(ctx context.Context, tx *sql.Tx, ids []string) error {
+	now := db.Now()
+	for len(ids) > 0 {
+		part := ids[:min(len(ids), markChunk)]
+		ids = ids[len(part):]
+		var q strings.Builder
+		q.WriteString(`UPDATE outbox SET published_at = $1 WHERE published_at IS NULL AND id IN (`)
+		args := make([]any, 0, len(part)+1)
+		args = append(args, now)
+		for i, id := range part {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString("$" + strconv.Itoa(i+2))
+			args = append(args, id)
+		}
+		q.WriteByte(')')
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // PrunePublished deletes, among the limit oldest events (by id), those
