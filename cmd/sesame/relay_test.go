@@ -56,7 +56,7 @@ func TestDemoRelaysWhileSeeding(t *testing.T) {
 	env := map[string]string{"SESAME_DATA": dir}
 	// Two catalogue batches (5,000 and 3,000 products), each a transaction.
 	args := []string{"demo", "--addr", "127.0.0.1:0", "--products", "8000", "--nats-listen", natsAddr}
-	go func() { done <- runWith(ctx, args, func(k string) string { return env[k] }, out, ready) }()
+	go func() { done <- runWith(ctx, args, func(k string) string { return env[k] }, out, hooks{Ready: ready}) }()
 	select {
 	case <-ready:
 	case err := <-done:
