@@ -128,19 +128,8 @@ func freeSKUs(ctx context.Context, tx *sql.Tx, op string, ps []catalog.Product) 
 		for len(skus) > 0 {
 			chunk := skus[:min(len(skus), 500)]
 			skus = skus[len(chunk):]
-			var q strings.Builder
-			args := make([]any, 0, len(chunk)+1)
-			args = append(args, m)
-			q.WriteString(`SELECT sku FROM variants WHERE merchant_id = $1 AND sku IN (`)
-			for i, s := range chunk {
-				if i > 0 {
-					q.WriteByte(',')
-				}
-				q.WriteString("$" + strconv.Itoa(i+2))
-				args = append(args, s)
-			}
-			q.WriteByte(')')
-			taken, err := queryStrings(ctx, tx, q.String(), args...)
+			q, args := inList(`SELECT sku FROM variants WHERE merchant_id = $1 AND sku IN `, []any{m}, chunk)
+			taken, err := queryStrings(ctx, tx, q, args...)
 			if err != nil {
 				return err
 			}
@@ -150,4 +139,21 @@ func freeSKUs(ctx context.Context, tx *sql.Tx, op string, ps []catalog.Product) 
 		}
 	}
 	return nil
+}
+
+// inList is head followed by a parenthesised list of placeholders for vals,
+// numbered after the args already bound, and all the arguments.
+func inList(head string, args []any, vals []string) (string, []any) {
+	var q strings.Builder
+	q.WriteString(head)
+	q.WriteByte('(')
+	for i, v := range vals {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteString("$" + strconv.Itoa(len(args)+1))
+		args = append(args, v)
+	}
+	q.WriteByte(')')
+	return q.String(), args
 }

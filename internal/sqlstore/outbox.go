@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/sesame-market/sesame/internal/errs"
@@ -108,19 +106,8 @@ func (db *DB) markPublished(ctx context.Context, tx *sql.Tx, ids []string) error
 	for len(ids) > 0 {
 		part := ids[:min(len(ids), markChunk)]
 		ids = ids[len(part):]
-		var q strings.Builder
-		q.WriteString(`UPDATE outbox SET published_at = $1 WHERE published_at IS NULL AND id IN (`)
-		args := make([]any, 0, len(part)+1)
-		args = append(args, now)
-		for i, id := range part {
-			if i > 0 {
-				q.WriteByte(',')
-			}
-			q.WriteString("$" + strconv.Itoa(i+2))
-			args = append(args, id)
-		}
-		q.WriteByte(')')
-		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+		q, args := inList(`UPDATE outbox SET published_at = $1 WHERE published_at IS NULL AND id IN `, []any{now}, part)
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return err
 		}
 	}

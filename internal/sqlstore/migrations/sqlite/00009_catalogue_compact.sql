@@ -4,7 +4,10 @@
 -- and prices live only in the product's document; listings no longer copy
 -- the merchant (the product has it). products.view holds the pre-rendered
 -- pieces of what buyers see (see sqlstore/productview.go); NULL until it is
--- rendered, and reads render from the document meanwhile.
+-- rendered, and reads render from the document meanwhile. Keyed by the id
+-- itself (WITHOUT ROWID): a page's join finds each product in one b-tree,
+-- not an index and then the table; rows (about 1.3 KB) sit well within a
+-- 16 KiB page.
 CREATE TABLE products_new (
     id          BLOB PRIMARY KEY,
     merchant_id TEXT NOT NULL REFERENCES merchants (id),
@@ -13,7 +16,7 @@ CREATE TABLE products_new (
     version     INTEGER NOT NULL,
     doc         BLOB NOT NULL,
     view        BLOB
-);
+) WITHOUT ROWID;
 INSERT INTO products_new (id, merchant_id, brand_id, category_id, version, doc)
     SELECT unhex(substr(id, 5)), merchant_id, brand_id, category_id, version, CAST(doc AS BLOB) FROM products;
 
