@@ -62,6 +62,9 @@ func bumpBuckets(ctx context.Context, tx *sql.Tx, channelID string, productIDs .
 
 const stampQuery = `SELECT bucket, version FROM catalog_buckets WHERE channel_id = $1 AND bucket >= $2 AND bucket <= $3 ORDER BY bucket`
 
+const pageQuery = `SELECT l.product_id, p.view FROM listings l JOIN products p ON p.id = l.product_id
+	WHERE l.channel_id = $1 AND l.active AND l.product_id > $2 ORDER BY l.product_id LIMIT $3`
+
 // PageStamp implements catalog.Store.
 func (s *Catalog) PageStamp(ctx context.Context, channelID string, lo, hi int64) (string, error) {
 	rows, err := s.db.QueryContext(ctx, stampQuery, channelID, lo, hi)
@@ -95,6 +98,18 @@ func readStamp(rows *sql.Rows) (string, error) {
 func (s *Catalog) ChannelViews(ctx context.Context, ch channel.Channel, lang, after string, limit int, dst []byte) (catalog.ViewPage, error) {
 	const op = "sqlstore.ChannelViews"
 	pg := catalog.ViewPage{JSON: dst}
+	// Both statements are prepared before the transaction takes a
+	// connection: preparing inside it would take a second one from the
+	// pool, and as many concurrent first reads as the pool has connections
+	// would each hold one and wait for another for ever.
+	pageSt, err := s.db.prepared(ctx, pageQuery)
+	if err != nil {
+		return pg, wrap(op, err, "product")
+	}
+	stampSt, err := s.db.prepared(ctx, stampQuery)
+	if err != nil {
+		return pg, wrap(op, err, "product")
+	}
 	opts := &sql.TxOptions{ReadOnly: true}
 	if s.db.Engine == Postgres {
 		opts.Isolation = sql.LevelRepeatableRead
@@ -104,18 +119,7 @@ func (s *Catalog) ChannelViews(ctx context.Context, ch channel.Channel, lang, af
 		return pg, wrap(op, err, "product")
 	}
 	defer tx.Rollback()
-	stmt := func(q string) (*sql.Stmt, error) {
-		st, err := s.db.prepared(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		return tx.StmtContext(ctx, st), nil
-	}
-	st, err := stmt(`SELECT l.product_id, p.view FROM listings l JOIN products p ON p.id = l.product_id
-		WHERE l.channel_id = $1 AND l.active AND l.product_id > $2 ORDER BY l.product_id LIMIT $3`)
-	if err != nil {
-		return pg, wrap(op, err, "product")
-	}
+	st := tx.StmtContext(ctx, pageSt)
 	rows, err := st.QueryContext(ctx, ch.ID, prodID(after), limit)
 	if err != nil {
 		return pg, wrap(op, err, "product")
@@ -156,11 +160,7 @@ func (s *Catalog) ChannelViews(ctx context.Context, ch channel.Channel, lang, af
 	if pg.N == limit {
 		pg.Hi = bucketOf(pg.LastID)
 	}
-	st, err = stmt(stampQuery)
-	if err != nil {
-		return pg, wrap(op, err, "product")
-	}
-	srows, err := st.QueryContext(ctx, ch.ID, pg.Lo, pg.Hi)
+	srows, err := tx.StmtContext(ctx, stampSt).QueryContext(ctx, ch.ID, pg.Lo, pg.Hi)
 	if err != nil {
 		return pg, wrap(op, err, "product")
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sesame-market/sesame/internal/catalog"
 	"github.com/sesame-market/sesame/internal/channel"
@@ -271,6 +272,36 @@ func TestBulkImport(t *testing.T) {
 		}
 		if after := must[string](t)(db.Fingerprint(ctx)); after != before {
 			t.Error("a refused import changed the database")
+		}
+	})
+}
+
+// TestConcurrentFirstReads: more buyers than the read pool has connections
+// read pages at once on a database just opened: every read is answered (a
+// read that took a second connection while holding one would wait for ever).
+func TestConcurrentFirstReads(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		w := newViewWorld(t, db)
+		p := must[catalog.Product](t)(w.catalog.CreateProduct(context.Background(), w.staff, w.input(1)))
+		if err := w.catalog.List(context.Background(), w.staff, p.ID, "bazaar"); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		errc := make(chan error, 64)
+		for range 64 {
+			go func() {
+				pg, err := db.Catalog().ChannelViews(ctx, w.bazaar, "fr", "", 20, nil)
+				if err == nil && pg.N != 1 {
+					err = fmt.Errorf("%d items", pg.N)
+				}
+				errc <- err
+			}()
+		}
+		for range 64 {
+			if err := <-errc; err != nil {
+				t.Fatalf("a concurrent first read: %v", err)
+			}
 		}
 	})
 }
