@@ -1,15 +1,14 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/sesame-market/sesame/internal/catalog"
-	"github.com/sesame-market/sesame/internal/channel"
 	"github.com/sesame-market/sesame/internal/errs"
 )
 
@@ -85,27 +84,30 @@ func (b *rowInserter) flush() error {
 type storedProduct struct{ doc, view []byte }
 
 // renderAll makes the stored document and view of every product, on every
-// core. The channels the products are priced on are in chans already.
-func renderAll(chans *channelCache, ps []catalog.Product) []storedProduct {
+// core. The channels the products are priced on are in chans already, so
+// the workers only read it.
+func renderAll(ctx context.Context, chans *channelCache, ps []catalog.Product) ([]storedProduct, error) {
 	out := make([]storedProduct, len(ps))
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(ps)/16))
-	var wg sync.WaitGroup
+	errc := make(chan error, workers)
 	for w := range workers {
-		wg.Add(1)
 		go func() {
-			defer wg.Done()
 			for i := w; i < len(ps); i += workers {
-				priced := pricedChannels(&ps[i])
-				cs := make([]channel.Channel, 0, len(priced))
-				for _, id := range priced {
-					cs = append(cs, chans.m[id]) // read-only here: filled before
+				view, err := chans.view(ctx, ps[i])
+				if err != nil {
+					errc <- err
+					return
 				}
-				out[i] = storedProduct{storeDoc(ps[i]), encodeView(catalog.Render(chans.f, ps[i], cs))}
+				out[i] = storedProduct{storeDoc(ps[i]), view}
 			}
+			errc <- nil
 		}()
 	}
-	wg.Wait()
-	return out
+	var err error
+	for range workers {
+		err = cmp.Or(err, <-errc)
+	}
+	return out, err
 }
 
 // freeSKUs checks, inside tx, that no SKU of ps is taken: by another

@@ -336,16 +336,17 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 			}
 			docs[i] = *p
 			docs[i].Channels = []string{}
-			for _, c := range pricedChannels(p) {
-				if _, err := chans.get(ctx, c); err != nil {
-					return err
-				}
+			if _, err := chans.channelsOf(ctx, p); err != nil {
+				return err
 			}
 		}
 		if err := freeSKUs(ctx, tx, op, ps); err != nil {
 			return err
 		}
-		stored := renderAll(chans, docs)
+		stored, err := renderAll(ctx, chans, docs)
+		if err != nil {
+			return err
+		}
 		products := newRowInserter(ctx, prep, `INSERT INTO products (id, brand_id, category_id, version, doc, view, merchant_id) VALUES `, 7, nil)
 		variants := newRowInserter(ctx, prep, `INSERT INTO variants (merchant_id, sku, id, product_id) VALUES `, 4, products)
 		listings := newRowInserter(ctx, prep, `INSERT INTO listings (channel_id, product_id, active, listed_at) VALUES `, 4, products)
@@ -472,21 +473,41 @@ func (c *channelCache) get(ctx context.Context, id string) (channel.Channel, err
 	return ch, nil
 }
 
+// channelsOf is the channels p is priced on. Once they have been read, it
+// only reads the cache, so it is safe from several goroutines.
+func (c *channelCache) channelsOf(ctx context.Context, p *catalog.Product) ([]channel.Channel, error) {
+	priced := pricedChannels(p)
+	cs := make([]channel.Channel, 0, len(priced))
+	for _, id := range priced {
+		ch, err := c.get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		cs = append(cs, ch)
+	}
+	return cs, nil
+}
+
+// view is the stored form of p's view, pre-rendered for every channel it is
+// priced on.
+func (c *channelCache) view(ctx context.Context, p catalog.Product) ([]byte, error) {
+	cs, err := c.channelsOf(ctx, &p)
+	if err != nil {
+		return nil, err
+	}
+	return encodeView(catalog.Render(c.f, p, cs)), nil
+}
+
 // putProduct writes product p's row (a new one when insert): its stored
 // document and its view pre-rendered for every channel it is priced on.
 // p.Channels is not stored (the listings table holds it).
 func putProduct(ctx context.Context, prep func(string) (*sql.Stmt, error), chans *channelCache, p catalog.Product, insert bool) error {
-	priced := pricedChannels(&p)
-	cs := make([]channel.Channel, 0, len(priced))
-	for _, id := range priced {
-		c, err := chans.get(ctx, id)
-		if err != nil {
-			return err
-		}
-		cs = append(cs, c)
-	}
 	p.Channels = []string{}
-	doc, view := storeDoc(p), encodeView(catalog.Render(chans.f, p, cs))
+	view, err := chans.view(ctx, p)
+	if err != nil {
+		return err
+	}
+	doc := storeDoc(p)
 	q := `UPDATE products SET brand_id = $2, category_id = $3, version = $4, doc = $5, view = $6 WHERE id = $1`
 	args := []any{prodID(p.ID), nullStr(p.BrandID), p.CategoryID, p.Version, doc, view}
 	if insert {

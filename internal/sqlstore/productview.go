@@ -10,7 +10,6 @@ import (
 	"github.com/klauspost/compress/s2"
 
 	"github.com/sesame-market/sesame/internal/catalog"
-	"github.com/sesame-market/sesame/internal/channel"
 )
 
 // products.view holds a product's catalog.Rendered: the pre-rendered pieces
@@ -199,15 +198,11 @@ func (db *DB) renderMissingViews(ctx context.Context) error {
 				if err != nil {
 					return err
 				}
-				var cs []channel.Channel
-				for _, c := range pricedChannels(&p) {
-					ch, err := chans.get(ctx, c)
-					if err != nil {
-						return err
-					}
-					cs = append(cs, ch)
+				view, err := chans.view(ctx, p)
+				if err != nil {
+					return err
 				}
-				if _, err := tx.ExecContext(ctx, `UPDATE products SET view = $1 WHERE id = $2`, encodeView(catalog.Render(db.Formatters, p, cs)), prodID(id)); err != nil {
+				if _, err := tx.ExecContext(ctx, `UPDATE products SET view = $1 WHERE id = $2`, view, prodID(id)); err != nil {
 					return err
 				}
 			}
