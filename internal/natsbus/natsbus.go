@@ -316,7 +316,7 @@ func (b *Bus) JetStream() jetstream.JetStream { return b.js }
 // the server's acknowledgement. Publishing an event again within
 // DuplicateWindow succeeds and stores nothing.
 func (b *Bus) Publish(ctx context.Context, e events.Event) error {
-	data, err := json.Marshal(e)
+	data, err := e.Wire()
 	if err != nil {
 		return fmt.Errorf("natsbus.Publish %s: %w", e.ID, err)
 	}
@@ -340,7 +340,7 @@ func (b *Bus) PublishBatch(ctx context.Context, evs []events.Event) ([]string, e
 	futs := make([]jetstream.PubAckFuture, 0, len(evs))
 	var perr error
 	for _, e := range evs {
-		data, err := json.Marshal(e)
+		data, err := e.Wire()
 		if err != nil {
 			perr = fmt.Errorf("natsbus.PublishBatch %s: %w", e.ID, err)
 			break
