@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/sesame-market/sesame/internal/catalog"
 	"github.com/sesame-market/sesame/internal/errs"
@@ -149,5 +150,34 @@ func TestDocumentOfUnknownVersionIsInternal(t *testing.T) {
 	_, err := decodeProduct("test", []byte(`{"v":2,"id":"prd_01"}`))
 	if err == nil || !strings.Contains(err.Error(), "prd_01 has version 2") {
 		t.Errorf("error %q does not name the document and its version", err)
+	}
+}
+
+// TestEveryStoredFormReads: a document reads back the same whichever way it
+// was stored: as written now (S2 and the dictionary), as zstd frames with
+// the same dictionary (written until S2 replaced them), and as plain JSON
+// (written before compression). The stored form is also much smaller.
+func TestEveryStoredFormReads(t *testing.T) {
+	p := fixedProduct()
+	js := []byte(encodeProduct(p))
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderDictRaw(docDictID, mustDict("dicts/doc-1.zstd")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := storeDoc(p)
+	if now[0] != docS2Dict || len(now) > len(js)*2/3 {
+		t.Fatalf("stored form: marker %#x, %d bytes for %d of JSON", now[0], len(now), len(js))
+	}
+	for name, stored := range map[string][]byte{"s2": now, "zstd": enc.EncodeAll(js, nil), "json": js} {
+		got, err := loadProduct("test", stored)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if diff := cmp.Diff(got, p); diff != "" {
+			t.Errorf("%s form (-got +want):\n%s", name, diff)
+		}
+	}
+	if _, err := loadProduct("test", []byte{docS2Dict, 0xff, 0xff}); !errs.Is(err, errs.Internal) {
+		t.Fatalf("a corrupt document: %v, want Internal", err)
 	}
 }

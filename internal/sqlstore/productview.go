@@ -50,7 +50,7 @@ func mustDict(name string) []byte {
 }
 
 func encodeView(r catalog.Rendered) []byte {
-	return append([]byte{productViewS2Dict}, viewDict.EncodeBetter(nil, encodeViewRaw(r))...)
+	return append([]byte{productViewS2Dict}, viewDict.Encode(nil, encodeViewRaw(r))...)
 }
 
 // encodeViewRaw is the uncompressed encoding of r.
