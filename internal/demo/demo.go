@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sesame-market/sesame/internal/catalog"
@@ -348,6 +350,9 @@ func seedCatalogue(ctx context.Context, s Services, sellers []*seller, total int
 	}
 	bar := newBar(progress, "catalogue", total)
 	const batch = 5000
+	// The seed allocates fast and keeps little: collecting less often while
+	// it runs spends the CPU on products instead.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	// Generation runs beside the inserts: SQLite has one writer, the other
 	// core builds the next batch.
 	batches := make(chan []catalog.Product, 2)
@@ -371,15 +376,46 @@ func seedCatalogue(ctx context.Context, s Services, sellers []*seller, total int
 			}
 		}
 	}()
-	done := 0
-	marks := make([]mark, 0, total/batch+1)
-	for ps := range batches {
-		if err := s.Catalog.Import(ctx, identity.System, ps); err != nil {
-			return done, marks, fmt.Errorf("catalogue batch at %d: %w", done, err)
-		}
-		done += len(ps)
-		marks = append(marks, mark{done, time.Since(bar.start)})
-		bar.set(done)
+	// Three imports run at once: the store makes their documents, views
+	// and events on both cores while SQLite's single writer writes another's
+	// rows (two left the writer idle a third of the time).
+	var (
+		mu    sync.Mutex
+		done  int
+		marks = make([]mark, 0, total/batch+1)
+	)
+	var (
+		wg       sync.WaitGroup
+		firstErr error
+	)
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ps := range batches {
+				if err := s.Catalog.Import(genCtx, identity.System, ps); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = fmt.Errorf("catalogue batch of %d: %w", len(ps), err)
+					}
+					mu.Unlock()
+					stop()
+					return
+				}
+				mu.Lock()
+				done += len(ps)
+				marks = append(marks, mark{done, time.Since(bar.start)})
+				bar.set(done)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	err := firstErr
+	for range batches { // let the generator end
+	}
+	if err != nil {
+		return done, marks, err
 	}
 	bar.finish()
 	return done, marks, ctx.Err()

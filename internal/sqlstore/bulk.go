@@ -4,12 +4,18 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"maps"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sesame-market/sesame/internal/catalog"
+	"github.com/sesame-market/sesame/internal/channel"
 	"github.com/sesame-market/sesame/internal/errs"
+	"github.com/sesame-market/sesame/internal/events"
+	"github.com/sesame-market/sesame/internal/money"
 )
 
 // This file holds what makes a bulk import fast: rows written many to a
@@ -29,10 +35,15 @@ type rowInserter struct {
 	args []any
 	// parent's rows are written before any of these, which reference them.
 	parent *rowInserter
+	// anonymous placeholders (?) rather than numbered ones: SQLite finds a
+	// numbered parameter by a search through all of a statement's names,
+	// which for hundreds of them costs more than the row.
+	anonymous bool
 }
 
-func newRowInserter(ctx context.Context, prep func(string) (*sql.Stmt, error), head string, cols int, parent *rowInserter) *rowInserter {
-	return &rowInserter{ctx: ctx, prep: prep, head: head, cols: cols, args: make([]any, 0, cols*rowsPerInsert), parent: parent}
+func newRowInserter(ctx context.Context, e Engine, prep func(string) (*sql.Stmt, error), head string, cols int, parent *rowInserter) *rowInserter {
+	return &rowInserter{ctx: ctx, prep: prep, head: head, cols: cols, args: make([]any, 0, cols*rowsPerInsert), parent: parent,
+		anonymous: e == SQLite}
 }
 
 // add queues one row, writing the queue when it is full.
@@ -65,6 +76,10 @@ func (b *rowInserter) flush() error {
 		for c := range b.cols {
 			if c > 0 {
 				q.WriteByte(',')
+			}
+			if b.anonymous {
+				q.WriteByte('?')
+				continue
 			}
 			q.WriteByte('$')
 			q.WriteString(strconv.Itoa(r*b.cols + c + 1))
@@ -158,4 +173,140 @@ func inList(head string, args []any, vals []string) (string, []any) {
 	}
 	q.WriteByte(')')
 	return q.String(), args
+}
+
+// queryer reads one row: the store's read pool (*DB) or a transaction.
+type queryer interface {
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+// resolved is what an import reads besides its own products: the names its
+// documents carry, the channels its views are rendered for and the channel
+// codes and category paths its listing events carry.
+type resolved struct {
+	op        string
+	merchants map[string]string    // id -> name
+	brands    map[[2]string]string // (merchant, brand) -> name; the brand rule passed
+	slugs     map[string]string    // category id -> slug
+	chans     *channelCache
+	lb        *listingBuilder
+}
+
+// resolve reads through q what importing ps needs, and applies the brand
+// rule (catalog.MayUseBrand) once per merchant and brand.
+func resolve(ctx context.Context, q queryer, op string, ps []catalog.Product) (*resolved, error) {
+	r := &resolved{op: op, merchants: map[string]string{}, brands: map[[2]string]string{}, slugs: map[string]string{}}
+	r.chans, r.lb = newChannelCache(q, nil), newListingBuilder(q)
+	one := func(m map[string]string, sqlText, id, field string) error {
+		if _, ok := m[id]; ok || id == "" {
+			return nil
+		}
+		var n string
+		if err := q.QueryRowContext(ctx, sqlText, id).Scan(&n); err != nil {
+			if err == sql.ErrNoRows {
+				return errs.Field(op, field, "no such "+strings.TrimSuffix(field, "_id"))
+			}
+			return err
+		}
+		m[id] = n
+		return nil
+	}
+	for i := range ps {
+		p := &ps[i]
+		if err := one(r.merchants, `SELECT name FROM merchants WHERE id = $1`, p.MerchantID, "merchant_id"); err != nil {
+			return nil, err
+		}
+		if k := [2]string{p.MerchantID, p.BrandID}; p.BrandID != "" {
+			if _, ok := r.brands[k]; !ok {
+				b, authorised, err := loadBrand(ctx, q, op, p.BrandID, p.MerchantID)
+				if err != nil {
+					return nil, err
+				}
+				if err := catalog.MayUseBrand(b, p.MerchantID, authorised); err != nil {
+					return nil, err
+				}
+				r.brands[k] = b.Name
+			}
+		}
+		if err := one(r.slugs, `SELECT slug FROM categories WHERE id = $1`, p.CategoryID, "category_id"); err != nil {
+			return nil, err
+		}
+		if _, err := r.chans.channelsOf(ctx, p); err != nil {
+			return nil, err
+		}
+		if len(p.Channels) > 0 {
+			if _, err := r.lb.path(ctx, p.CategoryID); err != nil {
+				return nil, err
+			}
+			for _, ch := range p.Channels {
+				if _, err := r.lb.code(ctx, ch); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return r, nil
+}
+
+// same reports whether r and o read the same: a plan made from o holds for r.
+// Channels' catalogue versions are left out (every listing bumps them, and
+// no view or event carries them).
+func (r *resolved) same(o *resolved) bool {
+	if !maps.Equal(r.merchants, o.merchants) || !maps.Equal(r.brands, o.brands) || !maps.Equal(r.slugs, o.slugs) ||
+		!maps.Equal(r.lb.codes, o.lb.codes) || !maps.EqualFunc(r.lb.paths, o.lb.paths, func(a, b []catalog.Category) bool { return reflect.DeepEqual(a, b) }) {
+		return false
+	}
+	return maps.EqualFunc(r.chans.m, o.chans.m, func(a, b channel.Channel) bool {
+		a.CatalogVersion, b.CatalogVersion = 0, 0
+		return reflect.DeepEqual(a, b)
+	})
+}
+
+// importPlan is what an import writes, made from what it read: each
+// product's document (with its names) and stored row, and the listings it
+// announces, encoded.
+type importPlan struct {
+	res    *resolved
+	docs   []catalog.Product
+	stored []storedProduct
+	// events announce the listings, unnamed and unstamped: the
+	// transaction writing them does both.
+	events []events.Event
+}
+
+// build makes the plan of importing ps from r, on every core. It sets the
+// names on ps too.
+func (r *resolved) build(ctx context.Context, f *money.Formatters, ps []catalog.Product) (*importPlan, error) {
+	r.chans.f = f
+	plan := &importPlan{res: r, docs: make([]catalog.Product, len(ps))}
+	for i := range ps {
+		p := &ps[i]
+		p.MerchantName, p.BrandName = r.merchants[p.MerchantID], r.brands[[2]string{p.MerchantID, p.BrandID}]
+		plan.docs[i] = *p
+		plan.docs[i].Channels = []string{}
+	}
+	var err error
+	if plan.stored, err = renderAll(ctx, r.chans, plan.docs); err != nil {
+		return nil, err
+	}
+	var shown []events.Listing
+	tenant := "" // the merchant, when the listings are all one merchant's
+	for i := range ps {
+		for _, ch := range ps[i].Channels {
+			l, err := r.lb.listing(ctx, plan.docs[i], ch)
+			if err != nil {
+				return nil, err
+			}
+			if len(shown) == 0 {
+				tenant = ps[i].MerchantID
+			} else if tenant != ps[i].MerchantID {
+				tenant = ""
+			}
+			shown = append(shown, l)
+		}
+	}
+	if len(shown) > 0 {
+		plan.events = events.NewListingEvents(shown, tenant, time.Time{})
+	}
+	return plan, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/sesame-market/sesame/internal/channel"
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/events"
+	"github.com/sesame-market/sesame/internal/ids"
 	"github.com/sesame-market/sesame/internal/money"
 )
 
@@ -112,7 +113,7 @@ func (s *Catalog) ListBrands(ctx context.Context) ([]catalog.Brand, error) {
 
 // loadBrand reads brand id and whether merchantID is authorised for it,
 // inside tx: the facts of catalog.MayUseBrand. Invalid if there is no such brand.
-func loadBrand(ctx context.Context, tx *sql.Tx, op, id, merchantID string) (catalog.Brand, bool, error) {
+func loadBrand(ctx context.Context, tx queryer, op, id, merchantID string) (catalog.Brand, bool, error) {
 	var b catalog.Brand
 	var authorised bool
 	err := tx.QueryRowContext(ctx, `SELECT id, slug, name, COALESCE(merchant_id, ''), created_at,
@@ -207,6 +208,19 @@ func (s *Catalog) BrandAuthorisations(ctx context.Context, brandID string) ([]ca
 // cheap executions.
 func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs []events.Event) error {
 	const op = "sqlstore.CreateProducts"
+	// The CPU work of an import (documents, views, listing events) is done
+	// before its write transaction, so that on SQLite, where one connection
+	// writes, one import's work runs beside another's writes. A failure
+	// here is left for the transaction to report, from what it reads.
+	var plan *importPlan
+	if s.db.deferredIn(ctx) == nil {
+		if res, err := resolve(ctx, s.db, op, ps); err == nil {
+			plan, _ = res.build(ctx, s.db.Formatters, ps)
+		}
+	}
+	if s.db.beforeImportWrite != nil {
+		s.db.beforeImportWrite()
+	}
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
 		prep, done := stmtsOf(ctx, tx)
 		defer done()
@@ -267,89 +281,26 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 				return err
 			}
 		}
-		// The brand rule (catalog.MayUseBrand) once per merchant and brand.
-		type brandKey struct{ merchant, brand string }
-		brandNames := map[brandKey]string{}
-		brandOf := func(merchantID, brandID string) (string, error) {
-			if brandID == "" {
-				return "", nil
-			}
-			k := brandKey{merchantID, brandID}
-			if n, ok := brandNames[k]; ok {
-				return n, nil
-			}
-			b, authorised, err := loadBrand(ctx, tx, op, brandID, merchantID)
-			if err != nil {
-				return "", err
-			}
-			if err := catalog.MayUseBrand(b, merchantID, authorised); err != nil {
-				return "", err
-			}
-			brandNames[k] = b.Name
-			return b.Name, nil
-		}
-		// What each channel now shows is announced in batches (see
-		// events.NewListingEvents), built from each product's document as
-		// stored here, by the builder every listing path uses.
-		lb := newListingBuilder(tx)
-		chans := newChannelCache(tx, s.db.Formatters)
-		var shown []events.Listing
-		listed := map[string][]string{} // channel -> products listed on it here
-		tenant := ""
-		if len(lockM) == 1 {
-			tenant = lockM[0]
-		}
-		names := map[string]string{}
-		lookup := func(q, id, field string) (string, error) {
-			if id == "" {
-				return "", nil
-			}
-			if n, ok := names[id]; ok {
-				return n, nil
-			}
-			var n string
-			if err := tx.QueryRowContext(ctx, q, id).Scan(&n); err != nil {
-				if err == sql.ErrNoRows {
-					return "", errs.Field(op, field, "no such "+field[:len(field)-3])
-				}
-				return "", err
-			}
-			names[id] = n
-			return n, nil
-		}
-		// First the names and rules, one product after the other (each
-		// lookup is cached), then the CPU work of every product (its
-		// document and pre-rendered view) spread over the cores, then the
-		// rows, many to a statement.
-		docs := make([]catalog.Product, len(ps))
-		for i := range ps {
-			p := &ps[i]
-			var err error
-			if p.MerchantName, err = lookup(`SELECT name FROM merchants WHERE id = $1`, p.MerchantID, "merchant_id"); err != nil {
-				return err
-			}
-			if p.BrandName, err = brandOf(p.MerchantID, p.BrandID); err != nil {
-				return err
-			}
-			if _, err = lookup(`SELECT slug FROM categories WHERE id = $1`, p.CategoryID, "category_id"); err != nil {
-				return err
-			}
-			docs[i] = *p
-			docs[i].Channels = []string{}
-			if _, err := chans.channelsOf(ctx, p); err != nil {
-				return err
-			}
-		}
-		if err := freeSKUs(ctx, tx, op, ps); err != nil {
-			return err
-		}
-		stored, err := renderAll(ctx, chans, docs)
+		// What the import writes was made before this transaction from the
+		// names and channels read then; they are read again here, under the
+		// locks, and when any has changed in between it is made again.
+		res, err := resolve(ctx, tx, op, ps)
 		if err != nil {
 			return err
 		}
-		products := newRowInserter(ctx, prep, `INSERT INTO products (id, brand_id, category_id, version, doc, view, merchant_id) VALUES `, 7, nil)
-		variants := newRowInserter(ctx, prep, `INSERT INTO variants (merchant_id, sku, id, product_id) VALUES `, 4, products)
-		listings := newRowInserter(ctx, prep, `INSERT INTO listings (channel_id, product_id, active, listed_at) VALUES `, 4, products)
+		if plan == nil || !res.same(plan.res) {
+			if plan, err = res.build(ctx, s.db.Formatters, ps); err != nil {
+				return err
+			}
+		}
+		stored := plan.stored
+		listed := map[string][]string{} // channel -> products listed on it here
+		if err := freeSKUs(ctx, tx, op, ps); err != nil {
+			return err
+		}
+		products := newRowInserter(ctx, s.db.Engine, prep, `INSERT INTO products (id, brand_id, category_id, version, doc, view, merchant_id) VALUES `, 7, nil)
+		variants := newRowInserter(ctx, s.db.Engine, prep, `INSERT INTO variants (merchant_id, sku, id, product_id) VALUES `, 4, products)
+		listings := newRowInserter(ctx, s.db.Engine, prep, `INSERT INTO listings (channel_id, product_id, active, listed_at) VALUES `, 4, products)
 		for i := range ps {
 			p := &ps[i]
 			if err := products.add(prodID(p.ID), nullStr(p.BrandID), p.CategoryID, p.Version, stored[i].doc, stored[i].view, p.MerchantID); err != nil {
@@ -372,11 +323,6 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 					return err
 				}
 				listed[ch] = append(listed[ch], p.ID)
-				l, err := lb.listing(ctx, docs[i], ch)
-				if err != nil {
-					return err
-				}
-				shown = append(shown, l)
 			}
 		}
 		for _, b := range []*rowInserter{products, variants, listings} {
@@ -389,12 +335,15 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 				return err
 			}
 		}
-		if len(shown) > 0 {
-			// Stamped when they are written, not with the products' own
-			// times: an import's products may carry a feed's (or a
-			// generator's) timestamps, and the event's time is what the
-			// relay's lag is measured from.
-			evs = append(evs, events.NewListingEvents(shown, tenant, s.db.Now())...)
+		// The listing events were encoded with the plan; they are named and
+		// stamped when they are written, not with the products' own times:
+		// an import's products may carry a feed's (or a generator's)
+		// timestamps, and the event's time is what the relay's lag is
+		// measured from.
+		now := s.db.Now()
+		for _, e := range plan.events {
+			e.ID, e.At = ids.New(ids.Event), now
+			evs = append(evs, e)
 		}
 		return insertEvents(ctx, tx, evs)
 	})
@@ -450,12 +399,12 @@ func pricedChannels(p *catalog.Product) []string {
 
 // channelCache reads channels once per transaction, for rendering views.
 type channelCache struct {
-	tx *sql.Tx
+	tx queryer
 	m  map[string]channel.Channel
 	f  *money.Formatters // for the prices of the views rendered
 }
 
-func newChannelCache(tx *sql.Tx, f *money.Formatters) *channelCache {
+func newChannelCache(tx queryer, f *money.Formatters) *channelCache {
 	return &channelCache{tx: tx, m: map[string]channel.Channel{}, f: f}
 }
 

@@ -70,6 +70,14 @@ type DB struct {
 	// AfterCommit, if set, is called after every committed write
 	// transaction; the event relay uses it to publish without waiting.
 	AfterCommit func()
+	// writeTurn, on SQLite, orders the transactions of inTx first come
+	// first served: database/sql hands the single write connection to a
+	// random waiter, so under a stream of imports a short write (the
+	// relay's lease, a buyer's order) could wait many turns.
+	writeTurn chan struct{}
+	// beforeImportWrite, set by tests, runs between an import's plan and
+	// its write transaction.
+	beforeImportWrite func()
 }
 
 // Options tune Open.
@@ -81,7 +89,11 @@ type Options struct {
 	// acknowledged write survives power loss. Without it, WAL's NORMAL mode is
 	// used: durable against process crashes, not power loss.
 	SyncFull bool
-	// ReadConns caps the read pool (default 2 × GOMAXPROCS, at least 4).
+	// ReadConns caps the read pool (default 8 × GOMAXPROCS, at least 16).
+	// A request waiting for a connection is handed one at random
+	// (database/sql), so a pool much smaller than the requests in flight
+	// makes some wait many turns: the tail latency of a busy server. Idle
+	// SQLite connections cost little (readers map the file).
 	ReadConns int
 	// MigrateTo stops the migrations at this version (0: apply them all).
 	// Upgrade tests use it to build a database as an older Sesame left it.
@@ -99,7 +111,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	}
 	reads := opt.ReadConns
 	if reads <= 0 {
-		reads = max(4, 2*runtime.GOMAXPROCS(0))
+		reads = max(16, 8*runtime.GOMAXPROCS(0))
 	}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		db.Engine = Postgres
@@ -126,11 +138,15 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		}
 		base := file + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
 			"&_pragma=synchronous(" + sync + ")&_pragma=temp_store(2)&_time_format=sqlite"
-		w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+		// The writer maps the file as the readers do, and keeps 64 MiB of
+		// pages (SQLite's default is 2 MiB): a bulk import's B-tree inserts
+		// then find their pages in memory instead of reading them again.
+		w, err := sql.Open("sqlite", base+"&_txlock=immediate&_pragma=cache_size(-65536)&_pragma=mmap_size(8589934592)")
 		if err != nil {
 			return nil, errs.E(op, errs.Invalid, err)
 		}
 		w.SetMaxOpenConns(1)
+		db.writeTurn = make(chan struct{}, 1)
 		w.SetMaxIdleConns(1)
 		w.SetConnMaxLifetime(0)
 		// Readers map the file (up to 8 GiB) rather than read it: a page read
@@ -250,6 +266,14 @@ func (db *DB) Ping(ctx context.Context) error { return db.r.PingContext(ctx) }
 func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if d := db.deferredIn(ctx); d != nil {
 		return d.run(ctx, fn)
+	}
+	if db.writeTurn != nil {
+		select {
+		case db.writeTurn <- struct{}{}:
+			defer func() { <-db.writeTurn }()
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {

@@ -246,29 +246,39 @@ func loadDoc(ctx context.Context, tx *sql.Tx, id string) (catalog.Product, error
 // product's document (catalog.ListingOf), loading the channel codes and
 // category paths they carry once per transaction.
 type listingBuilder struct {
-	tx    *sql.Tx
+	tx    queryer
 	codes map[string]string
 	paths map[string][]catalog.Category
 }
 
-func newListingBuilder(tx *sql.Tx) *listingBuilder {
+func newListingBuilder(tx queryer) *listingBuilder {
 	return &listingBuilder{tx: tx, codes: map[string]string{}, paths: map[string][]catalog.Category{}}
 }
 
 // listing returns what channelID shows of p.
 func (b *listingBuilder) listing(ctx context.Context, p catalog.Product, channelID string) (events.Listing, error) {
-	code, ok := b.codes[channelID]
-	if !ok {
-		if err := b.tx.QueryRowContext(ctx, `SELECT code FROM channels WHERE id = $1`, channelID).Scan(&code); err != nil {
-			return events.Listing{}, fmt.Errorf("channel %s: %w", channelID, err)
-		}
-		b.codes[channelID] = code
+	code, err := b.code(ctx, channelID)
+	if err != nil {
+		return events.Listing{}, err
 	}
 	path, err := b.path(ctx, p.CategoryID)
 	if err != nil {
 		return events.Listing{}, err
 	}
 	return catalog.ListingOf(p, channelID, code, path), nil
+}
+
+// code returns channel channelID's code.
+func (b *listingBuilder) code(ctx context.Context, channelID string) (string, error) {
+	if code, ok := b.codes[channelID]; ok {
+		return code, nil
+	}
+	var code string
+	if err := b.tx.QueryRowContext(ctx, `SELECT code FROM channels WHERE id = $1`, channelID).Scan(&code); err != nil {
+		return "", fmt.Errorf("channel %s: %w", channelID, err)
+	}
+	b.codes[channelID] = code
+	return code, nil
 }
 
 // upserted returns the ListingUpserted event of p on channelID.

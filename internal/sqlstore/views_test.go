@@ -305,3 +305,61 @@ func TestConcurrentFirstReads(t *testing.T) {
 		}
 	})
 }
+
+// TestImportSeesChangesBeforeItsWrite: an import's documents, views and
+// listing events are made before its write transaction; a merchant or brand
+// renamed in between, or a brand authorisation withdrawn, is what the
+// import stores, or refuses on.
+func TestImportSeesChangesBeforeItsWrite(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		w := newViewWorld(t, db)
+		brand := must[catalog.Brand](t)(w.catalog.CreateBrand(ctx, identity.System, catalog.BrandInput{Slug: "atelier", Name: "Atelier"}))
+		must[catalog.BrandAuthorisation](t)(w.catalog.AuthoriseBrand(ctx, identity.System, brand.ID, w.m.ID))
+		mk := func(from int) []catalog.Product {
+			var ps []catalog.Product
+			for i := from; i < from+40; i++ {
+				in := w.input(i)
+				in.BrandID = brand.ID
+				p := must[catalog.Product](t)(w.catalog.NewProduct(ctx, "test", w.m.ID, w.m.Name, in))
+				p.Channels = []string{w.bazaar.ID}
+				ps = append(ps, p)
+			}
+			return ps
+		}
+		db.BeforeImportWrite(func() {
+			if err := db.ExecForTest(ctx, `UPDATE merchants SET name = 'Maroquinerie Renamed' WHERE id = $1`, w.m.ID); err != nil {
+				t.Error(err)
+			}
+			if err := db.ExecForTest(ctx, `UPDATE brands SET name = 'Atelier Paris' WHERE id = $1`, brand.ID); err != nil {
+				t.Error(err)
+			}
+		})
+		ps := mk(1)
+		if err := w.catalog.Import(ctx, identity.System, ps); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []catalog.Product{ps[0], ps[39]} {
+			doc := must[catalog.Product](t)(db.Catalog().Product(ctx, p.ID))
+			if doc.MerchantName != "Maroquinerie Renamed" || doc.BrandName != "Atelier Paris" {
+				t.Fatalf("stored document names %q and %q, want the names at the write", doc.MerchantName, doc.BrandName)
+			}
+			view := must[[]byte](t)(db.Catalog().ProductView(ctx, p.ID, w.bazaar, "fr"))
+			if !strings.Contains(string(view), "Atelier Paris") || strings.Contains(string(view), `"Atelier"`) {
+				t.Fatalf("stored view %s does not carry the brand's name at the write", view)
+			}
+		}
+		// The authorisation to use the brand withdrawn in between: refused,
+		// nothing written.
+		db.BeforeImportWrite(func() {
+			if err := db.ExecForTest(ctx, `DELETE FROM brand_authorisations WHERE brand_id = $1`, brand.ID); err != nil {
+				t.Error(err)
+			}
+		})
+		err := w.catalog.Import(ctx, identity.System, mk(100))
+		wantKind(t, err, errs.Forbidden)
+		if n := len(must[[]catalog.Product](t)(db.Catalog().ChannelProducts(ctx, w.bazaar.ID, "", 1000))); n != 40 {
+			t.Fatalf("bazaar lists %d products, want the 40 of the first import", n)
+		}
+	})
+}
