@@ -173,9 +173,10 @@ type Store interface {
 	// language lang (one of ch's), separated by commas, and says which id
 	// buckets the page spans with their versions (see PageStamp).
 	ChannelViews(ctx context.Context, ch channel.Channel, lang, after string, limit int, dst []byte) (ViewPage, error)
-	// PageStamp is the versions of channelID's product id buckets lo..hi: a
-	// page read with a stamp is current while PageStamp returns that stamp.
-	PageStamp(ctx context.Context, channelID string, lo, hi int64) (string, error)
+	// PageStamp is the versions of channelID's product id buckets from
+	// product from's to product to's ("" to the end): a page read with a
+	// stamp is current while PageStamp returns that stamp.
+	PageStamp(ctx context.Context, channelID, from, to string) (string, error)
 	// ProductView is the JSON of product id's View on ch in lang (one of
 	// ch's); NotFound unless the product is actively listed there.
 	ProductView(ctx context.Context, id string, ch channel.Channel, lang string) ([]byte, error)

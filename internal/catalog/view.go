@@ -197,10 +197,13 @@ type ViewPage struct {
 	N          int
 	LastID     string
 	NextCursor string
-	// The page spans the product id buckets Lo..Hi, whose versions were Stamp
-	// when it was read: it is current while Store.PageStamp(Lo, Hi) is Stamp.
-	Lo, Hi int64
-	Stamp  string
+	// The page spans the product id buckets from From's (the cursor's
+	// product; "" is the first) to To's (its last product; "" when the page
+	// is the channel's last, open to products added after it), whose
+	// versions made Stamp when it was read: it is current while
+	// Store.PageStamp(From, To) is Stamp.
+	From, To string
+	Stamp    string
 }
 
 // ChannelViews is ChannelPageOf as JSON, appended to dst, for a channel
@@ -225,7 +228,7 @@ func (s *Service) ChannelViews(ctx context.Context, ch channel.Channel, lang, cu
 // PageCurrent reports whether a page read as pg is still what the channel
 // shows. Errors: those of the store.
 func (s *Service) PageCurrent(ctx context.Context, channelID string, pg ViewPage) (bool, error) {
-	st, err := s.Store.PageStamp(ctx, channelID, pg.Lo, pg.Hi)
+	st, err := s.Store.PageStamp(ctx, channelID, pg.From, pg.To)
 	return err == nil && st == pg.Stamp, err
 }
 

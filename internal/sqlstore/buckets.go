@@ -1,13 +1,13 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
-	"math"
+
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/sesame-market/sesame/internal/catalog"
 	"github.com/sesame-market/sesame/internal/channel"
@@ -31,84 +31,101 @@ import (
 // bucketShift is the bucket width: 2^10 ms.
 const bucketShift = 10
 
-// bucketOf is the bucket of product id; 0 for what is not a product id.
-func bucketOf(id string) int64 {
-	if !ids.Valid(ids.Product, id) {
-		return 0
+// bucketKey is the key of product id's bucket: the smallest product id the
+// bucket can hold (the UUIDv7's milliseconds rounded down to the bucket,
+// then zeros), so that it compares with stored product ids directly. What
+// is not a product id is in the first bucket.
+func bucketKey(id string) []byte {
+	k := make([]byte, 16)
+	b := idBytes(ids.Product, id)
+	if len(b) != 16 {
+		return k
 	}
-	ms, err := strconv.ParseInt(id[len(ids.Product)+1:len(ids.Product)+13], 16, 64)
-	if err != nil {
-		return 0
+	ms := uint64(b[0])<<40 | uint64(b[1])<<32 | uint64(b[2])<<24 | uint64(b[3])<<16 | uint64(b[4])<<8 | uint64(b[5])
+	ms &^= 1<<bucketShift - 1
+	for i := range 6 {
+		k[i] = byte(ms >> (40 - 8*i))
 	}
-	return ms >> bucketShift
+	return k
 }
 
+// afterAll is above every product id: the end of an open range.
+var afterAll = bytes.Repeat([]byte{0xff}, 17)
+
 // bumpBuckets records, inside tx, that channelID shows something new of the
-// given products: each distinct bucket once.
+// given products: each distinct bucket once, in key order.
 func bumpBuckets(ctx context.Context, tx *sql.Tx, channelID string, productIDs ...string) error {
-	bs := make([]int64, 0, len(productIDs))
+	ks := make([][]byte, 0, len(productIDs))
 	for _, id := range productIDs {
-		bs = append(bs, bucketOf(id))
+		ks = append(ks, bucketKey(id))
 	}
-	slices.Sort(bs)
-	for _, b := range slices.Compact(bs) {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO catalog_buckets (channel_id, bucket, version) VALUES ($1, $2, 1)
-			ON CONFLICT (channel_id, bucket) DO UPDATE SET version = catalog_buckets.version + 1`, channelID, b); err != nil {
+	slices.SortFunc(ks, bytes.Compare)
+	for _, k := range slices.CompactFunc(ks, bytes.Equal) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO catalog_buckets (channel_id, lo, version) VALUES ($1, $2, 1)
+			ON CONFLICT (channel_id, lo) DO UPDATE SET version = catalog_buckets.version + 1`, channelID, k); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-const stampQuery = `SELECT bucket, version FROM catalog_buckets WHERE channel_id = $1 AND bucket >= $2 AND bucket <= $3 ORDER BY bucket`
+// A page's stamp is the sum of the versions of the buckets it spans:
+// versions only grow and a new bucket starts at 1, so every change to what
+// the page shows raises it.
 
-const pageQuery = `SELECT l.product_id, p.view FROM listings l JOIN products p ON p.id = l.product_id
+// stampQuery is the stamp of the buckets from $2's to the one holding $3.
+const stampQuery = `SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM catalog_buckets WHERE channel_id = $1 AND lo >= $2 AND lo <= $3`
+
+// pageQuery is a page and, on each row, the stamp of the buckets from the
+// page's first ($4, the bucket of the cursor's product) to the row's: on
+// the last row of a full page, the page's own stamp, read in the same
+// statement and so of the same snapshot.
+const pageQuery = `SELECT l.product_id, p.view,
+	(SELECT CAST(COALESCE(SUM(b.version), 0) AS BIGINT) FROM catalog_buckets b WHERE b.channel_id = $1 AND b.lo >= $4 AND b.lo <= l.product_id)
+	FROM listings l JOIN products p ON p.id = l.product_id
 	WHERE l.channel_id = $1 AND l.active AND l.product_id > $2 ORDER BY l.product_id LIMIT $3`
 
 // PageStamp implements catalog.Store.
-func (s *Catalog) PageStamp(ctx context.Context, channelID string, lo, hi int64) (string, error) {
-	rows, err := s.db.QueryContext(ctx, stampQuery, channelID, lo, hi)
-	if err != nil {
-		return "", wrap("sqlstore.PageStamp", err, "channel")
-	}
-	st, err := readStamp(rows)
-	return st, wrap("sqlstore.PageStamp", err, "channel")
+func (s *Catalog) PageStamp(ctx context.Context, channelID, from, to string) (string, error) {
+	var sum int64
+	err := s.db.QueryRowContext(ctx, stampQuery, channelID, bucketKey(from), pageEnd(to)).Scan(&sum)
+	return strconv.FormatInt(sum, 36), wrap("sqlstore.PageStamp", err, "channel")
 }
 
-func readStamp(rows *sql.Rows) (string, error) {
-	defer rows.Close()
-	var b strings.Builder
-	var k, v int64
-	for rows.Next() {
-		if err := rows.Scan(&k, &v); err != nil {
-			return "", err
-		}
-		b.WriteString(strconv.FormatInt(k, 36))
-		b.WriteByte(':')
-		b.WriteString(strconv.FormatInt(v, 36))
-		b.WriteByte(',')
+// pageEnd is the upper bound of the buckets a page ending at product id to
+// spans: to itself, or past every bucket when the page is open-ended ("").
+func pageEnd(to string) []byte {
+	if to == "" {
+		return afterAll
 	}
-	return b.String(), rows.Err()
+	return idBytes(ids.Product, to)
 }
 
-// ChannelViews implements catalog.Store. The page and the stamp of the
-// buckets it spans are read in one read transaction, so they describe the
-// same moment: a change committed between them could otherwise be cached
-// under the stamp it made and never be seen.
+// ChannelViews implements catalog.Store. A full page carries its stamp in
+// its own statement, so it needs no transaction. A short one (the
+// channel's last) spans every bucket after its start, and is read again
+// with that stamp in one read transaction, so both describe the same
+// moment: a change committed between them could otherwise be cached under
+// the stamp it made and never be seen.
 func (s *Catalog) ChannelViews(ctx context.Context, ch channel.Channel, lang, after string, limit int, dst []byte) (catalog.ViewPage, error) {
 	const op = "sqlstore.ChannelViews"
-	pg := catalog.ViewPage{JSON: dst}
-	// Both statements are prepared before the transaction takes a
+	// Both statements are prepared before a transaction takes a
 	// connection: preparing inside it would take a second one from the
 	// pool, and as many concurrent first reads as the pool has connections
 	// would each hold one and wait for another for ever.
 	pageSt, err := s.db.prepared(ctx, pageQuery)
 	if err != nil {
-		return pg, wrap(op, err, "product")
+		return catalog.ViewPage{}, wrap(op, err, "product")
+	}
+	if d := s.db.deferredIn(ctx); d == nil || d.begun() == nil {
+		pg, err := s.readPage(ctx, s.db, pageSt, ch, lang, after, limit, dst)
+		if err != nil || pg.N == limit {
+			return pg, wrap(op, err, "product")
+		}
 	}
 	stampSt, err := s.db.prepared(ctx, stampQuery)
 	if err != nil {
-		return pg, wrap(op, err, "product")
+		return catalog.ViewPage{}, wrap(op, err, "product")
 	}
 	opts := &sql.TxOptions{ReadOnly: true}
 	if s.db.Engine == Postgres {
@@ -116,68 +133,84 @@ func (s *Catalog) ChannelViews(ctx context.Context, ch channel.Channel, lang, af
 	}
 	tx, err := s.db.r.BeginTx(ctx, opts)
 	if err != nil {
-		return pg, wrap(op, err, "product")
+		return catalog.ViewPage{}, wrap(op, err, "product")
 	}
 	defer tx.Rollback()
-	st := tx.StmtContext(ctx, pageSt)
-	rows, err := st.QueryContext(ctx, ch.ID, prodID(after), limit)
-	if err != nil {
+	pg, err := s.readPage(ctx, tx, tx.StmtContext(ctx, pageSt), ch, lang, after, limit, dst)
+	if err != nil || pg.N == limit {
 		return pg, wrap(op, err, "product")
+	}
+	var sum int64
+	if err := tx.StmtContext(ctx, stampSt).QueryRowContext(ctx, ch.ID, bucketKey(after), afterAll).Scan(&sum); err != nil {
+		return pg, wrap(op, err, "product")
+	}
+	pg.Stamp, pg.To = strconv.FormatInt(sum, 36), ""
+	return pg, nil
+}
+
+// readPage reads a page with st (pageQuery) and, through q, the documents of
+// the products whose views lack the channel or language. A full page's
+// stamp is set; a short page's is left to the caller.
+func (s *Catalog) readPage(ctx context.Context, q queryer, st *sql.Stmt, ch channel.Channel, lang, after string, limit int, dst []byte) (catalog.ViewPage, error) {
+	pg := catalog.ViewPage{JSON: dst, From: after}
+	rows, err := st.QueryContext(ctx, ch.ID, prodID(after), limit, bucketKey(after))
+	if err != nil {
+		return pg, err
 	}
 	var missing []string // rendered again from the document
 	var at []int         // where in pg.JSON each missing one goes
-	var id prodID
+	var id sql.RawBytes
 	var view sql.RawBytes  // valid until the next row: appended before it
 	var buf []byte         // decompressed view, reused row after row
 	var r catalog.Rendered // likewise
+	var sum int64
+	var last []byte
 	for rows.Next() {
-		if err := rows.Scan(&id, &view); err != nil {
+		if err := rows.Scan(&id, &view, &sum); err != nil {
 			rows.Close()
-			return pg, wrap(op, err, "product")
+			return pg, err
 		}
 		if pg.N > 0 {
 			pg.JSON = append(pg.JSON, ',')
 		}
 		pg.N++
-		pg.LastID = string(id)
+		last = append(last[:0], id...)
 		ok := false
 		if buf, err = decodeView(view, buf, &r); err == nil {
 			pg.JSON, ok = r.Append(pg.JSON, &ch, lang)
 		}
 		if !ok {
-			missing = append(missing, string(id))
+			pid, err := idText(ids.Product, []byte(id))
+			if err != nil {
+				rows.Close()
+				return pg, err
+			}
+			missing = append(missing, pid)
 			at = append(at, len(pg.JSON))
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return pg, wrap(op, err, "product")
+		return pg, err
 	}
-	pg.Lo, pg.Hi = 0, math.MaxInt64
-	if after != "" {
-		pg.Lo = bucketOf(after)
+	if pg.N > 0 {
+		if pg.LastID, err = idText(ids.Product, last); err != nil {
+			return pg, err
+		}
 	}
 	if pg.N == limit {
-		pg.Hi = bucketOf(pg.LastID)
+		pg.To, pg.Stamp = pg.LastID, strconv.FormatInt(sum, 36)
 	}
-	srows, err := tx.StmtContext(ctx, stampSt).QueryContext(ctx, ch.ID, pg.Lo, pg.Hi)
-	if err != nil {
-		return pg, wrap(op, err, "product")
-	}
-	if pg.Stamp, err = readStamp(srows); err != nil {
-		return pg, wrap(op, err, "product")
-	}
-	if len(missing) > 0 {
-		// Views not rendered for this channel and language: from the
-		// documents, in the same transaction, spliced in place (last first,
-		// so earlier offsets hold).
-		for i := len(missing) - 1; i >= 0; i-- {
-			b, err := viewFromDoc(ctx, tx, s.db.Formatters, missing[i], &ch, lang)
-			if err != nil {
-				return pg, wrap(op, err, "product")
-			}
-			pg.JSON = slices.Insert(pg.JSON, at[i], b...)
+	// Views not rendered for this channel and language: from the documents,
+	// spliced in place (last first, so earlier offsets hold). A document
+	// read after the stamp is at least as new as it, so the page is never
+	// older than its stamp says.
+	for i := len(missing) - 1; i >= 0; i-- {
+		b, err := viewFromDoc(ctx, q, s.db.Formatters, missing[i], &ch, lang)
+		if err != nil {
+			return pg, err
 		}
+		pg.JSON = slices.Insert(pg.JSON, at[i], b...)
 	}
 	return pg, nil
 }

@@ -233,15 +233,18 @@ func (s *Server) requestLog(next http.Handler) http.Handler {
 		start := time.Now()
 		next.ServeHTTP(sw, r)
 		msg, lvl := "request", slog.LevelDebug
-		if r.Context().Err() != nil {
+		abandoned := r.Context().Err() != nil
+		if abandoned {
 			// The client went away: its own doing, not a server error.
-			s.abandoned.Add(1)
 			msg = "request abandoned by the client"
 		} else if sw.status >= 500 {
 			lvl = slog.LevelError
 		}
 		s.cfg.Logger.Log(r.Context(), lvl, msg, "request_id", id, "method", r.Method, "path", r.URL.Path,
 			"status", sw.status, "bytes", sw.bytes, "duration", time.Since(start))
+		if abandoned { // counted once logged, so whoever sees the count finds the line
+			s.abandoned.Add(1)
+		}
 	})
 }
 
