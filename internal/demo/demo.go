@@ -352,7 +352,11 @@ func seedCatalogue(ctx context.Context, s Services, sellers []*seller, total int
 	const batch = 5000
 	// The seed allocates fast and keeps little: collecting less often while
 	// it runs spends the CPU on products instead.
-	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	old := debug.SetGCPercent(400)
+	defer func() {
+		debug.SetGCPercent(old)
+		debug.FreeOSMemory() // the seed's garbage goes back to the system
+	}()
 	// Generation runs beside the inserts: SQLite has one writer, the other
 	// core builds the next batch.
 	batches := make(chan []catalog.Product, 2)
