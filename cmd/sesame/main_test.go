@@ -221,14 +221,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("shutdown: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("no shutdown after 30s")
-	}
+	awaitShutdown(t, done)
 	// Every committed event was relayed before the process stopped.
 	db, err := sqlstore.Open(context.Background(), filepath.Join(dir, "sesame.db"), sqlstore.Options{})
 	if err != nil {
@@ -332,5 +325,19 @@ func TestSeedReport(t *testing.T) {
 		if got := seedReport(tc.res); got != tc.want {
 			t.Errorf("seedReport(%+v) = %q; want %q", tc.res, got, tc.want)
 		}
+	}
+}
+
+// awaitShutdown waits for the process whose run reports on done to stop
+// cleanly after its context was cancelled.
+func awaitShutdown(t *testing.T, done <-chan error) {
+	t.Helper()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("shutdown: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no shutdown after 30s")
 	}
 }

@@ -195,12 +195,5 @@ func TestDemoRelaysWhileSeeding(t *testing.T) {
 		len(all), lastListingAt.Sub(firstListing.stored).Round(time.Millisecond))
 
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("shutdown: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("no shutdown after 30s")
-	}
+	awaitShutdown(t, done)
 }

@@ -384,35 +384,31 @@ func seedCatalogue(ctx context.Context, s Services, sellers []*seller, total int
 	// and events on both cores while SQLite's single writer writes another's
 	// rows (two left the writer idle a third of the time).
 	var (
-		mu    sync.Mutex
-		done  int
-		marks = make([]mark, 0, total/batch+1)
-	)
-	var (
-		wg       sync.WaitGroup
+		mu       sync.Mutex // guards done, marks, firstErr and the bar
+		done     int
+		marks    = make([]mark, 0, total/batch+1)
 		firstErr error
+		wg       sync.WaitGroup
 	)
 	for range 3 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for ps := range batches {
-				if err := s.Catalog.Import(genCtx, identity.System, ps); err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = fmt.Errorf("catalogue batch of %d: %w", len(ps), err)
-					}
-					mu.Unlock()
+				err := s.Catalog.Import(genCtx, identity.System, ps)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = fmt.Errorf("catalogue batch of %d: %w", len(ps), err)
+				} else if err == nil {
+					done += len(ps)
+					marks = append(marks, mark{done, time.Since(bar.start)})
+					bar.set(done)
+				}
+				mu.Unlock()
+				if err != nil {
 					stop()
 					return
 				}
-				mu.Lock()
-				done += len(ps)
-				marks = append(marks, mark{done, time.Since(bar.start)})
-				bar.set(done)
-				mu.Unlock()
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	err := firstErr

@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-
 	"slices"
 	"strconv"
 
@@ -151,7 +150,7 @@ func (s *Catalog) ChannelViews(ctx context.Context, ch channel.Channel, lang, af
 // readPage reads a page with st (pageQuery) and, through q, the documents of
 // the products whose views lack the channel or language. A full page's
 // stamp is set; a short page's is left to the caller.
-func (s *Catalog) readPage(ctx context.Context, q queryer, st *sql.Stmt, ch channel.Channel, lang, after string, limit int, dst []byte) (catalog.ViewPage, error) {
+func (s *Catalog) readPage(ctx context.Context, q rowQuerier, st *sql.Stmt, ch channel.Channel, lang, after string, limit int, dst []byte) (catalog.ViewPage, error) {
 	pg := catalog.ViewPage{JSON: dst, From: after}
 	rows, err := st.QueryContext(ctx, ch.ID, prodID(after), limit, bucketKey(after))
 	if err != nil {
@@ -216,9 +215,7 @@ func (s *Catalog) readPage(ctx context.Context, q queryer, st *sql.Stmt, ch chan
 }
 
 // viewFromDoc renders product id's View on ch in lang from its document.
-func viewFromDoc(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, f *money.Formatters, id string, ch *channel.Channel, lang string) ([]byte, error) {
+func viewFromDoc(ctx context.Context, q rowQuerier, f *money.Formatters, id string, ch *channel.Channel, lang string) ([]byte, error) {
 	var doc []byte
 	if err := q.QueryRowContext(ctx, `SELECT doc FROM products WHERE id = $1`, prodID(id)).Scan(&doc); err != nil {
 		return nil, err

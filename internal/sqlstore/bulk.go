@@ -175,16 +175,10 @@ func inList(head string, args []any, vals []string) (string, []any) {
 	return q.String(), args
 }
 
-// queryer reads one row: the store's read pool (*DB) or a transaction.
-type queryer interface {
-	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
-}
-
 // resolved is what an import reads besides its own products: the names its
 // documents carry, the channels its views are rendered for and the channel
 // codes and category paths its listing events carry.
 type resolved struct {
-	op        string
 	merchants map[string]string    // id -> name
 	brands    map[[2]string]string // (merchant, brand) -> name; the brand rule passed
 	slugs     map[string]string    // category id -> slug
@@ -192,11 +186,11 @@ type resolved struct {
 	lb        *listingBuilder
 }
 
-// resolve reads through q what importing ps needs, and applies the brand
-// rule (catalog.MayUseBrand) once per merchant and brand.
-func resolve(ctx context.Context, q queryer, op string, ps []catalog.Product) (*resolved, error) {
-	r := &resolved{op: op, merchants: map[string]string{}, brands: map[[2]string]string{}, slugs: map[string]string{}}
-	r.chans, r.lb = newChannelCache(q, nil), newListingBuilder(q)
+// resolve reads through q what importing ps needs (its views' prices
+// formatted with f), and applies the brand rule (catalog.MayUseBrand) once per merchant and brand.
+func resolve(ctx context.Context, q rowQuerier, op string, f *money.Formatters, ps []catalog.Product) (*resolved, error) {
+	r := &resolved{merchants: map[string]string{}, brands: map[[2]string]string{}, slugs: map[string]string{}}
+	r.chans, r.lb = newChannelCache(q, f), newListingBuilder(q)
 	one := func(m map[string]string, sqlText, id, field string) error {
 		if _, ok := m[id]; ok || id == "" {
 			return nil
@@ -263,11 +257,10 @@ func (r *resolved) same(o *resolved) bool {
 }
 
 // importPlan is what an import writes, made from what it read: each
-// product's document (with its names) and stored row, and the listings it
-// announces, encoded.
+// product's stored row (its document, with its names, and its view), and
+// the listings it announces, encoded.
 type importPlan struct {
 	res    *resolved
-	docs   []catalog.Product
 	stored []storedProduct
 	// events announce the listings, unnamed and unstamped: the
 	// transaction writing them does both.
@@ -276,24 +269,24 @@ type importPlan struct {
 
 // build makes the plan of importing ps from r, on every core. It sets the
 // names on ps too.
-func (r *resolved) build(ctx context.Context, f *money.Formatters, ps []catalog.Product) (*importPlan, error) {
-	r.chans.f = f
-	plan := &importPlan{res: r, docs: make([]catalog.Product, len(ps))}
+func (r *resolved) build(ctx context.Context, ps []catalog.Product) (*importPlan, error) {
+	plan := &importPlan{res: r}
+	docs := make([]catalog.Product, len(ps))
 	for i := range ps {
 		p := &ps[i]
 		p.MerchantName, p.BrandName = r.merchants[p.MerchantID], r.brands[[2]string{p.MerchantID, p.BrandID}]
-		plan.docs[i] = *p
-		plan.docs[i].Channels = []string{}
+		docs[i] = *p
+		docs[i].Channels = []string{}
 	}
 	var err error
-	if plan.stored, err = renderAll(ctx, r.chans, plan.docs); err != nil {
+	if plan.stored, err = renderAll(ctx, r.chans, docs); err != nil {
 		return nil, err
 	}
 	var shown []events.Listing
 	tenant := "" // the merchant, when the listings are all one merchant's
 	for i := range ps {
 		for _, ch := range ps[i].Channels {
-			l, err := r.lb.listing(ctx, plan.docs[i], ch)
+			l, err := r.lb.listing(ctx, docs[i], ch)
 			if err != nil {
 				return nil, err
 			}

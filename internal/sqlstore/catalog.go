@@ -113,7 +113,7 @@ func (s *Catalog) ListBrands(ctx context.Context) ([]catalog.Brand, error) {
 
 // loadBrand reads brand id and whether merchantID is authorised for it,
 // inside tx: the facts of catalog.MayUseBrand. Invalid if there is no such brand.
-func loadBrand(ctx context.Context, tx queryer, op, id, merchantID string) (catalog.Brand, bool, error) {
+func loadBrand(ctx context.Context, tx rowQuerier, op, id, merchantID string) (catalog.Brand, bool, error) {
 	var b catalog.Brand
 	var authorised bool
 	err := tx.QueryRowContext(ctx, `SELECT id, slug, name, COALESCE(merchant_id, ''), created_at,
@@ -214,8 +214,8 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 	// here is left for the transaction to report, from what it reads.
 	var plan *importPlan
 	if s.db.deferredIn(ctx) == nil {
-		if res, err := resolve(ctx, s.db, op, ps); err == nil {
-			plan, _ = res.build(ctx, s.db.Formatters, ps)
+		if res, err := resolve(ctx, s.db, op, s.db.Formatters, ps); err == nil {
+			plan, _ = res.build(ctx, ps)
 		}
 	}
 	if s.db.beforeImportWrite != nil {
@@ -284,12 +284,12 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 		// What the import writes was made before this transaction from the
 		// names and channels read then; they are read again here, under the
 		// locks, and when any has changed in between it is made again.
-		res, err := resolve(ctx, tx, op, ps)
+		res, err := resolve(ctx, tx, op, s.db.Formatters, ps)
 		if err != nil {
 			return err
 		}
 		if plan == nil || !res.same(plan.res) {
-			if plan, err = res.build(ctx, s.db.Formatters, ps); err != nil {
+			if plan, err = res.build(ctx, ps); err != nil {
 				return err
 			}
 		}
@@ -399,12 +399,12 @@ func pricedChannels(p *catalog.Product) []string {
 
 // channelCache reads channels once per transaction, for rendering views.
 type channelCache struct {
-	tx queryer
+	tx rowQuerier
 	m  map[string]channel.Channel
 	f  *money.Formatters // for the prices of the views rendered
 }
 
-func newChannelCache(tx queryer, f *money.Formatters) *channelCache {
+func newChannelCache(tx rowQuerier, f *money.Formatters) *channelCache {
 	return &channelCache{tx: tx, m: map[string]channel.Channel{}, f: f}
 }
 

@@ -24,7 +24,8 @@ func (db *DB) TakeLease(ctx context.Context, name, holder string, ttl time.Durat
 	return ok, wrap(op, err, "lease")
 }
 
-// rowQuerier is what takeLease needs of a *sql.DB or a *sql.Tx.
+// rowQuerier reads one row: a *sql.DB, the store's read pool (*DB) or a
+// *sql.Tx.
 type rowQuerier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }

@@ -246,12 +246,12 @@ func loadDoc(ctx context.Context, tx *sql.Tx, id string) (catalog.Product, error
 // product's document (catalog.ListingOf), loading the channel codes and
 // category paths they carry once per transaction.
 type listingBuilder struct {
-	tx    queryer
+	tx    rowQuerier
 	codes map[string]string
 	paths map[string][]catalog.Category
 }
 
-func newListingBuilder(tx queryer) *listingBuilder {
+func newListingBuilder(tx rowQuerier) *listingBuilder {
 	return &listingBuilder{tx: tx, codes: map[string]string{}, paths: map[string][]catalog.Category{}}
 }
 
