@@ -117,6 +117,9 @@ type hooks struct {
 	Idempotency func(web.IdempotencyStore) web.IdempotencyStore
 	// Timers, if set, adds timer kinds of the test's own to the runner.
 	Timers func(*timers.Runner, *sqlstore.DB)
+	// SeedBatch, if set, is how many products each of the demo seed's
+	// imports holds (a test seeds many small batches quickly).
+	SeedBatch int
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -481,7 +484,7 @@ func seedDemo(ctx context.Context, db *sqlstore.DB, svc api.Services, cfg config
 	}
 	fmt.Fprintf(stdout, "\nSeeding the demo marketplace with %d products...\n", cfg.Products)
 	res, err := demo.Seed(ctx, demo.Services{Identity: svc.Identity, Merchants: svc.Merchants, Channels: svc.Channels, Catalog: svc.Catalog,
-		Inventory: svc.Inventory}, cfg.Products, stdout)
+		Inventory: svc.Inventory, Batch: cfg.Hooks.SeedBatch}, cfg.Products, stdout)
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}

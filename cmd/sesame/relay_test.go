@@ -54,9 +54,13 @@ func TestDemoRelaysWhileSeeding(t *testing.T) {
 	out := &syncBuffer{}
 	done := make(chan error, 1)
 	env := map[string]string{"SESAME_DATA": dir}
-	// Two catalogue batches (5,000 and 3,000 products), each a transaction.
+	// Sixteen catalogue batches of 500 products, each a transaction: the
+	// demo imports three at a time, so the last are written well after
+	// the first.
 	args := []string{"demo", "--addr", "127.0.0.1:0", "--products", "8000", "--nats-listen", natsAddr}
-	go func() { done <- runWith(ctx, args, func(k string) string { return env[k] }, out, hooks{Ready: ready}) }()
+	go func() {
+		done <- runWith(ctx, args, func(k string) string { return env[k] }, out, hooks{Ready: ready, SeedBatch: 500})
+	}()
 	select {
 	case <-ready:
 	case err := <-done:

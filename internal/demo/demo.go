@@ -7,6 +7,7 @@
 package demo
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -39,6 +40,8 @@ type Services struct {
 	Channels  *channel.Service
 	Catalog   *catalog.Service
 	Inventory *inventory.Service
+	// Batch is how many products one catalogue import holds (default 5,000).
+	Batch int
 }
 
 type seller struct {
@@ -349,7 +352,7 @@ func seedCatalogue(ctx context.Context, s Services, sellers []*seller, total int
 		catBySlug[c.slug] = c
 	}
 	bar := newBar(progress, "catalogue", total)
-	const batch = 5000
+	batch := cmp.Or(s.Batch, 5000)
 	// The seed allocates fast and keeps little: collecting less often while
 	// it runs spends the CPU on products instead.
 	old := debug.SetGCPercent(400)
