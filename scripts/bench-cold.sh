@@ -8,6 +8,7 @@
 #   - product detail over IDS random product ids.
 # Also reports the seed's time and rates, storage per product (needs the
 # sqlite3 command for the per-table figures) and the server's RSS.
+# Each read is compared with the floor measured just before and just after it.
 # Usage: scripts/bench-cold.sh [products=1000000] [seconds=20]
 # Environment: PAGES (15000), IDS (50000), CHANNEL (bazaar), CONNS (64).
 # Needs wrk (Debian package wrk).
@@ -20,7 +21,7 @@ nids=${IDS:-50000}
 ch=${CHANNEL:-bazaar}
 conns=${CONNS:-64}
 tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; wait; rm -rf "$tmp"' EXIT
 go build -o "$tmp/sesame" ./cmd/sesame
 go build -o "$tmp/sweepcmd" ./scripts/sweep
 
@@ -53,16 +54,35 @@ run() { # name, then wrk arguments
   echo "$name $rps $p50 $p99 ${bad:-0}"
 }
 ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) print v/1000; else if (v ~ /ms$/) print v+0; else if (v ~ /s$/) print v*1000; else print v }'; }
+# The floor is measured before and after each read, and each read is
+# compared with the mean of the two around it: on a shared machine the floor
+# alone moves by a fifth from one minute to the next.
+floor() { run floor http://127.0.0.1:18090/; }
 {
-  run floor http://127.0.0.1:18090/
+  floor
   run first-page "http://127.0.0.1:18080/api/v1/products?channel=$ch&limit=20"
+  floor
   PATHS="$tmp/sweep/pages.txt" run cold-pages -s scripts/sweep.lua http://127.0.0.1:18080
+  floor
   PATHS="$tmp/sweep/products.txt" run product-detail -s scripts/sweep.lua http://127.0.0.1:18080
+  floor
 } > "$tmp/results"
-read -r _ frps _ fp99 _ < <(head -1 "$tmp/results")
 printf '%-15s %10s %9s %9s %7s %9s %6s\n' read req/s p50 p99 ratio p99/floor non2xx
+prev_rps=; prev_p99=; pending=
 while read -r name rps p50 p99 bad; do
-  printf '%-15s %10s %9s %9s %7.3f %9.1f %6s\n' "$name" "$rps" "$p50" "$p99" "$(echo "$rps / $frps" | bc -l)" \
-    "$(echo "$(ms "$p99") / $(ms "$fp99")" | bc -l)" "$bad"
+  if [ "$name" = floor ]; then
+    if [ -n "$pending" ]; then
+      read -r pname prps pp50 pp99 pbad <<< "$pending"
+      frps=$(echo "($prev_rps + $rps) / 2" | bc -l)
+      fp99=$(echo "($(ms "$prev_p99") + $(ms "$p99")) / 2" | bc -l)
+      printf '%-15s %10s %9s %9s %7.3f %9.1f %6s\n' "$pname" "$prps" "$pp50" "$pp99" "$(echo "$prps / $frps" | bc -l)" \
+        "$(echo "$(ms "$pp99") / $fp99" | bc -l)" "$pbad"
+      pending=
+    fi
+    printf '%-15s %10s %9s %9s %7s %9s %6s\n' floor "$rps" "$p50" "$p99" - - "$bad"
+    prev_rps=$rps; prev_p99=$p99
+  else
+    pending="$name $rps $p50 $p99 $bad"
+  fi
 done < "$tmp/results"
 echo "RSS after the sweep: $(kb VmRSS) kB (anonymous $(kb RssAnon) kB, file $(kb RssFile) kB)"

@@ -75,14 +75,34 @@ func bumpBuckets(ctx context.Context, tx *sql.Tx, channelID string, productIDs .
 // stampQuery is the stamp of the buckets from $2's to the one holding $3.
 const stampQuery = `SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM catalog_buckets WHERE channel_id = $1 AND lo >= $2 AND lo <= $3`
 
-// pageQuery is a page and, on each row, the stamp of the buckets from the
-// page's first ($4, the bucket of the cursor's product) to the row's: on
-// the last row of a full page, the page's own stamp, read in the same
-// statement and so of the same snapshot.
-const pageQuery = `SELECT l.product_id, p.view,
-	(SELECT CAST(COALESCE(SUM(b.version), 0) AS BIGINT) FROM catalog_buckets b WHERE b.channel_id = $1 AND b.lo >= $4 AND b.lo <= l.product_id)
-	FROM listings l JOIN products p ON p.id = l.product_id
+// pageQuery is a page and, on each row, the page's stamp: the versions of
+// the buckets from the page's first ($4, the bucket of the cursor's
+// product) to the one holding its last row, found by its own seek to the
+// $3th listing. Read in the same statement, the stamp is of the same
+// snapshot as the rows; the subquery is uncorrelated, so it is evaluated
+// once a page, not once a row. When the page is short, there is no $3th
+// listing and the stamp is 0: the caller reads it another way.
+func pageQuery(e Engine) string {
+	return `SELECT l.product_id, p.view,
+	(SELECT CAST(COALESCE(SUM(b.version), 0) AS BIGINT) FROM catalog_buckets b
+		WHERE b.channel_id = $1 AND b.lo >= $4 AND b.lo <= (SELECT e.product_id FROM listings e
+			WHERE e.channel_id = $1 AND e.active AND e.product_id > $2 ORDER BY e.product_id LIMIT 1 OFFSET $3 - 1))
+	FROM listings l JOIN products p ON ` + listedProduct(e) + `
 	WHERE l.channel_id = $1 AND l.active AND l.product_id > $2 ORDER BY l.product_id LIMIT $3`
+}
+
+// pageQueries holds pageQuery for each engine, built once.
+var pageQueries = map[Engine]string{SQLite: pageQuery(SQLite), Postgres: pageQuery(Postgres)}
+
+// listedProduct joins listing l to its product p: on SQLite by the
+// product's seq, which the listing carries (migration 00011), on
+// PostgreSQL by its id.
+func listedProduct(e Engine) string {
+	if e == SQLite {
+		return `p.seq = l.product_seq`
+	}
+	return `p.id = l.product_id`
+}
 
 // PageStamp implements catalog.Store.
 func (s *Catalog) PageStamp(ctx context.Context, channelID, from, to string) (string, error) {
@@ -112,7 +132,7 @@ func (s *Catalog) ChannelViews(ctx context.Context, ch channel.Channel, lang, af
 	// connection: preparing inside it would take a second one from the
 	// pool, and as many concurrent first reads as the pool has connections
 	// would each hold one and wait for another for ever.
-	pageSt, err := s.db.prepared(ctx, pageQuery)
+	pageSt, err := s.db.prepared(ctx, pageQueries[s.db.Engine])
 	if err != nil {
 		return catalog.ViewPage{}, wrap(op, err, "product")
 	}
@@ -231,7 +251,7 @@ func viewFromDoc(ctx context.Context, q rowQuerier, f *money.Formatters, id stri
 func (s *Catalog) ProductView(ctx context.Context, id string, ch channel.Channel, lang string) ([]byte, error) {
 	const op = "sqlstore.ProductView"
 	var view []byte
-	err := s.db.QueryRowContext(ctx, `SELECT p.view FROM listings l JOIN products p ON p.id = l.product_id
+	err := s.db.QueryRowContext(ctx, `SELECT p.view FROM listings l JOIN products p ON `+listedProduct(s.db.Engine)+`
 		WHERE l.channel_id = $1 AND l.product_id = $2 AND l.active`, ch.ID, prodID(id)).Scan(&view)
 	if err == sql.ErrNoRows {
 		return nil, errs.E(op, errs.NotFound, "product not found")

@@ -301,9 +301,25 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 		products := newRowInserter(ctx, s.db.Engine, prep, `INSERT INTO products (id, brand_id, category_id, version, doc, view, merchant_id) VALUES `, 7, nil)
 		variants := newRowInserter(ctx, s.db.Engine, prep, `INSERT INTO variants (merchant_id, sku, id, product_id) VALUES `, 4, products)
 		listings := newRowInserter(ctx, s.db.Engine, prep, `INSERT INTO listings (channel_id, product_id, active, listed_at) VALUES `, 4, products)
+		// On SQLite a product's seq is given here, in the one writer's
+		// transaction, so that its listings can carry it (see listedProduct).
+		var seq int64
+		if s.db.Engine == SQLite {
+			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM products`).Scan(&seq); err != nil {
+				return err
+			}
+			products = newRowInserter(ctx, s.db.Engine, prep, `INSERT INTO products (seq, id, brand_id, category_id, version, doc, view, merchant_id) VALUES `, 8, nil)
+			variants.parent = products
+			listings = newRowInserter(ctx, s.db.Engine, prep, `INSERT INTO listings (product_seq, channel_id, product_id, active, listed_at) VALUES `, 5, products)
+		}
 		for i := range ps {
 			p := &ps[i]
-			if err := products.add(prodID(p.ID), nullStr(p.BrandID), p.CategoryID, p.Version, stored[i].doc, stored[i].view, p.MerchantID); err != nil {
+			row := []any{prodID(p.ID), nullStr(p.BrandID), p.CategoryID, p.Version, stored[i].doc, stored[i].view, p.MerchantID}
+			if s.db.Engine == SQLite {
+				seq++
+				row = append([]any{seq}, row...)
+			}
+			if err := products.add(row...); err != nil {
 				return err
 			}
 			for _, v := range p.Variants {
@@ -319,7 +335,11 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 				if err := channel.MayList(f); err != nil {
 					return errs.E(op, errs.Other, fmt.Errorf("product %s on channel %s: %w", p.ID, f.ChannelCode, err))
 				}
-				if err := listings.add(ch, prodID(p.ID), true, p.CreatedAt); err != nil {
+				row := []any{ch, prodID(p.ID), true, p.CreatedAt}
+				if s.db.Engine == SQLite {
+					row = append([]any{seq}, row...)
+				}
+				if err := listings.add(row...); err != nil {
 					return err
 				}
 				listed[ch] = append(listed[ch], p.ID)
@@ -675,8 +695,13 @@ func (s *Catalog) ListProduct(ctx context.Context, merchantID, productID, channe
 			return err
 		}
 		// The facts were read after lockForListing, so they still hold at commit.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO listings (channel_id, product_id, active, listed_at) VALUES ($1, $2, TRUE, $3)
-			ON CONFLICT (channel_id, product_id) DO UPDATE SET active = excluded.active`, channelID, prodID(productID), at); err != nil {
+		q := `INSERT INTO listings (channel_id, product_id, active, listed_at) VALUES ($1, $2, TRUE, $3)`
+		if s.db.Engine == SQLite {
+			q = `INSERT INTO listings (channel_id, product_id, active, listed_at, product_seq)
+				VALUES ($1, $2, TRUE, $3, (SELECT seq FROM products WHERE id = $2))`
+		}
+		if _, err := tx.ExecContext(ctx, q+` ON CONFLICT (channel_id, product_id) DO UPDATE SET active = excluded.active`,
+			channelID, prodID(productID), at); err != nil {
 			return err
 		}
 		if err := bumpBuckets(ctx, tx, channelID, productID); err != nil {

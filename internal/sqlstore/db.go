@@ -149,9 +149,11 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		db.writeTurn = make(chan struct{}, 1)
 		w.SetMaxIdleConns(1)
 		w.SetConnMaxLifetime(0)
-		// Readers map the file (up to 8 GiB) rather than read it: a page read
-		// is then a memory access, not a system call, and the pages are the
-		// kernel's page cache, shared by every reader and not held twice.
+		// Readers map the file rather than read it: a page read is then a
+		// memory access, not a system call, and the pages are the kernel's
+		// page cache, shared by every reader and not held twice. 8 GiB is
+		// asked; this build of SQLite maps at most its first 2 GB and reads
+		// the rest (docs/decisions.md).
 		r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)&_pragma=mmap_size(8589934592)")
 		if err != nil {
 			w.Close()

@@ -26,17 +26,10 @@ func TestMigrationCompactsTheCatalogue(t *testing.T) {
 	for _, e := range testkit.Engines() {
 		t.Run(string(e), func(t *testing.T) {
 			ctx := context.Background()
-			dsn := testkit.DSN(t, e)
-			db, err := sqlstore.Open(ctx, dsn, sqlstore.Options{MigrateTo: 8})
-			if err != nil {
-				t.Fatal(err)
-			}
-			w := newWorld(t, db)
-			bazaar := must[channel.Channel](t)(w.channel.CreateChannel(ctx, identity.System, channel.ChannelInput{Code: "bazaar", Name: "Bazaar",
-				Markets: []string{"FR"}, Languages: []string{"fr", "en"}, Currencies: []string{"EUR"}, Admission: channel.Open}))
+			old := openOldSchema(t, e, 8)
+			dsn, db, w, bazaar, cat := old.dsn, old.db, old.w, old.bazaar, old.cat
 			mall := must[channel.Channel](t)(w.channel.CreateChannel(ctx, identity.System, channel.ChannelInput{Code: "mall", Name: "Mall",
 				Markets: []string{"CN"}, Languages: []string{"zh", "en"}, Currencies: []string{"CNY"}, Admission: channel.Open}))
-			cat := must[catalog.Category](t)(w.catalog.CreateCategory(ctx, identity.System, catalog.CategoryInput{Slug: "soap", Names: map[string]string{"en": "Soap"}}))
 			// Approved by hand: the review path of this schema's code is the new one.
 			m, owner, err := w.merchant.Apply(ctx, identity.Actor{}, application("Savonnerie", "FR", "soap@example.fr"))
 			if err != nil {
@@ -119,4 +112,29 @@ func TestMigrationCompactsTheCatalogue(t *testing.T) {
 			}
 		})
 	}
+}
+
+// oldSchema is a database stopped at an earlier schema version, with the
+// bazaar channel and a soap category, for a migration's test to fill.
+type oldSchema struct {
+	dsn    string
+	db     *sqlstore.DB
+	w      *world
+	bazaar channel.Channel
+	cat    catalog.Category
+}
+
+func openOldSchema(t *testing.T, e sqlstore.Engine, version int64) oldSchema {
+	t.Helper()
+	ctx := context.Background()
+	o := oldSchema{dsn: testkit.DSN(t, e)}
+	var err error
+	if o.db, err = sqlstore.Open(ctx, o.dsn, sqlstore.Options{MigrateTo: version}); err != nil {
+		t.Fatal(err)
+	}
+	o.w = newWorld(t, o.db)
+	o.bazaar = must[channel.Channel](t)(o.w.channel.CreateChannel(ctx, identity.System, channel.ChannelInput{Code: "bazaar", Name: "Bazaar",
+		Markets: []string{"FR"}, Languages: []string{"fr", "en"}, Currencies: []string{"EUR"}, Admission: channel.Open}))
+	o.cat = must[catalog.Category](t)(o.w.catalog.CreateCategory(ctx, identity.System, catalog.CategoryInput{Slug: "soap", Names: map[string]string{"en": "Soap"}}))
+	return o
 }
