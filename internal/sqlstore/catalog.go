@@ -298,28 +298,31 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 		if err := freeSKUs(ctx, tx, op, ps); err != nil {
 			return err
 		}
-		products := newRowInserter(ctx, s.db.Engine, prep, `INSERT INTO products (id, brand_id, category_id, version, doc, view, merchant_id) VALUES `, 7, nil)
-		variants := newRowInserter(ctx, s.db.Engine, prep, `INSERT INTO variants (merchant_id, sku, id, product_id) VALUES `, 4, products)
-		listings := newRowInserter(ctx, s.db.Engine, prep, `INSERT INTO listings (channel_id, product_id, active, listed_at) VALUES `, 4, products)
 		// On SQLite a product's seq is given here, in the one writer's
 		// transaction, so that its listings can carry it (see listedProduct).
+		numbered := s.db.Engine == SQLite
 		var seq int64
-		if s.db.Engine == SQLite {
+		nProduct, nListing := 7, 4
+		productCols, listingCols := `id, brand_id, category_id, version, doc, view, merchant_id`, `channel_id, product_id, active, listed_at`
+		if numbered {
 			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM products`).Scan(&seq); err != nil {
 				return err
 			}
-			products = newRowInserter(ctx, s.db.Engine, prep, `INSERT INTO products (seq, id, brand_id, category_id, version, doc, view, merchant_id) VALUES `, 8, nil)
-			variants.parent = products
-			listings = newRowInserter(ctx, s.db.Engine, prep, `INSERT INTO listings (product_seq, channel_id, product_id, active, listed_at) VALUES `, 5, products)
+			productCols, listingCols = `seq, `+productCols, `product_seq, `+listingCols
+			nProduct, nListing = 8, 5
 		}
+		products := newRowInserter(ctx, s.db.Engine, prep, `INSERT INTO products (`+productCols+`) VALUES `, nProduct, nil)
+		variants := newRowInserter(ctx, s.db.Engine, prep, `INSERT INTO variants (merchant_id, sku, id, product_id) VALUES `, 4, products)
+		listings := newRowInserter(ctx, s.db.Engine, prep, `INSERT INTO listings (`+listingCols+`) VALUES `, nListing, products)
+		row := make([]any, 0, 8)
 		for i := range ps {
 			p := &ps[i]
-			row := []any{prodID(p.ID), nullStr(p.BrandID), p.CategoryID, p.Version, stored[i].doc, stored[i].view, p.MerchantID}
-			if s.db.Engine == SQLite {
-				seq++
-				row = append([]any{seq}, row...)
+			seq++
+			row = row[:0]
+			if numbered {
+				row = append(row, seq)
 			}
-			if err := products.add(row...); err != nil {
+			if err := products.add(append(row, prodID(p.ID), nullStr(p.BrandID), p.CategoryID, p.Version, stored[i].doc, stored[i].view, p.MerchantID)...); err != nil {
 				return err
 			}
 			for _, v := range p.Variants {
@@ -335,11 +338,11 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 				if err := channel.MayList(f); err != nil {
 					return errs.E(op, errs.Other, fmt.Errorf("product %s on channel %s: %w", p.ID, f.ChannelCode, err))
 				}
-				row := []any{ch, prodID(p.ID), true, p.CreatedAt}
-				if s.db.Engine == SQLite {
-					row = append([]any{seq}, row...)
+				row = row[:0]
+				if numbered {
+					row = append(row, seq)
 				}
-				if err := listings.add(row...); err != nil {
+				if err := listings.add(append(row, ch, prodID(p.ID), true, p.CreatedAt)...); err != nil {
 					return err
 				}
 				listed[ch] = append(listed[ch], p.ID)

@@ -3,7 +3,6 @@ package sqlstore_test
 import (
 	"context"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -52,8 +51,8 @@ func TestMigrationKeysProductsBySeq(t *testing.T) {
 					q    string
 					args []any
 				}{
-					{`INSERT INTO products (id, merchant_id, category_id, version, doc) VALUES ($1, $2, $3, 1, $4)`, []any{idBytes(pids[i]), m.ID, cat.ID, doc}},
-					{`INSERT INTO variants (merchant_id, sku, id, product_id) VALUES ($1, $2, $3, $4)`, []any{m.ID, "SAV-" + string(rune('A'+i)), idBytes(vids[i]), idBytes(pids[i])}},
+					{`INSERT INTO products (id, merchant_id, category_id, version, doc) VALUES ($1, $2, $3, 1, $4)`, []any{sqlstore.StoredID("prd", pids[i]), m.ID, cat.ID, doc}},
+					{`INSERT INTO variants (merchant_id, sku, id, product_id) VALUES ($1, $2, $3, $4)`, []any{m.ID, "SAV-" + string(rune('A'+i)), sqlstore.StoredID("var", vids[i]), sqlstore.StoredID("prd", pids[i])}},
 				} {
 					if _, err := raw.ExecContext(ctx, q.q, q.args...); err != nil {
 						t.Fatalf("%s: %v", q.q, err)
@@ -61,7 +60,7 @@ func TestMigrationKeysProductsBySeq(t *testing.T) {
 				}
 				if i != 1 {
 					if _, err := raw.ExecContext(ctx, `INSERT INTO listings (channel_id, product_id, active, listed_at) VALUES ($1, $2, TRUE, $3)`,
-						bazaar.ID, idBytes(pids[i]), now); err != nil {
+						bazaar.ID, sqlstore.StoredID("prd", pids[i]), now); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -142,13 +141,4 @@ func TestMigrationKeysProductsBySeq(t *testing.T) {
 			}
 		})
 	}
-}
-
-// idBytes is the 16 bytes a catalogue id is stored as.
-func idBytes(id string) []byte {
-	b, err := hex.DecodeString(id[strings.IndexByte(id, '_')+1:])
-	if err != nil {
-		panic(err)
-	}
-	return b
 }

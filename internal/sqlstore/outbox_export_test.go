@@ -46,3 +46,6 @@ func DocJSON(t testing.TB, stored []byte) []byte {
 // BeforeImportWrite makes fn run between each import's plan and its write
 // transaction.
 func (db *DB) BeforeImportWrite(fn func()) { db.beforeImportWrite = fn }
+
+// StoredID is the value a catalogue id (prefix "prd", "var") is stored as.
+func StoredID(prefix, id string) []byte { return idBytes(prefix, id) }
