@@ -91,8 +91,17 @@ func pageQuery(e Engine) string {
 	WHERE l.channel_id = $1 AND l.active AND l.product_id > $2 ORDER BY l.product_id LIMIT $3`
 }
 
-// pageQueries holds pageQuery for each engine, built once.
-var pageQueries = map[Engine]string{SQLite: pageQuery(SQLite), Postgres: pageQuery(Postgres)}
+// viewQuery is a listed product's stored view on a channel.
+func viewQuery(e Engine) string {
+	return `SELECT p.view FROM listings l JOIN products p ON ` + listedProduct(e) + `
+		WHERE l.channel_id = $1 AND l.product_id = $2 AND l.active`
+}
+
+// pageQueries and viewQueries hold each engine's query, built once.
+var (
+	pageQueries = map[Engine]string{SQLite: pageQuery(SQLite), Postgres: pageQuery(Postgres)}
+	viewQueries = map[Engine]string{SQLite: viewQuery(SQLite), Postgres: viewQuery(Postgres)}
+)
 
 // listedProduct joins listing l to its product p: on SQLite by the
 // product's seq, which the listing carries (migration 00011), on
@@ -251,8 +260,7 @@ func viewFromDoc(ctx context.Context, q rowQuerier, f *money.Formatters, id stri
 func (s *Catalog) ProductView(ctx context.Context, id string, ch channel.Channel, lang string) ([]byte, error) {
 	const op = "sqlstore.ProductView"
 	var view []byte
-	err := s.db.QueryRowContext(ctx, `SELECT p.view FROM listings l JOIN products p ON `+listedProduct(s.db.Engine)+`
-		WHERE l.channel_id = $1 AND l.product_id = $2 AND l.active`, ch.ID, prodID(id)).Scan(&view)
+	err := s.db.QueryRowContext(ctx, viewQueries[s.db.Engine], ch.ID, prodID(id)).Scan(&view)
 	if err == sql.ErrNoRows {
 		return nil, errs.E(op, errs.NotFound, "product not found")
 	} else if err != nil {
