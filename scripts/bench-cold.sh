@@ -10,7 +10,9 @@
 # sqlite3 command for the per-table figures) and the server's RSS.
 # Each read is compared with the floor measured just before and just after it.
 # Usage: scripts/bench-cold.sh [products=1000000] [seconds=20]
-# Environment: PAGES (15000), IDS (50000), CHANNEL (bazaar), CONNS (64).
+# Environment: PAGES (15000), IDS (50000), CHANNEL (bazaar), CONNS (64),
+# ROUNDS (1): the reads are run that many times against the one seed, and
+# with more than one the median of each read's ratios is printed last.
 # Needs wrk (Debian package wrk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +22,7 @@ pages=${PAGES:-15000}
 nids=${IDS:-50000}
 ch=${CHANNEL:-bazaar}
 conns=${CONNS:-64}
+rounds=${ROUNDS:-1}
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; wait; rm -rf "$tmp"' EXIT
 go build -o "$tmp/sesame" ./cmd/sesame
@@ -58,15 +61,14 @@ ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) print v/1000; else if (v ~ /ms$/) p
 # compared with the mean of the two around it: on a shared machine the floor
 # alone moves by a fifth from one minute to the next.
 floor() { run floor http://127.0.0.1:18090/; }
-{
-  floor
+{ floor; for ((i = 0; i < rounds; i++)); do
   run first-page "http://127.0.0.1:18080/api/v1/products?channel=$ch&limit=20"
   floor
   PATHS="$tmp/sweep/pages.txt" run cold-pages -s scripts/sweep.lua http://127.0.0.1:18080
   floor
   PATHS="$tmp/sweep/products.txt" run product-detail -s scripts/sweep.lua http://127.0.0.1:18080
   floor
-} > "$tmp/results"
+done; } > "$tmp/results"
 printf '%-15s %10s %9s %9s %7s %9s %6s\n' read req/s p50 p99 ratio p99/floor non2xx
 prev_rps=; prev_p99=; pending=
 while read -r name rps p50 p99 bad; do
@@ -75,8 +77,9 @@ while read -r name rps p50 p99 bad; do
       read -r pname prps pp50 pp99 pbad <<< "$pending"
       frps=$(echo "($prev_rps + $rps) / 2" | bc -l)
       fp99=$(echo "($(ms "$prev_p99") + $(ms "$p99")) / 2" | bc -l)
-      printf '%-15s %10s %9s %9s %7.3f %9.1f %6s\n' "$pname" "$prps" "$pp50" "$pp99" "$(echo "$prps / $frps" | bc -l)" \
-        "$(echo "$(ms "$pp99") / $fp99" | bc -l)" "$pbad"
+      ratio=$(echo "$prps / $frps" | bc -l); tail=$(echo "$(ms "$pp99") / $fp99" | bc -l)
+      printf '%-15s %10s %9s %9s %7.3f %9.1f %6s\n' "$pname" "$prps" "$pp50" "$pp99" "$ratio" "$tail" "$pbad"
+      echo "$pname $ratio $tail" >> "$tmp/ratios"
       pending=
     fi
     printf '%-15s %10s %9s %9s %7s %9s %6s\n' floor "$rps" "$p50" "$p99" - - "$bad"
@@ -85,4 +88,13 @@ while read -r name rps p50 p99 bad; do
     pending="$name $rps $p50 $p99 $bad"
   fi
 done < "$tmp/results"
+if [ "$rounds" -gt 1 ]; then
+  echo "median over $rounds rounds:"
+  printf '%-15s %7s %9s\n' read ratio p99/floor
+  for name in first-page cold-pages product-detail; do
+    r=$(awk -v n="$name" '$1 == n {print $2}' "$tmp/ratios" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
+    t=$(awk -v n="$name" '$1 == n {print $3}' "$tmp/ratios" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
+    printf '%-15s %7.3f %9.1f\n' "$name" "$r" "$t"
+  done
+fi
 echo "RSS after the sweep: $(kb VmRSS) kB (anonymous $(kb RssAnon) kB, file $(kb RssFile) kB)"
