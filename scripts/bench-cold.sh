@@ -88,13 +88,17 @@ while read -r name rps p50 p99 bad; do
     pending="$name $rps $p50 $p99 $bad"
   fi
 done < "$tmp/results"
+# median READ FIELD: the median of field FIELD (2 ratio, 3 p99/floor) of
+# READ's rounds.
+median() {
+  awk -v n="$1" -v f="$2" '$1 == n {print $f}' "$tmp/ratios" | sort -g |
+    awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+}
 if [ "$rounds" -gt 1 ]; then
   echo "median over $rounds rounds:"
   printf '%-15s %7s %9s\n' read ratio p99/floor
   for name in first-page cold-pages product-detail; do
-    r=$(awk -v n="$name" '$1 == n {print $2}' "$tmp/ratios" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
-    t=$(awk -v n="$name" '$1 == n {print $3}' "$tmp/ratios" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
-    printf '%-15s %7.3f %9.1f\n' "$name" "$r" "$t"
+    printf '%-15s %7.3f %9.1f\n' "$name" "$(median "$name" 2)" "$(median "$name" 3)"
   done
 fi
 echo "RSS after the sweep: $(kb VmRSS) kB (anonymous $(kb RssAnon) kB, file $(kb RssFile) kB)"
