@@ -188,9 +188,9 @@ func (s *Catalog) readPage(ctx context.Context, q rowQuerier, st *sql.Stmt, ch c
 	var missing []string // rendered again from the document
 	var at []int         // where in pg.JSON each missing one goes
 	var id sql.RawBytes
-	var view sql.RawBytes  // valid until the next row: appended before it
-	var buf []byte         // decompressed view, reused row after row
-	var r catalog.Rendered // likewise
+	var view sql.RawBytes // valid until the next row: appended before it
+	d := getDecoder()
+	defer putDecoder(d)
 	var sum int64
 	var last []byte
 	for rows.Next() {
@@ -204,8 +204,8 @@ func (s *Catalog) readPage(ctx context.Context, q rowQuerier, st *sql.Stmt, ch c
 		pg.N++
 		last = append(last[:0], id...)
 		ok := false
-		if buf, err = decodeView(view, buf, &r); err == nil {
-			pg.JSON, ok = r.Append(pg.JSON, &ch, lang)
+		if d.buf, err = decodeView(view, d.buf, &d.r); err == nil {
+			pg.JSON, ok = d.r.Append(pg.JSON, &ch, lang)
 		}
 		if !ok {
 			pid, err := idText(ids.Product, []byte(id))
@@ -266,9 +266,10 @@ func (s *Catalog) ProductView(ctx context.Context, id string, ch channel.Channel
 	} else if err != nil {
 		return nil, wrap(op, err, "product")
 	}
-	var r catalog.Rendered
-	if _, err := decodeView(view, nil, &r); err == nil {
-		if b, ok := r.Append(nil, &ch, lang); ok {
+	d := getDecoder()
+	defer putDecoder(d)
+	if d.buf, err = decodeView(view, d.buf, &d.r); err == nil {
+		if b, ok := d.r.Append(nil, &ch, lang); ok {
 			return b, nil
 		}
 	}

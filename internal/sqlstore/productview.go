@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/binary"
 	"errors"
+	"sync"
 
 	"github.com/klauspost/compress/s2"
 
@@ -95,6 +96,23 @@ func encodeViewRaw(r catalog.Rendered) []byte {
 }
 
 var errBadView = errors.New("stored product view is malformed")
+
+// A viewDecoder is what decoding views needs and reuses from one view to the
+// next: the decompressed bytes and the pieces aliasing them. Reads take one
+// from a pool, so that a page's twenty views, and the next page's, allocate
+// nothing once the pool is warm.
+type viewDecoder struct {
+	buf []byte
+	r   catalog.Rendered
+}
+
+var viewDecoders = sync.Pool{New: func() any { return new(viewDecoder) }}
+
+func getDecoder() *viewDecoder { return viewDecoders.Get().(*viewDecoder) }
+
+// putDecoder returns d to the pool; its pieces alias its buffer, so nothing
+// decoded with it may be used afterwards.
+func putDecoder(d *viewDecoder) { viewDecoders.Put(d) }
 
 // decodeView reads a stored view into r, decompressing it into buf (grown as
 // needed and returned for reuse); r's slices are reused too, and its pieces
