@@ -41,8 +41,7 @@ func TestPagesUnderConcurrentWalks(t *testing.T) {
 		}
 		type page struct {
 			Items []struct {
-				ID    string `json:"id"`
-				Title string `json:"title"`
+				ID string `json:"id"`
 			} `json:"items"`
 			NextCursor string `json:"next_cursor"`
 		}
@@ -59,19 +58,30 @@ func TestPagesUnderConcurrentWalks(t *testing.T) {
 			}
 			return pg, nil
 		}
+		// walk follows a channel's pages of limit products from the first to
+		// the last, and returns their products' ids in order.
+		walk := func(limit int) ([]string, error) {
+			var ids []string
+			for cursor := ""; ; {
+				pg, err := get(limit, cursor)
+				if err != nil {
+					return ids, err
+				}
+				if len(pg.Items) > limit {
+					return ids, fmt.Errorf("a page of %d", len(pg.Items))
+				}
+				for _, it := range pg.Items {
+					ids = append(ids, it.ID)
+				}
+				if cursor = pg.NextCursor; cursor == "" {
+					return ids, nil
+				}
+			}
+		}
 		// The channel's products in order, from a walk of the largest pages.
-		var want []string
-		for cursor := ""; ; {
-			pg, err := get(100, cursor)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, it := range pg.Items {
-				want = append(want, it.ID)
-			}
-			if cursor = pg.NextCursor; cursor == "" {
-				break
-			}
+		want, err := walk(100)
+		if err != nil {
+			t.Fatal(err)
 		}
 		if len(want) < 30 {
 			t.Fatalf("the channel lists %d products, want at least 30", len(want))
@@ -82,27 +92,14 @@ func TestPagesUnderConcurrentWalks(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for walk := range 2 {
-					var got []string
-					for cursor := ""; ; {
-						pg, err := get(limit, cursor)
-						if err != nil {
-							t.Errorf("limit %d, walk %d: %v", limit, walk, err)
-							return
-						}
-						if len(pg.Items) > limit {
-							t.Errorf("limit %d: a page of %d", limit, len(pg.Items))
-							return
-						}
-						for _, it := range pg.Items {
-							got = append(got, it.ID)
-						}
-						if cursor = pg.NextCursor; cursor == "" {
-							break
-						}
+				for n := range 2 {
+					got, err := walk(limit)
+					if err != nil {
+						t.Errorf("limit %d, walk %d: %v", limit, n, err)
+						return
 					}
 					if !slices.Equal(got, want) {
-						t.Errorf("limit %d, walk %d: pages show %v, want %v", limit, walk, got, want)
+						t.Errorf("limit %d, walk %d: pages show %v, want %v", limit, n, got, want)
 					}
 				}
 			}()
