@@ -117,6 +117,9 @@ func TestImportRefusesWhatCreateRefuses(t *testing.T) {
 		{"bad origin", func(in *ProductInput) { in.OriginCountry = "ZZZ" }, "origin_country"},
 		{"no category", func(in *ProductInput) { in.CategoryID = "" }, "category_id"},
 		{"media not a URL", func(in *ProductInput) { in.Media = []string{"ftp:/x"} }, "media"},
+		{"media a path outside Sesame's media", func(in *ProductInput) { in.Media = []string{"/api/v1/x.jpg"} }, "media"},
+		{"media a path climbing out of them", func(in *ProductInput) { in.Media = []string{"/media/../api/v1/x.jpg"} }, "media"},
+		{"media a host-relative address", func(in *ProductInput) { in.Media = []string{"//evil.example/x.jpg"} }, "media"},
 		{"no variant", func(in *ProductInput) { in.Variants = nil }, "variants"},
 		{"SKU twice", func(in *ProductInput) { in.Variants = append(in.Variants, VariantInput{SKU: "A-1"}) }, "variants.sku"},
 		{"bad SKU", func(in *ProductInput) { in.Variants[0].SKU = "a b" }, "sku"},
@@ -155,6 +158,7 @@ func TestImportRefusesWhatCreateRefuses(t *testing.T) {
 	s := newFakeService()
 	in := valid()
 	in.Translations = map[string]Text{"EN": {Title: "  Case "}}
+	in.Media = []string{"https://img.example/a.jpg", "/media/demo/a.svg"} // a host's, and Sesame's own
 	made, err := s.CreateProduct(ctx, staff, in)
 	if err != nil {
 		t.Fatal(err)

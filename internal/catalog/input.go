@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"golang.org/x/text/language"
 
@@ -287,8 +288,9 @@ func checkMedia(op string, in []string) ([]string, error) {
 			return nil, err
 		}
 		u, err := url.Parse(m)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return nil, errs.Field(op, "media", "must be absolute http(s) URLs")
+		own := err == nil && u.Scheme == "" && u.Host == "" && strings.HasPrefix(u.Path, "/media/") && !strings.Contains(u.Path, "..")
+		if !own && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
+			return nil, errs.Field(op, "media", "must be absolute http(s) URLs, or paths of Sesame's own media (/media/...)")
 		}
 		out = append(out, m)
 	}

@@ -190,6 +190,24 @@ func (s *Service) PublicProduct(ctx context.Context, id, channelRef, lang string
 	return p.View(s.Formatters, &ch, ch.Language(lang)), nil
 }
 
+// PublicViews returns a product as buyers of channel ch see it, once per
+// language of langs, from one read; it must be listed on ch. Errors:
+// NotFound.
+func (s *Service) PublicViews(ctx context.Context, id string, ch channel.Channel, langs []string) ([]View, error) {
+	p, err := s.Store.Product(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(p.Channels, ch.ID) {
+		return nil, errs.E("catalog.PublicViews", errs.NotFound, "product not found")
+	}
+	vs := make([]View, len(langs))
+	for i, l := range langs {
+		vs[i] = p.View(s.Formatters, &ch, l)
+	}
+	return vs, nil
+}
+
 // ViewPage is a page of a channel's products as JSON, read from their
 // pre-rendered views: the items of a JSON array (views separated by commas).
 type ViewPage struct {

@@ -433,10 +433,12 @@ func genProduct(rng *rand.Rand, sl *seller, c catInfo, catID string, n int, now 
 			"fr": {Title: fmt.Sprintf("%s %s — %s", noun[1], adj[1], sl.brand), Description: fmt.Sprintf("%s %s signé %s, expédié depuis %s. Réf. %d.", noun[1], adj[1], sl.brand, countryNameFR(sl.country), n)},
 			"zh": {Title: fmt.Sprintf("%s %s%s", sl.brand, adj[2], noun[2]), Description: fmt.Sprintf("%s出品的%s%s。编号 %d。", sl.brand, adj[2], noun[2], n)},
 		},
-		Media:      []string{fmt.Sprintf("https://media.sesame.example/%s/%d.jpg", c.slug, n%500)},
+		Media:      []string{""}, // set below, from the id
 		Attributes: map[string]string{"origin": sl.country},
 		Channels:   make([]string, 0, len(sl.channels)),
 		Version:    1, CreatedAt: now, UpdatedAt: now}
+	// Sesame draws the demo's images itself (the storefront's /media/demo).
+	p.Media[0] = "/media/demo/" + p.ID + ".svg"
 	base := c.price[0] + rng.Int64N(c.price[1]-c.price[0])
 	base = base/100*100 + 90 // prices end in .90
 	nv := 1 + rng.IntN(min(3, len(c.opts)))

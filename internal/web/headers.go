@@ -12,8 +12,9 @@ import (
 
 // contentSecurityPolicy allows only Sesame's own scripts, styles and
 // images (no inline script or style: the pages use /static/sesame.css),
-// images as data: URLs too, and no framing by any other site.
-const contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; " +
+// images as data: URLs and from https hosts too (merchants' product photos
+// may live on their own image hosts), and no framing by any other site.
+const contentSecurityPolicy = "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; object-src 'none'; " +
 	"frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 
 // hstsValue is sent when Sesame's public URL is https: two years, as the

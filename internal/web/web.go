@@ -29,6 +29,7 @@ import (
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/web/api"
+	"github.com/sesame-market/sesame/internal/web/shop"
 )
 
 //go:embed templates/*.html
@@ -123,6 +124,13 @@ func New(cfg Config) (*Server, error) {
 	s.api = humago.New(mux, hc)
 	api.Register(s.api, cfg.Services, api.Options{ReportInternal: s.reportInternal})
 
+	store, err := shop.New(shop.Config{Services: shop.Services{Catalog: cfg.Services.Catalog, Channels: cfg.Services.Channels},
+		Logger: cfg.Logger, PublicURL: cfg.PublicURL, RequestID: RequestID, NotFound: s.noRoute(mux)})
+	if err != nil {
+		return nil, err
+	}
+	store.Register(mux)
+
 	mux.HandleFunc("GET /{$}", s.home)
 	mux.HandleFunc("GET /docs", s.reference)
 	mux.HandleFunc("GET /docs/guide", s.guide)
@@ -167,7 +175,7 @@ func (s *Server) noRoute(mux *http.ServeMux) http.Handler {
 			}
 			probe := *r
 			probe.Method = m
-			if _, pattern := mux.Handler(&probe); pattern != "/" && pattern != "" {
+			if _, pattern := mux.Handler(&probe); pattern != "/" && pattern != "" && !shop.CatchAll(pattern) {
 				allow = append(allow, m)
 			}
 		}

@@ -1,0 +1,677 @@
+// Package shop is Sesame's storefront: the buyers' pages of every channel,
+// server-rendered, one path prefix per channel and language
+// (/bazaar/fr/…, /mall/zh/…), in the channel's own look, readable by a
+// crawler and by a person on a slow phone, with no script needed.
+package shop
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/bojanz/currency"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+
+	"github.com/sesame-market/sesame/internal/catalog"
+	"github.com/sesame-market/sesame/internal/channel"
+	"github.com/sesame-market/sesame/internal/errs"
+	"github.com/sesame-market/sesame/internal/money"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// Services are the domain services the storefront reads.
+type Services struct {
+	Catalog  *catalog.Service
+	Channels *channel.Service
+}
+
+// Config wires the storefront.
+type Config struct {
+	Services Services
+	Logger   *slog.Logger
+	// PublicURL is the scheme and host buyers reach Sesame at; canonical
+	// links and share previews are absolute with it. Empty: the request's
+	// host, over http.
+	PublicURL string
+	// RequestID names a request in the logs and on error pages.
+	RequestID func(context.Context) string
+	// NotFound answers addresses whose first segment is no channel: they
+	// are not the storefront's (an API client's typo, most often).
+	NotFound http.Handler
+}
+
+// Shop serves the storefront.
+type Shop struct {
+	cfg    Config
+	svc    Services
+	log    *slog.Logger
+	pages  map[string]*template.Template
+	words  *i18n.Bundle
+	assets *assets
+}
+
+// pageNames are the templates of whole pages, each filling layout.html.
+var pageNames = []string{"home", "list", "product", "error"}
+
+// New parses every template, message file and static file, so that a
+// broken one fails at start (and in tests), never on a buyer's request.
+func New(cfg Config) (*Shop, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.NotFound == nil {
+		cfg.NotFound = http.NotFoundHandler()
+	}
+	if cfg.RequestID == nil {
+		cfg.RequestID = func(context.Context) string { return "" }
+	}
+	s := &Shop{cfg: cfg, svc: cfg.Services, log: cfg.Logger, pages: map[string]*template.Template{}}
+	var err error
+	if s.words, err = loadBundle(); err != nil {
+		return nil, fmt.Errorf("storefront messages: %w", err)
+	}
+	if s.assets, err = loadAssets(); err != nil {
+		return nil, fmt.Errorf("storefront static files: %w", err)
+	}
+	layout, err := template.New("layout.html").Funcs(template.FuncMap{
+		"asset": s.assets.url,
+	}).ParseFS(templateFS, "templates/layout.html", "templates/parts.html")
+	if err != nil {
+		return nil, fmt.Errorf("storefront templates: %w", err)
+	}
+	for _, name := range pageNames {
+		t, err := template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("storefront template %s: %w", name, err)
+		}
+		s.pages[name] = t
+	}
+	return s, nil
+}
+
+// Patterns that begin with a channel match addresses of every shape: a
+// router that looks for the methods an unknown address allows must pass
+// over them (see CatchAll).
+const (
+	patternChannel  = "GET /{channel}"
+	patternPages    = "GET /{channel}/{lang}/{page...}"
+	patternCurrency = "POST /{channel}/{lang}/currency"
+)
+
+// CatchAll reports whether pattern is one of the storefront's patterns that
+// begin with a channel: matching one says nothing of whether an address
+// exists.
+func CatchAll(pattern string) bool {
+	return pattern == patternChannel || pattern == patternPages || pattern == patternCurrency
+}
+
+// Register adds the storefront's routes to mux.
+func (s *Shop) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /static/shop/{file}", s.assets.serve)
+	mux.HandleFunc("GET /media/demo/{file}", s.media)
+	mux.HandleFunc(patternChannel, s.chooseLanguage)
+	// One pattern for a storefront's pages, so that every more specific
+	// route (the API's, the static files') wins over it without conflict.
+	mux.HandleFunc(patternPages, s.route)
+	mux.HandleFunc(patternCurrency, s.setCurrency)
+}
+
+// route sends a storefront path to its page.
+func (s *Shop) route(w http.ResponseWriter, r *http.Request) {
+	page := r.PathValue("page")
+	switch {
+	case page == "":
+		s.home(w, r)
+	case page == "new":
+		s.list(w, r)
+	case strings.HasPrefix(page, "p/") && !strings.Contains(page[2:], "/"):
+		s.product(w, r, page[2:])
+	default:
+		if b, ok := s.storefront(w, r); ok {
+			s.notFound(w, r, b)
+		}
+	}
+}
+
+// currencyCookie holds the currency a buyer chose.
+const currencyCookie = "sesame_currency"
+
+// base is what every page shows around its content.
+type base struct {
+	W           *Words
+	Lang        string
+	Title       string
+	Description string
+	Canonical   string
+	Alternates  []link // the page in the channel's other languages
+	Channel     channel.Channel
+	Theme       string
+	Home        string // the storefront's home page
+	Path        string // this page's path, where a form sends the buyer back
+	Langs       []link
+	Currencies  []string
+	Currency    string
+	OG          *openGraph
+	JSONLD      any
+	NoIndex     bool
+}
+
+type link struct {
+	Lang, Name, Href string
+	Current          bool
+}
+
+type openGraph struct {
+	Type, Title, Description, Image, URL string
+}
+
+// storefront reads the channel and language a path names and makes the
+// base of its pages; it writes the error page itself and returns false when
+// either is unknown.
+func (s *Shop) storefront(w http.ResponseWriter, r *http.Request) (*base, bool) {
+	ch, ok := s.channel(w, r)
+	if !ok {
+		return nil, false
+	}
+	lang := r.PathValue("lang")
+	if !slices.Contains(ch.Languages, lang) {
+		b := s.newBase(r, ch, ch.Language(r.Header.Get("Accept-Language")))
+		s.notFound(w, r, b)
+		return nil, false
+	}
+	return s.newBase(r, ch, lang), true
+}
+
+// channel reads the channel the path names; an address of no channel is
+// not the storefront's, and is answered by Config.NotFound.
+func (s *Shop) channel(w http.ResponseWriter, r *http.Request) (channel.Channel, bool) {
+	ch, err := s.svc.Channels.Public(r.Context(), r.PathValue("channel"))
+	if errs.KindOf(err) == errs.NotFound {
+		s.cfg.NotFound.ServeHTTP(w, r)
+		return ch, false
+	}
+	if err != nil {
+		s.fail(w, r, nil, err)
+		return ch, false
+	}
+	return ch, true
+}
+
+func (s *Shop) newBase(r *http.Request, ch channel.Channel, lang string) *base {
+	b := &base{W: newWords(s.words, lang, s.log), Lang: lang, Channel: ch, Theme: "market",
+		Home: "/" + ch.Code + "/" + lang + "/", Path: r.URL.Path, Currencies: ch.Currencies, Title: ch.Name, Description: ch.Description}
+	if ch.Admission == channel.Curated {
+		b.Theme = "house"
+	}
+	b.Currency = s.currency(r, ch)
+	for _, l := range ch.Languages {
+		b.Langs = append(b.Langs, link{Lang: l, Name: LanguageName(l), Href: "/" + ch.Code + "/" + l + "/", Current: l == lang})
+	}
+	return b
+}
+
+// currency is the currency prices show in: the buyer's choice, else that
+// of the market the buyer's language names (en-GB: GBP), else the
+// channel's first.
+func (s *Shop) currency(r *http.Request, ch channel.Channel) string {
+	if c, err := r.Cookie(currencyCookie); err == nil && slices.Contains(ch.Currencies, c.Value) {
+		return c.Value
+	}
+	if tags, _, err := language.ParseAcceptLanguage(r.Header.Get("Accept-Language")); err == nil {
+		for _, t := range tags {
+			if reg, conf := t.Region(); conf == language.Exact {
+				if c, ok := currency.ForCountryCode(reg.String()); ok && slices.Contains(ch.Currencies, c) {
+					return c
+				}
+			}
+		}
+	}
+	if len(ch.Currencies) > 0 {
+		return ch.Currencies[0]
+	}
+	return ""
+}
+
+// absolute is path as a full URL, for canonical links and previews.
+func (s *Shop) absolute(r *http.Request, path string) string {
+	if s.cfg.PublicURL != "" {
+		return strings.TrimSuffix(s.cfg.PublicURL, "/") + path
+	}
+	return "http://" + r.Host + path
+}
+
+// chooseLanguage sends /{channel} to the channel's language the browser
+// prefers.
+func (s *Shop) chooseLanguage(w http.ResponseWriter, r *http.Request) {
+	ch, ok := s.channel(w, r)
+	if !ok {
+		return
+	}
+	w.Header().Set("Vary", "Accept-Language")
+	http.Redirect(w, r, "/"+ch.Code+"/"+ch.Language(r.Header.Get("Accept-Language"))+"/", http.StatusFound)
+}
+
+// setCurrency keeps the buyer's currency in a cookie and sends the buyer
+// back to the page the form was on.
+func (s *Shop) setCurrency(w http.ResponseWriter, r *http.Request) {
+	b, ok := s.storefront(w, r)
+	if !ok {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	cur := r.PostFormValue("currency")
+	if !slices.Contains(b.Channel.Currencies, cur) {
+		s.page(w, r, http.StatusBadRequest, "error", errorPage{base: b, Status: http.StatusBadRequest,
+			Message: b.W.T("error_currency", "Currencies", strings.Join(b.Channel.Currencies, ", "))})
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: currencyCookie, Value: cur, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	back := r.PostFormValue("back")
+	if !strings.HasPrefix(back, b.Home) || strings.ContainsAny(back, "\\\r\n") {
+		back = b.Home
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// A card is a product in a grid.
+type card struct {
+	Href, Title, Image, Alt, Price, Seller, Origin string
+}
+
+func (s *Shop) cards(b *base, vs []catalog.View) []card {
+	cs := make([]card, len(vs))
+	for i, v := range vs {
+		cs[i] = s.card(b, v)
+	}
+	return cs
+}
+
+func (s *Shop) card(b *base, v catalog.View) card {
+	c := card{Href: productPath(b.Channel.Code, b.Lang, v.Title, v.ID), Title: v.Title, Price: priceLine(b, v),
+		Seller: v.Merchant.Name, Origin: b.W.Country(v.OriginCountry)}
+	if v.Brand != nil {
+		c.Seller = v.Brand.Name
+	}
+	if len(v.Media) > 0 {
+		c.Image, c.Alt = v.Media[0], v.Title
+	}
+	return c
+}
+
+// priceLine is the product's price in the buyer's currency: the lowest of
+// its variants', "from" it when they differ.
+func priceLine(b *base, v catalog.View) string {
+	lo, low, differ := int64(-1), "", false
+	for _, vr := range v.Variants {
+		for _, p := range vr.Prices {
+			if p.Currency != b.Currency {
+				continue
+			}
+			if lo >= 0 && p.Amount != lo {
+				differ = true
+			}
+			if lo < 0 || p.Amount < lo {
+				lo, low = p.Amount, p.Formatted
+			}
+		}
+	}
+	if differ {
+		return b.W.T("from_price", "Price", low)
+	}
+	return low
+}
+
+type homePage struct {
+	*base
+	MarketNames string
+	Pavilions   []channel.Pavilion
+	Products    []card
+	More        string
+}
+
+// homeProducts is how many of the newest products the home page shows.
+const homeProducts = 12
+
+func (s *Shop) home(w http.ResponseWriter, r *http.Request) {
+	b, ok := s.storefront(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	pavs, err := s.svc.Channels.Pavilions(ctx, b.Channel.ID)
+	if err != nil {
+		s.fail(w, r, b, err)
+		return
+	}
+	pg, err := s.svc.Catalog.ChannelPageOf(ctx, b.Channel, b.Lang, "", homeProducts)
+	if err != nil {
+		s.fail(w, r, b, err)
+		return
+	}
+	p := homePage{base: b, Pavilions: pavs, Products: s.cards(b, pg.Items)}
+	names := make([]string, len(b.Channel.Markets))
+	for i, m := range b.Channel.Markets {
+		names[i] = b.W.Country(m)
+	}
+	p.MarketNames = strings.Join(names, ", ")
+	if pg.NextCursor != "" {
+		p.More = b.Home + "new"
+	}
+	b.Canonical = s.absolute(r, b.Home)
+	b.Alternates = s.alternates(r, b, func(l string) string { return "/" + b.Channel.Code + "/" + l + "/" })
+	b.OG = &openGraph{Type: "website", Title: b.Channel.Name, Description: b.Channel.Description, URL: b.Canonical}
+	b.JSONLD = map[string]any{"@context": "https://schema.org", "@type": "WebSite", "name": b.Channel.Name, "url": b.Canonical, "inLanguage": b.Lang}
+	s.page(w, r, http.StatusOK, "home", p)
+}
+
+type listPage struct {
+	*base
+	Products []card
+	Next     string
+	First    string
+}
+
+// listSize is how many products a list page shows.
+const listSize = 24
+
+// list shows the channel's products, newest catalogue order, a page at a
+// time.
+func (s *Shop) list(w http.ResponseWriter, r *http.Request) {
+	b, ok := s.storefront(w, r)
+	if !ok {
+		return
+	}
+	cursor := r.URL.Query().Get("after")
+	pg, err := s.svc.Catalog.ChannelPageOf(r.Context(), b.Channel, b.Lang, cursor, listSize)
+	if err != nil {
+		s.fail(w, r, b, err)
+		return
+	}
+	b.Title = b.W.T("all_products") + " · " + b.Channel.Name
+	b.Canonical = s.absolute(r, b.Home+"new")
+	if cursor != "" {
+		b.Canonical += "?after=" + url.QueryEscape(cursor)
+		b.NoIndex = true // the sitemap names every product; pages past the first need no index
+	}
+	p := listPage{base: b, Products: s.cards(b, pg.Items)}
+	if pg.NextCursor != "" {
+		p.Next = b.Home + "new?after=" + url.QueryEscape(pg.NextCursor)
+	}
+	if cursor != "" {
+		p.First = b.Home + "new"
+	}
+	s.page(w, r, http.StatusOK, "list", p)
+}
+
+type productPage struct {
+	*base
+	V        catalog.View
+	Category string
+	Image    string
+	Price    string
+	Variants []variantRow
+	Origin   string
+	Crumbs   []link
+}
+
+type variantRow struct {
+	Options []string
+	SKU     string
+	Price   string
+}
+
+func (s *Shop) product(w http.ResponseWriter, r *http.Request, slug string) {
+	b, ok := s.storefront(w, r)
+	if !ok {
+		return
+	}
+	id := idOfSlug(slug)
+	if id == "" {
+		s.notFound(w, r, b)
+		return
+	}
+	vs, err := s.svc.Catalog.PublicViews(r.Context(), id, b.Channel, b.Channel.Languages)
+	if err != nil {
+		s.fail(w, r, b, err)
+		return
+	}
+	var v catalog.View
+	paths := map[string]string{}
+	for i, l := range b.Channel.Languages {
+		paths[l] = productPath(b.Channel.Code, l, vs[i].Title, vs[i].ID)
+		if l == b.Lang {
+			v = vs[i]
+		}
+	}
+	if want := paths[b.Lang]; r.URL.Path != want { // an old title, or none: the one address
+		http.Redirect(w, r, want, http.StatusMovedPermanently)
+		return
+	}
+	cats, err := s.categories(r)
+	if err != nil {
+		s.fail(w, r, b, err)
+		return
+	}
+	p := productPage{base: b, V: v, Price: priceLine(b, v), Origin: b.W.Country(v.OriginCountry)}
+	if c, ok := cats[v.CategoryID]; ok {
+		p.Category = c.name(b.Lang)
+	}
+	if len(v.Media) > 0 {
+		p.Image = v.Media[0]
+	}
+	for _, vr := range v.Variants {
+		row := variantRow{SKU: vr.SKU}
+		for _, k := range slices.Sorted(maps.Keys(vr.Options)) {
+			row.Options = append(row.Options, vr.Options[k])
+		}
+		for _, pr := range vr.Prices {
+			if pr.Currency == b.Currency {
+				row.Price = pr.Formatted
+			}
+		}
+		p.Variants = append(p.Variants, row)
+	}
+	b.Title = v.Title + " · " + b.Channel.Name
+	b.Description = firstLine(v.Description, 160)
+	b.Canonical = s.absolute(r, paths[b.Lang])
+	b.Alternates = s.alternates(r, b, func(l string) string { return paths[l] })
+	p.Crumbs = []link{{Name: b.Channel.Name, Href: b.Home}}
+	if p.Category != "" {
+		p.Crumbs = append(p.Crumbs, link{Name: p.Category})
+	}
+	b.OG = &openGraph{Type: "product", Title: v.Title, Description: b.Description, URL: b.Canonical}
+	if p.Image != "" {
+		b.OG.Image = s.absoluteMedia(r, p.Image)
+	}
+	b.JSONLD = s.productLD(r, b, v, p)
+	s.page(w, r, http.StatusOK, "product", p)
+}
+
+// absoluteMedia is a media address as a full URL (Sesame's own media are
+// paths).
+func (s *Shop) absoluteMedia(r *http.Request, m string) string {
+	if strings.HasPrefix(m, "/") {
+		return s.absolute(r, m)
+	}
+	return m
+}
+
+// alternates are the page in each of the channel's languages, for hreflang.
+func (s *Shop) alternates(r *http.Request, b *base, path func(lang string) string) []link {
+	var out []link
+	for _, l := range b.Channel.Languages {
+		out = append(out, link{Lang: l, Href: s.absolute(r, path(l)), Current: l == b.Lang})
+	}
+	return out
+}
+
+// productLD is the product's schema.org description: the Product with its
+// offers in the buyer's currency, and where it sits.
+func (s *Shop) productLD(r *http.Request, b *base, v catalog.View, p productPage) []any {
+	var offers []any
+	for _, vr := range v.Variants {
+		for _, pr := range vr.Prices {
+			if pr.Currency != b.Currency {
+				continue
+			}
+			offers = append(offers, map[string]any{"@type": "Offer", "sku": vr.SKU, "price": decimal(pr), "priceCurrency": pr.Currency,
+				"availability": "https://schema.org/InStock", "url": b.Canonical,
+				"seller": map[string]any{"@type": "Organization", "name": v.Merchant.Name}})
+		}
+	}
+	prod := map[string]any{"@context": "https://schema.org", "@type": "Product", "name": v.Title, "productID": v.ID, "url": b.Canonical, "offers": offers}
+	if v.Description != "" {
+		prod["description"] = v.Description
+	}
+	if p.Image != "" {
+		prod["image"] = []string{s.absoluteMedia(r, p.Image)}
+	}
+	if v.Brand != nil {
+		prod["brand"] = map[string]any{"@type": "Brand", "name": v.Brand.Name}
+	}
+	if len(v.Variants) > 0 {
+		prod["sku"] = v.Variants[0].SKU
+	}
+	if v.OriginCountry != "" {
+		prod["countryOfOrigin"] = map[string]any{"@type": "Country", "name": v.OriginCountry}
+	}
+	crumbs := map[string]any{"@context": "https://schema.org", "@type": "BreadcrumbList"}
+	var items []any
+	for i, c := range append(p.Crumbs, link{Name: v.Title, Href: b.Path}) {
+		it := map[string]any{"@type": "ListItem", "position": i + 1, "name": c.Name}
+		if c.Href != "" {
+			it["item"] = s.absolute(r, c.Href)
+		}
+		items = append(items, it)
+	}
+	crumbs["itemListElement"] = items
+	org := map[string]any{"@context": "https://schema.org", "@type": "Organization", "name": b.Channel.Name, "url": s.absolute(r, b.Home)}
+	return []any{prod, crumbs, org}
+}
+
+// categoryInfo is the catalogue's categories by id.
+type categoryInfo struct {
+	Slug  string
+	Names map[string]string
+}
+
+func (c categoryInfo) name(lang string) string {
+	if n, ok := c.Names[lang]; ok {
+		return n
+	}
+	if n, ok := c.Names["en"]; ok {
+		return n
+	}
+	return c.Slug
+}
+
+func (s *Shop) categories(r *http.Request) (map[string]categoryInfo, error) {
+	cs, err := s.svc.Catalog.Categories(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]categoryInfo, len(cs))
+	for _, c := range cs {
+		m[c.ID] = categoryInfo{Slug: c.Slug, Names: c.Names}
+	}
+	return m, nil
+}
+
+type errorPage struct {
+	*base
+	Status  int
+	Message string
+	ErrorID string
+}
+
+// notFound is the page of an address that names nothing.
+func (s *Shop) notFound(w http.ResponseWriter, r *http.Request, b *base) {
+	s.fail(w, r, b, errs.E("shop", errs.NotFound, "not found"))
+}
+
+// fail answers err with an error page in the storefront's look (a plain
+// one when the channel is not known).
+func (s *Shop) fail(w http.ResponseWriter, r *http.Request, b *base, err error) {
+	if b == nil {
+		b = &base{W: newWords(s.words, "en", s.log), Lang: "en", Theme: "market", Home: "/", Path: r.URL.Path}
+		if tags, _, e := language.ParseAcceptLanguage(r.Header.Get("Accept-Language")); e == nil && len(tags) > 0 {
+			_, idx, conf := uiMatcher.Match(tags...)
+			if conf != language.No {
+				b.Lang = uiLanguages[idx]
+				b.W = newWords(s.words, b.Lang, s.log)
+			}
+		}
+	}
+	b.NoIndex = true
+	p := errorPage{base: b}
+	switch errs.KindOf(err) {
+	case errs.NotFound:
+		p.Status, p.Message = http.StatusNotFound, b.W.T("error_not_found")
+	case errs.Invalid:
+		p.Status, p.Message = http.StatusBadRequest, b.W.T("error_invalid")
+	default:
+		p.Status, p.Message, p.ErrorID = http.StatusInternalServerError, b.W.T("error_internal"), s.cfg.RequestID(r.Context())
+		s.log.ErrorContext(r.Context(), "storefront", "request_id", p.ErrorID, "path", r.URL.Path, "err", err)
+	}
+	b.Title = b.W.T("error_title", "Status", p.Status)
+	s.page(w, r, p.Status, "error", p)
+}
+
+// page renders a whole page.
+func (s *Shop) page(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	var buf bytes.Buffer
+	if err := s.pages[name].ExecuteTemplate(&buf, "layout", data); err != nil {
+		s.log.ErrorContext(r.Context(), "storefront render", "page", name, "err", err)
+		http.Error(w, "the page could not be shown", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", langOf(data))
+	h.Set("Vary", "Accept-Language, Cookie")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+func langOf(data any) string {
+	type langer interface{ lang() string }
+	if l, ok := data.(langer); ok {
+		return l.lang()
+	}
+	return "en"
+}
+
+func (b *base) lang() string { return b.Lang }
+
+// decimal is a price as schema.org writes it: "12.50".
+func decimal(p catalog.PriceView) string {
+	a, err := money.New(p.Amount, p.Currency)
+	if err != nil {
+		return ""
+	}
+	return a.Decimal()
+}
+
+// firstLine is s cut to at most n runes at a word's end.
+func firstLine(s string, n int) string {
+	r := []rune(strings.TrimSpace(s))
+	if len(r) <= n {
+		return string(r)
+	}
+	cut := string(r[:n])
+	if i := strings.LastIndexByte(cut, ' '); i > n/2 {
+		cut = cut[:i]
+	}
+	return cut + "…"
+}
