@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -16,6 +17,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/bojanz/currency"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -59,6 +62,10 @@ type Shop struct {
 	pages  map[string]*template.Template
 	words  *i18n.Bundle
 	assets *assets
+
+	catMu    sync.Mutex // guards cats and catsRead
+	cats     map[string]categoryInfo
+	catsRead time.Time
 }
 
 // pageNames are the templates of whole pages, each filling layout.html.
@@ -163,7 +170,7 @@ type base struct {
 	Currencies  []string
 	Currency    string
 	OG          *openGraph
-	JSONLD      any
+	JSONLD      template.JS // encoded by ldJSON
 	NoIndex     bool
 }
 
@@ -371,7 +378,7 @@ func (s *Shop) home(w http.ResponseWriter, r *http.Request) {
 	b.Canonical = s.absolute(r, b.Home)
 	b.Alternates = s.alternates(r, b, func(l string) string { return "/" + b.Channel.Code + "/" + l + "/" })
 	b.OG = &openGraph{Type: "website", Title: b.Channel.Name, Description: b.Channel.Description, URL: b.Canonical}
-	b.JSONLD = map[string]any{"@context": "https://schema.org", "@type": "WebSite", "name": b.Channel.Name, "url": b.Canonical, "inLanguage": b.Lang}
+	b.JSONLD = ldJSON(map[string]any{"@context": "https://schema.org", "@type": "WebSite", "name": b.Channel.Name, "url": b.Canonical, "inLanguage": b.Lang})
 	s.page(w, r, http.StatusOK, "home", p)
 }
 
@@ -494,8 +501,20 @@ func (s *Shop) product(w http.ResponseWriter, r *http.Request, slug string) {
 	if p.Image != "" {
 		b.OG.Image = s.absoluteMedia(r, p.Image)
 	}
-	b.JSONLD = s.productLD(r, b, v, p)
+	b.JSONLD = ldJSON(s.productLD(r, b, v, p))
 	s.page(w, r, http.StatusOK, "product", p)
+}
+
+// ldJSON encodes a schema.org description for a <script
+// type="application/ld+json">. encoding/json escapes <, > and & inside
+// strings (\u003c…), so no value can close the script; encoding once here
+// spares html/template's escaper encoding it again.
+func ldJSON(v any) template.JS {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	return template.JS(b)
 }
 
 // absoluteMedia is a media address as a full URL (Sesame's own media are
@@ -576,7 +595,17 @@ func (c categoryInfo) name(lang string) string {
 	return c.Slug
 }
 
+// categoriesFresh is how long the storefront keeps the catalogue's
+// categories before reading them again: a renamed category shows on pages
+// at most this late, and a product page reads no category most of the time.
+const categoriesFresh = 10 * time.Second
+
 func (s *Shop) categories(r *http.Request) (map[string]categoryInfo, error) {
+	s.catMu.Lock()
+	defer s.catMu.Unlock()
+	if s.cats != nil && time.Since(s.catsRead) < categoriesFresh {
+		return s.cats, nil
+	}
 	cs, err := s.svc.Catalog.Categories(r.Context())
 	if err != nil {
 		return nil, err
@@ -585,6 +614,7 @@ func (s *Shop) categories(r *http.Request) (map[string]categoryInfo, error) {
 	for _, c := range cs {
 		m[c.ID] = categoryInfo{Slug: c.Slug, Names: c.Names}
 	}
+	s.cats, s.catsRead = m, time.Now()
 	return m, nil
 }
 
