@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Measures the storefront's product page over random products (no page
+# cache helps: every product is asked for once in turn) against the bare
+# floor (`sesame floor`), with wrk, same settings, same run, same machine.
+# The product addresses are collected from the storefront's own list pages
+# at random cursors spread over the catalogue (from the API's cursor walk).
+# Usage: scripts/bench-shop.sh [products=1000000] [seconds=20]
+# Environment: CHANNEL (bazaar), LANG_ (fr), CURSORS (2100: list pages
+# sampled, 24 products each), CONNS (64), ROUNDS (2). Needs wrk and curl.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+products=${1:-1000000}
+secs=${2:-20}
+ch=${CHANNEL:-bazaar}
+lang=${LANG_:-fr}
+ncur=${CURSORS:-2100}
+conns=${CONNS:-64}
+rounds=${ROUNDS:-2}
+tmp=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; wait; rm -rf "$tmp"' EXIT
+go build -o "$tmp/sesame" ./cmd/sesame
+go build -o "$tmp/sweepcmd" ./scripts/sweep
+
+"$tmp/sesame" floor --addr 127.0.0.1:18090 >/dev/null &
+"$tmp/sesame" demo --data "$tmp/data" --addr 127.0.0.1:18080 --products "$products" --log-level warn > "$tmp/demo.log" 2>&1 &
+pid=$!
+until grep -q "Sesame is ready" "$tmp/demo.log"; do sleep 1; kill -0 $pid || { cat "$tmp/demo.log"; exit 1; }; done
+tr '\r' '\n' < "$tmp/demo.log" | grep -a "^Seeded"
+
+# Cursors over the whole catalogue, then the product links of the list
+# pages at a random sample of them, each product once, shuffled.
+"$tmp/sweepcmd" -base http://127.0.0.1:18080 -channel "$ch" -pages 15000 -ids 1 -out "$tmp/sweep" >/dev/null
+shuf -n "$ncur" "$tmp/sweep/pages.txt" | sed -E 's/.*cursor=([^&]*).*/\1/' | while read -r c; do
+  curl -fsS "http://127.0.0.1:18080/$ch/$lang/new?after=$c" | grep -o "href=\"/$ch/$lang/p/[^\"]*\"" | cut -d'"' -f2
+done | sort -u | shuf > "$tmp/products.txt"
+echo "$(wc -l < "$tmp/products.txt") distinct product pages"
+
+run() { # name, then wrk arguments
+  local name=$1; shift
+  wrk -t2 -c"$conns" -d2s "$@" >/dev/null 2>&1 || true # warm-up
+  wrk -t2 -c"$conns" -d"${secs}s" --latency "$@" | awk -v n="$name" '/Requests\/sec/{r=$2} $1=="50%"{m=$2} $1=="99%"{p=$2} /Non-2xx/{b=$NF} END{printf "%-13s %10s %9s %9s non2xx %d\n", n, r, m, p, b}'
+}
+floor() { run floor http://127.0.0.1:18090/; }
+printf '%-13s %10s %9s %9s\n' read req/s p50 p99
+floor
+for ((i = 0; i < rounds; i++)); do
+  PATHS="$tmp/products.txt" run product-page -s scripts/sweep.lua http://127.0.0.1:18080
+  floor
+done
+kb() { awk -v k="$1:" '$1 == k {print $2}' /proc/$pid/status; }
+echo "RSS after the sweep: $(kb VmRSS) kB (anonymous $(kb RssAnon) kB)"
