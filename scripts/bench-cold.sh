@@ -23,17 +23,7 @@ nids=${IDS:-50000}
 ch=${CHANNEL:-bazaar}
 conns=${CONNS:-64}
 rounds=${ROUNDS:-1}
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; wait; rm -rf "$tmp"' EXIT
-go build -o "$tmp/sesame" ./cmd/sesame
-go build -o "$tmp/sweepcmd" ./scripts/sweep
-
-"$tmp/sesame" floor --addr 127.0.0.1:18090 >/dev/null &
-"$tmp/sesame" demo --data "$tmp/data" --addr 127.0.0.1:18080 --products "$products" --log-level warn > "$tmp/demo.log" 2>&1 &
-pid=$!
-until grep -q "Sesame is ready" "$tmp/demo.log"; do sleep 1; kill -0 $pid || { cat "$tmp/demo.log"; exit 1; }; done
-tr '\r' '\n' < "$tmp/demo.log" | grep -a "^Seeded"
-kb() { awk -v k="$1:" '$1 == k {print $2}' /proc/$pid/status; }
+source scripts/bench-demo.sh
 echo "RSS after the seed: $(kb VmRSS) kB (anonymous $(kb RssAnon) kB, file $(kb RssFile) kB)"
 db="$tmp/data/sesame.db"
 if command -v sqlite3 >/dev/null; then

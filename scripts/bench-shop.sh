@@ -16,16 +16,7 @@ lang=${LANG_:-fr}
 ncur=${CURSORS:-2100}
 conns=${CONNS:-64}
 rounds=${ROUNDS:-2}
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; wait; rm -rf "$tmp"' EXIT
-go build -o "$tmp/sesame" ./cmd/sesame
-go build -o "$tmp/sweepcmd" ./scripts/sweep
-
-"$tmp/sesame" floor --addr 127.0.0.1:18090 >/dev/null &
-"$tmp/sesame" demo --data "$tmp/data" --addr 127.0.0.1:18080 --products "$products" --log-level warn > "$tmp/demo.log" 2>&1 &
-pid=$!
-until grep -q "Sesame is ready" "$tmp/demo.log"; do sleep 1; kill -0 $pid || { cat "$tmp/demo.log"; exit 1; }; done
-tr '\r' '\n' < "$tmp/demo.log" | grep -a "^Seeded"
+source scripts/bench-demo.sh
 
 # Cursors over the whole catalogue, then the product links of the list
 # pages at a random sample of them, each product once, shuffled.
@@ -47,5 +38,4 @@ for ((i = 0; i < rounds; i++)); do
   PATHS="$tmp/products.txt" run product-page -s scripts/sweep.lua http://127.0.0.1:18080
   floor
 done
-kb() { awk -v k="$1:" '$1 == k {print $2}' /proc/$pid/status; }
 echo "RSS after the sweep: $(kb VmRSS) kB (anonymous $(kb RssAnon) kB)"

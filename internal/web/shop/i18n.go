@@ -44,13 +44,18 @@ func loadBundle() (*i18n.Bundle, error) {
 
 // Words are the storefront's words in one language, for templates.
 type Words struct {
-	lang string
-	loc  *i18n.Localizer
-	log  *slog.Logger
+	lang    string
+	loc     *i18n.Localizer
+	log     *slog.Logger
+	regions display.Namer // country names in lang; nil when lang has none
 }
 
 func newWords(b *i18n.Bundle, lang string, log *slog.Logger) *Words {
-	return &Words{lang: lang, loc: i18n.NewLocalizer(b, lang, "en"), log: log}
+	w := &Words{lang: lang, loc: i18n.NewLocalizer(b, lang, "en"), log: log}
+	if tag, err := language.Parse(lang); err == nil {
+		w.regions = display.Regions(tag)
+	}
+	return w
 }
 
 // T is the message id in the page's language; args are pairs of a name and
@@ -88,14 +93,10 @@ func pairs(args []any) map[string]any {
 // Country is a country's name in the page's language ("France", "法国").
 func (w *Words) Country(code string) string {
 	r, err := language.ParseRegion(code)
-	if err != nil {
+	if err != nil || w.regions == nil {
 		return code
 	}
-	tag, err := language.Parse(w.lang)
-	if err != nil {
-		return code
-	}
-	if n := display.Regions(tag).Name(r); n != "" {
+	if n := w.regions.Name(r); n != "" {
 		return n
 	}
 	return code

@@ -293,7 +293,7 @@ func (s *Shop) setCurrency(w http.ResponseWriter, r *http.Request) {
 
 // A card is a product in a grid.
 type card struct {
-	Href, Title, Image, Alt, Price, Seller, Origin string
+	Href, Title, Image, Price, Seller, Origin string
 }
 
 func (s *Shop) cards(b *base, vs []catalog.View) []card {
@@ -311,7 +311,7 @@ func (s *Shop) card(b *base, v catalog.View) card {
 		c.Seller = v.Brand.Name
 	}
 	if len(v.Media) > 0 {
-		c.Image, c.Alt = v.Media[0], v.Title
+		c.Image = v.Media[0] // shown with an empty alt: the card's title names it
 	}
 	return c
 }
