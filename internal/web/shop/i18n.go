@@ -90,6 +90,15 @@ func pairs(args []any) map[string]any {
 	return m
 }
 
+// List joins items as the page's language writes a list: 中国、香港 in
+// Chinese, "France, Belgique" elsewhere.
+func (w *Words) List(items []string) string {
+	if w.lang == "zh" || strings.HasPrefix(w.lang, "zh-") {
+		return strings.Join(items, "、")
+	}
+	return strings.Join(items, ", ")
+}
+
 // Country is a country's name in the page's language ("France", "法国").
 func (w *Words) Country(code string) string {
 	r, err := language.ParseRegion(code)

@@ -280,7 +280,7 @@ func (s *Shop) setCurrency(w http.ResponseWriter, r *http.Request) {
 	cur := r.PostFormValue("currency")
 	if !slices.Contains(b.Channel.Currencies, cur) {
 		s.page(w, r, http.StatusBadRequest, "error", errorPage{base: b, Status: http.StatusBadRequest,
-			Message: b.W.T("error_currency", "Currencies", strings.Join(b.Channel.Currencies, ", "))})
+			Message: b.W.T("error_currency", "Currencies", b.W.List(b.Channel.Currencies))})
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: currencyCookie, Value: cur, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode})
@@ -371,7 +371,7 @@ func (s *Shop) home(w http.ResponseWriter, r *http.Request) {
 	for i, m := range b.Channel.Markets {
 		names[i] = b.W.Country(m)
 	}
-	p.MarketNames = strings.Join(names, ", ")
+	p.MarketNames = b.W.List(names)
 	if pg.NextCursor != "" {
 		p.More = b.Home + "new"
 	}

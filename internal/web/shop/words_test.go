@@ -87,6 +87,20 @@ func TestPlurals(t *testing.T) {
 	}
 }
 
+// TestLists: lists are joined as each language writes them.
+func TestLists(t *testing.T) {
+	b, err := loadBundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lang, want := range map[string]string{"zh": "中国、中国香港特别行政区", "fr": "Chine, R.A.S. chinoise de Hong Kong", "en": "China, Hong Kong SAR China"} {
+		w := newWords(b, lang, nil)
+		if got := w.List([]string{w.Country("CN"), w.Country("HK")}); got != want {
+			t.Errorf("%s: %q, want %q", lang, got, want)
+		}
+	}
+}
+
 func TestSlugs(t *testing.T) {
 	for title, want := range map[string]string{
 		"Robe d'été essentiel — Marinières de Bretagne": "robe-d-ete-essentiel-marinieres-de-bretagne",
