@@ -180,6 +180,18 @@ type Store interface {
 	// ProductView is the JSON of product id's View on ch in lang (one of
 	// ch's); NotFound unless the product is actively listed there.
 	ProductView(ctx context.Context, id string, ch channel.Channel, lang string) ([]byte, error)
+	// ListedCount is how many products are actively listed on channelID.
+	ListedCount(ctx context.Context, channelID string) (int, error)
+	// ListedAt is the id of the product at position pos (from 0) among
+	// those actively listed on channelID, in id order; NotFound past the
+	// last.
+	ListedAt(ctx context.Context, channelID string, pos int) (string, error)
+	// ListedEntries calls fn with the sitemap entries in language lang (one
+	// of ch's) of up to limit products actively listed on ch after product
+	// id after, in id order. It reads them in pages and calls fn between
+	// its queries, never inside one, and stops at fn's first error, which
+	// it returns.
+	ListedEntries(ctx context.Context, ch channel.Channel, lang, after string, limit int, fn func(SitemapEntry) error) error
 }
 
 // Channels is the part of the channel service the catalogue needs.
