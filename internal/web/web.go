@@ -65,6 +65,9 @@ type Config struct {
 	// Idempotency stores the responses to POSTs that carry an
 	// Idempotency-Key; nil ignores the header.
 	Idempotency IdempotencyStore
+	// SitemapURLs is how many products a storefront sitemap names; 0 is
+	// the protocol's limit, 50,000 (see shop.Config).
+	SitemapURLs int
 }
 
 // Server is Sesame's HTTP handler.
@@ -125,7 +128,8 @@ func New(cfg Config) (*Server, error) {
 	api.Register(s.api, cfg.Services, api.Options{ReportInternal: s.reportInternal})
 
 	store, err := shop.New(shop.Config{Services: shop.Services{Catalog: cfg.Services.Catalog, Channels: cfg.Services.Channels},
-		Logger: cfg.Logger, PublicURL: cfg.PublicURL, RequestID: RequestID, NotFound: s.noRoute(mux)})
+		Logger: cfg.Logger, PublicURL: cfg.PublicURL, RequestID: RequestID, NotFound: s.noRoute(mux),
+		SitemapURLs: cfg.SitemapURLs})
 	if err != nil {
 		return nil, err
 	}

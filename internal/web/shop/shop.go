@@ -52,6 +52,9 @@ type Config struct {
 	// NotFound answers addresses whose first segment is no channel: they
 	// are not the storefront's (an API client's typo, most often).
 	NotFound http.Handler
+	// SitemapURLs is how many products a product sitemap names; 0 is
+	// 50,000, the sitemap protocol's limit (tests set a few).
+	SitemapURLs int
 }
 
 // Shop serves the storefront.
@@ -127,6 +130,9 @@ func CatchAll(pattern string) bool {
 func (s *Shop) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /static/shop/{file}", s.assets.serve)
 	mux.HandleFunc("GET /media/demo/{file}", s.media)
+	mux.HandleFunc("GET /robots.txt", s.robots)
+	mux.HandleFunc("GET /sitemap.xml", s.sitemapIndex)
+	mux.HandleFunc("GET /sitemaps/{file}", s.sitemap)
 	mux.HandleFunc(patternChannel, s.chooseLanguage)
 	// One pattern for a storefront's pages, so that every more specific
 	// route (the API's, the static files') wins over it without conflict.

@@ -36,6 +36,13 @@ type store struct {
 
 func newStore(t *testing.T, db *sqlstore.DB, products int) *store {
 	t.Helper()
+	return newStoreWith(t, db, products, web.Config{})
+}
+
+// newStoreWith is newStore with the server configured as cfg (its services,
+// logger and ping are the store's).
+func newStoreWith(t *testing.T, db *sqlstore.DB, products int, cfg web.Config) *store {
+	t.Helper()
 	chans := channel.NewService(db.Channels())
 	svc := api.Services{Identity: identity.NewService(db.Identity()), Merchants: merchant.NewService(db.Merchants()), Channels: chans,
 		Catalog: catalog.NewService(db.Catalog(), chans), Inventory: inventory.NewService(db.Inventory())}
@@ -43,7 +50,8 @@ func newStore(t *testing.T, db *sqlstore.DB, products int) *store {
 		Catalog: svc.Catalog, Inventory: svc.Inventory, Batch: 50}, products, nil); err != nil {
 		t.Fatal(err)
 	}
-	ws, err := web.New(web.Config{Services: svc, Logger: slog.New(slog.DiscardHandler), Ping: db.Ping})
+	cfg.Services, cfg.Logger, cfg.Ping = svc, slog.New(slog.DiscardHandler), db.Ping
+	ws, err := web.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
