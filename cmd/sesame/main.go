@@ -38,6 +38,7 @@ import (
 	"github.com/sesame-market/sesame/internal/merchant"
 	"github.com/sesame-market/sesame/internal/money"
 	"github.com/sesame-market/sesame/internal/natsbus"
+	"github.com/sesame-market/sesame/internal/search"
 	"github.com/sesame-market/sesame/internal/sqlstore"
 	"github.com/sesame-market/sesame/internal/timers"
 	"github.com/sesame-market/sesame/internal/web"
@@ -352,6 +353,34 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 			return err
 		}
 	}
+
+	// The search index: loaded from the database, then kept current by the
+	// listing events published after the bus sequence taken before the
+	// load, so that nothing committed meanwhile is missed. Search answers
+	// 503 until it is loaded.
+	svc.Search = search.New(chans.Channels, log)
+	seq, err := bus.LastSeq(ctx)
+	if err != nil {
+		return err
+	}
+	followDone := make(chan struct{})
+	go func() {
+		defer close(followDone)
+		if err := svc.Search.Load(runCtx, db.Catalog()); err != nil {
+			if runCtx.Err() == nil {
+				log.Error("search index: load failed", "err", err)
+			}
+			return
+		}
+		stop, err := bus.Follow(runCtx, search.Subjects(), seq, svc.Search.Handle)
+		if err != nil {
+			log.Error("search index: follow failed", "err", err)
+			return
+		}
+		<-runCtx.Done()
+		stop()
+	}()
+	defer func() { cancel(); <-followDone }()
 
 	svc.SecureCookies = strings.HasPrefix(cfg.PublicURL, "https://")
 	var idem web.IdempotencyStore = db.Idempotency()

@@ -18,7 +18,7 @@ const module = "github.com/sesame-market/sesame/"
 // domain are the domain packages; foundation the small packages every
 // domain may use. Both are paths under the module.
 var (
-	domain     = []string{"internal/identity", "internal/merchant", "internal/channel", "internal/catalog", "internal/inventory"}
+	domain     = []string{"internal/identity", "internal/merchant", "internal/channel", "internal/catalog", "internal/inventory", "internal/search"}
 	foundation = []string{"internal/money", "internal/errs", "internal/text", "internal/ids", "internal/events"}
 	// edges are the packages of storage, transport and the bus: only the
 	// packages in edgeUsers (and tests) import them.
@@ -31,12 +31,16 @@ var (
 		users  []string
 		reason string
 	}{
-		"golang.org/x/crypto/argon2":         {[]string{"internal/identity"}, "password hashing (argon2id)"},
-		"golang.org/x/text/language":         {[]string{"internal/channel", "internal/catalog", "internal/money"}, "BCP 47 language tags and matching (money: the locale of a formatter)"},
-		"golang.org/x/text/unicode/norm":     {[]string{"internal/text"}, "Unicode normalisation of typed text"},
-		"github.com/bojanz/currency":         {[]string{"internal/money"}, "ISO 4217 currencies, CLDR formatting and rounding"},
-		"github.com/google/uuid":             {[]string{"internal/ids"}, "UUIDv7 ids"},
-		"github.com/hashicorp/golang-lru/v2": {[]string{"internal/money"}, "the bounded cache of currency formatters per locale"},
+		"golang.org/x/crypto/argon2":           {[]string{"internal/identity"}, "password hashing (argon2id)"},
+		"golang.org/x/text/language":           {[]string{"internal/channel", "internal/catalog", "internal/money"}, "BCP 47 language tags and matching (money: the locale of a formatter)"},
+		"golang.org/x/text/unicode/norm":       {[]string{"internal/text", "internal/search"}, "Unicode normalisation of typed text; accents folded for search"},
+		"github.com/bojanz/currency":           {[]string{"internal/money", "internal/search"}, "ISO 4217 currencies, CLDR formatting and rounding (search: a currency's minor digits for price ranges)"},
+		"github.com/google/uuid":               {[]string{"internal/ids"}, "UUIDv7 ids"},
+		"github.com/hashicorp/golang-lru/v2":   {[]string{"internal/money", "internal/search"}, "the bounded caches of currency formatters per locale and of typo corrections"},
+		"github.com/RoaringBitmap/roaring/v2":  {[]string{"internal/search"}, "compressed bitmaps: the search index's postings and facets"},
+		"github.com/kljensen/snowball/french":  {[]string{"internal/search"}, "the Snowball stemmer of French"},
+		"github.com/kljensen/snowball/english": {[]string{"internal/search"}, "the Snowball stemmer of English"},
+		"github.com/agnivade/levenshtein":      {[]string{"internal/search"}, "edit distance, for typo tolerance"},
 	}
 	// banned are package names that say nothing about what they hold.
 	banned = []string{"util", "utils", "common", "helpers", "misc", "http", "context"}

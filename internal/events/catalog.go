@@ -45,15 +45,19 @@ const (
 // Listing is one product as one channel shows it: the payload of
 // ListingUpserted and an element of ListingBatch.
 type Listing struct {
-	V             int                 `json:"v"`
-	ProductID     string              `json:"product_id"`
-	ChannelID     string              `json:"channel_id"`
-	ChannelCode   string              `json:"channel_code"`
-	Merchant      Ref                 `json:"merchant"`
-	Brand         *Ref                `json:"brand,omitempty"` // nil: no brand
-	Category      []CategoryNode      `json:"category"`        // the path from the root to the product's category
-	OriginCountry string              `json:"origin_country"`
-	Texts         map[string]ListText `json:"texts"` // per language
+	V             int            `json:"v"`
+	ProductID     string         `json:"product_id"`
+	ChannelID     string         `json:"channel_id"`
+	ChannelCode   string         `json:"channel_code"`
+	Merchant      Ref            `json:"merchant"`
+	Brand         *Ref           `json:"brand,omitempty"` // nil: no brand
+	Category      []CategoryNode `json:"category"`        // the path from the root to the product's category
+	OriginCountry string         `json:"origin_country"`
+	// ShipsFrom is the country the product is sent from: its merchant's
+	// country of establishment (stock held in partner warehouses will add
+	// theirs).
+	ShipsFrom string              `json:"ships_from,omitempty"`
+	Texts     map[string]ListText `json:"texts"` // per language
 	// Prices is the lowest price per currency of the product's variants on
 	// this channel, in minor units (what a list shows as "from").
 	Prices     map[string]int64  `json:"prices"`

@@ -421,10 +421,21 @@ func (b *Bus) Subscribe(ctx context.Context, durable, filter string, h events.Ha
 		cancel()
 		return nil, fmt.Errorf("%s %s: %w", op, durable, err)
 	}
+	return stopper(ctx, cc, cancel, false), nil
+}
+
+// stopper returns the stop function of a consumption: it stops cc, cancels
+// the handlers' context (first, with cancelFirst: a handler waiting to
+// retry must not hold the stop up) and waits until cc is closed, when
+// called or when ctx is done. Concurrent callers all wait for the first to
+// finish.
+func stopper(ctx context.Context, cc jetstream.ConsumeContext, cancel context.CancelFunc, cancelFirst bool) func() {
 	var once sync.Once
 	halt := func() {
-		// Concurrent callers all wait for the first to finish.
 		once.Do(func() {
+			if cancelFirst {
+				cancel()
+			}
 			cc.Stop()
 			cancel()
 			<-cc.Closed()
@@ -434,7 +445,7 @@ func (b *Bus) Subscribe(ctx context.Context, durable, filter string, h events.Ha
 	return func() {
 		unhook()
 		halt()
-	}, nil
+	}
 }
 
 // handle applies one message and acknowledges it.
@@ -539,4 +550,77 @@ func (l *serverLogger) failure() error {
 		return l.fatal
 	}
 	return errors.New("no error reported")
+}
+
+// LastSeq returns the stream sequence of the last event on the bus (0 when
+// there is none). A follower that loads a state from the database first
+// takes it, then follows from it: every event after it is delivered, and
+// none it loaded is lost.
+func (b *Bus) LastSeq(ctx context.Context) (uint64, error) {
+	s, err := b.js.Stream(ctx, StreamName)
+	if err != nil {
+		return 0, fmt.Errorf("natsbus.LastSeq: %w", err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("natsbus.LastSeq: %w", err)
+	}
+	return info.State.LastSeq, nil
+}
+
+// Follow delivers to h, one at a time and in stream order, the events on
+// the subjects filters match (e.g. "sesame.catalog.listing.>") published
+// after stream sequence after. It is for a node's own in-memory state (a
+// search index): it keeps nothing on the server, and after a restart the
+// node loads its state again and follows from the sequence it took then.
+// When h fails the same event is given again after a growing delay, and
+// later events wait: the state must not skip one.
+//
+// The subscription lasts until stop is called or ctx is done; stop waits
+// for a running h to return and must not be called from inside it.
+func (b *Bus) Follow(ctx context.Context, filters []string, after uint64, h events.Handler) (stop func(), err error) {
+	const op = "natsbus.Follow"
+	if len(filters) == 0 || h == nil {
+		return nil, fmt.Errorf("%s: subjects and a handler are required", op)
+	}
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: filters, DeliverPolicy: jetstream.DeliverAllPolicy}
+	if after > 0 {
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, after+1
+	}
+	cons, err := b.js.OrderedConsumer(ctx, StreamName, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	log := b.log.With("follower", strings.Join(filters, ","))
+	hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	cc, err := cons.Consume(func(msg jetstream.Msg) {
+		var e events.Event
+		if err := json.Unmarshal(msg.Data(), &e); err != nil || e.ID == "" {
+			log.Error("undecodable message skipped", "subject", msg.Subject(), "err", err)
+			return
+		}
+		for attempt := uint64(1); ; attempt++ {
+			err := h(hctx, e)
+			if err == nil || hctx.Err() != nil {
+				return
+			}
+			delay := retryDelay(attempt)
+			log.Warn("event handler failed; will retry", "event_id", e.ID, "event_type", e.Type, "retry_in", delay, "err", err)
+			select {
+			case <-hctx.Done():
+				return
+			case <-time.After(delay):
+			}
+		}
+	}, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+		if errors.Is(err, jetstream.ErrConnectionClosed) || hctx.Err() != nil {
+			return
+		}
+		log.Warn("follow", "err", err)
+	}))
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return stopper(ctx, cc, cancel, true), nil
 }

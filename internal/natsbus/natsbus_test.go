@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -614,5 +615,48 @@ func TestEmbeddedListen(t *testing.T) {
 	}
 	if n := s.CachedInfo().State.Msgs; n != 1 {
 		t.Errorf("the stream seen from outside holds %d events; want 1", n)
+	}
+}
+
+// TestFollowFromASequence: a follower started after sequence S gets, in
+// order, exactly the matching events published after S, and an event its
+// handler fails is given again before any later one.
+func TestFollowFromASequence(t *testing.T) {
+	ctx := testCtx(t)
+	bus := startBus(t, t.TempDir(), testLogger(t))
+	before := newEvents(3, events.ListingUpserted)
+	if _, err := bus.PublishBatch(ctx, before); err != nil {
+		t.Fatal(err)
+	}
+	seq, err := bus.LastSeq(ctx)
+	if err != nil || seq != 3 {
+		t.Fatalf("last sequence %d (%v), want 3", seq, err)
+	}
+	after := append(newEvents(4, events.ListingRemoved), newEvents(2, events.ProductCreated)...)
+	if _, err := bus.PublishBatch(ctx, after); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var got []string
+	failed := false
+	stop, err := bus.Follow(ctx, []string{events.SubjectPrefix + "catalog.listing.>"}, seq, func(_ context.Context, e events.Event) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(got) == 1 && !failed {
+			failed = true
+			return errors.New("not yet")
+		}
+		got = append(got, e.ID)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	eventually(t, ctx, "the four removals", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 4 })
+	mu.Lock()
+	defer mu.Unlock()
+	if want := ids(after[:4]); !slices.Equal(got, want) || !failed {
+		t.Fatalf("followed %v (failed once: %v), want %v", got, failed, want)
 	}
 }

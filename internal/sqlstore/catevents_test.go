@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -19,6 +20,7 @@ import (
 	"github.com/sesame-market/sesame/internal/events"
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/merchant"
+	"github.com/sesame-market/sesame/internal/search"
 	"github.com/sesame-market/sesame/internal/sqlstore"
 	"github.com/sesame-market/sesame/internal/testkit"
 )
@@ -70,7 +72,7 @@ func (f follower) apply(t *testing.T, e events.Event) {
 
 // drain applies every pending outbox event, in outbox order, and marks them
 // published.
-func (f follower) drain(t *testing.T, db *sqlstore.DB, seen map[string]int) {
+func (f follower) drain(t *testing.T, db *sqlstore.DB, seen map[string]int, also ...events.Handler) {
 	t.Helper()
 	ctx := context.Background()
 	for {
@@ -84,6 +86,11 @@ func (f follower) drain(t *testing.T, db *sqlstore.DB, seen map[string]int) {
 		idl := make([]string, len(evs))
 		for i, e := range evs {
 			f.apply(t, e)
+			for _, h := range also {
+				if err := h(ctx, e); err != nil {
+					t.Fatal(err)
+				}
+			}
 			seen[e.Type]++
 			if e.Type == events.ListingRemoved {
 				var r events.ListingRemoval
@@ -108,6 +115,7 @@ func shown(t *testing.T, db *sqlstore.DB, chans []channel.Channel, cats []catalo
 		byID[c.ID] = c
 	}
 	out := follower{}
+	countries := map[string]string{}
 	for _, ch := range chans {
 		after := ""
 		for {
@@ -126,7 +134,16 @@ func shown(t *testing.T, db *sqlstore.DB, chans []channel.Channel, cats []catalo
 				if out[ch.ID] == nil {
 					out[ch.ID] = map[string]events.Listing{}
 				}
-				out[ch.ID][p.ID] = catalog.ListingOf(p, ch.ID, ch.Code, path)
+				if _, ok := countries[p.MerchantID]; !ok {
+					m, err := db.Merchants().Merchant(ctx, p.MerchantID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					countries[p.MerchantID] = m.Country
+				}
+				l := catalog.ListingOf(p, ch.ID, ch.Code, path)
+				l.ShipsFrom = countries[p.MerchantID]
+				out[ch.ID][p.ID] = l
 			}
 			after = page[len(page)-1].ID
 		}
@@ -158,7 +175,7 @@ func TestEventsCarryTheCatalogue(t *testing.T) {
 		bags := must[catalog.Category](t)(w.catalog.CreateCategory(ctx, identity.System, catalog.CategoryInput{ParentID: home.ID, Slug: "bags", Names: map[string]string{"en": "Bags"}}))
 		cats := []catalog.Category{home, bags}
 		ma, aa := w.approvedMerchant(t, "Maison", "FR", "m@example.fr")
-		mb, ab := w.approvedMerchant(t, "Grasse", "FR", "g@example.fr")
+		mb, ab := w.approvedMerchant(t, "Grasse", "IT", "g@example.it")
 		merchants := []merchant.Merchant{ma, mb}
 		actors := []identity.Actor{aa, ab}
 		own := []catalog.Brand{
@@ -237,13 +254,39 @@ func TestEventsCarryTheCatalogue(t *testing.T) {
 		}
 		f := follower{}
 		seen := map[string]int{}
+		// A search engine follows the same stream: it must show what the
+		// database does.
+		engine := search.New(func(context.Context) ([]channel.Channel, error) { return chans, nil }, slog.New(slog.DiscardHandler))
+		if err := engine.Load(ctx, db.Catalog()); err != nil {
+			t.Fatal(err)
+		}
 		check := func(at int) {
 			t.Helper()
-			f.drain(t, db, seen)
+			f.drain(t, db, seen, engine.Handle)
 			want := shown(t, db, chans, cats)
 			for _, ch := range chans {
 				if diff := cmp.Diff(f[ch.ID], want[ch.ID], cmpopts.EquateEmpty()); diff != "" {
 					t.Fatalf("seed %d, after %d operations, channel %s: stream (-) and database (+) differ:\n%s", seed, at, ch.Code, diff)
+				}
+				found := map[string]string{}
+				for cursor := ""; ; {
+					r, err := engine.Search(ctx, search.Query{Channel: ch.Code, Lang: ch.DefaultLanguage, Limit: search.MaxLimit, Cursor: cursor, Sort: search.SortNewest})
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, it := range r.Items {
+						found[it.ID] = it.Title
+					}
+					if cursor = r.NextCursor; cursor == "" {
+						break
+					}
+				}
+				titles := map[string]string{}
+				for id, l := range want[ch.ID] {
+					titles[id] = search.TitleIn(l.Texts, ch.DefaultLanguage, ch.DefaultLanguage)
+				}
+				if diff := cmp.Diff(found, titles, cmpopts.EquateEmpty()); diff != "" {
+					t.Fatalf("seed %d, after %d operations, channel %s: search (-) and database (+) differ:\n%s", seed, at, ch.Code, diff)
 				}
 			}
 		}

@@ -246,13 +246,14 @@ func loadDoc(ctx context.Context, tx *sql.Tx, id string) (catalog.Product, error
 // product's document (catalog.ListingOf), loading the channel codes and
 // category paths they carry once per transaction.
 type listingBuilder struct {
-	tx    rowQuerier
-	codes map[string]string
-	paths map[string][]catalog.Category
+	tx        rowQuerier
+	codes     map[string]string
+	paths     map[string][]catalog.Category
+	countries map[string]string
 }
 
 func newListingBuilder(tx rowQuerier) *listingBuilder {
-	return &listingBuilder{tx: tx, codes: map[string]string{}, paths: map[string][]catalog.Category{}}
+	return &listingBuilder{tx: tx, codes: map[string]string{}, paths: map[string][]catalog.Category{}, countries: map[string]string{}}
 }
 
 // listing returns what channelID shows of p.
@@ -265,7 +266,26 @@ func (b *listingBuilder) listing(ctx context.Context, p catalog.Product, channel
 	if err != nil {
 		return events.Listing{}, err
 	}
-	return catalog.ListingOf(p, channelID, code, path), nil
+	from, err := b.country(ctx, p.MerchantID)
+	if err != nil {
+		return events.Listing{}, err
+	}
+	l := catalog.ListingOf(p, channelID, code, path)
+	l.ShipsFrom = from
+	return l, nil
+}
+
+// country returns merchant id's country of establishment.
+func (b *listingBuilder) country(ctx context.Context, id string) (string, error) {
+	if c, ok := b.countries[id]; ok {
+		return c, nil
+	}
+	var c string
+	if err := b.tx.QueryRowContext(ctx, `SELECT country FROM merchants WHERE id = $1`, id).Scan(&c); err != nil {
+		return "", fmt.Errorf("merchant %s: %w", id, err)
+	}
+	b.countries[id] = c
+	return c, nil
 }
 
 // code returns channel channelID's code.

@@ -127,7 +127,7 @@ func New(cfg Config) (*Server, error) {
 	s.api = humago.New(mux, hc)
 	api.Register(s.api, cfg.Services, api.Options{ReportInternal: s.reportInternal})
 
-	store, err := shop.New(shop.Config{Services: shop.Services{Catalog: cfg.Services.Catalog, Channels: cfg.Services.Channels},
+	store, err := shop.New(shop.Config{Services: shop.Services{Catalog: cfg.Services.Catalog, Channels: cfg.Services.Channels, Search: cfg.Services.Search},
 		Logger: cfg.Logger, PublicURL: cfg.PublicURL, RequestID: RequestID, NotFound: s.noRoute(mux),
 		SitemapURLs: cfg.SitemapURLs})
 	if err != nil {

@@ -24,6 +24,7 @@ import (
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/inventory"
 	"github.com/sesame-market/sesame/internal/merchant"
+	"github.com/sesame-market/sesame/internal/search"
 )
 
 // Services are the domain services the API calls.
@@ -33,6 +34,8 @@ type Services struct {
 	Channels  *channel.Service
 	Catalog   *catalog.Service
 	Inventory *inventory.Service
+	// Search answers product searches (nil: GET /api/v1/search answers 503).
+	Search *search.Engine
 	// SecureCookies marks session cookies Secure (behind TLS).
 	SecureCookies bool
 }
@@ -203,7 +206,9 @@ func fail(ctx context.Context, err error) error {
 	}
 	status := StatusOf(k)
 	var pe huma.StatusError
-	if status >= 500 {
+	if status >= 500 && !(k == errs.Unavailable && errs.RetryAfter(err) > 0) {
+		// (A server shedding load or still starting says so with a wait:
+		// not an error to report.)
 		msg := errs.Message(err)
 		if o, _ := ctx.Value(optionsKey{}).(*Options); o != nil && o.ReportInternal != nil {
 			if id := o.ReportInternal(ctx, err); id != "" {
@@ -254,6 +259,7 @@ func Register(a huma.API, s Services, o Options) {
 	registerChannels(a, s)
 	registerCatalog(a, s)
 	registerInventory(a, s)
+	registerSearch(a, s)
 	documentRetryAfter(a)
 	documentProblems(a)
 }

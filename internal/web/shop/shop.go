@@ -28,6 +28,7 @@ import (
 	"github.com/sesame-market/sesame/internal/channel"
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/money"
+	"github.com/sesame-market/sesame/internal/search"
 )
 
 //go:embed templates/*.html
@@ -37,6 +38,7 @@ var templateFS embed.FS
 type Services struct {
 	Catalog  *catalog.Service
 	Channels *channel.Service
+	Search   *search.Engine
 }
 
 // Config wires the storefront.
@@ -72,7 +74,7 @@ type Shop struct {
 }
 
 // pageNames are the templates of whole pages, each filling layout.html.
-var pageNames = []string{"home", "list", "product", "error"}
+var pageNames = []string{"home", "list", "product", "search", "error"}
 
 // New parses every template, message file and static file, so that a
 // broken one fails at start (and in tests), never on a buyer's request.
@@ -150,6 +152,10 @@ func (s *Shop) route(w http.ResponseWriter, r *http.Request) {
 		s.list(w, r)
 	case strings.HasPrefix(page, "p/") && !strings.Contains(page[2:], "/"):
 		s.product(w, r, page[2:])
+	case page == "search":
+		s.search(w, r, "")
+	case strings.HasPrefix(page, "c/") && len(page) > 2 && !strings.Contains(page[2:], "/"):
+		s.search(w, r, page[2:])
 	default:
 		if b, ok := s.storefront(w, r); ok {
 			s.notFound(w, r, b)
@@ -178,6 +184,7 @@ type base struct {
 	OG          *openGraph
 	JSONLD      template.JS // encoded by ldJSON
 	NoIndex     bool
+	SearchText  string // the words of the search shown, kept in the search box
 }
 
 type link struct {

@@ -19,6 +19,7 @@ import (
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/inventory"
 	"github.com/sesame-market/sesame/internal/merchant"
+	"github.com/sesame-market/sesame/internal/search"
 	"github.com/sesame-market/sesame/internal/sqlstore"
 	"github.com/sesame-market/sesame/internal/testkit"
 	"github.com/sesame-market/sesame/internal/web"
@@ -30,6 +31,7 @@ type store struct {
 	t   *testing.T
 	srv *httptest.Server
 	svc api.Services
+	db  *sqlstore.DB
 	// noRedirect is a client that shows redirects instead of following them.
 	noRedirect *http.Client
 }
@@ -50,15 +52,45 @@ func newStoreWith(t *testing.T, db *sqlstore.DB, products int, cfg web.Config) *
 		Catalog: svc.Catalog, Inventory: svc.Inventory, Batch: 50}, products, nil); err != nil {
 		t.Fatal(err)
 	}
+	svc.Search = search.New(chans.Channels, slog.New(slog.DiscardHandler))
+	if err := svc.Search.Load(context.Background(), db.Catalog()); err != nil {
+		t.Fatal(err)
+	}
 	cfg.Services, cfg.Logger, cfg.Ping = svc, slog.New(slog.DiscardHandler), db.Ping
 	ws, err := web.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &store{t: t, srv: httptest.NewServer(ws), svc: svc}
+	s := &store{t: t, srv: httptest.NewServer(ws), svc: svc, db: db}
 	t.Cleanup(s.srv.Close)
 	s.noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return s
+}
+
+// sync hands the events written since the last sync to the search engine,
+// as the bus would: the outbox's pending rows, in order.
+func (s *store) sync() {
+	s.t.Helper()
+	ctx := context.Background()
+	for {
+		evs, err := s.db.PendingEvents(ctx, 1000)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		if len(evs) == 0 {
+			return
+		}
+		done := make([]string, len(evs))
+		for i, e := range evs {
+			if err := s.svc.Search.Handle(ctx, e); err != nil {
+				s.t.Fatal(err)
+			}
+			done[i] = e.ID
+		}
+		if err := s.db.MarkPublished(ctx, done); err != nil {
+			s.t.Fatal(err)
+		}
+	}
 }
 
 // get fetches path with the given headers (name, value, ...) and returns
