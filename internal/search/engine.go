@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -245,4 +246,29 @@ func (e *Engine) Search(ctx context.Context, q Query) (Result, error) {
 		}
 	}
 	return x.Search(q)
+}
+
+// Categories returns channel code's category tree with the number of
+// products each shows (a node counts its subtree), names in lang; nil for
+// a channel the engine does not know or while it loads.
+func (e *Engine) Categories(code, lang string) []CategoryCount {
+	if e == nil || !e.ready.Load() {
+		return nil
+	}
+	e.mu.RLock()
+	x := e.byCode[code]
+	e.mu.RUnlock()
+	if x == nil {
+		return nil
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	li := max(0, slices.Index(x.langs, lang))
+	counts := make([]int, len(x.cats.nodes))
+	for i, n := range x.cats.nodes {
+		counts[i] = int(n.set.GetCardinality())
+	}
+	var fs [nFacets][]int
+	fs[facetCategory] = counts
+	return x.facets(li, fs, nil).Categories
 }

@@ -355,6 +355,7 @@ func priceLine(b *base, v catalog.View) string {
 type homePage struct {
 	*base
 	MarketNames string
+	Categories  []link
 	Pavilions   []channel.Pavilion
 	Products    []card
 	More        string
@@ -380,6 +381,9 @@ func (s *Shop) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := homePage{base: b, Pavilions: pavs, Products: s.cards(b, pg.Items)}
+	for _, c := range s.svc.Search.Categories(b.Channel.Code, b.Lang) {
+		p.Categories = append(p.Categories, link{Name: c.Name, Href: b.Home + "c/" + url.PathEscape(c.Slug), Lang: b.W.N("search_results", c.Count)})
+	}
 	names := make([]string, len(b.Channel.Markets))
 	for i, m := range b.Channel.Markets {
 		names[i] = b.W.Country(m)
