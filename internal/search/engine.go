@@ -272,3 +272,24 @@ func (e *Engine) Categories(code, lang string) []CategoryCount {
 	fs[facetCategory] = counts
 	return x.facets(li, fs, nil).Categories
 }
+
+// Merchant returns merchant id as channel code shows it: its name and how
+// many of its products the channel shows (0: none, or unknown).
+func (e *Engine) Merchant(code, id string) (name string, products int) {
+	if e == nil || !e.ready.Load() {
+		return "", 0
+	}
+	e.mu.RLock()
+	x := e.byCode[code]
+	e.mu.RUnlock()
+	if x == nil {
+		return "", 0
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	i, ok := x.merchants.byKey[id]
+	if !ok {
+		return "", 0
+	}
+	return x.merchants.names[i], int(x.merchants.sets[i].GetCardinality())
+}

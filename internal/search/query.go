@@ -49,6 +49,7 @@ type Query struct {
 	Brands     []string // brand ids
 	ShipsFrom  []string // countries, ISO 3166-1 alpha-2
 	Origins    []string // countries of origin
+	Merchants  []string // merchant ids (a shop's or a pavilion's page); not a facet
 	// MinPrice and MaxPrice bound the price in Currency, in minor units,
 	// both included; 0 leaves that side open.
 	MinPrice, MaxPrice int64
@@ -153,6 +154,7 @@ func (x *Index) check(q *Query) (cursor, error) {
 		return cursor{}, errs.Field(op, "price", "must be a range of non-negative amounts, the lower first")
 	}
 	for _, f := range [][]string{q.Categories, q.Brands, q.ShipsFrom, q.Origins} {
+		// (Merchants are a pavilion's, whose size the channel sets.)
 		if len(f) > 50 {
 			return cursor{}, errs.Field(op, "filter", "may name at most 50 values")
 		}
@@ -176,6 +178,9 @@ func (x *Index) Search(q Query) (Result, error) {
 	// each word's titles.
 	terms := queryTerms(q.Lang, q.Text)
 	matched, titles := x.match(li, terms)
+	if sets := x.merchants.setsOf(q.Merchants); sets != nil {
+		matched = within(matched, sets)
+	}
 
 	// One pass over the matched documents filters them and counts the
 	// facets: over the hits for facets not filtered on, over the documents

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/sesame-market/sesame/internal/channel"
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/money"
 	"github.com/sesame-market/sesame/internal/search"
@@ -45,6 +46,8 @@ type searchPage struct {
 	First    string
 	Crumbs   []link
 	Loading  string // the index is loading: this message instead of results
+	Story    string // a pavilion's
+	Sellers  []link // a pavilion's merchants, each to its shop
 }
 
 type facetGroup struct {
@@ -60,8 +63,27 @@ type facetLink struct {
 	Depth int // in the category tree
 }
 
-// search serves the search page, and a category page when cat is set.
-func (s *Shop) search(w http.ResponseWriter, r *http.Request, catSlug string) {
+// A place is what a results page shows besides a search: a category, a
+// pavilion or a merchant's shop (kind), named by key (a slug, an id).
+type place struct {
+	kind, key string
+}
+
+// The kinds of place.
+const (
+	placeSearch   = ""
+	placeCategory = "c"
+	placePavilion = "pavilion"
+	placeShop     = "shop"
+)
+
+// search serves the search page, and a category's, a pavilion's or a
+// shop's page.
+func (s *Shop) search(w http.ResponseWriter, r *http.Request, at place) {
+	catSlug := ""
+	if at.kind == placeCategory {
+		catSlug = at.key
+	}
 	b, ok := s.storefront(w, r)
 	if !ok {
 		return
@@ -98,6 +120,45 @@ func (s *Shop) search(w http.ResponseWriter, r *http.Request, catSlug string) {
 		b.Canonical = s.absolute(r, path)
 		b.Alternates = s.alternates(r, b, func(l string) string { return "/" + b.Channel.Code + "/" + l + "/c/" + url.PathEscape(catSlug) })
 	}
+	switch at.kind {
+	case placePavilion:
+		pavs, err := s.svc.Channels.Pavilions(r.Context(), b.Channel.ID)
+		if err != nil {
+			s.fail(w, r, b, err)
+			return
+		}
+		i := slices.IndexFunc(pavs, func(p channel.Pavilion) bool { return p.Slug == at.key })
+		if i < 0 {
+			s.notFound(w, r, b)
+			return
+		}
+		pav := pavs[i]
+		q.Merchants = slices.Clone(pav.MerchantIDs)
+		if len(q.Merchants) == 0 {
+			q.Merchants = []string{"none"}
+		}
+		p.Heading, p.Story = pav.Name, pav.Description
+		for _, id := range pav.MerchantIDs {
+			if name, n := s.svc.Search.Merchant(b.Channel.Code, id); n > 0 {
+				p.Sellers = append(p.Sellers, link{Name: name, Href: shopPath(b, id), Lang: b.W.N("search_results", n)})
+			}
+		}
+	case placeShop:
+		name, n := s.svc.Search.Merchant(b.Channel.Code, at.key)
+		if n == 0 {
+			s.notFound(w, r, b)
+			return
+		}
+		q.Merchants = []string{at.key}
+		p.Heading = name
+	}
+	if at.kind == placePavilion || at.kind == placeShop {
+		path = b.Home + at.kind + "/" + url.PathEscape(at.key)
+		p.Crumbs = []link{{Name: b.Channel.Name, Href: b.Home}, {Name: p.Heading}}
+		b.Canonical = s.absolute(r, path)
+		b.Alternates = s.alternates(r, b, func(l string) string { return "/" + b.Channel.Code + "/" + l + "/" + at.kind + "/" + url.PathEscape(at.key) })
+		b.Description = p.Story
+	}
 	for _, slug := range in[paramCategory] {
 		if id, ok := bySlug[slug]; ok {
 			q.Categories = append(q.Categories, id)
@@ -124,7 +185,7 @@ func (s *Shop) search(w http.ResponseWriter, r *http.Request, catSlug string) {
 	// A search, a filtered or a later page is noindex; a category's first
 	// page, unfiltered, is what a search engine should list.
 	filtered := len(in[paramCategory])+len(q.Brands)+len(q.ShipsFrom)+len(q.Origins) > 0 || in.Get(paramPrice) != "" || q.Sort != ""
-	b.NoIndex = catSlug == "" || filtered || q.Cursor != "" || q.Text != ""
+	b.NoIndex = at.kind == placeSearch || filtered || q.Cursor != "" || q.Text != ""
 
 	res, err := s.svc.Search.Search(r.Context(), q)
 	if errs.KindOf(err) == errs.Unavailable {
@@ -310,6 +371,9 @@ func (s *Shop) rangeName(b *base, cur string, r search.RangeCount) string {
 	}
 	return b.W.T("price_range", "Min", f(r.Min), "Max", f(r.Max))
 }
+
+// shopPath is merchant id's shop page on b's storefront.
+func shopPath(b *base, id string) string { return b.Home + placeShop + "/" + url.PathEscape(id) }
 
 // searchCard is a product found, as a card.
 func (s *Shop) searchCard(b *base, it search.Item) card {

@@ -3,6 +3,7 @@ package shop_test
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
@@ -281,6 +282,90 @@ func TestSearchPages(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestPavilionAndShopPages checks that a pavilion's page shows its story,
+// its merchants and their products only, and a shop's page its merchant's.
+func TestPavilionAndShopPages(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		s := newStore(t, db, 200)
+		s.sync()
+		ctx := context.Background()
+		ch, err := s.svc.Channels.Channel(ctx, "bazaar")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pavs, err := s.svc.Channels.Pavilions(ctx, ch.ID)
+		if err != nil || len(pavs) == 0 {
+			t.Fatalf("pavilions: %v %v", pavs, err)
+		}
+		pav := pavs[0]
+		home := s.page("/bazaar/fr/")
+		if !strings.Contains(home, `href="/bazaar/fr/pavilion/`+pav.Slug+`"`) {
+			t.Fatal("the home page does not link the pavilion")
+		}
+		body := s.page("/bazaar/fr/pavilion/" + pav.Slug)
+		if !strings.Contains(body, "<h1>"+html.EscapeString(pav.Name)+"</h1>") || !strings.Contains(body, html.EscapeString(pav.Description)) {
+			t.Error("the pavilion page lacks its name or story")
+		}
+		ids := productIDs(body)
+		if len(ids) == 0 {
+			t.Fatal("the pavilion page shows no product")
+		}
+		for _, id := range ids {
+			v, err := s.svc.Catalog.PublicProduct(ctx, id, "bazaar", "fr")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Contains(pav.MerchantIDs, v.Merchant.ID) {
+				t.Errorf("the pavilion shows %s of %s, not one of its merchants", id, v.Merchant.Name)
+			}
+		}
+		// A product's page links its merchant's shop; the shop shows only
+		// its own products.
+		v, err := s.svc.Catalog.PublicProduct(ctx, ids[0], "bazaar", "fr")
+		if err != nil {
+			t.Fatal(err)
+		}
+		shop := "/bazaar/fr/shop/" + v.Merchant.ID
+		if !strings.Contains(s.page(productPathOf(body, ids[0])), `href="`+shop+`"`) {
+			t.Error("the product page does not link its merchant's shop")
+		}
+		shopPage := s.page(shop)
+		if !strings.Contains(shopPage, "<h1>"+html.EscapeString(v.Merchant.Name)+"</h1>") {
+			t.Error("the shop page is not its merchant's")
+		}
+		for _, id := range productIDs(shopPage) {
+			w, err := s.svc.Catalog.PublicProduct(ctx, id, "bazaar", "fr")
+			if err != nil || w.Merchant.ID != v.Merchant.ID {
+				t.Errorf("the shop of %s shows %s (%v)", v.Merchant.Name, id, err)
+			}
+		}
+		for _, path := range []string{"/bazaar/fr/pavilion/nope", "/bazaar/fr/shop/mer_nope", "/luxe/fr/pavilion/" + pav.Slug} {
+			if res, _ := s.get(path); res.StatusCode != http.StatusNotFound {
+				t.Errorf("%s: %d, want 404", path, res.StatusCode)
+			}
+		}
+	})
+}
+
+// productIDs are the ids of the products a page's cards link.
+func productIDs(body string) []string {
+	var out []string
+	for _, m := range productLinkRe.FindAllStringSubmatch(body, -1) {
+		out = append(out, m[1][strings.LastIndex(m[1], "prd_"):])
+	}
+	return out
+}
+
+// productPathOf is the address a page's card gives product id.
+func productPathOf(body, id string) string {
+	for _, m := range productLinkRe.FindAllStringSubmatch(body, -1) {
+		if strings.HasSuffix(m[1], id) {
+			return m[1]
+		}
+	}
+	return ""
 }
 
 // TestSearchFollowsChanges checks that an unlisting reaches search once its

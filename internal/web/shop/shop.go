@@ -153,14 +153,25 @@ func (s *Shop) route(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(page, "p/") && !strings.Contains(page[2:], "/"):
 		s.product(w, r, page[2:])
 	case page == "search":
-		s.search(w, r, "")
-	case strings.HasPrefix(page, "c/") && len(page) > 2 && !strings.Contains(page[2:], "/"):
-		s.search(w, r, page[2:])
+		s.search(w, r, place{})
+	case s.placeOf(page) != nil:
+		s.search(w, r, *s.placeOf(page))
 	default:
 		if b, ok := s.storefront(w, r); ok {
 			s.notFound(w, r, b)
 		}
 	}
+}
+
+// placeOf reads a page path naming a category, a pavilion or a shop
+// ("c/{slug}", "pavilion/{slug}", "shop/{merchant id}"); nil for another.
+func (s *Shop) placeOf(page string) *place {
+	for _, kind := range []string{placeCategory, placePavilion, placeShop} {
+		if key, ok := strings.CutPrefix(page, kind+"/"); ok && key != "" && !strings.Contains(key, "/") {
+			return &place{kind: kind, key: key}
+		}
+	}
+	return nil
 }
 
 // currencyCookie holds the currency a buyer chose.
