@@ -156,7 +156,9 @@ func (s *Shop) search(w http.ResponseWriter, r *http.Request, at place) {
 		path = b.Home + at.kind + "/" + url.PathEscape(at.key)
 		p.Crumbs = []link{{Name: b.Channel.Name, Href: b.Home}, {Name: p.Heading}}
 		b.Canonical = s.absolute(r, path)
-		b.Alternates = s.alternates(r, b, func(l string) string { return "/" + b.Channel.Code + "/" + l + "/" + at.kind + "/" + url.PathEscape(at.key) })
+		b.Alternates = s.alternates(r, b, func(l string) string {
+			return "/" + b.Channel.Code + "/" + l + "/" + at.kind + "/" + url.PathEscape(at.key)
+		})
 		b.Description = p.Story
 	}
 	for _, slug := range in[paramCategory] {
