@@ -1,0 +1,167 @@
+package shop_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/sesame-market/sesame/internal/sqlstore"
+	"github.com/sesame-market/sesame/internal/testkit"
+)
+
+// browser starts a headless Chromium (Debian's) for t, or skips t when
+// there is none (fails in CI, where .ci/run installs it). It returns the
+// tab's context and the folder its screenshots go to.
+func browser(t *testing.T) (context.Context, string) {
+	t.Helper()
+	exe := ""
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			exe = p
+			break
+		}
+	}
+	if exe == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("no chromium: .ci/run installs it")
+		}
+		t.Skip("no chromium on this machine")
+	}
+	// Screenshots go to $SESAME_ARTIFACTS/browser, by default the
+	// repository's .artifacts folder (ignored by git).
+	dir := os.Getenv("SESAME_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", ".artifacts")
+	}
+	dir = filepath.Join(dir, "browser")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1366, 1000),
+		chromedp.Flag("no-first-run", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		// A dead proxy stops the browser's own calls to outside hosts;
+		// loopback pages bypass it.
+		chromedp.ProxyServer("http://127.0.0.1:9")}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	t.Cleanup(cancelTab)
+	ctx, cancelTime := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancelTime)
+	return ctx, dir
+}
+
+// TestBuyerInABrowser walks a buyer's path in a real browser: a search in
+// French, the filter "ships from France", a product, English and GBP; the
+// same in Chinese on the mall; a luxe search that shows only its maisons.
+// Screenshots of each step, desktop and phone, are saved for review.
+func TestBuyerInABrowser(t *testing.T) {
+	ctx, dir := browser(t)
+	db := testkit.Open(t, sqlstore.SQLite)
+	s := newStore(t, db, 300)
+	s.sync()
+	shot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	location := func() string {
+		t.Helper()
+		l, err := chromedp.Run(ctx, chromedp.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+
+	// A French buyer searches from the home page.
+	do("home", chromedp.Navigate(s.srv.URL+"/bazaar/fr/"), chromedp.WaitVisible(chromedp.CSS("#find-q")))
+	do("search", chromedp.SendKeys(chromedp.CSS("#find-q"), "savon lavande"), chromedp.Submit(chromedp.CSS("#find-q")),
+		chromedp.WaitVisible(chromedp.CSS(".total")))
+	if l := location(); !strings.Contains(l, "/bazaar/fr/search?q=savon+lavande") {
+		t.Fatalf("the search form led to %s", l)
+	}
+	if got := text(".total"); !strings.Contains(got, "produit") || strings.HasPrefix(got, "0 ") {
+		t.Fatalf("search shows %q", got)
+	}
+	shot("1-search-fr")
+	// Ships from France.
+	do("filter", chromedp.Click(chromedp.CSS(`#facet-ships + ul a[href*="ships_from=FR"]`)), chromedp.WaitVisible(chromedp.CSS(".active a")))
+	if got := text(".active a"); !strings.Contains(got, "France") {
+		t.Fatalf("the active filter reads %q", got)
+	}
+	shot("2-ships-from-france")
+	// A product.
+	do("product", chromedp.Click(chromedp.CSS(".card a")), chromedp.WaitVisible(chromedp.CSS("h1")))
+	if l := location(); !strings.Contains(l, "/bazaar/fr/p/") {
+		t.Fatalf("the card led to %s", l)
+	}
+	shot("3-product-fr")
+	// English, then GBP.
+	do("english", chromedp.Click(chromedp.CSS(`.langs a[hreflang="en"]`)), chromedp.WaitVisible(chromedp.CSS("h1")))
+	if l := location(); !strings.Contains(l, "/bazaar/en/") {
+		t.Fatalf("English led to %s", l)
+	}
+	do("open a product in English", chromedp.Navigate(s.srv.URL+"/bazaar/en/search?q=soap"), chromedp.WaitVisible(chromedp.CSS(".card a")),
+		chromedp.Click(chromedp.CSS(".card a")), chromedp.WaitVisible(chromedp.CSS("#currency")))
+	do("GBP", chromedp.SetValue(chromedp.CSS("#currency"), "GBP"), chromedp.Submit(chromedp.CSS("#currency")), chromedp.WaitVisible(chromedp.CSS("h1")))
+	if got := text(".price"); !strings.Contains(got, "£") {
+		t.Fatalf("after choosing GBP the price reads %q", got)
+	}
+	shot("4-product-en-gbp")
+	// Phone width: the filters fold away above the results.
+	do("phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(s.srv.URL+"/bazaar/fr/search?q=coque"), chromedp.WaitVisible(chromedp.CSS(".total")))
+	shot("5-search-fr-phone")
+	do("desktop", chromedp.EmulateViewport(1366, 1000))
+
+	// Chinese on the mall.
+	do("mall", chromedp.Navigate(s.srv.URL+"/mall/zh/"), chromedp.WaitVisible(chromedp.CSS("#find-q")),
+		chromedp.SendKeys(chromedp.CSS("#find-q"), "手机壳"), chromedp.Submit(chromedp.CSS("#find-q")), chromedp.WaitVisible(chromedp.CSS(".total")))
+	if got := text(".total"); !strings.Contains(got, "件商品") || strings.HasPrefix(got, "0 ") {
+		t.Fatalf("mall search shows %q", got)
+	}
+	shot("6-search-zh-mall")
+	do("mall product", chromedp.Click(chromedp.CSS(".card a")), chromedp.WaitVisible(chromedp.CSS("h1")))
+	shot("7-product-zh-mall")
+
+	// Luxe: only the admitted maisons.
+	do("luxe", chromedp.Navigate(s.srv.URL+"/luxe/en/search"), chromedp.WaitVisible(chromedp.CSS(".total")))
+	brands, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#facet-brand + ul")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bazaarOnly := range []string{"ArmorLite", "Yiwu Style", "Pearl River", "Roamwell"} {
+		if strings.Contains(brands, bazaarOnly) {
+			t.Errorf("luxe search lists the brand %s", bazaarOnly)
+		}
+	}
+	shot("8-search-luxe")
+	t.Logf("screenshots in %s", dir)
+}
