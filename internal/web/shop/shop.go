@@ -451,13 +451,14 @@ func (s *Shop) list(w http.ResponseWriter, r *http.Request) {
 
 type productPage struct {
 	*base
-	V        catalog.View
-	Category string
-	Image    string
-	Price    string
-	Variants []variantRow
-	Origin   string
-	Crumbs   []link
+	V            catalog.View
+	Category     string
+	CategoryHref string
+	Image        string
+	Price        string
+	Variants     []variantRow
+	Origin       string
+	Crumbs       []link
 }
 
 type variantRow struct {
@@ -500,7 +501,7 @@ func (s *Shop) product(w http.ResponseWriter, r *http.Request, slug string) {
 	}
 	p := productPage{base: b, V: v, Price: priceLine(b, v), Origin: b.W.Country(v.OriginCountry)}
 	if c, ok := cats[v.CategoryID]; ok {
-		p.Category = c.name(b.Lang)
+		p.Category, p.CategoryHref = c.name(b.Lang), b.Home+"c/"+url.PathEscape(c.Slug)
 	}
 	if len(v.Media) > 0 {
 		p.Image = v.Media[0]
@@ -523,7 +524,7 @@ func (s *Shop) product(w http.ResponseWriter, r *http.Request, slug string) {
 	b.Alternates = s.alternates(r, b, func(l string) string { return paths[l] })
 	p.Crumbs = []link{{Name: b.Channel.Name, Href: b.Home}}
 	if p.Category != "" {
-		p.Crumbs = append(p.Crumbs, link{Name: p.Category})
+		p.Crumbs = append(p.Crumbs, link{Name: p.Category, Href: p.CategoryHref})
 	}
 	b.OG = &openGraph{Type: "product", Title: v.Title, Description: b.Description, URL: b.Canonical}
 	if p.Image != "" {
