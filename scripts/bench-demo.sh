@@ -9,7 +9,7 @@ go build -o "$tmp/sesame" ./cmd/sesame
 go build -o "$tmp/sweepcmd" ./scripts/sweep
 
 "$tmp/sesame" floor --addr 127.0.0.1:18090 >/dev/null &
-"$tmp/sesame" demo --data "$tmp/data" --addr 127.0.0.1:18080 --products "$products" --log-level warn > "$tmp/demo.log" 2>&1 &
+"$tmp/sesame" demo --data "$tmp/data" --addr 127.0.0.1:18080 --products "$products" --log-level "${LOG_LEVEL:-warn}" > "$tmp/demo.log" 2>&1 &
 pid=$!
 until grep -q "Sesame is ready" "$tmp/demo.log"; do sleep 1; kill -0 $pid || { cat "$tmp/demo.log"; exit 1; }; done
 tr '\r' '\n' < "$tmp/demo.log" | grep -a "^Seeded"

@@ -13,7 +13,7 @@ products=${1:-1000000}
 secs=${2:-20}
 conns=${CONNS:-32}
 rounds=${ROUNDS:-2}
-source scripts/bench-demo.sh
+LOG_LEVEL=${LOG_LEVEL:-info} source scripts/bench-demo.sh
 echo "RSS once loaded: $(kb VmRSS) kB (anonymous $(kb RssAnon) kB)"
 until curl -fsS "http://127.0.0.1:18080/api/v1/search?channel=bazaar&limit=1" >/dev/null 2>&1; do sleep 1; done
 grep -ao 'search index loaded.*' "$tmp/demo.log" || true

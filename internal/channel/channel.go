@@ -404,6 +404,9 @@ func (ch Channel) Language(want string) string {
 	if want == "" {
 		return ch.DefaultLanguage
 	}
+	if slices.Contains(ch.Languages, want) {
+		return want // one of the channel's own tags: no matching needed
+	}
 	tags := make([]language.Tag, len(ch.Languages))
 	for i, l := range ch.Languages {
 		tags[i] = language.Make(l)

@@ -13,6 +13,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -96,7 +98,13 @@ func (e *Engine) Load(ctx context.Context, src Source) error {
 		}
 	}
 	e.ready.Store(true)
-	e.log.Info("search index loaded", "products", e.loaded.Load(), "took", time.Since(start).Round(time.Millisecond))
+	// Loading decoded every listing: give what it no longer holds back to
+	// the system now rather than over the next minutes.
+	debug.FreeOSMemory()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	e.log.Info("search index loaded", "products", e.loaded.Load(), "took", time.Since(start).Round(time.Millisecond),
+		"heap_mib", ms.HeapAlloc>>20)
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -111,6 +112,10 @@ func toSearchResult(channel string, r search.Result) SearchResult {
 }
 
 func registerSearch(a huma.API, s Services) {
+	// Searches take turns, as many at a time as there are cores (see the
+	// product list's): under load one waits for a core rather than share it
+	// with every other in flight.
+	searchTurns := newTurns(runtime.GOMAXPROCS(0))
 	huma.Register(a, huma.Operation{OperationID: "search-products", Method: http.MethodGet, Path: "/api/v1/search",
 		Summary: "Search a channel's products", Tags: []string{"Catalogue"}, Errors: []int{404, 422, 503},
 		Description: "Public. Words are matched in the language asked for, accents, case and plurals aside, with one typo " +
@@ -141,9 +146,13 @@ func registerSearch(a huma.API, s Services) {
 			if err != nil {
 				return nil, fail(ctx, err)
 			}
+			if err := searchTurns.take(ctx); err != nil {
+				return nil, fail(ctx, err)
+			}
 			r, err := s.Search.Search(ctx, search.Query{Channel: ch.Code, Lang: ch.Language(cmp.Or(in.Lang, acceptLanguage(in.AcceptLanguage))),
 				Text: in.Q, Currency: in.Currency, Categories: in.Category, Brands: in.Brand, ShipsFrom: in.ShipsFrom, Origins: in.Origin,
 				MinPrice: in.PriceMin, MaxPrice: in.PriceMax, Sort: in.Sort, Cursor: in.Cursor, Limit: in.Limit})
+			searchTurns.give()
 			if err != nil {
 				return nil, fail(ctx, err)
 			}
