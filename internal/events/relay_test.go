@@ -487,7 +487,7 @@ func TestRelayKeepsUpWithABulkImport(t *testing.T) {
 		<-st.writer
 		r.Notify()
 		firsts = append(firsts, evs[0].ID)
-		time.Sleep(time.Millisecond) // the importer prepares its next batch
+		time.Sleep(3 * time.Millisecond) // the importer prepares its next batch, in less than a marking
 	}
 	eventually(t, ctx, "every batch published", func() bool {
 		pub.mu.Lock()
@@ -503,12 +503,12 @@ func TestRelayKeepsUpWithABulkImport(t *testing.T) {
 		lags = append(lags, pub.at[id].Sub(st.committed[id]))
 	}
 	pub.mu.Unlock()
-	// One batch may be late when a goroutine of a loaded machine runs late
-	// (the relay's request for the writer then comes after the importer's);
-	// a relay that waits for the next transaction holds back every other
-	// batch or more.
+	// A batch or two may be late when a goroutine of a loaded machine runs
+	// late (the relay's request for the writer then comes after the
+	// importer's); a relay that waits for the next transaction holds back
+	// every other batch or more.
 	slices.Sort(lags)
-	if second := lags[len(lags)-2]; second > tx/2 {
+	if third := lags[len(lags)-3]; third > tx/2 {
 		t.Errorf("batches reached the bus up to %s after their commit, with transactions of %s: the relay waited for the next one (lags %v)", lags[len(lags)-1], tx, lags)
 	}
 }
