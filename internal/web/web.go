@@ -127,9 +127,10 @@ func New(cfg Config) (*Server, error) {
 	s.api = humago.New(mux, hc)
 	api.Register(s.api, cfg.Services, api.Options{ReportInternal: s.reportInternal})
 
-	store, err := shop.New(shop.Config{Services: shop.Services{Catalog: cfg.Services.Catalog, Channels: cfg.Services.Channels, Search: cfg.Services.Search},
+	store, err := shop.New(shop.Config{Services: shop.Services{Catalog: cfg.Services.Catalog, Channels: cfg.Services.Channels, Search: cfg.Services.Search,
+		Identity: cfg.Services.Identity},
 		Logger: cfg.Logger, PublicURL: cfg.PublicURL, RequestID: RequestID, NotFound: s.noRoute(mux),
-		SitemapURLs: cfg.SitemapURLs})
+		SitemapURLs: cfg.SitemapURLs, SecureCookies: cfg.Services.SecureCookies})
 	if err != nil {
 		return nil, err
 	}

@@ -60,7 +60,9 @@ func ActorFrom(ctx context.Context) identity.Actor {
 	return a
 }
 
-func sessionToken(ctx context.Context) string {
+// SessionToken returns the raw session token of a cookie session in ctx
+// (empty for API keys and anonymous callers), which signing out needs.
+func SessionToken(ctx context.Context) string {
 	t, _ := ctx.Value(tokenKey).(string)
 	return t
 }

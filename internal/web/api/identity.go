@@ -114,7 +114,7 @@ func registerIdentity(a huma.API, s Services) {
 			if in.Body.RememberMe {
 				maxAge = se.ExpiresAt.Sub(se.CreatedAt)
 			}
-			return &loginOut{SetCookie: sessionCookie(token, maxAge, s.SecureCookies), Body: u}, nil
+			return &loginOut{SetCookie: SessionCookieOf(token, maxAge, s.SecureCookies), Body: u}, nil
 		})
 
 	huma.Register(a, write(a, huma.Operation{OperationID: "logout", Method: http.MethodPost, Path: "/api/v1/auth/logout",
@@ -125,14 +125,14 @@ func registerIdentity(a huma.API, s Services) {
 			if ActorFrom(ctx).IsAnonymous() {
 				return nil, huma.NewError(http.StatusUnauthorized, "not signed in")
 			}
-			if t := sessionToken(ctx); t != "" {
+			if t := SessionToken(ctx); t != "" {
 				if err := s.Identity.Logout(ctx, t); err != nil {
 					return nil, fail(ctx, err)
 				}
 			}
 			return &struct {
 				SetCookie http.Cookie `header:"Set-Cookie"`
-			}{SetCookie: endCookie(s.SecureCookies)}, nil
+			}{SetCookie: EndSessionCookie(s.SecureCookies)}, nil
 		})
 
 	huma.Register(a, authed(huma.Operation{OperationID: "me", Method: http.MethodGet, Path: "/api/v1/me", Summary: "Who is calling",
@@ -171,7 +171,7 @@ func registerIdentity(a huma.API, s Services) {
 			}
 			out := &cookieOut{}
 			if in.ID == actor.SessionID {
-				out.SetCookie = []http.Cookie{endCookie(s.SecureCookies)}
+				out.SetCookie = []http.Cookie{EndSessionCookie(s.SecureCookies)}
 			}
 			return out, nil
 		})
@@ -183,7 +183,7 @@ func registerIdentity(a huma.API, s Services) {
 			if _, err := s.Identity.LogoutEverywhere(ctx, ActorFrom(ctx)); err != nil {
 				return nil, fail(ctx, err)
 			}
-			return &cookieOut{SetCookie: []http.Cookie{endCookie(s.SecureCookies)}}, nil
+			return &cookieOut{SetCookie: []http.Cookie{EndSessionCookie(s.SecureCookies)}}, nil
 		})
 
 	huma.Register(a, write(a, huma.Operation{OperationID: "create-partner", Method: http.MethodPost, Path: "/api/v1/partners",
@@ -259,15 +259,16 @@ func registerIdentity(a huma.API, s Services) {
 }
 
 // endCookie is a Set-Cookie that removes the session cookie.
-func endCookie(secure bool) http.Cookie {
-	c := sessionCookie("", 0, secure)
+// EndSessionCookie is the cookie that ends a browser's session.
+func EndSessionCookie(secure bool) http.Cookie {
+	c := SessionCookieOf("", 0, secure)
 	c.MaxAge = -1
 	return c
 }
 
-// sessionCookie carries a session token; maxAge 0 makes it last as long as
-// the browser's session.
-func sessionCookie(token string, maxAge time.Duration, secure bool) http.Cookie {
+// SessionCookieOf carries a session token; maxAge 0 makes it last as long
+// as the browser's session.
+func SessionCookieOf(token string, maxAge time.Duration, secure bool) http.Cookie {
 	return http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(maxAge / time.Second)}
 }

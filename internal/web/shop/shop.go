@@ -27,8 +27,10 @@ import (
 	"github.com/sesame-market/sesame/internal/catalog"
 	"github.com/sesame-market/sesame/internal/channel"
 	"github.com/sesame-market/sesame/internal/errs"
+	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/money"
 	"github.com/sesame-market/sesame/internal/search"
+	"github.com/sesame-market/sesame/internal/web/api"
 )
 
 //go:embed templates/*.html
@@ -39,6 +41,7 @@ type Services struct {
 	Catalog  *catalog.Service
 	Channels *channel.Service
 	Search   *search.Engine
+	Identity *identity.Service
 }
 
 // Config wires the storefront.
@@ -57,6 +60,9 @@ type Config struct {
 	// SitemapURLs is how many products a product sitemap names; 0 is
 	// 50,000, the sitemap protocol's limit (tests set a few).
 	SitemapURLs int
+	// SecureCookies marks the session cookies the sign-in pages set Secure
+	// (behind TLS).
+	SecureCookies bool
 }
 
 // Shop serves the storefront.
@@ -74,7 +80,7 @@ type Shop struct {
 }
 
 // pageNames are the templates of whole pages, each filling layout.html.
-var pageNames = []string{"home", "list", "product", "search", "error"}
+var pageNames = []string{"home", "list", "product", "search", "error", "signin", "register", "account"}
 
 // New parses every template, message file and static file, so that a
 // broken one fails at start (and in tests), never on a buyer's request.
@@ -119,13 +125,20 @@ const (
 	patternChannel  = "GET /{channel}"
 	patternPages    = "GET /{channel}/{lang}/{page...}"
 	patternCurrency = "POST /{channel}/{lang}/currency"
+	patternSignIn   = "POST /{channel}/{lang}/signin"
+	patternRegister = "POST /{channel}/{lang}/register"
+	patternSignOut  = "POST /{channel}/{lang}/signout"
 )
 
 // CatchAll reports whether pattern is one of the storefront's patterns that
 // begin with a channel: matching one says nothing of whether an address
 // exists.
 func CatchAll(pattern string) bool {
-	return pattern == patternChannel || pattern == patternPages || pattern == patternCurrency
+	switch pattern {
+	case patternChannel, patternPages, patternCurrency, patternSignIn, patternRegister, patternSignOut:
+		return true
+	}
+	return false
 }
 
 // Register adds the storefront's routes to mux.
@@ -140,6 +153,9 @@ func (s *Shop) Register(mux *http.ServeMux) {
 	// route (the API's, the static files') wins over it without conflict.
 	mux.HandleFunc(patternPages, s.route)
 	mux.HandleFunc(patternCurrency, s.setCurrency)
+	mux.HandleFunc(patternSignIn, s.signIn)
+	mux.HandleFunc(patternRegister, s.register)
+	mux.HandleFunc(patternSignOut, s.signOut)
 }
 
 // route sends a storefront path to its page.
@@ -154,6 +170,12 @@ func (s *Shop) route(w http.ResponseWriter, r *http.Request) {
 		s.product(w, r, page[2:])
 	case page == "search":
 		s.search(w, r, place{})
+	case page == "signin":
+		s.formPageFor("signin")(w, r)
+	case page == "register":
+		s.formPageFor("register")(w, r)
+	case page == "account":
+		s.account(w, r)
 	case s.placeOf(page) != nil:
 		s.search(w, r, *s.placeOf(page))
 	default:
@@ -196,6 +218,7 @@ type base struct {
 	JSONLD      template.JS // encoded by ldJSON
 	NoIndex     bool
 	SearchText  string // the words of the search shown, kept in the search box
+	SignedIn    bool
 }
 
 type link struct {
@@ -241,7 +264,8 @@ func (s *Shop) channel(w http.ResponseWriter, r *http.Request) (channel.Channel,
 
 func (s *Shop) newBase(r *http.Request, ch channel.Channel, lang string) *base {
 	b := &base{W: newWords(s.words, lang, s.log), Lang: lang, Channel: ch, Theme: "market",
-		Home: "/" + ch.Code + "/" + lang + "/", Path: r.URL.Path, Currencies: ch.Currencies, Title: ch.Name, Description: ch.Description}
+		Home: "/" + ch.Code + "/" + lang + "/", Path: r.URL.Path, Currencies: ch.Currencies, Title: ch.Name, Description: ch.Description,
+		SignedIn: !api.ActorFrom(r.Context()).IsAnonymous()}
 	if ch.Admission == channel.Curated {
 		b.Theme = "house"
 	}
@@ -308,11 +332,7 @@ func (s *Shop) setCurrency(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: currencyCookie, Value: cur, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	back := r.PostFormValue("back")
-	if !strings.HasPrefix(back, b.Home) || strings.ContainsAny(back, "\\\r\n") {
-		back = b.Home
-	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	http.Redirect(w, r, within(b, r.PostFormValue("back")), http.StatusSeeOther)
 }
 
 // A card is a product in a grid.

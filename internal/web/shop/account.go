@@ -1,0 +1,202 @@
+package shop
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sesame-market/sesame/internal/errs"
+	"github.com/sesame-market/sesame/internal/identity"
+	"github.com/sesame-market/sesame/internal/web/api"
+)
+
+// The account pages: sign-in, registration, sign-out and the buyer's
+// account. Their forms post to the storefront itself; the server's
+// cross-origin protection refuses a post from another site, and its rate
+// limits hold for them as for the API.
+
+// formPage is the page of the sign-in or the registration form.
+type formPage struct {
+	*base
+	Next     string // where the buyer goes once signed in: a page of this storefront
+	Email    string
+	Name     string
+	Remember bool
+	Error    string // what went wrong, shown above the form
+	Field    string // the field it concerns, "" for the whole form
+}
+
+// maxForm bounds an account form's body: an e-mail, a name and a password.
+const maxForm = 8 << 10
+
+// within is path when it is a page of b's storefront, else its home: a
+// form's return address never leaves the storefront.
+func within(b *base, path string) string {
+	if !strings.HasPrefix(path, b.Home) || strings.ContainsAny(path, "\\\r\n") || strings.Contains(path, "//") {
+		return b.Home
+	}
+	return path
+}
+
+// signInPath is the sign-in page that returns the buyer to next.
+func signInPath(b *base, next string) string {
+	return b.Home + "signin?next=" + url.QueryEscape(next)
+}
+
+// formPageFor shows the empty sign-in or registration form; a signed-in
+// person goes straight where the form would have sent them.
+func (s *Shop) formPageFor(name string) func(http.ResponseWriter, *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
+		b, ok := s.storefront(w, r)
+		if !ok {
+			return
+		}
+		next := within(b, r.URL.Query().Get("next"))
+		if b.SignedIn {
+			http.Redirect(w, r, next, http.StatusSeeOther)
+			return
+		}
+		s.form(w, r, http.StatusOK, name, &formPage{base: b, Next: next})
+	}
+}
+
+// form renders the sign-in or registration page; neither is indexed.
+func (s *Shop) form(w http.ResponseWriter, r *http.Request, status int, name string, p *formPage) {
+	p.NoIndex = true
+	p.Title = p.W.T(name+"_title") + " · " + p.Channel.Name
+	s.page(w, r, status, name, p)
+}
+
+// signIn checks the form's e-mail and password and opens a session.
+func (s *Shop) signIn(w http.ResponseWriter, r *http.Request) {
+	b, ok := s.storefront(w, r)
+	if !ok {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	p := &formPage{base: b, Next: within(b, r.PostFormValue("next")), Email: r.PostFormValue("email"),
+		Remember: r.PostFormValue("remember") != ""}
+	token, _, se, err := s.svc.Identity.SignIn(r.Context(), identity.Credentials{Email: p.Email, Password: r.PostFormValue("password"), RememberMe: p.Remember})
+	if err != nil {
+		s.formFailed(w, r, "signin", p, err)
+		return
+	}
+	var maxAge time.Duration
+	if p.Remember {
+		maxAge = se.ExpiresAt.Sub(se.CreatedAt)
+	}
+	c := api.SessionCookieOf(token, maxAge, s.cfg.SecureCookies)
+	http.SetCookie(w, &c)
+	http.Redirect(w, r, p.Next, http.StatusSeeOther)
+}
+
+// register opens a buyer account and signs its owner in.
+func (s *Shop) register(w http.ResponseWriter, r *http.Request) {
+	b, ok := s.storefront(w, r)
+	if !ok {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	p := &formPage{base: b, Next: within(b, r.PostFormValue("next")), Email: r.PostFormValue("email"), Name: r.PostFormValue("name")}
+	password := r.PostFormValue("password")
+	if _, err := s.svc.Identity.RegisterBuyer(r.Context(), identity.Registration{Email: p.Email, Name: p.Name, Password: password}); err != nil {
+		s.formFailed(w, r, "register", p, err)
+		return
+	}
+	token, _, _, err := s.svc.Identity.SignIn(r.Context(), identity.Credentials{Email: p.Email, Password: password})
+	if err != nil {
+		// The account exists: the buyer signs in by hand.
+		http.Redirect(w, r, signInPath(b, p.Next), http.StatusSeeOther)
+		return
+	}
+	c := api.SessionCookieOf(token, 0, s.cfg.SecureCookies)
+	http.SetCookie(w, &c)
+	http.Redirect(w, r, p.Next, http.StatusSeeOther)
+}
+
+// formFailed shows the form again, filled in (never the password), with
+// what went wrong and the status that says it.
+func (s *Shop) formFailed(w http.ResponseWriter, r *http.Request, name string, p *formPage, err error) {
+	status := http.StatusBadRequest
+	switch errs.KindOf(err) {
+	case errs.Invalid:
+		p.Field = errs.FieldOf(err)
+		p.Error = invalidMessage(p.W, p.Field)
+	case errs.Unauthenticated:
+		status, p.Error = http.StatusUnauthorized, p.W.T("signin_wrong")
+	case errs.Conflict:
+		status, p.Field, p.Error = http.StatusConflict, "email", p.W.T("register_taken")
+	case errs.RateLimited, errs.Unavailable:
+		status = http.StatusTooManyRequests
+		if errs.KindOf(err) == errs.Unavailable {
+			status = http.StatusServiceUnavailable
+		}
+		secs := int64((errs.RetryAfter(err) + time.Second - 1) / time.Second)
+		secs = max(secs, 1)
+		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+		p.Error = p.W.N("form_wait", int(secs))
+	default:
+		s.fail(w, r, p.base, err)
+		return
+	}
+	s.form(w, r, status, name, p)
+}
+
+// invalidMessage says what is wrong with an invalid field; a field the
+// forms do not have gets the general message.
+func invalidMessage(W *Words, field string) string {
+	switch field {
+	case "email":
+		return W.T("form_invalid_email")
+	case "name":
+		return W.T("form_invalid_name")
+	case "password":
+		return W.T("form_invalid_password")
+	}
+	return W.T("form_invalid_form")
+}
+
+// signOut ends the session and sends the buyer to the home page.
+func (s *Shop) signOut(w http.ResponseWriter, r *http.Request) {
+	b, ok := s.storefront(w, r)
+	if !ok {
+		return
+	}
+	if t := api.SessionToken(r.Context()); t != "" {
+		if err := s.svc.Identity.Logout(r.Context(), t); err != nil {
+			s.fail(w, r, b, err)
+			return
+		}
+	}
+	c := api.EndSessionCookie(s.cfg.SecureCookies)
+	http.SetCookie(w, &c)
+	http.Redirect(w, r, b.Home, http.StatusSeeOther)
+}
+
+// accountPage is the signed-in person's account.
+type accountPage struct {
+	*base
+	Me identity.Me
+}
+
+func (s *Shop) account(w http.ResponseWriter, r *http.Request) {
+	b, ok := s.storefront(w, r)
+	if !ok {
+		return
+	}
+	actor := api.ActorFrom(r.Context())
+	if actor.IsAnonymous() {
+		http.Redirect(w, r, signInPath(b, r.URL.Path), http.StatusSeeOther)
+		return
+	}
+	me, err := s.svc.Identity.Me(r.Context(), actor)
+	if err != nil {
+		s.fail(w, r, b, err)
+		return
+	}
+	b.NoIndex = true
+	b.Title = b.W.T("account_title") + " · " + b.Channel.Name
+	s.page(w, r, http.StatusOK, "account", &accountPage{base: b, Me: me})
+}
