@@ -153,7 +153,8 @@ func (s *Service) Share(ctx context.Context, actor identity.Actor, channelCode, 
 	if err != nil {
 		return Link{}, false, errs.E(op, errs.Other, err)
 	}
-	now := s.Now()
+	// Both engines keep microseconds: the link returned is the link stored.
+	now := s.Now().Truncate(time.Microsecond)
 	for attempt := 1; ; attempt++ {
 		l := Link{Code: newCode(), SharerID: who, Channel: channelCode, ProductID: productID, CreatedAt: now}
 		ev := events.New(events.ShareLinkCreated, l.Code, v.Merchant.ID, now, events.ShareLink{V: events.ShareLinkV1,
