@@ -111,6 +111,16 @@ func newEnv(t *testing.T, db *sqlstore.DB) *env {
 	return e
 }
 
+// share shares product on ch as a, failing the test on an error.
+func (e *env) share(t *testing.T, a identity.Actor, ch, product string) share.Link {
+	t.Helper()
+	l, _, err := e.svc.Share(context.Background(), a, ch, product)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
 func wantKind(t *testing.T, what string, err error, kind errs.Kind) {
 	t.Helper()
 	if got := errs.KindOf(err); got != kind {
@@ -244,10 +254,7 @@ func TestVisitsCount(t *testing.T) {
 	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		e := newEnv(t, db)
 		ctx := context.Background()
-		l, _, err := e.svc.Share(ctx, e.alice, "bazaar", e.listed)
-		if err != nil {
-			t.Fatal(err)
-		}
+		l := e.share(t, e.alice, "bazaar", e.listed)
 		var wg sync.WaitGroup
 		errc := make(chan error, 50)
 		for i := range 50 {
@@ -297,13 +304,8 @@ func TestMineNewestFirst(t *testing.T) {
 	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		e := newEnv(t, db)
 		ctx := context.Background()
-		first, _, err := e.svc.Share(ctx, e.alice, "bazaar", e.listed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := e.svc.Share(ctx, e.bob, "bazaar", e.listed); err != nil {
-			t.Fatal(err)
-		}
+		first := e.share(t, e.alice, "bazaar", e.listed)
+		e.share(t, e.bob, "bazaar", e.listed)
 		// A second listed product, shared an hour later.
 		e.clock.Advance(time.Hour)
 		cat := e.svc.Catalog.(*catalog.Service)
@@ -311,10 +313,7 @@ func TestMineNewestFirst(t *testing.T) {
 		if err := cat.List(ctx, owner, e.unlisted, "mall"); err != nil {
 			t.Fatal(err)
 		}
-		second, _, err := e.svc.Share(ctx, e.alice, "mall", e.unlisted)
-		if err != nil {
-			t.Fatal(err)
-		}
+		second := e.share(t, e.alice, "mall", e.unlisted)
 		mine, err := e.svc.Mine(ctx, e.alice)
 		if err != nil {
 			t.Fatal(err)

@@ -181,24 +181,24 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	check(err)
 	f.ids["productA"] = prod.ID
 	check(svc.Catalog.List(ctx, ownerA, prod.ID, "bazaar"))
+	// listed creates owner's product with one SKU, priced on and listed on
+	// the price's channel.
+	listed := func(owner identity.Actor, sku, title string, price catalog.PriceInput) string {
+		p, err := svc.Catalog.CreateProduct(ctx, owner, catalog.ProductInput{CategoryID: cat.ID, OriginCountry: "CN",
+			Translations: map[string]catalog.Text{"en": {Title: title}},
+			Variants:     []catalog.VariantInput{{SKU: sku, Prices: []catalog.PriceInput{price}}}})
+		check(err)
+		check(svc.Catalog.List(ctx, owner, p.ID, price.Channel))
+		return p.ID
+	}
 	// A product listed on mall that no route of the access table unlists.
-	shared, err := svc.Catalog.CreateProduct(ctx, ownerA, catalog.ProductInput{CategoryID: cat.ID, OriginCountry: "CN",
-		Translations: map[string]catalog.Text{"en": {Title: "Shared case"}},
-		Variants:     []catalog.VariantInput{{SKU: "A-S", Prices: []catalog.PriceInput{{Channel: "mall", Currency: "CNY", Amount: 9900}}}}})
-	check(err)
-	f.ids["productShared"] = shared.ID
-	check(svc.Catalog.List(ctx, ownerA, shared.ID, "mall"))
+	f.ids["productShared"] = listed(ownerA, "A-S", "Shared case", catalog.PriceInput{Channel: "mall", Currency: "CNY", Amount: 9900})
 	// S sells on bazaar, then is suspended.
 	ownerS, err := svc.Identity.Authenticate(ctx, f.cookies["ownerS"])
 	check(err)
 	_, err = svc.Merchants.OpenShop(ctx, ownerS, f.ids["S"], f.ids["bazaar"], "S")
 	check(err)
-	prodS, err := svc.Catalog.CreateProduct(ctx, ownerS, catalog.ProductInput{CategoryID: cat.ID, OriginCountry: "CN",
-		Translations: map[string]catalog.Text{"en": {Title: "Suspended case"}},
-		Variants:     []catalog.VariantInput{{SKU: "S-1", Prices: []catalog.PriceInput{{Channel: "bazaar", Currency: "EUR", Amount: 500}}}}})
-	check(err)
-	f.ids["productS"] = prodS.ID
-	check(svc.Catalog.List(ctx, ownerS, prodS.ID, "bazaar"))
+	f.ids["productS"] = listed(ownerS, "S-1", "Suspended case", catalog.PriceInput{Channel: "bazaar", Currency: "EUR", Amount: 500})
 	whS, _, err := svc.Inventory.Create(ctx, ownerS, inventory.WarehouseInput{Code: "s-1", Name: "S", Country: "CN", City: "Yiwu"})
 	check(err)
 	f.ids["whS"] = whS.ID
