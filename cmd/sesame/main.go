@@ -39,6 +39,7 @@ import (
 	"github.com/sesame-market/sesame/internal/money"
 	"github.com/sesame-market/sesame/internal/natsbus"
 	"github.com/sesame-market/sesame/internal/search"
+	"github.com/sesame-market/sesame/internal/share"
 	"github.com/sesame-market/sesame/internal/sqlstore"
 	"github.com/sesame-market/sesame/internal/timers"
 	"github.com/sesame-market/sesame/internal/web"
@@ -320,6 +321,7 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 		Catalog:   catalog.NewService(db.Catalog(), chans),
 		Inventory: inventory.NewService(db.Inventory()),
 	}
+	svc.Shares = share.NewService(db.Shares(), svc.Catalog)
 	// One hasher for every service that hashes passwords: the memory bound is the process's.
 	ids.Hasher, svc.Merchants.Hasher = hasher, hasher
 	svc.Catalog.Formatters = formatters

@@ -18,7 +18,7 @@ const module = "github.com/sesame-market/sesame/"
 // domain are the domain packages; foundation the small packages every
 // domain may use. Both are paths under the module.
 var (
-	domain     = []string{"internal/identity", "internal/merchant", "internal/channel", "internal/catalog", "internal/inventory", "internal/search"}
+	domain     = []string{"internal/identity", "internal/merchant", "internal/channel", "internal/catalog", "internal/inventory", "internal/search", "internal/share"}
 	foundation = []string{"internal/money", "internal/errs", "internal/text", "internal/ids", "internal/events"}
 	// edges are the packages of storage, transport and the bus: only the
 	// packages in edgeUsers (and tests) import them.

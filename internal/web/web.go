@@ -125,7 +125,7 @@ func New(cfg Config) (*Server, error) {
 		"apiKey":  {Type: "http", Scheme: "bearer", Description: "A merchant's or partner's API key: Authorization: Bearer sesame_..."},
 	}
 	s.api = humago.New(mux, hc)
-	api.Register(s.api, cfg.Services, api.Options{ReportInternal: s.reportInternal})
+	api.Register(s.api, cfg.Services, api.Options{ReportInternal: s.reportInternal, PublicURL: cfg.PublicURL})
 
 	store, err := shop.New(shop.Config{Services: shop.Services{Catalog: cfg.Services.Catalog, Channels: cfg.Services.Channels, Search: cfg.Services.Search,
 		Identity: cfg.Services.Identity},

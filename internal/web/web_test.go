@@ -20,6 +20,7 @@ import (
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/inventory"
 	"github.com/sesame-market/sesame/internal/merchant"
+	"github.com/sesame-market/sesame/internal/share"
 	"github.com/sesame-market/sesame/internal/sqlstore"
 	"github.com/sesame-market/sesame/internal/testkit"
 	"github.com/sesame-market/sesame/internal/web"
@@ -56,6 +57,7 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	chans := channel.NewService(db.Channels())
 	svc := api.Services{Identity: identity.NewService(db.Identity()), Merchants: merchant.NewService(db.Merchants()), Channels: chans,
 		Catalog: catalog.NewService(db.Catalog(), chans), Inventory: inventory.NewService(db.Inventory())}
+	svc.Shares = share.NewService(db.Shares(), svc.Catalog)
 	// A stopped clock for sessions and keys: a refused request must change
 	// nothing, and a session used a minute after the last write is written.
 	clock := testkit.NewClock()
@@ -153,6 +155,15 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	_, keyA, err := svc.Identity.CreateAPIKey(ctx, ownerA, f.ids["A"], "", identity.APIKeyInput{Name: "erp"})
 	check(err)
 	f.ids["keyA"] = keyA.ID
+	// A live key of merchant B, used once so that its next uses (within a
+	// minute of the stopped clock) write nothing.
+	ownerB, err := svc.Identity.Authenticate(ctx, f.cookies["ownerB"])
+	check(err)
+	rawB, _, err := svc.Identity.CreateAPIKey(ctx, ownerB, f.ids["B"], "", identity.APIKeyInput{Name: "pim"})
+	check(err)
+	_, err = svc.Identity.AuthenticateKey(ctx, rawB)
+	check(err)
+	f.keys["keyB"] = rawB
 	partner, err := svc.Identity.Authenticate(ctx, f.cookies["partner"])
 	check(err)
 	_, keyP, err := svc.Identity.CreateAPIKey(ctx, partner, "", f.ids["partner"], identity.APIKeyInput{Name: "wms"})
@@ -170,17 +181,24 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	check(err)
 	f.ids["productA"] = prod.ID
 	check(svc.Catalog.List(ctx, ownerA, prod.ID, "bazaar"))
+	// listed creates owner's product with one SKU, priced on and listed on
+	// the price's channel.
+	listed := func(owner identity.Actor, sku, title string, price catalog.PriceInput) string {
+		p, err := svc.Catalog.CreateProduct(ctx, owner, catalog.ProductInput{CategoryID: cat.ID, OriginCountry: "CN",
+			Translations: map[string]catalog.Text{"en": {Title: title}},
+			Variants:     []catalog.VariantInput{{SKU: sku, Prices: []catalog.PriceInput{price}}}})
+		check(err)
+		check(svc.Catalog.List(ctx, owner, p.ID, price.Channel))
+		return p.ID
+	}
+	// A product listed on mall that no route of the access table unlists.
+	f.ids["productShared"] = listed(ownerA, "A-S", "Shared case", catalog.PriceInput{Channel: "mall", Currency: "CNY", Amount: 9900})
 	// S sells on bazaar, then is suspended.
 	ownerS, err := svc.Identity.Authenticate(ctx, f.cookies["ownerS"])
 	check(err)
 	_, err = svc.Merchants.OpenShop(ctx, ownerS, f.ids["S"], f.ids["bazaar"], "S")
 	check(err)
-	prodS, err := svc.Catalog.CreateProduct(ctx, ownerS, catalog.ProductInput{CategoryID: cat.ID, OriginCountry: "CN",
-		Translations: map[string]catalog.Text{"en": {Title: "Suspended case"}},
-		Variants:     []catalog.VariantInput{{SKU: "S-1", Prices: []catalog.PriceInput{{Channel: "bazaar", Currency: "EUR", Amount: 500}}}}})
-	check(err)
-	f.ids["productS"] = prodS.ID
-	check(svc.Catalog.List(ctx, ownerS, prodS.ID, "bazaar"))
+	f.ids["productS"] = listed(ownerS, "S-1", "Suspended case", catalog.PriceInput{Channel: "bazaar", Currency: "EUR", Amount: 500})
 	whS, _, err := svc.Inventory.Create(ctx, ownerS, inventory.WarehouseInput{Code: "s-1", Name: "S", Country: "CN", City: "Yiwu"})
 	check(err)
 	f.ids["whS"] = whS.ID
@@ -378,6 +396,7 @@ func routes() map[string]route {
 		"POST /api/v1/warehouses/{id}/partner-links":           {path: "/api/v1/warehouses/{whA}/partner-links", body: map[string]any{"partner_id": "{partner}"}, allowed: "ownerA", denied: except("ownerA", "operator")},
 		"POST /api/v1/partner-links/{id}/accept":               {path: "/api/v1/partner-links/{linkAccept}/accept", allowed: "partner", denied: except("partner")},
 		"POST /api/v1/partner-links/{id}/decline":              {path: "/api/v1/partner-links/{linkDecline}/decline", allowed: "partner", denied: except("partner")},
+		"POST /api/v1/shares":                                  {body: map[string]any{"channel": "mall", "product_id": "{productShared}"}, allowed: "buyer", denied: []string{"keyB"}},
 		"POST /api/v1/warehouses":                              {body: map[string]any{"code": "idf-2", "name": "IDF 2", "country": "FR", "city": "Roissy", "operator_partner_id": "{partner}"}, allowed: "operator", denied: append([]string{"buyer", "partner"}, unapproved...)},
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/sesame-market/sesame/internal/inventory"
 	"github.com/sesame-market/sesame/internal/merchant"
 	"github.com/sesame-market/sesame/internal/search"
+	"github.com/sesame-market/sesame/internal/share"
 )
 
 // Services are the domain services the API calls.
@@ -36,6 +37,8 @@ type Services struct {
 	Inventory *inventory.Service
 	// Search answers product searches (nil: GET /api/v1/search answers 503).
 	Search *search.Engine
+	// Shares runs the sharing links.
+	Shares *share.Service
 	// SecureCookies marks session cookies Secure (behind TLS).
 	SecureCookies bool
 }
@@ -189,6 +192,9 @@ type Options struct {
 	// ReportInternal is called with every internal error before it is
 	// hidden from the client; it returns the error id to show instead.
 	ReportInternal func(ctx context.Context, err error) string
+	// PublicURL is the scheme and host buyers reach Sesame at, which makes
+	// the addresses of sharing links absolute; "" gives paths.
+	PublicURL string
 }
 
 type optionsKey struct{}
@@ -262,6 +268,7 @@ func Register(a huma.API, s Services, o Options) {
 	registerCatalog(a, s)
 	registerInventory(a, s)
 	registerSearch(a, s)
+	registerShares(a, s, o)
 	documentRetryAfter(a)
 	documentProblems(a)
 }

@@ -32,5 +32,6 @@ var requestExamples = map[string]any{
 		map[string]any{"sku": "CASE-16-BLK", "channel": "bazaar", "currency": "EUR", "amount": 1190},
 		map[string]any{"sku": "CASE-16-BLK", "channel": "bazaar", "currency": "GBP", "amount": 1050},
 	}},
+	"share-product":  map[string]any{"channel": "bazaar", "product_id": "prd_0190f1c2a4b37c3e8f5d6a7b8c9d0e1f"},
 	"update-product": map[string]any{"translations": map[string]any{"zh": map[string]any{"title": "iPhone 16 硅胶手机壳"}}},
 }

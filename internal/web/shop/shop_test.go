@@ -20,6 +20,7 @@ import (
 	"github.com/sesame-market/sesame/internal/inventory"
 	"github.com/sesame-market/sesame/internal/merchant"
 	"github.com/sesame-market/sesame/internal/search"
+	"github.com/sesame-market/sesame/internal/share"
 	"github.com/sesame-market/sesame/internal/sqlstore"
 	"github.com/sesame-market/sesame/internal/testkit"
 	"github.com/sesame-market/sesame/internal/web"
@@ -48,6 +49,7 @@ func newStoreWith(t *testing.T, db *sqlstore.DB, products int, cfg web.Config) *
 	chans := channel.NewService(db.Channels())
 	svc := api.Services{Identity: identity.NewService(db.Identity()), Merchants: merchant.NewService(db.Merchants()), Channels: chans,
 		Catalog: catalog.NewService(db.Catalog(), chans), Inventory: inventory.NewService(db.Inventory())}
+	svc.Shares = share.NewService(db.Shares(), svc.Catalog)
 	if _, err := demo.Seed(context.Background(), demo.Services{Identity: svc.Identity, Merchants: svc.Merchants, Channels: chans,
 		Catalog: svc.Catalog, Inventory: svc.Inventory, Batch: 50}, products, nil); err != nil {
 		t.Fatal(err)

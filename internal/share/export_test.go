@@ -1,0 +1,4 @@
+package share
+
+// NewCode is newCode, for tests.
+var NewCode = newCode
