@@ -45,6 +45,16 @@ func signInPath(b *base, next string) string {
 	return b.Home + "signin?next=" + url.QueryEscape(next)
 }
 
+// posted is storefront for a form's post, whose body may hold at most
+// limit bytes (a longer one reads as empty fields).
+func (s *Shop) posted(w http.ResponseWriter, r *http.Request, limit int64) (*base, bool) {
+	b, ok := s.storefront(w, r)
+	if ok {
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+	}
+	return b, ok
+}
+
 // formPageFor shows the empty sign-in or registration form; a signed-in
 // person goes straight where the form would have sent them.
 func (s *Shop) formPageFor(name string) func(http.ResponseWriter, *http.Request) {
@@ -71,11 +81,10 @@ func (s *Shop) form(w http.ResponseWriter, r *http.Request, status int, name str
 
 // signIn checks the form's e-mail and password and opens a session.
 func (s *Shop) signIn(w http.ResponseWriter, r *http.Request) {
-	b, ok := s.storefront(w, r)
+	b, ok := s.posted(w, r, maxForm)
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	p := &formPage{base: b, Next: within(b, r.PostFormValue("next")), Email: r.PostFormValue("email"),
 		Remember: r.PostFormValue("remember") != ""}
 	token, _, se, err := s.svc.Identity.SignIn(r.Context(), identity.Credentials{Email: p.Email, Password: r.PostFormValue("password"), RememberMe: p.Remember})
@@ -94,11 +103,10 @@ func (s *Shop) signIn(w http.ResponseWriter, r *http.Request) {
 
 // register opens a buyer account and signs its owner in.
 func (s *Shop) register(w http.ResponseWriter, r *http.Request) {
-	b, ok := s.storefront(w, r)
+	b, ok := s.posted(w, r, maxForm)
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	p := &formPage{base: b, Next: within(b, r.PostFormValue("next")), Email: r.PostFormValue("email"), Name: r.PostFormValue("name")}
 	password := r.PostFormValue("password")
 	if _, err := s.svc.Identity.RegisterBuyer(r.Context(), identity.Registration{Email: p.Email, Name: p.Name, Password: password}); err != nil {
@@ -178,7 +186,8 @@ func (s *Shop) signOut(w http.ResponseWriter, r *http.Request) {
 // accountPage is the signed-in person's account.
 type accountPage struct {
 	*base
-	Me identity.Me
+	Me     identity.Me
+	Shares []shareRow
 }
 
 func (s *Shop) account(w http.ResponseWriter, r *http.Request) {
@@ -196,7 +205,16 @@ func (s *Shop) account(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, b, err)
 		return
 	}
+	p := &accountPage{base: b, Me: me}
+	if me.User != nil {
+		ls, err := s.svc.Shares.Mine(r.Context(), actor)
+		if err != nil {
+			s.fail(w, r, b, err)
+			return
+		}
+		p.Shares = s.shareRows(r, b, ls, r.URL.Query().Get("shared"))
+	}
 	b.NoIndex = true
 	b.Title = b.W.T("account_title") + " · " + b.Channel.Name
-	s.page(w, r, http.StatusOK, "account", &accountPage{base: b, Me: me})
+	s.page(w, r, http.StatusOK, "account", p)
 }

@@ -136,6 +136,27 @@ func TestBuyerInABrowser(t *testing.T) {
 		t.Fatalf("after choosing GBP the price reads %q", got)
 	}
 	shot("4-product-en-gbp")
+	// The buyer signs in to share the product, and gets the link.
+	product := location()
+	do("sign in to share", chromedp.Click(chromedp.CSS(".share a")), chromedp.WaitVisible(chromedp.CSS("#email")))
+	shot("4a-sign-in")
+	do("sign in", chromedp.SendKeys(chromedp.CSS("#email"), buyerEmail), chromedp.SendKeys(chromedp.CSS("#password"), "sesame-demo"),
+		chromedp.Submit(chromedp.CSS("#password")), chromedp.WaitVisible(chromedp.CSS(".share button")))
+	if l := location(); l != product {
+		t.Fatalf("signing in led to %s, not back to %s", l, product)
+	}
+	do("share", chromedp.Click(chromedp.CSS(".share button")), chromedp.WaitVisible(chromedp.CSS(".shares .fresh input")))
+	link, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(".shares .fresh input")))
+	if err != nil || !strings.Contains(link, "/s/") {
+		t.Fatalf("the shared link reads %q (%v)", link, err)
+	}
+	shot("4b-shared-link")
+	do("sign out", chromedp.Submit(chromedp.CSS(".signout button")), chromedp.WaitVisible(chromedp.CSS("#find-q")))
+	// A friend opens the link and lands on the product.
+	do("follow the link", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("h1")))
+	if l := location(); !strings.Contains(l, "/bazaar/") || !strings.Contains(l, "/p/") {
+		t.Fatalf("the shared link led to %s", l)
+	}
 	// Phone width: the filters fold away above the results.
 	do("phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(s.srv.URL+"/bazaar/fr/search?q=coque"), chromedp.WaitVisible(chromedp.CSS(".total")))
 	shot("5-search-fr-phone")

@@ -30,6 +30,7 @@ import (
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/money"
 	"github.com/sesame-market/sesame/internal/search"
+	"github.com/sesame-market/sesame/internal/share"
 	"github.com/sesame-market/sesame/internal/web/api"
 )
 
@@ -42,6 +43,7 @@ type Services struct {
 	Channels *channel.Service
 	Search   *search.Engine
 	Identity *identity.Service
+	Shares   *share.Service
 }
 
 // Config wires the storefront.
@@ -128,6 +130,7 @@ const (
 	patternSignIn   = "POST /{channel}/{lang}/signin"
 	patternRegister = "POST /{channel}/{lang}/register"
 	patternSignOut  = "POST /{channel}/{lang}/signout"
+	patternShare    = "POST /{channel}/{lang}/share"
 )
 
 // CatchAll reports whether pattern is one of the storefront's patterns that
@@ -135,7 +138,7 @@ const (
 // exists.
 func CatchAll(pattern string) bool {
 	switch pattern {
-	case patternChannel, patternPages, patternCurrency, patternSignIn, patternRegister, patternSignOut:
+	case patternChannel, patternPages, patternCurrency, patternSignIn, patternRegister, patternSignOut, patternShare:
 		return true
 	}
 	return false
@@ -156,6 +159,8 @@ func (s *Shop) Register(mux *http.ServeMux) {
 	mux.HandleFunc(patternSignIn, s.signIn)
 	mux.HandleFunc(patternRegister, s.register)
 	mux.HandleFunc(patternSignOut, s.signOut)
+	mux.HandleFunc(patternShare, s.shareProduct)
+	mux.HandleFunc("GET /s/{code}", s.visitShare)
 }
 
 // route sends a storefront path to its page.
@@ -320,11 +325,10 @@ func (s *Shop) chooseLanguage(w http.ResponseWriter, r *http.Request) {
 // setCurrency keeps the buyer's currency in a cookie and sends the buyer
 // back to the page the form was on.
 func (s *Shop) setCurrency(w http.ResponseWriter, r *http.Request) {
-	b, ok := s.storefront(w, r)
+	b, ok := s.posted(w, r, 4<<10)
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	cur := r.PostFormValue("currency")
 	if !slices.Contains(b.Channel.Currencies, cur) {
 		s.page(w, r, http.StatusBadRequest, "error", errorPage{base: b, Status: http.StatusBadRequest,
