@@ -1,0 +1,115 @@
+package shop_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/sesame-market/sesame/internal/sqlstore"
+	"github.com/sesame-market/sesame/internal/testkit"
+)
+
+// TestPagesAreValidHTML checks every kind of storefront page, on every
+// channel and in every language, signed out and signed in, with the Nu Html
+// Checker (the W3C's HTML5 validator). SESAME_VNU names its jar
+// (scripts/vnu.sh installs it); without it the test skips, but fails in CI.
+func TestPagesAreValidHTML(t *testing.T) {
+	jar := os.Getenv("SESAME_VNU")
+	if jar == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("SESAME_VNU is not set: .ci/run installs the checker")
+		}
+		t.Skip("SESAME_VNU is not set (bash scripts/vnu.sh installs the checker and prints its path)")
+	}
+	s := newStore(t, testkit.Open(t, sqlstore.SQLite), 150)
+	s.sync()
+	dir := t.TempDir()
+	pages := map[string]string{} // file -> address
+	keep := func(name, path, body string) {
+		t.Helper()
+		file := fmt.Sprintf("%03d-%s.html", len(pages), name)
+		if err := os.WriteFile(filepath.Join(dir, file), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		pages[file] = path
+	}
+	v := s.visitor()
+	get := func(name, path string, status int) string {
+		t.Helper()
+		res, body := v.get(path)
+		if res.StatusCode != status {
+			t.Fatalf("GET %s: %d, want %d", path, res.StatusCode, status)
+		}
+		keep(name, path, body)
+		return body
+	}
+
+	_, body := s.get("/")
+	keep("chooser", "/", body)
+	for _, ch := range []struct{ code, q string }{{"bazaar", "coque"}, {"mall", "soap"}, {"luxe", "sac"}} {
+		c, err := s.svc.Channels.Public(context.Background(), ch.code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, lang := range c.Languages {
+			home := "/" + ch.code + "/" + lang + "/"
+			body := get("home", home, http.StatusOK)
+			list := get("list", home+"new", http.StatusOK)
+			if m := productLinkRe.FindStringSubmatch(list); m != nil {
+				get("product", m[1], http.StatusOK)
+			}
+			results := get("search", home+"search?q="+ch.q, http.StatusOK)
+			get("search-none", home+"search?q=zzqqxxkk", http.StatusOK)
+			for _, re := range []string{`href="(` + home + `c/[^"?]+)"`, `href="(` + home + `pavilion/[^"?]+)"`, `href="(` + home + `shop/[^"?]+)"`} {
+				if m := regexp.MustCompile(re).FindStringSubmatch(body + results + list); m != nil {
+					get("place", m[1], http.StatusOK)
+				}
+			}
+			get("signin", home+"signin", http.StatusOK)
+			get("register", home+"register", http.StatusOK)
+			get("not-found", home+"p/nothing-here", http.StatusNotFound)
+		}
+	}
+	// Refused forms, then signed in: the header, a product with its share
+	// form, the account with a fresh link.
+	res, body := v.post("/bazaar/fr/register", "", url.Values{"name": {"Nora"}, "email": {"nope"}, "password": {"short"}})
+	keep("register-refused", "POST /bazaar/fr/register", body)
+	res, body = v.post("/bazaar/fr/signin", "", url.Values{"email": {buyerEmail}, "password": {"wrong-password"}})
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("wrong password: %d", res.StatusCode)
+	}
+	keep("signin-refused", "POST /bazaar/fr/signin", body)
+	v.signIn("/bazaar/fr/")
+	list := get("list-signed-in", "/bazaar/fr/new", http.StatusOK)
+	m := productLinkRe.FindStringSubmatch(list)
+	get("product-signed-in", m[1], http.StatusOK)
+	res, _ = v.post("/bazaar/fr/share", "", url.Values{"product": {m[1][strings.LastIndex(m[1], "-")+1:]}})
+	get("account", res.Header.Get("Location"), http.StatusOK)
+
+	out, err := exec.Command("java", "-jar", jar, "--errors-only", "--format", "json", dir).CombinedOutput()
+	var report struct {
+		Messages []struct {
+			Type, URL, Message, Extract string
+			LastLine                    int
+		}
+	}
+	if jerr := json.Unmarshal(out, &report); jerr != nil {
+		t.Fatalf("the checker: %v (%v)\n%s", err, jerr, out)
+	}
+	for _, m := range report.Messages {
+		file := filepath.Base(m.URL)
+		t.Errorf("%s (%s) line %d: %s: %s\n\t%s", pages[file], file, m.LastLine, m.Type, m.Message, m.Extract)
+	}
+	if err != nil && len(report.Messages) == 0 {
+		t.Fatalf("the checker failed: %v\n%s", err, out)
+	}
+	t.Logf("%d pages checked", len(pages))
+}
