@@ -206,7 +206,7 @@ func (s *Shop) account(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := &accountPage{base: b, Me: me}
-	if me.User != nil {
+	if me.User != nil && s.svc.Shares != nil {
 		ls, err := s.svc.Shares.Mine(r.Context(), actor)
 		if err != nil {
 			s.fail(w, r, b, err)

@@ -53,6 +53,10 @@ func isPreview(userAgent string) bool {
 // the product page's Open Graph tags.
 func (s *Shop) visitShare(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	if s.svc.Shares == nil {
+		s.fail(w, r, nil, errs.E("shop", errs.NotFound, "sharing is off"))
+		return
+	}
 	code := r.PathValue("code")
 	l, err := s.svc.Shares.Visit(ctx, code, api.ActorFrom(ctx).UserID, !isPreview(r.UserAgent()))
 	if err != nil {
@@ -86,6 +90,10 @@ func (s *Shop) visitShare(w http.ResponseWriter, r *http.Request) {
 func (s *Shop) shareProduct(w http.ResponseWriter, r *http.Request) {
 	b, ok := s.posted(w, r, 4<<10)
 	if !ok {
+		return
+	}
+	if s.svc.Shares == nil {
+		s.notFound(w, r, b)
 		return
 	}
 	product := r.PostFormValue("product")

@@ -43,7 +43,9 @@ type Services struct {
 	Channels *channel.Service
 	Search   *search.Engine
 	Identity *identity.Service
-	Shares   *share.Service
+	// Shares makes and follows share links; nil turns sharing off (its
+	// addresses are not found).
+	Shares *share.Service
 }
 
 // Config wires the storefront.
