@@ -26,12 +26,6 @@ shuf -n "$ncur" "$tmp/sweep/pages.txt" | sed -E 's/.*cursor=([^&]*).*/\1/' | whi
 done | sort -u | shuf > "$tmp/products.txt"
 echo "$(wc -l < "$tmp/products.txt") distinct product pages"
 
-run() { # name, then wrk arguments
-  local name=$1; shift
-  wrk -t2 -c"$conns" -d2s "$@" >/dev/null 2>&1 || true # warm-up
-  wrk -t2 -c"$conns" -d"${secs}s" --latency "$@" | awk -v n="$name" '/Requests\/sec/{r=$2} $1=="50%"{m=$2} $1=="99%"{p=$2} /Non-2xx/{b=$NF} END{printf "%-13s %10s %9s %9s non2xx %d\n", n, r, m, p, b}'
-}
-floor() { run floor http://127.0.0.1:18090/; }
 printf '%-13s %10s %9s %9s\n' read req/s p50 p99
 floor
 for ((i = 0; i < rounds; i++)); do
