@@ -257,7 +257,12 @@ func (x *Index) match(li int, terms []queryTerm) (*roaring.Bitmap, [][]*roaring.
 		order[i] = i
 	}
 	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(ts[a].n, ts[b].n) })
-	acc := roaring.FastOr(ts[order[0]].inAny...)
+	// The result is only read (as x.live is): the rarest term's one bitmap
+	// need not be copied.
+	acc := ts[order[0]].inAny[0]
+	if len(ts[order[0]].inAny) > 1 {
+		acc = roaring.FastOr(ts[order[0]].inAny...)
+	}
 	for _, i := range order[1:] {
 		acc = within(acc, ts[i].inAny)
 		if acc.IsEmpty() {
