@@ -19,7 +19,7 @@ const module = "github.com/sesame-market/sesame/"
 // domain may use. Both are paths under the module.
 var (
 	domain     = []string{"internal/identity", "internal/merchant", "internal/channel", "internal/catalog", "internal/inventory", "internal/search", "internal/share"}
-	foundation = []string{"internal/money", "internal/errs", "internal/text", "internal/ids", "internal/events"}
+	foundation = []string{"internal/money", "internal/errs", "internal/text", "internal/ids", "internal/events", "internal/timers"}
 	// edges are the packages of storage, transport and the bus: only the
 	// packages in edgeUsers (and tests) import them.
 	edges     = []string{"internal/web", "internal/sqlstore", "internal/natsbus"}
@@ -81,7 +81,7 @@ func importRule(pkg, imp string) string {
 		case isFoundation && underAny(own, domain):
 			return "a foundation package imports no domain package"
 		}
-		return "a domain or foundation package imports only the standard library, money, errs, text, ids, events and the domain packages"
+		return "a domain or foundation package imports only the standard library, money, errs, text, ids, events, timers and the domain packages"
 	}
 	if lib, ok := libraries[imp]; ok && slices.Contains(lib.users, pkg) {
 		return ""

@@ -33,6 +33,9 @@ const (
 // logistics partner operate its warehouse).
 const PartnerLink = "plk"
 
+// Reservation prefixes the ids of stock reservations.
+const Reservation = "rsv"
+
 // New returns a new id of the given type: prefix, underscore, 32 hex digits of
 // a UUIDv7. Ids of one type sort by creation time.
 func New(prefix string) string {
