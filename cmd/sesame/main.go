@@ -320,6 +320,7 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 		Channels:  chans,
 		Catalog:   catalog.NewService(db.Catalog(), chans),
 		Inventory: inventory.NewService(db.Inventory()),
+		Stock:     inventory.NewStock(db.Stock()),
 	}
 	svc.Shares = share.NewService(db.Shares(), svc.Catalog)
 	// One hasher for every service that hashes passwords: the memory bound is the process's.
@@ -395,7 +396,7 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 		return err
 	}
 
-	timerRunner := newTimerRunner(db, ids, cfg, log)
+	timerRunner := newTimerRunner(db, ids, svc.Stock, cfg, log)
 	timersDone := make(chan error, 1)
 	go func() { timersDone <- timerRunner.Run(runCtx) }()
 	defer func() { cancel(); <-timersDone }()
@@ -454,8 +455,9 @@ const idemSweepInterval = time.Hour
 // of every timer kind. The sweeps are recurring timers rather than
 // goroutines, so that one node of many runs each, and a sweep due while
 // every node was down runs at the next start.
-func newTimerRunner(db *sqlstore.DB, ids *identity.Service, cfg config, log *slog.Logger) *timers.Runner {
+func newTimerRunner(db *sqlstore.DB, ids *identity.Service, stock *inventory.Stock, cfg config, log *slog.Logger) *timers.Runner {
 	r := &timers.Runner{Store: db.Timers(), Logger: log}
+	r.Handle(inventory.TimerReservationExpiry, stock.ExpiryTimer)
 	r.Every(timerSessionSweep, cfg.SessionSweep, func(ctx context.Context) error {
 		sessions, failures, err := ids.Sweep(ctx)
 		if err == nil && sessions+failures > 0 {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sesame-market/sesame/internal/identity"
+	"github.com/sesame-market/sesame/internal/inventory"
 	"github.com/sesame-market/sesame/internal/sqlstore"
 	"github.com/sesame-market/sesame/internal/testkit"
 )
@@ -43,7 +44,7 @@ func TestSweepsRunAsTimers(t *testing.T) {
 			t.Fatal("setup wrote no failure or no key")
 		}
 		clock.Advance(30 * 24 * time.Hour)
-		r := newTimerRunner(db, ids, config{SessionSweep: 7 * time.Minute}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		r := newTimerRunner(db, ids, inventory.NewStock(db.Stock()), config{SessionSweep: 7 * time.Minute}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		r.Now = clock.Now
 		if err := r.Start(ctx); err != nil {
 			t.Fatal(err)

@@ -253,26 +253,35 @@ func (s *Stock) SetStock(ctx context.Context, actor identity.Actor, warehouseID 
 const MaxStockPage = 500
 
 // ListStock lists a warehouse's stock to those who may count it: a partner
-// sees every merchant's stock in its hub. after is the last row's
-// "merchant/sku" of the previous page. Errors: Unauthenticated, NotFound,
-// Invalid.
-func (s *Stock) ListStock(ctx context.Context, actor identity.Actor, warehouseID, after string, limit int) ([]StockLevel, error) {
+// sees every merchant's stock in its hub. after is the previous page's
+// next, "merchant/sku" of its last row; next is empty on the last page.
+// Errors: Unauthenticated, NotFound, Invalid.
+func (s *Stock) ListStock(ctx context.Context, actor identity.Actor, warehouseID, after string, limit int) (levels []StockLevel, next string, err error) {
 	const op = "inventory.ListStock"
 	w, err := s.warehouseFor(ctx, op, actor, warehouseID)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if limit < 1 || limit > MaxStockPage {
-		return nil, errs.Field(op, "limit", fmt.Sprintf("must be between 1 and %d", MaxStockPage))
+		return nil, "", errs.Field(op, "limit", fmt.Sprintf("must be between 1 and %d", MaxStockPage))
 	}
 	var am, as string
 	if after != "" {
 		var ok bool
 		if am, as, ok = cut(after); !ok {
-			return nil, errs.Field(op, "after", "must be the merchant/sku of a listed row")
+			return nil, "", errs.Field(op, "after", "must be the merchant/sku of a listed row")
 		}
 	}
-	return s.Store.ListStock(ctx, w.ID, "", am, as, limit)
+	levels, err = s.Store.ListStock(ctx, w.ID, "", am, as, limit+1)
+	if err != nil {
+		return nil, "", errs.E(op, errs.Other, err)
+	}
+	if len(levels) > limit {
+		levels = levels[:limit]
+		last := levels[limit-1]
+		next = last.MerchantID + "/" + last.SKU
+	}
+	return levels, next, nil
 }
 
 func cut(s string) (string, string, bool) {

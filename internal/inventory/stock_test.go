@@ -30,14 +30,14 @@ const pw = "correct horse battery"
 // hub, serves M (an operator assigned it to M's w3) and not N; partner Q
 // (actor q) serves no one.
 type env struct {
-	db                     *sqlstore.DB
-	inv                    *inventory.Service
-	stock                  *inventory.Stock
-	clock                  *testkit.Clock
-	m, mKey, n, p, q       identity.Actor
-	buyer                  identity.Actor
-	mID, nID               string
-	w1, w2, w3, wN, hub    string
+	db                  *sqlstore.DB
+	inv                 *inventory.Service
+	stock               *inventory.Stock
+	clock               *testkit.Clock
+	m, mKey, n, p, q    identity.Actor
+	buyer               identity.Actor
+	mID, nID            string
+	w1, w2, w3, wN, hub string
 }
 
 func newEnv(t *testing.T, db *sqlstore.DB) *env {
@@ -170,7 +170,7 @@ func TestStockIsCountedByThoseWhoHoldIt(t *testing.T) {
 		if d := cmp.Diff(map[string]inventory.Availability{"CASE": inventory.InStock, "CABLE": inventory.LowStock, "NONE": inventory.OutOfStock}, av); d != "" {
 			t.Fatalf("availability (-want +got):\n%s", d)
 		}
-		list, err := e.stock.ListStock(ctx, e.p, e.hub, "", 10)
+		list, _, err := e.stock.ListStock(ctx, e.p, e.hub, "", 10)
 		if err != nil || len(list) != 1 || list[0].SKU != "CASE" || list[0].OnHand != 7 {
 			t.Fatalf("hub stock = %+v, %v", list, err)
 		}
@@ -208,10 +208,10 @@ func TestStockIsCountedByThoseWhoHoldIt(t *testing.T) {
 				t.Errorf("%s: field = %q, want %q", r.what, errs.FieldOf(err), r.field)
 			}
 		}
-		if _, err := e.stock.ListStock(ctx, e.q, e.hub, "", 10); !errs.Is(err, errs.NotFound) {
+		if _, _, err := e.stock.ListStock(ctx, e.q, e.hub, "", 10); !errs.Is(err, errs.NotFound) {
 			t.Errorf("another partner lists the hub: %v", err)
 		}
-		if _, err := e.stock.ListStock(ctx, e.n, e.w1, "", 10); !errs.Is(err, errs.NotFound) {
+		if _, _, err := e.stock.ListStock(ctx, e.n, e.w1, "", 10); !errs.Is(err, errs.NotFound) {
 			t.Errorf("another merchant lists w1: %v", err)
 		}
 		after, _ := db.Fingerprint(ctx)
@@ -233,15 +233,15 @@ func TestStockIsCountedByThoseWhoHoldIt(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Paging by merchant and SKU.
-		page1, err := e.stock.ListStock(ctx, e.m, e.w1, "", 1)
-		if err != nil || len(page1) != 1 || page1[0].SKU != "CABLE" {
-			t.Fatalf("page 1 = %+v, %v", page1, err)
+		page1, next, err := e.stock.ListStock(ctx, e.m, e.w1, "", 1)
+		if err != nil || len(page1) != 1 || page1[0].SKU != "CABLE" || next != page1[0].MerchantID+"/CABLE" {
+			t.Fatalf("page 1 = %+v, next %q, %v", page1, next, err)
 		}
-		page2, err := e.stock.ListStock(ctx, e.m, e.w1, page1[0].MerchantID+"/"+page1[0].SKU, 1)
-		if err != nil || len(page2) != 1 || page2[0].SKU != "CASE" {
-			t.Fatalf("page 2 = %+v, %v", page2, err)
+		page2, next, err := e.stock.ListStock(ctx, e.m, e.w1, next, 1)
+		if err != nil || len(page2) != 1 || page2[0].SKU != "CASE" || next != "" {
+			t.Fatalf("page 2 = %+v, next %q, %v", page2, next, err)
 		}
-		_, err = e.stock.ListStock(ctx, e.m, e.w1, "nonsense", 1)
+		_, _, err = e.stock.ListStock(ctx, e.m, e.w1, "nonsense", 1)
 		wantKind(t, "a malformed cursor", err, errs.Invalid)
 	})
 }
@@ -562,7 +562,9 @@ func TestPickSources(t *testing.T) {
 	lvl := func(wh, sku string, n int64) inventory.StockLevel {
 		return inventory.StockLevel{WarehouseID: wh, MerchantID: "m", SKU: sku, OnHand: n, Available: n}
 	}
-	item := func(sku string, n int64) inventory.Item { return inventory.Item{MerchantID: "m", SKU: sku, Quantity: n} }
+	item := func(sku string, n int64) inventory.Item {
+		return inventory.Item{MerchantID: "m", SKU: sku, Quantity: n}
+	}
 	line := func(wh, sku string, n int64) inventory.Line {
 		return inventory.Line{MerchantID: "m", SKU: sku, WarehouseID: wh, Quantity: n}
 	}

@@ -56,7 +56,7 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	ctx := context.Background()
 	chans := channel.NewService(db.Channels())
 	svc := api.Services{Identity: identity.NewService(db.Identity()), Merchants: merchant.NewService(db.Merchants()), Channels: chans,
-		Catalog: catalog.NewService(db.Catalog(), chans), Inventory: inventory.NewService(db.Inventory())}
+		Catalog: catalog.NewService(db.Catalog(), chans), Inventory: inventory.NewService(db.Inventory()), Stock: inventory.NewStock(db.Stock())}
 	svc.Shares = share.NewService(db.Shares(), svc.Catalog)
 	// A stopped clock for sessions and keys: a refused request must change
 	// nothing, and a session used a minute after the last write is written.
@@ -393,6 +393,7 @@ func routes() map[string]route {
 		"PUT /api/v1/products/{id}/prices":                     {path: "/api/v1/products/{productA}/prices", body: map[string]any{"prices": []any{map[string]any{"sku": "A-1", "channel": "bazaar", "currency": "GBP", "amount": 850}}}, allowed: "ownerA", denied: except("ownerA")},
 		"PUT /api/v1/products/{id}/listings/{channel}":         {path: "/api/v1/products/{productA}/listings/mall", allowed: "ownerA", denied: except("ownerA")},
 		"DELETE /api/v1/products/{id}/listings/{channel}":      {path: "/api/v1/products/{productA}/listings/bazaar", allowed: "ownerA", denied: except("ownerA", "operator")},
+		"PUT /api/v1/warehouses/{id}/stock":                    {path: "/api/v1/warehouses/{whA}/stock", body: map[string]any{"sku": "A-1", "on_hand": 12}, allowed: "ownerA", denied: except("ownerA", "operator")},
 		"POST /api/v1/warehouses/{id}/partner-links":           {path: "/api/v1/warehouses/{whA}/partner-links", body: map[string]any{"partner_id": "{partner}"}, allowed: "ownerA", denied: except("ownerA", "operator")},
 		"POST /api/v1/partner-links/{id}/accept":               {path: "/api/v1/partner-links/{linkAccept}/accept", allowed: "partner", denied: except("partner")},
 		"POST /api/v1/partner-links/{id}/decline":              {path: "/api/v1/partner-links/{linkDecline}/decline", allowed: "partner", denied: except("partner")},

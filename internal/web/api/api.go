@@ -35,6 +35,8 @@ type Services struct {
 	Channels  *channel.Service
 	Catalog   *catalog.Service
 	Inventory *inventory.Service
+	// Stock counts stock and holds reservations.
+	Stock *inventory.Stock
 	// Search answers product searches (nil: GET /api/v1/search answers 503).
 	Search *search.Engine
 	// Shares runs the sharing links.

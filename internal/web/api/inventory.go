@@ -113,4 +113,52 @@ func registerInventory(a huma.API, s Services) {
 		func(ctx context.Context, linkID string) (inventory.PartnerLink, error) {
 			return s.Inventory.Decline(ctx, ActorFrom(ctx), linkID)
 		})
+	registerStock(a, s)
+}
+
+type stockLevelOut struct {
+	Body inventory.StockLevel
+}
+
+type stockPage struct {
+	Body struct {
+		Items []inventory.StockLevel `json:"items"`
+		Next  string                 `json:"next,omitempty" doc:"Pass as after for the next page; absent on the last"`
+	}
+}
+
+func registerStock(a huma.API, s Services) {
+	tags := []string{"Stock"}
+	huma.Register(a, write(a, huma.Operation{OperationID: "count-stock", Method: http.MethodPut, Path: "/api/v1/warehouses/{id}/stock",
+		Summary: "Record how many units of a SKU a warehouse holds",
+		Description: "The warehouse's owner (staff or API keys), the logistics partner operating it, or an operator. " +
+			"A partner's hub holds the stock of the merchants it serves (an accepted partner link): name `merchant_id`. " +
+			"A count below the units reserved for checkouts is refused with 409: those units are promised.",
+		Tags: tags}),
+		func(ctx context.Context, in *struct {
+			ID   string `path:"id" maxLength:"64"`
+			Body inventory.StockInput
+		}) (*stockLevelOut, error) {
+			l, err := s.Stock.SetStock(ctx, ActorFrom(ctx), in.ID, in.Body)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &stockLevelOut{Body: l}, nil
+		})
+	huma.Register(a, authed(huma.Operation{OperationID: "list-stock", Method: http.MethodGet, Path: "/api/v1/warehouses/{id}/stock",
+		Summary: "A warehouse's stock", Description: "By merchant and SKU, to those who may count it: the owner, the operating partner (every merchant it holds) and operators. " +
+			"A warehouse one may not see answers 404.", Tags: tags, Errors: []int{401, 403, 404, 422}}),
+		func(ctx context.Context, in *struct {
+			ID    string `path:"id" maxLength:"64"`
+			After string `query:"after" maxLength:"130" doc:"The next value of the previous page"`
+			Limit int    `query:"limit" minimum:"1" maximum:"500" default:"100"`
+		}) (*stockPage, error) {
+			ls, next, err := s.Stock.ListStock(ctx, ActorFrom(ctx), in.ID, in.After, in.Limit)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			out := &stockPage{}
+			out.Body.Items, out.Body.Next = ls, next
+			return out, nil
+		})
 }

@@ -48,7 +48,7 @@ func newStoreWith(t *testing.T, db *sqlstore.DB, products int, cfg web.Config) *
 	t.Helper()
 	chans := channel.NewService(db.Channels())
 	svc := api.Services{Identity: identity.NewService(db.Identity()), Merchants: merchant.NewService(db.Merchants()), Channels: chans,
-		Catalog: catalog.NewService(db.Catalog(), chans), Inventory: inventory.NewService(db.Inventory())}
+		Catalog: catalog.NewService(db.Catalog(), chans), Inventory: inventory.NewService(db.Inventory()), Stock: inventory.NewStock(db.Stock())}
 	svc.Shares = share.NewService(db.Shares(), svc.Catalog)
 	if _, err := demo.Seed(context.Background(), demo.Services{Identity: svc.Identity, Merchants: svc.Merchants, Channels: chans,
 		Catalog: svc.Catalog, Inventory: svc.Inventory, Batch: 50}, products, nil); err != nil {

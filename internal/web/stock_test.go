@@ -1,0 +1,128 @@
+package web_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/sesame-market/sesame/internal/sqlstore"
+	"github.com/sesame-market/sesame/internal/testkit"
+)
+
+type stockRow struct {
+	WarehouseID string `json:"warehouse_id"`
+	MerchantID  string `json:"merchant_id"`
+	SKU         string
+	OnHand      int64 `json:"on_hand"`
+	Reserved    int64
+	Available   int64
+}
+
+// TestStockOverHTTP: a merchant counts its own warehouse's stock and pages
+// through it; a logistics partner counts the stock of a merchant it serves
+// in the hub it operates, and sees every merchant's stock there; no one
+// else reads or moves a warehouse's stock, and a warehouse one may not see
+// answers 404, as an unknown one does.
+func TestStockOverHTTP(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		put := func(actor, wh, body string) (int, stockRow) {
+			t.Helper()
+			status, out := f.do(actor, "PUT", "/api/v1/warehouses/"+wh+"/stock", f.expand(body))
+			var r stockRow
+			if status == 200 {
+				if err := json.Unmarshal(out, &r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return status, r
+		}
+		// The owner's count, then a recount: the level is replaced, not added to.
+		for _, n := range []int{7, 3} {
+			status, r := put("ownerA", "{whA}", fmt.Sprintf(`{"sku":"A-1","on_hand":%d}`, n))
+			if status != 200 || r.OnHand != int64(n) || r.Available != int64(n) || r.MerchantID != f.ids["A"] {
+				t.Fatalf("count %d: %d %+v", n, status, r)
+			}
+		}
+		// Bad counts change nothing.
+		before := f.fingerprint()
+		for _, body := range []string{`{"sku":"A-1","on_hand":-1}`, `{"sku":"NO-SUCH","on_hand":1}`, `{"sku":"A 1","on_hand":1}`,
+			`{"sku":"A-1","on_hand":1,"merchant_id":"{B}"}`} {
+			if status, _ := put("ownerA", "{whA}", body); status != 422 {
+				t.Errorf("%s: status %d, want 422", body, status)
+			}
+		}
+		if f.fingerprint() != before {
+			t.Error("a refused count changed the database")
+		}
+
+		// The partner accepts A's request to operate another of A's
+		// warehouses, and counts there: the owner's stock only.
+		if status, out := f.do("partner", "POST", "/api/v1/partner-links/{linkAccept}/accept", nil); status != 200 {
+			t.Fatalf("accept: %d %s", status, out)
+		}
+		var ws struct{ Items []struct{ ID, Code string } }
+		_, out := f.do("partner", "GET", "/api/v1/warehouses", nil)
+		json.Unmarshal(out, &ws)
+		if len(ws.Items) != 1 {
+			t.Fatalf("partner's warehouses: %s", out)
+		}
+		hub := ws.Items[0].ID
+		if status, r := put("partner", hub, `{"sku":"A-1","on_hand":40}`); status != 200 || r.OnHand != 40 || r.MerchantID != f.ids["A"] {
+			t.Fatalf("partner's count: %d %+v", status, r)
+		}
+		if status, _ := put("partner", hub, `{"sku":"B-1","on_hand":1,"merchant_id":"{B}"}`); status != 422 {
+			t.Errorf("another merchant's stock in A's warehouse: %d, want 422", status)
+		}
+
+		list := func(actor, wh, query string) (int, []stockRow, string) {
+			t.Helper()
+			status, out := f.do(actor, "GET", "/api/v1/warehouses/"+wh+"/stock"+query, nil)
+			var page struct {
+				Items []stockRow
+				Next  string
+			}
+			json.Unmarshal(out, &page)
+			return status, page.Items, page.Next
+		}
+		if status, rows, _ := list("partner", hub, ""); status != 200 || len(rows) != 1 || rows[0].OnHand != 40 {
+			t.Errorf("partner lists its hub: %d %+v", status, rows)
+		}
+		if status, rows, _ := list("ownerA", hub, ""); status != 200 || len(rows) != 1 {
+			t.Errorf("the owner lists its hub: %d %+v", status, rows)
+		}
+		// Neither the partner nor another merchant nor a buyer sees A's own
+		// warehouse's stock: 404, as for an unknown warehouse.
+		for _, actor := range []string{"partner", "ownerB", "buyer"} {
+			if status, _, _ := list(actor, "{whA}", ""); status != 404 {
+				t.Errorf("%s lists A's warehouse: %d, want 404", actor, status)
+			}
+			if status, _ := put(actor, "{whA}", `{"sku":"A-1","on_hand":99}`); status != 404 && status != 403 {
+				t.Errorf("%s counts in A's warehouse: %d", actor, status)
+			}
+		}
+		if status, _, _ := list("", "{whA}", ""); status != 401 {
+			t.Errorf("anonymous lists stock: %d", status)
+		}
+		if status, _, _ := list("operator", "wh_0190a0b0c0d0e0f0a0b0c0d0e0f0a0b0", ""); status != 404 {
+			t.Errorf("an unknown warehouse: %d", status)
+		}
+
+		// Paging: two SKUs, one per page.
+		if status, out := f.do("ownerA", "POST", "/api/v1/products/{productA}/variants", `{"sku":"A-2"}`); status != 201 {
+			t.Fatalf("variant: %d %s", status, out)
+		}
+		put("ownerA", "{whA}", `{"sku":"A-2","on_hand":1}`)
+		status, p1, next := list("ownerA", "{whA}", "?limit=1")
+		if status != 200 || len(p1) != 1 || p1[0].SKU != "A-1" || next == "" {
+			t.Fatalf("page 1: %d %+v next %q", status, p1, next)
+		}
+		status, p2, next := list("ownerA", "{whA}", "?limit=1&after="+next)
+		if status != 200 || len(p2) != 1 || p2[0].SKU != "A-2" || next != "" {
+			t.Fatalf("page 2: %d %+v next %q", status, p2, next)
+		}
+		if status, _, _ := list("ownerA", "{whA}", "?after=garbage"); status != 422 {
+			t.Errorf("a malformed cursor: %d", status)
+		}
+	})
+}
