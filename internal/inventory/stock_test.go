@@ -25,7 +25,7 @@ import (
 const pw = "correct horse battery"
 
 // env is a small marketplace with stock: merchant M (staff m, API key
-// mKey) owns warehouses w1, w2 and w3 and sells SKUs "CASE" and "CABLE";
+// mKey) owns warehouses w1, w2 and w3 and sells SKUs "CASE" and "CABLE" (and moreSKUs);
 // merchant N (staff n) sells "N-1" and owns wN; partner P (actor p) runs the
 // hub, serves M (an operator assigned it to M's w3) and not N; partner Q
 // (actor q) serves no one.
@@ -40,7 +40,7 @@ type env struct {
 	w1, w2, w3, wN, hub string
 }
 
-func newEnv(t *testing.T, db *sqlstore.DB) *env {
+func newEnv(t testing.TB, db *sqlstore.DB, moreSKUs ...string) *env {
 	t.Helper()
 	ctx := context.Background()
 	check := func(err error) {
@@ -81,7 +81,7 @@ func newEnv(t *testing.T, db *sqlstore.DB) *env {
 		check(err)
 		return m.ID, staff
 	}
-	e.mID, e.m = seller("m", "CASE", "CABLE")
+	e.mID, e.m = seller("m", append([]string{"CASE", "CABLE"}, moreSKUs...)...)
 	e.nID, e.n = seller("n", "N-1")
 	e.mKey = identity.Actor{Role: identity.Staff, APIKeyID: "key_1", MerchantID: e.mID, StaffRole: identity.StaffOwner, MerchantStatus: identity.MerchantApproved}
 	partner := func(name string) (string, identity.Actor) {
@@ -107,7 +107,7 @@ func newEnv(t *testing.T, db *sqlstore.DB) *env {
 	return e
 }
 
-func (e *env) set(t *testing.T, actor identity.Actor, wh, merchant, sku string, n int64) inventory.StockLevel {
+func (e *env) set(t testing.TB, actor identity.Actor, wh, merchant, sku string, n int64) inventory.StockLevel {
 	t.Helper()
 	l, err := e.stock.SetStock(context.Background(), actor, wh, inventory.StockInput{MerchantID: merchant, SKU: sku, OnHand: n})
 	if err != nil {
