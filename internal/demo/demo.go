@@ -10,9 +10,12 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"hash/fnv"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -40,6 +43,8 @@ type Services struct {
 	Channels  *channel.Service
 	Catalog   *catalog.Service
 	Inventory *inventory.Service
+	// Stock, when set, receives every product's stock.
+	Stock *inventory.Stock
 	// Batch is how many products one catalogue import holds (default 5,000).
 	Batch int
 }
@@ -52,6 +57,9 @@ type seller struct {
 	actor                                 identity.Actor
 	brandID                               string
 	channels                              []channel.Channel
+	// home is the seller's own warehouse; near, for sellers far from their
+	// buyers, its space in the Ile-de-France partner's hub.
+	home, near string
 }
 
 // sellerSpecs describe the demo's sellers. Seed works on a copy (see
@@ -296,12 +304,51 @@ func Seed(ctx context.Context, s Services, products int, progress io.Writer) (Re
 		{Code: "lej-1", Name: "Leipzig logistics base", Country: "DE", City: "Leipzig", OperatorPartnerID: rhein.ID},
 		{Code: "dav-1", Name: "Daventry logistics base", Country: "GB", City: "Daventry", OperatorPartnerID: mid.ID},
 	}
-	for _, w := range whs {
-		if _, _, err := s.Inventory.Create(ctx, sys, w); err != nil {
+	for i, w := range whs {
+		made, _, err := s.Inventory.Create(ctx, sys, w)
+		if err != nil {
 			return res, fmt.Errorf("warehouse %s: %w", w.Code, err)
 		}
+		if i < 2 { // the first two sellers' depots
+			sellers[i].home = made.ID
+		}
 	}
-
+	// Every seller stocks its own warehouse: the Chinese ones in China
+	// (two of them the depots above), the French ones in France, run for
+	// them by the partner of their region. Each Chinese seller also rents
+	// space in the Ile-de-France hub for its best products, so that
+	// "delivered tomorrow" shows beside "7-15 days from China".
+	chinaCity := []string{"Shenzhen", "Yiwu", "Guangzhou", "Foshan", "Ningbo"}
+	for i, sl := range sellers {
+		var home, near inventory.WarehouseInput
+		code := fmt.Sprintf("m%02d", i)
+		switch {
+		case sl.home != "": // a depot above
+		case sl.country == "CN":
+			home = inventory.WarehouseInput{Code: code + "-cn", Name: sl.name + " warehouse", Country: "CN", City: chinaCity[i%len(chinaCity)], OwnerMerchantID: sl.m.ID}
+		case sl.pavilion == "provence":
+			home = inventory.WarehouseInput{Code: code + "-fos", Name: sl.name + " at Fos", Country: "FR", City: "Fos-sur-Mer", OwnerMerchantID: sl.m.ID, OperatorPartnerID: fos.ID}
+		default:
+			home = inventory.WarehouseInput{Code: code + "-idf", Name: sl.name + " at Goussainville", Country: "FR", City: "Goussainville", OwnerMerchantID: sl.m.ID, OperatorPartnerID: idf.ID}
+		}
+		if sl.country == "CN" {
+			near = inventory.WarehouseInput{Code: code + "-idf", Name: sl.name + " at Goussainville", Country: "FR", City: "Goussainville", OwnerMerchantID: sl.m.ID, OperatorPartnerID: idf.ID}
+		}
+		for _, w := range []*inventory.WarehouseInput{&home, &near} {
+			if w.Code == "" {
+				continue
+			}
+			made, _, err := s.Inventory.Create(ctx, sys, *w)
+			if err != nil {
+				return res, fmt.Errorf("warehouse %s: %w", w.Code, err)
+			}
+			if w == &home {
+				sl.home = made.ID
+			} else {
+				sl.near = made.ID
+			}
+		}
+	}
 	n, marks, err := seedCatalogue(ctx, s, sellers, products, catIDs, progress)
 	res.Products = n
 	res.StartRate, res.EndRate = tenthRates(marks)
@@ -347,6 +394,10 @@ func tenthRates(marks []mark) (start, end float64) {
 // and returns how many it stored with a mark after each batch.
 func seedCatalogue(ctx context.Context, s Services, sellers []*seller, total int, catIDs map[string]string, progress io.Writer) (int, []mark, error) {
 	rng := rand.New(rand.NewPCG(11, 11))
+	bySeller := make(map[string]*seller, len(sellers))
+	for _, sl := range sellers {
+		bySeller[sl.m.ID] = sl
+	}
 	catBySlug := map[string]catInfo{}
 	for _, c := range categories {
 		catBySlug[c.slug] = c
@@ -397,6 +448,9 @@ func seedCatalogue(ctx context.Context, s Services, sellers []*seller, total int
 		wg.Go(func() {
 			for ps := range batches {
 				err := s.Catalog.Import(genCtx, identity.System, ps)
+				if err == nil && s.Stock != nil {
+					err = seedStock(genCtx, s.Stock, bySeller, ps)
+				}
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = fmt.Errorf("catalogue batch of %d: %w", len(ps), err)
@@ -422,6 +476,41 @@ func seedCatalogue(ctx context.Context, s Services, sellers []*seller, total int
 	}
 	bar.finish()
 	return done, marks, ctx.Err()
+}
+
+// seedStock counts the stock of a batch of products: every variant in its
+// seller's own warehouse, and one product in four of the sellers far from
+// their buyers also near them. The quantities come from the SKUs, so that a
+// seed is the same every time: most are well stocked, some low, a few out.
+func seedStock(ctx context.Context, st *inventory.Stock, bySeller map[string]*seller, ps []catalog.Product) error {
+	counts := map[string][]inventory.StockInput{}
+	for _, p := range ps {
+		sl := bySeller[p.MerchantID]
+		h := fnv.New32a()
+		h.Write([]byte(p.Variants[0].SKU))
+		seed := h.Sum32()
+		for i, v := range p.Variants {
+			n := int64((seed>>uint(i*3))%180) + 20
+			switch (seed >> 20) % 20 {
+			case 0:
+				n = 0
+			case 1, 2:
+				n = int64(1 + (seed>>uint(i))%5)
+			}
+			counts[sl.home] = append(counts[sl.home], inventory.StockInput{SKU: v.SKU, OnHand: n})
+			if sl.near != "" && seed%4 == 0 {
+				counts[sl.near] = append(counts[sl.near], inventory.StockInput{SKU: v.SKU, OnHand: n/4 + 3})
+			}
+		}
+	}
+	for _, wh := range slices.Sorted(maps.Keys(counts)) {
+		for c := range slices.Chunk(counts[wh], inventory.MaxCounts) {
+			if _, err := st.CountStock(ctx, identity.System, wh, c); err != nil {
+				return fmt.Errorf("stock of warehouse %s: %w", wh, err)
+			}
+		}
+	}
+	return nil
 }
 
 func genProduct(rng *rand.Rand, sl *seller, c catInfo, catID string, n int, now time.Time) catalog.Product {

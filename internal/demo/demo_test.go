@@ -89,3 +89,49 @@ func TestTenthRates(t *testing.T) {
 		}
 	}
 }
+
+// TestSeedStocksEveryProduct: every variant the demo sells has stock in its
+// seller's warehouse; some of the Chinese sellers' products also wait in
+// the Ile-de-France hub; and the buyer sees all three availabilities.
+func TestSeedStocksEveryProduct(t *testing.T) {
+	ctx := context.Background()
+	db := testkit.Open(t, sqlstore.SQLite)
+	chans := channel.NewService(db.Channels())
+	s := Services{Identity: identity.NewService(db.Identity()), Merchants: merchant.NewService(db.Merchants()), Channels: chans,
+		Catalog: catalog.NewService(db.Catalog(), chans), Inventory: inventory.NewService(db.Inventory()), Stock: inventory.NewStock(db.Stock()), Batch: 100}
+	if _, err := Seed(ctx, s, 400, nil); err != nil {
+		t.Fatal(err)
+	}
+	count := func(q string) int {
+		t.Helper()
+		var n int
+		if err := db.QueryRowContext(ctx, q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(`SELECT COUNT(*) FROM variants v WHERE NOT EXISTS (SELECT 1 FROM stock s WHERE s.merchant_id = v.merchant_id AND s.sku = v.sku)`); n != 0 {
+		t.Errorf("%d variants without stock", n)
+	}
+	if n := count(`SELECT COUNT(*) FROM stock s JOIN warehouses w ON w.id = s.warehouse_id JOIN merchants m ON m.id = s.merchant_id
+		WHERE w.country = 'FR' AND m.country = 'CN'`); n == 0 {
+		t.Error("no Chinese seller's stock near the buyers")
+	}
+	if n := count(`SELECT COUNT(*) FROM outbox WHERE type = 'inventory.stock.counted'`); n != count(`SELECT COUNT(*) FROM stock`) {
+		t.Errorf("%d stock events for %d stock rows", n, count(`SELECT COUNT(*) FROM stock`))
+	}
+	seen := map[inventory.Availability]bool{}
+	rows, err := db.QueryContext(ctx, `SELECT SUM(on_hand - reserved) FROM stock GROUP BY merchant_id, sku`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n int64
+		rows.Scan(&n)
+		seen[inventory.AvailabilityOf(n)] = true
+	}
+	if len(seen) != 3 {
+		t.Errorf("availabilities seen: %v, want in stock, low and out", seen)
+	}
+}

@@ -119,11 +119,11 @@ type StockStore interface {
 	// PartnerServes reports whether partner partnerID has an accepted link
 	// with merchant merchantID.
 	PartnerServes(ctx context.Context, partnerID, merchantID string) (bool, error)
-	// SetStock writes l's on-hand count (inserting the row if needed) with
-	// ev made from the level written, and returns that level. Invalid
-	// (field sku) if the merchant has no such SKU; Conflict if more units
-	// are reserved than the count.
-	SetStock(ctx context.Context, l StockLevel, ev func(StockLevel) events.Event) (StockLevel, error)
+	// SetStock writes the on-hand counts of ls (inserting rows if needed)
+	// in one transaction, each with an event ev makes from the level
+	// written, and returns those levels. Invalid (field sku) if a merchant
+	// has no such SKU; Conflict if more units are reserved than a count.
+	SetStock(ctx context.Context, ls []StockLevel, ev func(StockLevel) events.Event) ([]StockLevel, error)
 	// ListStock lists the stock of warehouse warehouseID by merchant and
 	// SKU, only merchantID's when set, after the key (merchant, SKU) when
 	// set, at most limit rows.
@@ -204,47 +204,72 @@ func (s *Stock) warehouseFor(ctx context.Context, op string, actor identity.Acto
 // are promised. Errors: Unauthenticated, Forbidden, NotFound (also a
 // warehouse the actor may not see), Invalid, Conflict.
 func (s *Stock) SetStock(ctx context.Context, actor identity.Actor, warehouseID string, in StockInput) (StockLevel, error) {
-	const op = "inventory.SetStock"
-	w, err := s.warehouseFor(ctx, op, actor, warehouseID)
+	ls, err := s.count(ctx, "inventory.SetStock", actor, warehouseID, []StockInput{in})
 	if err != nil {
 		return StockLevel{}, err
 	}
-	if !skuPattern.MatchString(in.SKU) {
-		return StockLevel{}, errs.Field(op, "sku", "must be 1 to 64 letters, digits, dots, dashes or underscores")
+	return ls[0], nil
+}
+
+// MaxCounts bounds the counts of one CountStock call.
+const MaxCounts = 5000
+
+// CountStock records counts of many SKUs in a warehouse at once, all or
+// none, as SetStock does one: a stock-take, or an import. Errors: as
+// SetStock's.
+func (s *Stock) CountStock(ctx context.Context, actor identity.Actor, warehouseID string, in []StockInput) ([]StockLevel, error) {
+	const op = "inventory.CountStock"
+	if len(in) == 0 || len(in) > MaxCounts {
+		return nil, errs.Field(op, "counts", fmt.Sprintf("must be 1 to %d counts", MaxCounts))
 	}
-	if in.OnHand < 0 || in.OnHand > MaxOnHand {
-		return StockLevel{}, errs.Field(op, "on_hand", fmt.Sprintf("must be between 0 and %d", MaxOnHand))
-	}
-	merchant := in.MerchantID
-	if merchant == "" {
-		merchant = w.OwnerMerchantID
-	}
-	switch {
-	case merchant == "":
-		return StockLevel{}, errs.Field(op, "merchant_id", "a partner's hub holds several merchants' stock: name the merchant")
-	case w.OwnerMerchantID != "":
-		if merchant != w.OwnerMerchantID {
-			return StockLevel{}, errs.Field(op, "merchant_id", "this warehouse holds only its owner's stock")
-		}
-	default:
-		served, err := s.Store.PartnerServes(ctx, w.OperatorPartnerID, merchant)
-		if err != nil {
-			return StockLevel{}, errs.E(op, errs.Other, err)
-		}
-		if !served {
-			return StockLevel{}, errs.Field(op, "merchant_id", "this partner does not serve that merchant: it must accept the merchant's link first")
-		}
+	return s.count(ctx, op, actor, warehouseID, in)
+}
+
+func (s *Stock) count(ctx context.Context, op string, actor identity.Actor, warehouseID string, in []StockInput) ([]StockLevel, error) {
+	w, err := s.warehouseFor(ctx, op, actor, warehouseID)
+	if err != nil {
+		return nil, err
 	}
 	now := s.Now()
-	l := StockLevel{WarehouseID: w.ID, MerchantID: merchant, SKU: in.SKU, OnHand: in.OnHand, UpdatedAt: now}
+	served := map[string]bool{}
+	ls := make([]StockLevel, 0, len(in))
+	for _, c := range in {
+		if !skuPattern.MatchString(c.SKU) {
+			return nil, errs.Field(op, "sku", "must be 1 to 64 letters, digits, dots, dashes or underscores")
+		}
+		if c.OnHand < 0 || c.OnHand > MaxOnHand {
+			return nil, errs.Field(op, "on_hand", fmt.Sprintf("must be between 0 and %d", MaxOnHand))
+		}
+		merchant := cmp.Or(c.MerchantID, w.OwnerMerchantID)
+		switch {
+		case merchant == "":
+			return nil, errs.Field(op, "merchant_id", "a partner's hub holds several merchants' stock: name the merchant")
+		case w.OwnerMerchantID != "":
+			if merchant != w.OwnerMerchantID {
+				return nil, errs.Field(op, "merchant_id", "this warehouse holds only its owner's stock")
+			}
+		default:
+			ok, seen := served[merchant]
+			if !seen {
+				if ok, err = s.Store.PartnerServes(ctx, w.OperatorPartnerID, merchant); err != nil {
+					return nil, errs.E(op, errs.Other, err)
+				}
+				served[merchant] = ok
+			}
+			if !ok {
+				return nil, errs.Field(op, "merchant_id", "this partner does not serve that merchant: it must accept the merchant's link first")
+			}
+		}
+		ls = append(ls, StockLevel{WarehouseID: w.ID, MerchantID: merchant, SKU: c.SKU, OnHand: c.OnHand, UpdatedAt: now})
+	}
 	by := who(actor)
-	out, err := s.Store.SetStock(ctx, l, func(l StockLevel) events.Event {
+	out, err := s.Store.SetStock(ctx, ls, func(l StockLevel) events.Event {
 		return events.New(events.StockCounted, l.WarehouseID+"/"+l.MerchantID+"/"+l.SKU, l.MerchantID, now, events.StockCount{
 			V: events.StockCountV1, WarehouseID: l.WarehouseID, MerchantID: l.MerchantID, SKU: l.SKU,
 			OnHand: l.OnHand, Reserved: l.Reserved, By: by, At: now})
 	})
 	if err != nil {
-		return StockLevel{}, errs.E(op, errs.Other, err)
+		return nil, errs.E(op, errs.Other, err)
 	}
 	return out, nil
 }

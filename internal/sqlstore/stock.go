@@ -72,35 +72,56 @@ func (s *Stock) PartnerServes(ctx context.Context, partnerID, merchantID string)
 	return err == nil, wrap("sqlstore.PartnerServes", err, "partner link")
 }
 
-// SetStock implements inventory.StockStore. The count replaces on-hand only
+// SetStock implements inventory.StockStore. A count replaces on-hand only
 // where it covers the reserved units (the upsert's condition), so that a
 // count racing a reservation cannot break the CHECK.
-func (s *Stock) SetStock(ctx context.Context, l inventory.StockLevel, ev func(inventory.StockLevel) events.Event) (inventory.StockLevel, error) {
+func (s *Stock) SetStock(ctx context.Context, ls []inventory.StockLevel, ev func(inventory.StockLevel) events.Event) ([]inventory.StockLevel, error) {
 	const op = "sqlstore.SetStock"
-	var out inventory.StockLevel
+	out := make([]inventory.StockLevel, 0, len(ls))
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		var one int
-		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM variants WHERE merchant_id = $1 AND sku = $2`, l.MerchantID, l.SKU).Scan(&one); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return errs.Field(op, "sku", "the merchant has no such SKU")
-			}
+		out = out[:0]
+		prepare := func(q string) (*sql.Stmt, error) { return tx.PrepareContext(ctx, q) }
+		known, err := prepare(`SELECT 1 FROM variants WHERE merchant_id = $1 AND sku = $2`)
+		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO stock (merchant_id, sku, warehouse_id, on_hand, updated_at) VALUES ($1, $2, $3, $4, $5)
+		defer known.Close()
+		upsert, err := prepare(`INSERT INTO stock (merchant_id, sku, warehouse_id, on_hand, updated_at) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (merchant_id, sku, warehouse_id) DO UPDATE SET on_hand = excluded.on_hand, updated_at = excluded.updated_at
-			WHERE stock.reserved <= excluded.on_hand`, l.MerchantID, l.SKU, l.WarehouseID, l.OnHand, l.UpdatedAt)
+			WHERE stock.reserved <= excluded.on_hand`)
 		if err != nil {
 			return err
 		}
-		out, err = scanStock(tx.QueryRowContext(ctx, `SELECT `+stockCols+` FROM stock WHERE merchant_id = $1 AND sku = $2 AND warehouse_id = $3`,
-			l.MerchantID, l.SKU, l.WarehouseID))
+		defer upsert.Close()
+		read, err := prepare(`SELECT ` + stockCols + ` FROM stock WHERE merchant_id = $1 AND sku = $2 AND warehouse_id = $3`)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return errs.E(op, errs.Conflict, fmt.Sprintf("%d units are reserved for buyers: the count cannot be lower", out.Reserved))
+		defer read.Close()
+		evs := make([]events.Event, 0, len(ls))
+		for _, l := range ls {
+			var one int
+			if err := known.QueryRowContext(ctx, l.MerchantID, l.SKU).Scan(&one); err != nil {
+				if errors.Is(err, sql.ErrNoRows) {
+					return errs.Field(op, "sku", "the merchant has no SKU "+l.SKU)
+				}
+				return err
+			}
+			res, err := upsert.ExecContext(ctx, l.MerchantID, l.SKU, l.WarehouseID, l.OnHand, l.UpdatedAt)
+			if err != nil {
+				return err
+			}
+			got, err := scanStock(read.QueryRowContext(ctx, l.MerchantID, l.SKU, l.WarehouseID))
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return errs.E(op, errs.Conflict, fmt.Sprintf("%d units of %s are reserved for buyers: the count cannot be lower", got.Reserved, l.SKU))
+			}
+			out = append(out, got)
+			evs = append(evs, ev(got))
 		}
-		return insertEvents(ctx, tx, []events.Event{ev(out)})
+		return insertEvents(ctx, tx, evs)
 	})
 	return out, wrap(op, err, "stock")
 }

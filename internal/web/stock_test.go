@@ -3,6 +3,7 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/sesame-market/sesame/internal/sqlstore"
@@ -44,6 +45,19 @@ func TestStockOverHTTP(t *testing.T) {
 				t.Fatalf("count %d: %d %+v", n, status, r)
 			}
 		}
+		// Buyers see how available it is, never how many.
+		availability := func() string {
+			t.Helper()
+			status, out := f.do("", "GET", "/api/v1/products/{productA}?channel=bazaar", nil)
+			var v struct{ Availability map[string]string }
+			if err := json.Unmarshal(out, &v); status != 200 || err != nil || strings.Contains(string(out), "on_hand") {
+				t.Fatalf("product: %d %s", status, out)
+			}
+			return v.Availability["A-1"]
+		}
+		if got := availability(); got != "low_stock" {
+			t.Errorf("3 units: %q, want low_stock", got)
+		}
 		// Bad counts change nothing.
 		before := f.fingerprint()
 		for _, body := range []string{`{"sku":"A-1","on_hand":-1}`, `{"sku":"NO-SUCH","on_hand":1}`, `{"sku":"A 1","on_hand":1}`,
@@ -70,6 +84,9 @@ func TestStockOverHTTP(t *testing.T) {
 		hub := ws.Items[0].ID
 		if status, r := put("partner", hub, `{"sku":"A-1","on_hand":40}`); status != 200 || r.OnHand != 40 || r.MerchantID != f.ids["A"] {
 			t.Fatalf("partner's count: %d %+v", status, r)
+		}
+		if got := availability(); got != "in_stock" {
+			t.Errorf("43 units over two warehouses: %q, want in_stock", got)
 		}
 		if status, _ := put("partner", hub, `{"sku":"B-1","on_hand":1,"merchant_id":"{B}"}`); status != 422 {
 			t.Errorf("another merchant's stock in A's warehouse: %d, want 422", status)

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"reflect"
 	"runtime"
@@ -15,11 +16,55 @@ import (
 
 	"github.com/sesame-market/sesame/internal/catalog"
 	"github.com/sesame-market/sesame/internal/channel"
+	"github.com/sesame-market/sesame/internal/inventory"
 )
 
 // pageCacheEntries bounds the rendered page cache (a page of 20 products is
 // about 25 KB, so at most about 100 MB).
 const pageCacheEntries = 4096
+
+// ProductDetail is a product for a buyer of one channel: its view and the
+// availability of its variants.
+type ProductDetail struct {
+	catalog.View
+	Availability map[string]inventory.Availability `json:"availability,omitempty" doc:"By SKU: in_stock, low_stock or out_of_stock"`
+}
+
+// withAvailability returns view (a catalog.View's JSON, which it leaves
+// untouched: it may be cached) with the availability of its variants.
+func withAvailability(ctx context.Context, st *inventory.Stock, view []byte) ([]byte, error) {
+	var head struct {
+		Merchant struct {
+			ID string `json:"id"`
+		} `json:"merchant"`
+		Variants []struct {
+			SKU string `json:"sku"`
+		} `json:"variants"`
+	}
+	if err := json.Unmarshal(view, &head); err != nil || len(view) < 2 || view[len(view)-1] != '}' {
+		return nil, fmt.Errorf("api.withAvailability: a product view that is not a JSON object: %w", err)
+	}
+	if len(head.Variants) == 0 {
+		return view, nil
+	}
+	skus := make([]string, len(head.Variants))
+	for i, v := range head.Variants {
+		skus[i] = v.SKU
+	}
+	avail, err := st.Availability(ctx, head.Merchant.ID, skus)
+	if err != nil {
+		return nil, err
+	}
+	a, err := json.Marshal(avail)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(view)+len(a)+20)
+	out = append(out, view[:len(view)-1]...)
+	out = append(out, `,"availability":`...)
+	out = append(out, a...)
+	return append(out, '}'), nil
+}
 
 // rawJSON is a response whose body is already encoded.
 type rawJSON struct {
@@ -131,9 +176,10 @@ func registerCatalog(a huma.API, s Services) {
 		return jsonBody(b), nil
 	})
 	huma.Register(a, huma.Operation{OperationID: "get-product", Method: http.MethodGet, Path: "/api/v1/products/{id}",
-		Summary: "A product, for buyers", Description: "Public. Without a channel, shows every channel's prices.", Tags: tags, Errors: []int{404},
+		Summary: "A product, for buyers", Description: "Public. Without a channel, shows every channel's prices. " +
+			"With a channel, also what stock is available for each variant: in stock, low or out, never the quantities.", Tags: tags, Errors: []int{404},
 		Responses: map[string]*huma.Response{"200": {Description: "The product", Content: map[string]*huma.MediaType{
-			"application/json": {Schema: a.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[catalog.View](), true, "View")}}}}},
+			"application/json": {Schema: a.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[ProductDetail](), true, "ProductDetail")}}}}},
 		func(ctx context.Context, in *struct {
 			ID             string `path:"id" maxLength:"64"`
 			Channel        string `query:"channel" maxLength:"64"`
@@ -155,6 +201,11 @@ func registerCatalog(a huma.API, s Services) {
 			b, err := s.Catalog.PublicProductJSON(ctx, in.ID, ch, cmp.Or(in.Lang, acceptLanguage(in.AcceptLanguage)))
 			if err != nil {
 				return nil, fail(ctx, err)
+			}
+			if ch != nil && s.Stock != nil {
+				if b, err = withAvailability(ctx, s.Stock, b); err != nil {
+					return nil, fail(ctx, err)
+				}
 			}
 			return jsonBody(b), nil
 		})

@@ -28,6 +28,7 @@ import (
 	"github.com/sesame-market/sesame/internal/channel"
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/identity"
+	"github.com/sesame-market/sesame/internal/inventory"
 	"github.com/sesame-market/sesame/internal/money"
 	"github.com/sesame-market/sesame/internal/search"
 	"github.com/sesame-market/sesame/internal/share"
@@ -46,6 +47,8 @@ type Services struct {
 	// Shares makes and follows share links; nil turns sharing off (its
 	// addresses are not found).
 	Shares *share.Service
+	// Stock tells what is available; nil shows no availability.
+	Stock *inventory.Stock
 }
 
 // Config wires the storefront.
@@ -484,13 +487,19 @@ type productPage struct {
 	Price        string
 	Variants     []variantRow
 	Origin       string
-	Crumbs       []link
+	// Stock is the product's availability (its best variant's) and
+	// StockText its words; empty when unknown.
+	Stock     inventory.Availability
+	StockText string
+	Crumbs    []link
 }
 
 type variantRow struct {
-	Options []string
-	SKU     string
-	Price   string
+	Options   []string
+	SKU       string
+	Price     string
+	Stock     inventory.Availability
+	StockText string
 }
 
 func (s *Shop) product(w http.ResponseWriter, r *http.Request, slug string) {
@@ -532,8 +541,15 @@ func (s *Shop) product(w http.ResponseWriter, r *http.Request, slug string) {
 	if len(v.Media) > 0 {
 		p.Image = v.Media[0]
 	}
+	avail, err := s.availability(r, v)
+	if err != nil {
+		s.fail(w, r, b, err)
+		return
+	}
 	for _, vr := range v.Variants {
-		row := variantRow{SKU: vr.SKU}
+		row := variantRow{SKU: vr.SKU, Stock: avail[vr.SKU]}
+		row.StockText = stockText(b.W, row.Stock)
+		p.Stock = betterStock(p.Stock, row.Stock)
 		for _, k := range slices.Sorted(maps.Keys(vr.Options)) {
 			row.Options = append(row.Options, vr.Options[k])
 		}
@@ -544,6 +560,7 @@ func (s *Shop) product(w http.ResponseWriter, r *http.Request, slug string) {
 		}
 		p.Variants = append(p.Variants, row)
 	}
+	p.StockText = stockText(b.W, p.Stock)
 	b.Title = v.Title + " · " + b.Channel.Name
 	b.Description = firstLine(v.Description, 160)
 	b.Canonical = s.absolute(r, paths[b.Lang])
@@ -556,8 +573,51 @@ func (s *Shop) product(w http.ResponseWriter, r *http.Request, slug string) {
 	if p.Image != "" {
 		b.OG.Image = s.absoluteMedia(r, p.Image)
 	}
-	b.JSONLD = ldJSON(s.productLD(r, b, v, p))
+	b.JSONLD = ldJSON(s.productLD(r, b, v, p, avail))
 	s.page(w, r, http.StatusOK, "product", p)
+}
+
+// availability is what a buyer may know of v's variants' stock (none when
+// the shop has no stock service).
+func (s *Shop) availability(r *http.Request, v catalog.View) (map[string]inventory.Availability, error) {
+	if s.svc.Stock == nil || len(v.Variants) == 0 {
+		return nil, nil
+	}
+	skus := make([]string, len(v.Variants))
+	for i, vr := range v.Variants {
+		skus[i] = vr.SKU
+	}
+	return s.svc.Stock.Availability(r.Context(), v.Merchant.ID, skus)
+}
+
+// stockText is what a buyer reads of a.
+func stockText(W *Words, a inventory.Availability) string {
+	switch a {
+	case inventory.InStock:
+		return W.T("in_stock")
+	case inventory.LowStock:
+		return W.T("low_stock")
+	case inventory.OutOfStock:
+		return W.T("out_of_stock")
+	}
+	return ""
+}
+
+// betterStock is the more available of a and b: a product is in stock
+// when one of its variants is.
+func betterStock(a, b inventory.Availability) inventory.Availability {
+	rank := map[inventory.Availability]int{inventory.OutOfStock: 1, inventory.LowStock: 2, inventory.InStock: 3}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}
+
+// schemaAvailability is schema.org's name for each availability.
+var schemaAvailability = map[inventory.Availability]string{
+	inventory.InStock:    "https://schema.org/InStock",
+	inventory.LowStock:   "https://schema.org/LimitedAvailability",
+	inventory.OutOfStock: "https://schema.org/OutOfStock",
 }
 
 // ldJSON encodes a schema.org description for a <script
@@ -592,16 +652,19 @@ func (s *Shop) alternates(r *http.Request, b *base, path func(lang string) strin
 
 // productLD is the product's schema.org description: the Product with its
 // offers in the buyer's currency, and where it sits.
-func (s *Shop) productLD(r *http.Request, b *base, v catalog.View, p productPage) []any {
+func (s *Shop) productLD(r *http.Request, b *base, v catalog.View, p productPage, avail map[string]inventory.Availability) []any {
 	var offers []any
 	for _, vr := range v.Variants {
 		for _, pr := range vr.Prices {
 			if pr.Currency != b.Currency {
 				continue
 			}
-			offers = append(offers, map[string]any{"@type": "Offer", "sku": vr.SKU, "price": decimal(pr), "priceCurrency": pr.Currency,
-				"availability": "https://schema.org/InStock", "url": b.Canonical,
-				"seller": map[string]any{"@type": "Organization", "name": v.Merchant.Name}})
+			offer := map[string]any{"@type": "Offer", "sku": vr.SKU, "price": decimal(pr), "priceCurrency": pr.Currency, "url": b.Canonical,
+				"seller": map[string]any{"@type": "Organization", "name": v.Merchant.Name}}
+			if a, ok := schemaAvailability[avail[vr.SKU]]; ok {
+				offer["availability"] = a
+			}
+			offers = append(offers, offer)
 		}
 	}
 	prod := map[string]any{"@context": "https://schema.org", "@type": "Product", "name": v.Title, "productID": v.ID, "url": b.Canonical, "offers": offers}

@@ -51,7 +51,7 @@ func newStoreWith(t *testing.T, db *sqlstore.DB, products int, cfg web.Config) *
 		Catalog: catalog.NewService(db.Catalog(), chans), Inventory: inventory.NewService(db.Inventory()), Stock: inventory.NewStock(db.Stock())}
 	svc.Shares = share.NewService(db.Shares(), svc.Catalog)
 	if _, err := demo.Seed(context.Background(), demo.Services{Identity: svc.Identity, Merchants: svc.Merchants, Channels: chans,
-		Catalog: svc.Catalog, Inventory: svc.Inventory, Batch: 50}, products, nil); err != nil {
+		Catalog: svc.Catalog, Inventory: svc.Inventory, Stock: svc.Stock, Batch: 50}, products, nil); err != nil {
 		t.Fatal(err)
 	}
 	svc.Search = search.New(chans.Channels, slog.New(slog.DiscardHandler))
