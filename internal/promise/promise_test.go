@@ -2,6 +2,7 @@ package promise_test
 
 import (
 	"encoding/json"
+	"sync"
 	"testing"
 	"time"
 	_ "time/tzdata" // the origins' zones, whatever the machine has installed
@@ -156,5 +157,81 @@ func TestDateOf(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestIsWorkingDay(t *testing.T) {
+	for _, tc := range []struct {
+		country, day string
+		want         bool
+	}{
+		{"FR", "2026-07-14", false}, // Fête nationale
+		{"FR", "2026-07-15", true},
+		{"FR", "2026-05-14", false}, // Ascension
+		{"FR", "2026-05-25", false}, // Lundi de Pentecôte
+		{"FR", "2026-07-18", false}, // a Saturday
+		{"fr", "2026-07-14", false}, // lower case
+		{"DE", "2025-10-03", false}, // Tag der Deutschen Einheit
+		{"DE", "2026-07-14", true},
+		{"GB", "2026-12-25", false},
+		{"GB", "2026-12-28", false}, // Boxing Day, a Saturday, moved to Monday
+		{"GB", "2026-08-31", false}, // summer bank holiday
+		{"GB", "2026-07-14", true},
+		{"CN", "2026-02-17", false}, // Spring Festival
+		{"CN", "2026-02-28", true},  // a Saturday worked for it
+		{"CN", "2026-10-07", false}, // National Day
+		{"CN", "2026-10-10", true},  // a Saturday worked for it
+		{"CN", "2027-02-12", false}, // projected Spring Festival
+		{"CN", "2027-02-15", true},
+		{"US", "2026-07-03", true}, // no holidays known: weekends only
+		{"US", "2026-07-04", false},
+		{"", "2026-07-14", true},
+		{"FR", "2040-07-14", false}, // outside the precomputed years
+		{"FR", "2040-07-16", true},
+		{"FR", "2019-12-25", false},
+	} {
+		if got := promise.IsWorkingDay(tc.country, day(t, tc.day)); got != tc.want {
+			t.Errorf("IsWorkingDay(%q, %s) = %v, want %v", tc.country, tc.day, got, tc.want)
+		}
+	}
+}
+
+func TestAddWorkingDays(t *testing.T) {
+	for _, tc := range []struct {
+		country, from string
+		n             int
+		want          string
+	}{
+		{"FR", "2026-07-13", 1, "2026-07-15"},
+		{"FR", "2026-07-10", 1, "2026-07-13"},
+		{"FR", "2026-07-10", 2, "2026-07-15"},
+		{"FR", "2026-07-11", 0, "2026-07-11"},
+		{"DE", "2026-12-23", 2, "2026-12-28"},
+		{"CN", "2026-02-13", 1, "2026-02-14"}, // a Saturday worked
+		{"CN", "2026-02-14", 1, "2026-02-24"},
+	} {
+		if got := promise.AddWorkingDays(tc.country, day(t, tc.from), tc.n).String(); got != tc.want {
+			t.Errorf("AddWorkingDays(%s, %s, %d) = %s, want %s", tc.country, tc.from, tc.n, got, tc.want)
+		}
+	}
+	if got := promise.NextWorkingDay("FR", day(t, "2026-12-24")).String(); got != "2026-12-28" {
+		t.Errorf("NextWorkingDay(FR, 2026-12-24) = %s, want 2026-12-28", got)
+	}
+}
+
+// TestCalendarYearsConcurrently asks years outside the precomputed ones
+// from many goroutines: with -race, it checks their cache.
+func TestCalendarYearsConcurrently(t *testing.T) {
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for y := 2040; y < 2060; y++ {
+				d := promise.NewDate(y, time.July, 14)
+				if promise.IsWorkingDay("FR", d) {
+					t.Errorf("goroutine %d: %s a working day in France", g, d)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
