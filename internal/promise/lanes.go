@@ -35,55 +35,75 @@ type Area struct {
 	Except    []string `json:"except,omitempty"`
 }
 
-// match reports how specifically l serves an origin in country and region
-// to d, or -1 if it does not: a longer postcode prefix first, then a lane
-// from the region over one from the country.
-func (l *Lane) match(country, region string, d *Destination) int {
-	if !same(l.To.Country, d.Country) {
-		return -1
+// reach is a lane that serves a destination, and how specifically: a
+// longer postcode prefix is more specific than a shorter one, any prefix
+// more than the whole country.
+type reach struct {
+	lane, score int
+}
+
+// reaching appends to rs the lanes that serve d, in their order. An order's
+// destination is one and its origins many: this is the scan of every lane,
+// done once; pickLane then looks at the few left for each origin.
+func reaching(rs []reach, lanes []Lane, d *Destination) []reach {
+	country, postcode := d.Country, d.Postcode
+	if country == "" {
+		return rs
 	}
-	from := 0
-	switch {
-	case same(l.From, region):
-		from = 1
-	case same(l.From, country):
-	default:
-		return -1
+	first := country[0]
+	for i := range lanes {
+		to := &lanes[i].To
+		// Most lanes go to another country, and are refused on the first
+		// letter without a call to compare memory.
+		if c := to.Country; len(c) != len(country) || c[0] != first || c != country {
+			continue
+		}
+		if s := to.holds(postcode); s >= 0 {
+			rs = append(rs, reach{i, s})
+		}
 	}
-	for _, p := range l.To.Except {
-		if strings.HasPrefix(d.Postcode, p) {
+	return rs
+}
+
+// holds reports how specifically a holds postcode (of a's country), or -1
+// if it does not hold it. The score leaves its lowest bit to pickLane.
+func (a *Area) holds(postcode string) int {
+	for _, p := range a.Except {
+		if strings.HasPrefix(postcode, p) {
 			return -1
 		}
 	}
-	if len(l.To.Postcodes) == 0 {
-		return from
+	if len(a.Postcodes) == 0 {
+		return 0
 	}
 	best := -1
-	for _, p := range l.To.Postcodes {
-		if len(p) > best && strings.HasPrefix(d.Postcode, p) {
+	for _, p := range a.Postcodes {
+		if len(p) > best && strings.HasPrefix(postcode, p) {
 			best = len(p)
 		}
 	}
 	if best < 0 {
 		return -1
 	}
-	return (best+1)*2 + from
+	return (best + 1) * 2
 }
 
-// same is a == b, with the first bytes compared inline: most lanes are
-// refused on their first letter without a call to compare memory.
-func same(a, b string) bool {
-	return len(a) == len(b) && (len(a) == 0 || a[0] == b[0] && a == b)
-}
-
-// laneFor returns the index of the lane that serves an origin in country
-// and region to d, or -1 if none does: the most specific, the first listed
-// among equals.
-func laneFor(lanes []Lane, country, region string, d *Destination) int {
+// pickLane returns the index of the lane among rs that serves an origin in
+// country and region, or -1 if none does: the most specific area, then a
+// lane from the region over one from the country, then the first listed.
+func pickLane(lanes []Lane, rs []reach, country, region string) int {
 	best, score := -1, -1
-	for i := range lanes {
-		if s := lanes[i].match(country, region, d); s > score {
-			best, score = i, s
+	for _, r := range rs {
+		s := r.score
+		switch from := lanes[r.lane].From; from {
+		case region:
+			s++
+		case country:
+		default:
+			continue
+		}
+		if s > score {
+			best, score = r.lane, s
 		}
 	}
 	return best

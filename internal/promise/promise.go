@@ -59,11 +59,14 @@ type Result struct {
 // the lane's transit, counted in d's country's working days, or in
 // calendar days and then moved to a working day there.
 func Promise(now time.Time, o Origin, lanes []Lane, d Destination) (Result, bool) {
-	return promise(now, &o, lanes, &d)
+	var buf [16]reach
+	rs := reaching(buf[:0], lanes, &d)
+	return promise(now, &o, lanes, rs, &d)
 }
 
-func promise(now time.Time, o *Origin, lanes []Lane, d *Destination) (Result, bool) {
-	i := laneFor(lanes, o.Country, o.Region, d)
+// promise is Promise with the lanes that reach d found already.
+func promise(now time.Time, o *Origin, lanes []Lane, rs []reach, d *Destination) (Result, bool) {
+	i := pickLane(lanes, rs, o.Country, o.Region)
 	if i < 0 {
 		return Result{}, false
 	}
@@ -71,9 +74,9 @@ func promise(now time.Time, o *Origin, lanes []Lane, d *Destination) (Result, bo
 	ship := shipDate(now, o)
 	to := CalendarFor(d.Country)
 	earliest := transit(to, ship, l.MinDays, l.CalendarDays)
+	latest := transit(to, ship, l.MaxDays+l.ExtraDays, l.CalendarDays)
 	// A lane whose data puts MinDays above MaxDays still promises a
 	// range, not one that ends before it starts.
-	latest := transit(to, ship, l.MaxDays+l.ExtraDays, l.CalendarDays)
 	if latest.Before(earliest) {
 		latest = earliest
 	}
@@ -114,10 +117,13 @@ func transit(to *Calendar, ship Date, days int, calendarDays bool) Date {
 // the order of origins. Costs compare as numbers: lanes are expected to
 // share a currency. False if no origin has a lane to d.
 func Best(now time.Time, origins []Origin, lanes []Lane, d Destination) (Result, bool) {
+	// buf holds the lanes to d on the stack unless there are many.
+	var buf [16]reach
+	rs := reaching(buf[:0], lanes, &d)
 	var best Result
 	found := false
 	for i := range origins {
-		r, ok := promise(now, &origins[i], lanes, &d)
+		r, ok := promise(now, &origins[i], lanes, rs, &d)
 		if ok && (!found || better(&r, &best)) {
 			best, found = r, true
 		}

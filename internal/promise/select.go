@@ -80,6 +80,7 @@ func Select(now time.Time, items []Item, stock []Stock, origins []Origin, lanes 
 		avail []int
 		used  bool
 	}
+	rs := reaching(nil, lanes, &d)
 	var cands []candidate
 	seen := make(map[string]bool, len(origins))
 	for i := range origins {
@@ -88,7 +89,7 @@ func Select(now time.Time, items []Item, stock []Stock, origins []Origin, lanes 
 			continue
 		}
 		seen[o.ID] = true
-		r, ok := promise(now, o, lanes, &d)
+		r, ok := promise(now, o, lanes, rs, &d)
 		if !ok {
 			continue
 		}
