@@ -154,12 +154,12 @@ var weekendOnly = NewCalendar([]time.Weekday{time.Saturday, time.Sunday}, nil)
 func init() {
 	sat := []time.Weekday{time.Saturday, time.Sunday}
 	for country, f := range map[string]HolidayFunc{
-		"FR": rickar(fr.Holidays),
-		"DE": rickar(de.Holidays),
+		"FR": fromCal(fr.Holidays),
+		"DE": fromCal(de.Holidays),
 		// gb.Holidays are England's and Wales's bank holidays: the
 		// warehouse is in England, and the few days Scotland and
 		// Northern Ireland add are not modelled.
-		"GB": rickar(gb.Holidays),
+		"GB": fromCal(gb.Holidays),
 		"CN": chinaHolidays,
 	} {
 		calendars[countryIndex(country)] = NewCalendar(sat, f)
@@ -200,10 +200,10 @@ func AddWorkingDays(country string, d Date, n int) Date {
 	return CalendarFor(country).AddWorkingDays(d, n)
 }
 
-// rickar returns the holidays of a github.com/rickar/cal country list: the
+// fromCal returns the holidays of a github.com/rickar/cal country list: the
 // day each falls on and, where it differs, the day it is observed (a
 // British bank holiday on a Saturday moves to the Monday).
-func rickar(hs []*cal.Holiday) HolidayFunc {
+func fromCal(hs []*cal.Holiday) HolidayFunc {
 	return func(year int) ([]Date, []Date) {
 		out := make([]Date, 0, 2*len(hs))
 		for _, h := range hs {

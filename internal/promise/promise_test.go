@@ -2,6 +2,7 @@ package promise_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -397,6 +398,20 @@ func TestPromiseMostSpecific(t *testing.T) {
 		if !ok || r.Carrier != tc.want {
 			t.Errorf("%s to %s: lane %q (%v), want %q", tc.from.Region, tc.to, r.Carrier, ok, tc.want)
 		}
+	}
+}
+
+// TestPromiseManyLanes gives more lanes to one country than Best keeps on
+// its stack.
+func TestPromiseManyLanes(t *testing.T) {
+	var lanes []promise.Lane
+	for i := range 40 {
+		lanes = append(lanes, promise.Lane{From: fmt.Sprintf("FR-%02d", i), To: promise.Area{Country: "FR"}, MinDays: 9, MaxDays: 9})
+	}
+	lanes = append(lanes, promise.Lane{From: "FR-IDF", To: promise.Area{Country: "FR"}, MinDays: 1, MaxDays: 2, Carrier: "the one"})
+	r, ok := promise.Best(at(t, "2026-07-07T10:00:00Z"), []promise.Origin{idf}, lanes, lyon)
+	if !ok || r.Carrier != "the one" || r.Lane != 40 {
+		t.Errorf("promise %+v (%v), want lane 40", r, ok)
 	}
 }
 

@@ -53,7 +53,8 @@ func (e *UnavailableError) Is(target error) bool { return target == ErrUnavailab
 // origin that holds every item is preferred to splitting the order: among
 // those, the best promise by Best's order. When none holds everything, the
 // origin that covers the most units goes first (the better promise among
-// equals), then the same again for what is left. A line is split across
+// equals), then the same again for what is left, the shipments in that
+// order. A line is split across
 // origins only when no origin left holds its whole quantity. Origins
 // without a lane to d are not considered, whatever stock they hold; stock
 // at an origin not in origins is ignored. A SKU named twice is summed.
