@@ -18,7 +18,7 @@ const module = "github.com/sesame-market/sesame/"
 // domain are the domain packages; foundation the small packages every
 // domain may use. Both are paths under the module.
 var (
-	domain     = []string{"internal/identity", "internal/merchant", "internal/channel", "internal/catalog", "internal/inventory", "internal/search", "internal/share"}
+	domain     = []string{"internal/identity", "internal/merchant", "internal/channel", "internal/catalog", "internal/inventory", "internal/search", "internal/share", "internal/promise"}
 	foundation = []string{"internal/money", "internal/errs", "internal/text", "internal/ids", "internal/events", "internal/timers"}
 	// edges are the packages of storage, transport and the bus: only the
 	// packages in edgeUsers (and tests) import them.
@@ -41,6 +41,10 @@ var (
 		"github.com/kljensen/snowball/french":  {[]string{"internal/search"}, "the Snowball stemmer of French"},
 		"github.com/kljensen/snowball/english": {[]string{"internal/search"}, "the Snowball stemmer of English"},
 		"github.com/agnivade/levenshtein":      {[]string{"internal/search"}, "edit distance, for typo tolerance"},
+		"github.com/rickar/cal/v2":             {[]string{"internal/promise"}, "public holidays of the warehouses' and buyers' countries"},
+		"github.com/rickar/cal/v2/fr":          {[]string{"internal/promise"}, "French public holidays"},
+		"github.com/rickar/cal/v2/de":          {[]string{"internal/promise"}, "German public holidays"},
+		"github.com/rickar/cal/v2/gb":          {[]string{"internal/promise"}, "British public holidays"},
 	}
 	// banned are package names that say nothing about what they hold.
 	banned = []string{"util", "utils", "common", "helpers", "misc", "http", "context"}
