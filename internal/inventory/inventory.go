@@ -1,17 +1,24 @@
 // Package inventory holds warehouses: owned by a merchant or operated by a
 // logistics partner for merchants. A partner sees only the warehouses it
 // operates, and it operates a merchant's warehouse only once it has accepted
-// the merchant's request (or an operator assigned it). (Stock per SKU and reservations build on this.)
+// the merchant's request (or an operator assigned it). Warehouses hold stock
+// per SKU, which checkouts reserve, and promise delivery dates from where
+// they are.
 package inventory
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/events"
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/ids"
+	"github.com/sesame-market/sesame/internal/promise"
 	"github.com/sesame-market/sesame/internal/text"
 )
 
@@ -22,6 +29,14 @@ type Warehouse struct {
 	Name              string    `json:"name"`
 	Country           string    `json:"country"`
 	City              string    `json:"city"`
+	Address           string    `json:"address,omitempty"`
+	Postcode          string    `json:"postcode,omitempty"`
+	Latitude          *float64  `json:"latitude,omitempty"`
+	Longitude         *float64  `json:"longitude,omitempty"`
+	Region            string    `json:"region,omitempty" doc:"Where the carriers' lanes start: ISO 3166-2 (FR-IDF, FR-13, CN-GD)"`
+	TimeZone          string    `json:"time_zone" doc:"IANA time zone, in which the cut-off is read"`
+	CutOff            string    `json:"cut_off" doc:"Local time (HH:MM) before which an order paid on a working day leaves that day"`
+	Serves            []string  `json:"serves" doc:"Countries it sends to; empty: wherever a carrier lane reaches"`
 	OwnerMerchantID   string    `json:"owner_merchant_id,omitempty"`
 	OperatorPartnerID string    `json:"operator_partner_id,omitempty"`
 	CreatedAt         time.Time `json:"created_at"`
@@ -92,12 +107,20 @@ func NewService(st Store) *Service {
 
 // WarehouseInput describes a new warehouse.
 type WarehouseInput struct {
-	Code              string `json:"code" pattern:"^[a-z0-9-]{2,40}$"`
-	Name              string `json:"name" minLength:"1" maxLength:"200"`
-	Country           string `json:"country" pattern:"^[A-Z]{2}$"`
-	City              string `json:"city" minLength:"1" maxLength:"200"`
-	OwnerMerchantID   string `json:"owner_merchant_id,omitempty" maxLength:"64"`
-	OperatorPartnerID string `json:"operator_partner_id,omitempty" maxLength:"64"`
+	Code              string   `json:"code" pattern:"^[a-z0-9-]{2,40}$"`
+	Name              string   `json:"name" minLength:"1" maxLength:"200"`
+	Country           string   `json:"country" pattern:"^[A-Z]{2}$"`
+	City              string   `json:"city" minLength:"1" maxLength:"200"`
+	Address           string   `json:"address,omitempty" maxLength:"300"`
+	Postcode          string   `json:"postcode,omitempty" maxLength:"20" example:"95190"`
+	Latitude          *float64 `json:"latitude,omitempty" minimum:"-90" maximum:"90"`
+	Longitude         *float64 `json:"longitude,omitempty" minimum:"-180" maximum:"180"`
+	Region            string   `json:"region,omitempty" pattern:"^[A-Z]{2}-[A-Z0-9]{1,3}$" example:"FR-IDF" doc:"ISO 3166-2; by default a French postcode's (FR-IDF for Ile-de-France)"`
+	TimeZone          string   `json:"time_zone,omitempty" maxLength:"64" example:"Europe/Paris" doc:"IANA time zone; by default the country's main one"`
+	CutOff            string   `json:"cut_off,omitempty" pattern:"^([01][0-9]|2[0-3]):[0-5][0-9]$" example:"14:00" doc:"HH:MM local, default 14:00"`
+	Serves            []string `json:"serves,omitempty" maxItems:"60" doc:"ISO 3166-1 alpha-2 countries it sends to"`
+	OwnerMerchantID   string   `json:"owner_merchant_id,omitempty" maxLength:"64"`
+	OperatorPartnerID string   `json:"operator_partner_id,omitempty" maxLength:"64"`
 }
 
 // Create registers a warehouse. Operators may register any, and naming both
@@ -136,6 +159,9 @@ func (s *Service) Create(ctx context.Context, actor identity.Actor, in Warehouse
 	}
 	w := Warehouse{ID: ids.New(ids.Warehouse), Code: in.Code, Name: in.Name, Country: in.Country, City: in.City,
 		OwnerMerchantID: in.OwnerMerchantID, OperatorPartnerID: in.OperatorPartnerID, CreatedAt: s.Now()}
+	if err := placeWarehouse(op, &w, in); err != nil {
+		return Warehouse{}, nil, err
+	}
 	tenant := w.OwnerMerchantID
 	if tenant == "" {
 		tenant = w.OperatorPartnerID
@@ -154,6 +180,64 @@ func (s *Service) Create(ctx context.Context, actor identity.Actor, in Warehouse
 		return Warehouse{}, nil, errs.E(op, errs.Other, err)
 	}
 	return w, link, nil
+}
+
+// countryZones are the time zones of warehouses whose own is not given: the
+// main one of the countries Sesame's lanes start from.
+var countryZones = map[string]string{"FR": "Europe/Paris", "DE": "Europe/Berlin", "GB": "Europe/London", "CN": "Asia/Shanghai",
+	"HK": "Asia/Hong_Kong", "BE": "Europe/Brussels", "NL": "Europe/Amsterdam", "ES": "Europe/Madrid", "IT": "Europe/Rome", "PL": "Europe/Warsaw"}
+
+// placeWarehouse checks and completes where w is, from in: its address,
+// coordinates, region, time zone, cut-off and the countries it serves.
+func placeWarehouse(op string, w *Warehouse, in WarehouseInput) error {
+	var err error
+	if w.Address, err = text.Line(op, "address", in.Address, 300, false); err != nil {
+		return err
+	}
+	if w.Postcode, err = text.Line(op, "postcode", in.Postcode, 20, false); err != nil {
+		return err
+	}
+	if (in.Latitude == nil) != (in.Longitude == nil) {
+		return errs.Field(op, "latitude", "give both latitude and longitude, or neither")
+	}
+	if in.Latitude != nil && (*in.Latitude < -90 || *in.Latitude > 90 || *in.Longitude < -180 || *in.Longitude > 180) {
+		return errs.Field(op, "latitude", "latitude is within ±90 and longitude within ±180")
+	}
+	w.Latitude, w.Longitude = in.Latitude, in.Longitude
+	w.Region = in.Region
+	if w.Region == "" && w.Country == "FR" {
+		w.Region = promise.FrenchRegion(w.Postcode)
+	}
+	if w.Region != "" && !strings.HasPrefix(w.Region, w.Country+"-") {
+		return errs.Field(op, "region", "must be a region of the warehouse's country ("+w.Country+"-…)")
+	}
+	w.TimeZone = cmp.Or(in.TimeZone, countryZones[w.Country], "UTC")
+	if _, err := time.LoadLocation(w.TimeZone); err != nil || w.TimeZone == "Local" {
+		return errs.Field(op, "time_zone", "must be an IANA time zone such as Europe/Paris")
+	}
+	w.CutOff = cmp.Or(in.CutOff, "14:00")
+	if _, err := parseCutOff(w.CutOff); err != nil {
+		return errs.Field(op, "cut_off", "must be HH:MM, 00:00 to 23:59")
+	}
+	w.Serves = []string{}
+	for _, c := range in.Serves {
+		if !identity.ValidCountry(c) {
+			return errs.Field(op, "serves", "each must be an ISO 3166-1 alpha-2 code")
+		}
+		if !slices.Contains(w.Serves, c) {
+			w.Serves = append(w.Serves, c)
+		}
+	}
+	return nil
+}
+
+// parseCutOff reads an HH:MM cut-off.
+func parseCutOff(s string) (promise.TimeOfDay, error) {
+	t, err := time.Parse("15:04", s)
+	if err != nil || len(s) != 5 {
+		return promise.TimeOfDay{}, fmt.Errorf("inventory: cut-off %q is not HH:MM", s)
+	}
+	return promise.TimeOfDay{Hour: t.Hour(), Minute: t.Minute()}, nil
 }
 
 // newLink makes the link by which actor names partnerID for warehouse w: an

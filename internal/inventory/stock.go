@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/events"
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/ids"
+	"github.com/sesame-market/sesame/internal/promise"
 	"github.com/sesame-market/sesame/internal/timers"
 )
 
@@ -165,11 +167,89 @@ type Stock struct {
 	Now   func() time.Time
 	// Pick chooses the warehouses of a reservation (default PickSources).
 	Pick Picker
+	// Lanes are the carriers' lanes that promise delivery dates (default
+	// promise.DefaultLanes).
+	Lanes []promise.Lane
+	// origins caches the warehouses as promises see them, by id: what a
+	// promise reads of a warehouse does not change once it is registered.
+	origins sync.Map
 }
 
-// NewStock returns the stock service with the real clock.
+// NewStock returns the stock service with the real clock and the default
+// lanes.
 func NewStock(st StockStore) *Stock {
-	return &Stock{Store: st, Now: func() time.Time { return time.Now().UTC() }, Pick: PickSources}
+	return &Stock{Store: st, Now: func() time.Time { return time.Now().UTC() }, Pick: PickSources, Lanes: promise.DefaultLanes()}
+}
+
+// origin is a warehouse as a promise sees it, with the countries it serves.
+type origin struct {
+	promise.Origin
+	serves []string
+}
+
+// originOf returns warehouse id as a promise sees it.
+func (s *Stock) originOf(ctx context.Context, id string) (origin, error) {
+	if o, ok := s.origins.Load(id); ok {
+		return o.(origin), nil
+	}
+	w, err := s.Store.Warehouse(ctx, id)
+	if err != nil {
+		return origin{}, err
+	}
+	loc, err := time.LoadLocation(w.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	cut, _ := parseCutOff(w.CutOff)
+	o := origin{Origin: promise.Origin{ID: w.ID, Country: w.Country, Region: w.Region, Location: loc, CutOff: cut}, serves: w.Serves}
+	s.origins.Store(id, o)
+	return o, nil
+}
+
+// Offer is what a buyer may know of a SKU's stock: whether it is available
+// and, for a destination, when it would arrive.
+type Offer struct {
+	Availability Availability
+	// Promise is the best delivery promise from the warehouses that have
+	// the SKU available and a lane to the destination; nil when none has.
+	Promise *promise.Result
+}
+
+// Offers returns the offers of merchantID's skus over every warehouse
+// holding them, with delivery promises to dest when it is set.
+func (s *Stock) Offers(ctx context.Context, merchantID string, skus []string, dest *promise.Destination) (map[string]Offer, error) {
+	const op = "inventory.Offers"
+	levels, err := s.Store.StockOf(ctx, merchantID, skus)
+	if err != nil {
+		return nil, errs.E(op, errs.Other, err)
+	}
+	sum := make(map[string]int64, len(skus))
+	from := map[string][]promise.Origin{}
+	for _, l := range levels {
+		sum[l.SKU] += l.Available
+		if dest == nil || l.Available <= 0 {
+			continue
+		}
+		o, err := s.originOf(ctx, l.WarehouseID)
+		if err != nil {
+			return nil, errs.E(op, errs.Other, err)
+		}
+		if len(o.serves) == 0 || slices.Contains(o.serves, dest.Country) {
+			from[l.SKU] = append(from[l.SKU], o.Origin)
+		}
+	}
+	now := s.Now()
+	out := make(map[string]Offer, len(skus))
+	for _, sku := range skus {
+		of := Offer{Availability: AvailabilityOf(sum[sku])}
+		if os := from[sku]; len(os) > 0 {
+			if r, ok := promise.Best(now, os, s.Lanes, *dest); ok {
+				of.Promise = &r
+			}
+		}
+		out[sku] = of
+	}
+	return out, nil
 }
 
 // mayActOn reports whether actor may count and read the stock of w: an
@@ -321,17 +401,13 @@ func cut(s string) (string, string, bool) {
 // Availability returns the availability of merchantID's skus over all the
 // warehouses that hold them: what a buyer may see.
 func (s *Stock) Availability(ctx context.Context, merchantID string, skus []string) (map[string]Availability, error) {
-	levels, err := s.Store.StockOf(ctx, merchantID, skus)
+	offers, err := s.Offers(ctx, merchantID, skus, nil)
 	if err != nil {
-		return nil, errs.E("inventory.Availability", errs.Other, err)
+		return nil, err
 	}
-	sum := make(map[string]int64, len(skus))
-	for _, l := range levels {
-		sum[l.SKU] += l.Available
-	}
-	out := make(map[string]Availability, len(skus))
-	for _, sku := range skus {
-		out[sku] = AvailabilityOf(sum[sku])
+	out := make(map[string]Availability, len(offers))
+	for sku, o := range offers {
+		out[sku] = o.Availability
 	}
 	return out, nil
 }

@@ -222,5 +222,15 @@ func DefaultLanes() []Lane {
 			lanes = append(lanes, Lane{From: from.region, To: area(c), MinDays: 7, MaxDays: 15, CalendarDays: true, Carrier: "YunExpress", Cost: from.cost, Currency: eur})
 		}
 	}
+	// France to Chinese buyers: express post in calendar days, customs
+	// included; Chinese warehouses to their own country by road.
+	for _, c := range []string{"CN", "HK"} {
+		lanes = append(lanes, Lane{From: "FR", To: Area{Country: c}, MinDays: 6, MaxDays: 12, CalendarDays: true, Carrier: "Colissimo International", Cost: 2490, Currency: eur})
+	}
+	for _, from := range []string{"CN-GD", "CN-ZJ"} {
+		lanes = append(lanes,
+			Lane{From: from, To: Area{Country: "CN"}, MinDays: 2, MaxDays: 4, Carrier: "SF Express", Cost: 150, Currency: eur},
+			Lane{From: from, To: Area{Country: "HK"}, MinDays: 3, MaxDays: 5, Carrier: "SF Express", Cost: 350, Currency: eur})
+	}
 	return lanes
 }

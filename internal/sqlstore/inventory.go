@@ -1,8 +1,11 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/events"
@@ -17,13 +20,39 @@ func (db *DB) Inventory() *Inventory { return &Inventory{db} }
 
 var _ inventory.Store = (*Inventory)(nil)
 
-const warehouseCols = `id, code, name, country, city, COALESCE(owner_merchant_id, ''), COALESCE(operator_partner_id, ''), created_at`
+const warehouseCols = `id, code, name, country, city, COALESCE(owner_merchant_id, ''), COALESCE(operator_partner_id, ''), created_at,
+	address, postcode, latitude, longitude, region, time_zone, cut_off, serves`
 
 func scanWarehouse(row interface{ Scan(...any) error }) (inventory.Warehouse, error) {
-	var w inventory.Warehouse
-	err := row.Scan(&w.ID, &w.Code, &w.Name, &w.Country, &w.City, &w.OwnerMerchantID, &w.OperatorPartnerID, &w.CreatedAt)
+	var (
+		w        inventory.Warehouse
+		lat, lon sql.NullFloat64
+		serves   string
+	)
+	err := row.Scan(&w.ID, &w.Code, &w.Name, &w.Country, &w.City, &w.OwnerMerchantID, &w.OperatorPartnerID, &w.CreatedAt,
+		&w.Address, &w.Postcode, &lat, &lon, &w.Region, &w.TimeZone, &w.CutOff, &serves)
+	if err != nil {
+		return w, err
+	}
 	w.CreatedAt = w.CreatedAt.UTC()
-	return w, err
+	if lat.Valid && lon.Valid {
+		w.Latitude, w.Longitude = &lat.Float64, &lon.Float64
+	}
+	if err := json.Unmarshal([]byte(serves), &w.Serves); err != nil {
+		return w, fmt.Errorf("warehouse %s serves %q: %w", w.ID, serves, err)
+	}
+	if w.Serves == nil {
+		w.Serves = []string{}
+	}
+	return w, nil
+}
+
+// nullFloat is f as a nullable column.
+func nullFloat(f *float64) sql.NullFloat64 {
+	if f == nil {
+		return sql.NullFloat64{}
+	}
+	return sql.NullFloat64{Float64: *f, Valid: true}
 }
 
 // exists reports whether query (SELECT 1 ... WHERE id = $1) finds id.
@@ -55,8 +84,18 @@ func (s *Inventory) CreateWarehouse(ctx context.Context, w inventory.Warehouse, 
 				return firstErr(err, errs.Field(op, "operator_partner_id", "no such logistics partner"))
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO warehouses (id, code, name, country, city, owner_merchant_id, operator_partner_id, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, w.ID, w.Code, w.Name, w.Country, w.City, nullStr(w.OwnerMerchantID), nullStr(w.OperatorPartnerID), w.CreatedAt); err != nil {
+		serves := []byte("[]")
+		if len(w.Serves) > 0 {
+			var err error
+			if serves, err = json.Marshal(w.Serves); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO warehouses (id, code, name, country, city, owner_merchant_id, operator_partner_id, created_at,
+			address, postcode, latitude, longitude, region, time_zone, cut_off, serves)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`, w.ID, w.Code, w.Name, w.Country, w.City,
+			nullStr(w.OwnerMerchantID), nullStr(w.OperatorPartnerID), w.CreatedAt,
+			w.Address, w.Postcode, nullFloat(w.Latitude), nullFloat(w.Longitude), w.Region, cmp.Or(w.TimeZone, "UTC"), cmp.Or(w.CutOff, "14:00"), string(serves)); err != nil {
 			return wrap(op, err, "a warehouse with this code")
 		}
 		if link != nil {
