@@ -297,12 +297,12 @@ func Seed(ctx context.Context, s Services, products int, progress io.Writer) (Re
 
 	// Warehouses: merchants' own in China, partners' near the buyers.
 	whs := []inventory.WarehouseInput{
-		{Code: "szx-1", Name: "Shenzhen Longhua warehouse", Country: "CN", City: "Shenzhen", OwnerMerchantID: sellers[0].m.ID},
-		{Code: "ywu-1", Name: "Yiwu International Trade City depot", Country: "CN", City: "Yiwu", OwnerMerchantID: sellers[1].m.ID},
-		{Code: "idf-1", Name: "Ile-de-France 24h hub", Country: "FR", City: "Goussainville", OperatorPartnerID: idf.ID},
-		{Code: "fos-1", Name: "Marseille-Fos port warehouse", Country: "FR", City: "Fos-sur-Mer", OperatorPartnerID: fos.ID},
-		{Code: "lej-1", Name: "Leipzig logistics base", Country: "DE", City: "Leipzig", OperatorPartnerID: rhein.ID},
-		{Code: "dav-1", Name: "Daventry logistics base", Country: "GB", City: "Daventry", OperatorPartnerID: mid.ID},
+		{Code: "szx-1", Name: "Shenzhen Longhua warehouse", Country: "CN", City: "Shenzhen", Region: "CN-GD", Postcode: "518109", OwnerMerchantID: sellers[0].m.ID},
+		{Code: "ywu-1", Name: "Yiwu International Trade City depot", Country: "CN", City: "Yiwu", Region: "CN-ZJ", Postcode: "322000", OwnerMerchantID: sellers[1].m.ID},
+		{Code: "idf-1", Name: "Ile-de-France 24h hub", Country: "FR", City: "Goussainville", Postcode: "95190", OperatorPartnerID: idf.ID},
+		{Code: "fos-1", Name: "Marseille-Fos port warehouse", Country: "FR", City: "Fos-sur-Mer", Postcode: "13270", OperatorPartnerID: fos.ID},
+		{Code: "lej-1", Name: "Leipzig logistics base", Country: "DE", City: "Leipzig", Region: "DE-SN", OperatorPartnerID: rhein.ID},
+		{Code: "dav-1", Name: "Daventry logistics base", Country: "GB", City: "Daventry", Region: "GB-ENG", OperatorPartnerID: mid.ID},
 	}
 	for i, w := range whs {
 		made, _, err := s.Inventory.Create(ctx, sys, w)
@@ -318,21 +318,21 @@ func Seed(ctx context.Context, s Services, products int, progress io.Writer) (Re
 	// them by the partner of their region. Each Chinese seller also rents
 	// space in the Ile-de-France hub for its best products, so that
 	// "delivered tomorrow" shows beside "7-15 days from China".
-	chinaCity := []string{"Shenzhen", "Yiwu", "Guangzhou", "Foshan", "Ningbo"}
+	chinaCity := []struct{ city, region string }{{"Shenzhen", "CN-GD"}, {"Yiwu", "CN-ZJ"}, {"Guangzhou", "CN-GD"}, {"Foshan", "CN-GD"}, {"Ningbo", "CN-ZJ"}}
 	for i, sl := range sellers {
 		var home, near inventory.WarehouseInput
 		code := fmt.Sprintf("m%02d", i)
 		switch {
 		case sl.home != "": // a depot above
 		case sl.country == "CN":
-			home = inventory.WarehouseInput{Code: code + "-cn", Name: sl.name + " warehouse", Country: "CN", City: chinaCity[i%len(chinaCity)], OwnerMerchantID: sl.m.ID}
+			home = inventory.WarehouseInput{Code: code + "-cn", Name: sl.name + " warehouse", Country: "CN", City: chinaCity[i%len(chinaCity)].city, Region: chinaCity[i%len(chinaCity)].region, OwnerMerchantID: sl.m.ID}
 		case sl.pavilion == "provence":
-			home = inventory.WarehouseInput{Code: code + "-fos", Name: sl.name + " at Fos", Country: "FR", City: "Fos-sur-Mer", OwnerMerchantID: sl.m.ID, OperatorPartnerID: fos.ID}
+			home = inventory.WarehouseInput{Code: code + "-fos", Name: sl.name + " at Fos", Country: "FR", City: "Fos-sur-Mer", Postcode: "13270", OwnerMerchantID: sl.m.ID, OperatorPartnerID: fos.ID}
 		default:
-			home = inventory.WarehouseInput{Code: code + "-idf", Name: sl.name + " at Goussainville", Country: "FR", City: "Goussainville", OwnerMerchantID: sl.m.ID, OperatorPartnerID: idf.ID}
+			home = inventory.WarehouseInput{Code: code + "-idf", Name: sl.name + " at Goussainville", Country: "FR", City: "Goussainville", Postcode: "95190", OwnerMerchantID: sl.m.ID, OperatorPartnerID: idf.ID}
 		}
 		if sl.country == "CN" {
-			near = inventory.WarehouseInput{Code: code + "-idf", Name: sl.name + " at Goussainville", Country: "FR", City: "Goussainville", OwnerMerchantID: sl.m.ID, OperatorPartnerID: idf.ID}
+			near = inventory.WarehouseInput{Code: code + "-idf", Name: sl.name + " at Goussainville", Country: "FR", City: "Goussainville", Postcode: "95190", OwnerMerchantID: sl.m.ID, OperatorPartnerID: idf.ID}
 		}
 		for _, w := range []*inventory.WarehouseInput{&home, &near} {
 			if w.Code == "" {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sesame-market/sesame/internal/sqlstore"
 	"github.com/sesame-market/sesame/internal/testkit"
@@ -123,6 +124,33 @@ func TestStockOverHTTP(t *testing.T) {
 		}
 		if status, _, _ := list("operator", "wh_0190a0b0c0d0e0f0a0b0c0d0e0f0a0b0", ""); status != 404 {
 			t.Errorf("an unknown warehouse: %d", status)
+		}
+
+		// A warehouse near Paris promises a Paris buyer one or two days; a
+		// country the channel does not sell to is refused.
+		status, out := f.do("ownerA", "POST", "/api/v1/warehouses", `{"code":"a-idf","name":"A at Goussainville","country":"FR","city":"Goussainville","postcode":"95190"}`)
+		var near struct{ ID, Region string }
+		if json.Unmarshal(out, &near); status != 201 || near.Region != "FR-IDF" {
+			t.Fatalf("a warehouse near Paris: %d %s", status, out)
+		}
+		put("ownerA", near.ID, `{"sku":"A-1","on_hand":9}`)
+		status, out = f.do("", "GET", "/api/v1/products/{productA}?channel=bazaar&country=FR&postcode=75011", nil)
+		var pv struct {
+			DeliveryPromise *struct {
+				Earliest, Latest string
+				ShipsFrom        string `json:"ships_from"`
+			} `json:"delivery_promise"`
+		}
+		if json.Unmarshal(out, &pv); status != 200 || pv.DeliveryPromise == nil || pv.DeliveryPromise.ShipsFrom != "FR" {
+			t.Fatalf("the promise to Paris: %d %s", status, out)
+		}
+		early, err1 := time.Parse(time.DateOnly, pv.DeliveryPromise.Earliest)
+		late, err2 := time.Parse(time.DateOnly, pv.DeliveryPromise.Latest)
+		if err1 != nil || err2 != nil || late.Sub(early) > 0 || early.Sub(time.Now().UTC()) > 5*24*time.Hour {
+			t.Errorf("a next-day lane promises %s to %s", pv.DeliveryPromise.Earliest, pv.DeliveryPromise.Latest)
+		}
+		if status, out := f.do("", "GET", "/api/v1/products/{productA}?channel=bazaar&country=JP", nil); status != 422 {
+			t.Errorf("a country the channel does not sell to: %d %s", status, out)
 		}
 
 		// Paging: two SKUs, one per page.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"reflect"
 	"runtime"
+	"slices"
 	"strconv"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -16,23 +17,45 @@ import (
 
 	"github.com/sesame-market/sesame/internal/catalog"
 	"github.com/sesame-market/sesame/internal/channel"
+	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/inventory"
+	"github.com/sesame-market/sesame/internal/promise"
 )
 
 // pageCacheEntries bounds the rendered page cache (a page of 20 products is
 // about 25 KB, so at most about 100 MB).
 const pageCacheEntries = 4096
 
-// ProductDetail is a product for a buyer of one channel: its view and the
-// availability of its variants.
+// ProductDetail is a product for a buyer of one channel: its view, the
+// availability of its variants and, for a destination, when it arrives.
 type ProductDetail struct {
 	catalog.View
-	Availability map[string]inventory.Availability `json:"availability,omitempty" doc:"By SKU: in_stock, low_stock or out_of_stock"`
+	Availability    map[string]inventory.Availability `json:"availability,omitempty" doc:"By SKU: in_stock, low_stock or out_of_stock"`
+	DeliveryPromise *DeliveryPromise                  `json:"delivery_promise,omitempty" doc:"With country: the earliest delivery of any available variant; absent when none can be sent there"`
 }
 
-// withAvailability returns view (a catalog.View's JSON, which it leaves
-// untouched: it may be cached) with the availability of its variants.
-func withAvailability(ctx context.Context, st *inventory.Stock, view []byte) ([]byte, error) {
+// Promise is when an order would arrive, and from which country it leaves.
+type Promise struct {
+	Earliest  string `json:"earliest" format:"date"`
+	Latest    string `json:"latest" format:"date"`
+	ShipsFrom string `json:"ships_from" pattern:"^[A-Z]{2}$"`
+}
+
+// DeliveryPromise is a product's promise, with its variants' where they
+// differ.
+type DeliveryPromise struct {
+	Promise
+	Variants map[string]Promise `json:"variants,omitempty" doc:"By SKU, the variants whose promise differs from the product's"`
+}
+
+func promiseOf(r *promise.Result) Promise {
+	return Promise{Earliest: r.Earliest.String(), Latest: r.Latest.String(), ShipsFrom: r.ShipsFrom}
+}
+
+// withOffers returns view (a catalog.View's JSON, which it leaves untouched:
+// it may be cached) with the availability of its variants and, when dest is
+// set, the delivery promise.
+func withOffers(ctx context.Context, st *inventory.Stock, view []byte, dest *promise.Destination) ([]byte, error) {
 	var head struct {
 		Merchant struct {
 			ID string `json:"id"`
@@ -42,7 +65,7 @@ func withAvailability(ctx context.Context, st *inventory.Stock, view []byte) ([]
 		} `json:"variants"`
 	}
 	if err := json.Unmarshal(view, &head); err != nil || len(view) < 2 || view[len(view)-1] != '}' {
-		return nil, fmt.Errorf("api.withAvailability: a product view that is not a JSON object: %w", err)
+		return nil, fmt.Errorf("api.withOffers: a product view that is not a JSON object: %w", err)
 	}
 	if len(head.Variants) == 0 {
 		return view, nil
@@ -51,18 +74,45 @@ func withAvailability(ctx context.Context, st *inventory.Stock, view []byte) ([]
 	for i, v := range head.Variants {
 		skus[i] = v.SKU
 	}
-	avail, err := st.Availability(ctx, head.Merchant.ID, skus)
+	offers, err := st.Offers(ctx, head.Merchant.ID, skus, dest)
 	if err != nil {
 		return nil, err
+	}
+	avail := make(map[string]inventory.Availability, len(offers))
+	var best *promise.Result
+	for _, sku := range skus {
+		o := offers[sku]
+		avail[sku] = o.Availability
+		if o.Promise != nil && (best == nil || o.Promise.Earliest.Before(best.Earliest) ||
+			o.Promise.Earliest == best.Earliest && o.Promise.Latest.Before(best.Latest)) {
+			best = o.Promise
+		}
 	}
 	a, err := json.Marshal(avail)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, 0, len(view)+len(a)+20)
+	out := make([]byte, 0, len(view)+len(a)+200)
 	out = append(out, view[:len(view)-1]...)
 	out = append(out, `,"availability":`...)
 	out = append(out, a...)
+	if best != nil {
+		dp := DeliveryPromise{Promise: promiseOf(best)}
+		for _, sku := range skus {
+			if p := offers[sku].Promise; p != nil && promiseOf(p) != dp.Promise {
+				if dp.Variants == nil {
+					dp.Variants = map[string]Promise{}
+				}
+				dp.Variants[sku] = promiseOf(p)
+			}
+		}
+		p, err := json.Marshal(dp)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, `,"delivery_promise":`...)
+		out = append(out, p...)
+	}
 	return append(out, '}'), nil
 }
 
@@ -185,6 +235,8 @@ func registerCatalog(a huma.API, s Services) {
 			Channel        string `query:"channel" maxLength:"64"`
 			Lang           string `query:"lang" maxLength:"100" doc:"Preferred language (BCP 47 or an Accept-Language list)"`
 			AcceptLanguage string `header:"Accept-Language" doc:"Used when lang is absent"`
+			Country        string `query:"country" pattern:"^[A-Z]{2}$" doc:"Where the buyer wants it delivered, one of the channel's markets: adds delivery_promise"`
+			Postcode       string `query:"postcode" maxLength:"20" doc:"The buyer's postcode in country, for a closer promise"`
 		}) (*rawJSON, error) {
 			var ch *channel.Channel
 			if in.Channel != "" {
@@ -193,6 +245,13 @@ func registerCatalog(a huma.API, s Services) {
 					return nil, fail(ctx, err)
 				}
 				ch = &c
+			}
+			var dest *promise.Destination
+			if in.Country != "" {
+				if ch == nil || !slices.Contains(ch.Markets, in.Country) {
+					return nil, fail(ctx, errs.Field("api.get-product", "country", "must be one of the channel's markets (and a channel given)"))
+				}
+				dest = &promise.Destination{Country: in.Country, Postcode: in.Postcode}
 			}
 			if err := viewTurns.take(ctx); err != nil {
 				return nil, fail(ctx, err)
@@ -203,7 +262,7 @@ func registerCatalog(a huma.API, s Services) {
 				return nil, fail(ctx, err)
 			}
 			if ch != nil && s.Stock != nil {
-				if b, err = withAvailability(ctx, s.Stock, b); err != nil {
+				if b, err = withOffers(ctx, s.Stock, b, dest); err != nil {
 					return nil, fail(ctx, err)
 				}
 			}

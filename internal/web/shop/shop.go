@@ -15,6 +15,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -30,6 +31,7 @@ import (
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/inventory"
 	"github.com/sesame-market/sesame/internal/money"
+	"github.com/sesame-market/sesame/internal/promise"
 	"github.com/sesame-market/sesame/internal/search"
 	"github.com/sesame-market/sesame/internal/share"
 	"github.com/sesame-market/sesame/internal/web/api"
@@ -492,6 +494,13 @@ type productPage struct {
 	Stock     inventory.Availability
 	StockText string
 	Crumbs    []link
+	// Delivery is the promise to the buyer's place (Arrives, ShipsFrom),
+	// absent when no warehouse with stock can send there.
+	Delivery *deliveryLine
+	// Dest is where the promise goes: the buyer's choice among the
+	// channel's markets.
+	Dest        promise.Destination
+	DestOptions []option
 }
 
 type variantRow struct {
@@ -500,6 +509,18 @@ type variantRow struct {
 	Price     string
 	Stock     inventory.Availability
 	StockText string
+}
+
+// deliveryLine is a delivery promise as a buyer reads it.
+type deliveryLine struct {
+	Arrives, ShipsFrom string
+	// Fast marks a promise of at most two days.
+	Fast bool
+}
+
+type option struct {
+	Value, Label string
+	Selected     bool
 }
 
 func (s *Shop) product(w http.ResponseWriter, r *http.Request, slug string) {
@@ -541,10 +562,26 @@ func (s *Shop) product(w http.ResponseWriter, r *http.Request, slug string) {
 	if len(v.Media) > 0 {
 		p.Image = v.Media[0]
 	}
-	avail, err := s.availability(r, v)
+	p.Dest = destination(r, b.Channel)
+	for _, m := range b.Channel.Markets {
+		p.DestOptions = append(p.DestOptions, option{Value: m, Label: b.W.Country(m), Selected: m == p.Dest.Country})
+	}
+	offers, err := s.offers(r, v, &p.Dest)
 	if err != nil {
 		s.fail(w, r, b, err)
 		return
+	}
+	avail := make(map[string]inventory.Availability, len(offers))
+	var best *promise.Result
+	for sku, o := range offers {
+		avail[sku] = o.Availability
+		if o.Promise != nil && (best == nil || o.Promise.Earliest.Before(best.Earliest) ||
+			o.Promise.Earliest == best.Earliest && (o.Promise.Latest.Before(best.Latest) || o.Promise.Latest == best.Latest && o.Promise.OriginID < best.OriginID)) {
+			best = o.Promise
+		}
+	}
+	if best != nil {
+		p.Delivery = deliveryText(b.W, best, promise.DateOf(s.now(), nil))
 	}
 	for _, vr := range v.Variants {
 		row := variantRow{SKU: vr.SKU, Stock: avail[vr.SKU]}
@@ -577,9 +614,9 @@ func (s *Shop) product(w http.ResponseWriter, r *http.Request, slug string) {
 	s.page(w, r, http.StatusOK, "product", p)
 }
 
-// availability is what a buyer may know of v's variants' stock (none when
-// the shop has no stock service).
-func (s *Shop) availability(r *http.Request, v catalog.View) (map[string]inventory.Availability, error) {
+// offers is what a buyer may know of v's variants' stock, with promises to
+// dest (none when the shop has no stock service).
+func (s *Shop) offers(r *http.Request, v catalog.View, dest *promise.Destination) (map[string]inventory.Offer, error) {
 	if s.svc.Stock == nil || len(v.Variants) == 0 {
 		return nil, nil
 	}
@@ -587,7 +624,60 @@ func (s *Shop) availability(r *http.Request, v catalog.View) (map[string]invento
 	for i, vr := range v.Variants {
 		skus[i] = vr.SKU
 	}
-	return s.svc.Stock.Availability(r.Context(), v.Merchant.ID, skus)
+	return s.svc.Stock.Offers(r.Context(), v.Merchant.ID, skus, dest)
+}
+
+// now is the shop's clock.
+func (s *Shop) now() time.Time {
+	if s.svc.Stock != nil && s.svc.Stock.Now != nil {
+		return s.svc.Stock.Now()
+	}
+	return time.Now().UTC()
+}
+
+// postcodePattern is what a postcode may be: letters, digits, spaces and
+// dashes.
+var postcodePattern = regexp.MustCompile(`^[A-Za-z0-9 -]{1,12}$`)
+
+// destination is where the buyer wants delivery: the country and postcode
+// of the query when the channel sells there, else the channel's first
+// market.
+func destination(r *http.Request, ch channel.Channel) promise.Destination {
+	d := promise.Destination{Country: ch.Markets[0]}
+	if c := r.URL.Query().Get("country"); slices.Contains(ch.Markets, c) {
+		d.Country = c
+	}
+	if pc := strings.TrimSpace(r.URL.Query().Get("postcode")); postcodePattern.MatchString(pc) {
+		d.Postcode = strings.ToUpper(pc)
+	}
+	return d
+}
+
+// deliveryText words promise r for a buyer on day today: "Delivered
+// tomorrow", "Delivered Thu 19 Nov", "Delivered 24 Nov – 2 Dec", and
+// where it ships from.
+func deliveryText(W *Words, r *promise.Result, today promise.Date) *deliveryLine {
+	l := &deliveryLine{ShipsFrom: W.T("ships_from", "Country", W.Country(r.ShipsFrom)), Fast: r.Latest.Sub(today) <= 2}
+	switch {
+	case r.Earliest == r.Latest && r.Latest == today.AddDays(1):
+		l.Arrives = W.T("delivered_tomorrow")
+	case r.Earliest == r.Latest:
+		l.Arrives = W.T("delivered_on", "Date", shortDate(W, r.Earliest))
+	default:
+		l.Arrives = W.T("delivered_between", "From", shortDate(W, r.Earliest), "To", shortDate(W, r.Latest))
+	}
+	return l
+}
+
+// shortDate is d as the page's language writes a near date: "Thu 19 Nov",
+// "jeu. 19 nov.", "11月19日周四".
+func shortDate(W *Words, d promise.Date) string {
+	wd := strings.Split(W.T("weekdays_short"), ",")
+	mo := strings.Split(W.T("months_short"), ",")
+	if len(wd) != 7 || len(mo) != 12 {
+		return d.String()
+	}
+	return W.T("date_short", "Weekday", wd[d.Weekday()], "Day", d.Day(), "Month", mo[d.Month()-1], "MonthNumber", int(d.Month()))
 }
 
 // stockText is what a buyer reads of a.
