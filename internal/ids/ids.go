@@ -36,6 +36,9 @@ const PartnerLink = "plk"
 // Reservation prefixes the ids of stock reservations.
 const Reservation = "rsv"
 
+// Consignment prefixes the ids of inbound consignments.
+const Consignment = "cns"
+
 // New returns a new id of the given type: prefix, underscore, 32 hex digits of
 // a UUIDv7. Ids of one type sort by creation time.
 func New(prefix string) string {

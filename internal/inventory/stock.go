@@ -147,6 +147,7 @@ type StockStore interface {
 	EndReservation(ctx context.Context, id string, from []ReservationStatus, to ReservationStatus, at time.Time, dueOnly bool) (Reservation, error)
 	// Reservation returns reservation id. NotFound if there is none.
 	Reservation(ctx context.Context, id string) (Reservation, error)
+	ConsignmentStore
 }
 
 // TimerReservationExpiry is the timer kind that expires a held reservation.

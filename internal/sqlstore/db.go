@@ -539,7 +539,7 @@ func nullStr(s string) sql.NullString { return sql.NullString{String: s, Valid: 
 func (db *DB) Fingerprint(ctx context.Context) (string, error) {
 	tables := []string{"outbox", "partners", "plans", "programmes", "merchants", "plan_commissions", "users", "sessions", "api_keys",
 		"channels", "channel_merchants", "shops", "pavilions", "pavilion_merchants", "categories", "brands", "channel_brands",
-		"products", "variants", "listings", "catalog_buckets", "warehouses", "brand_authorisations", "partner_links", "timers", "share_links", "stock", "reservations", "reservation_lines"}
+		"products", "variants", "listings", "catalog_buckets", "warehouses", "brand_authorisations", "partner_links", "timers", "share_links", "stock", "reservations", "reservation_lines", "consignments", "consignment_lines"}
 	h := sha256.New()
 	for _, t := range tables {
 		rows, err := db.w.QueryContext(ctx, "SELECT * FROM "+t+" ORDER BY 1, 2")

@@ -93,6 +93,34 @@ func TestStockOverHTTP(t *testing.T) {
 			t.Errorf("another merchant's stock in A's warehouse: %d, want 422", status)
 		}
 
+		// A consignment to the partner-run warehouse: the partner receives
+		// it, one short; the owner may not receive there.
+		status, out := f.do("ownerA", "POST", "/api/v1/warehouses/"+hub+"/consignments", `{"reference":"CONT-9","lines":[{"sku":"A-1","quantity":10}]}`)
+		var cons struct {
+			ID, Status    string
+			Discrepancies int
+		}
+		if json.Unmarshal(out, &cons); status != 201 || cons.Status != "announced" {
+			t.Fatalf("announce: %d %s", status, out)
+		}
+		receipt := `{"lines":[{"sku":"A-1","received":9}]}`
+		if status, _ := f.do("ownerA", "POST", "/api/v1/consignments/"+cons.ID+"/receive", receipt); status != 404 {
+			t.Errorf("the owner receives at a partner-run warehouse: %d, want 404", status)
+		}
+		status, out = f.do("partner", "POST", "/api/v1/consignments/"+cons.ID+"/receive", receipt)
+		if json.Unmarshal(out, &cons); status != 200 || cons.Status != "received" || cons.Discrepancies != 1 {
+			t.Fatalf("receive: %d %s", status, out)
+		}
+		if status, _ := f.do("partner", "POST", "/api/v1/consignments/"+cons.ID+"/receive", receipt); status != 409 {
+			t.Errorf("a second receipt: %d, want 409", status)
+		}
+		if status, out := f.do("partner", "GET", "/api/v1/warehouses/"+hub+"/consignments?status=received", nil); status != 200 || !strings.Contains(string(out), cons.ID) {
+			t.Errorf("the partner's consignments: %d %s", status, out)
+		}
+		if status, _ := f.do("ownerB", "GET", "/api/v1/warehouses/"+hub+"/consignments", nil); status != 404 {
+			t.Errorf("another merchant lists the consignments: %d", status)
+		}
+
 		list := func(actor, wh, query string) (int, []stockRow, string) {
 			t.Helper()
 			status, out := f.do(actor, "GET", "/api/v1/warehouses/"+wh+"/stock"+query, nil)
@@ -103,7 +131,7 @@ func TestStockOverHTTP(t *testing.T) {
 			json.Unmarshal(out, &page)
 			return status, page.Items, page.Next
 		}
-		if status, rows, _ := list("partner", hub, ""); status != 200 || len(rows) != 1 || rows[0].OnHand != 40 {
+		if status, rows, _ := list("partner", hub, ""); status != 200 || len(rows) != 1 || rows[0].OnHand != 49 {
 			t.Errorf("partner lists its hub: %d %+v", status, rows)
 		}
 		if status, rows, _ := list("ownerA", hub, ""); status != 200 || len(rows) != 1 {
@@ -128,7 +156,7 @@ func TestStockOverHTTP(t *testing.T) {
 
 		// A warehouse near Paris promises a Paris buyer one or two days; a
 		// country the channel does not sell to is refused.
-		status, out := f.do("ownerA", "POST", "/api/v1/warehouses", `{"code":"a-idf","name":"A at Goussainville","country":"FR","city":"Goussainville","postcode":"95190"}`)
+		status, out = f.do("ownerA", "POST", "/api/v1/warehouses", `{"code":"a-idf","name":"A at Goussainville","country":"FR","city":"Goussainville","postcode":"95190"}`)
 		var near struct{ ID, Region string }
 		if json.Unmarshal(out, &near); status != 201 || near.Region != "FR-IDF" {
 			t.Fatalf("a warehouse near Paris: %d %s", status, out)

@@ -221,6 +221,11 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 			f.ids[name] = l.ID
 		}
 	}
+	// A consignment on its way to whA, which A receives itself (no partner runs it).
+	cons, err := svc.Stock.Announce(ctx, ownerA, f.ids["whA"], inventory.ConsignmentInput{Reference: "CONT-1",
+		Lines: []inventory.ConsignmentItem{{SKU: "A-1", Quantity: 30}}})
+	check(err)
+	f.ids["consignment"] = cons.ID
 	pav, err := chans.CreatePavilion(ctx, sys, channel.PavilionInput{Channel: "bazaar", Slug: "provence", Name: "Provence"})
 	check(err)
 	f.ids["pavilion"] = pav.ID
@@ -393,6 +398,8 @@ func routes() map[string]route {
 		"PUT /api/v1/products/{id}/prices":                     {path: "/api/v1/products/{productA}/prices", body: map[string]any{"prices": []any{map[string]any{"sku": "A-1", "channel": "bazaar", "currency": "GBP", "amount": 850}}}, allowed: "ownerA", denied: except("ownerA")},
 		"PUT /api/v1/products/{id}/listings/{channel}":         {path: "/api/v1/products/{productA}/listings/mall", allowed: "ownerA", denied: except("ownerA")},
 		"DELETE /api/v1/products/{id}/listings/{channel}":      {path: "/api/v1/products/{productA}/listings/bazaar", allowed: "ownerA", denied: except("ownerA", "operator")},
+		"POST /api/v1/warehouses/{id}/consignments":            {path: "/api/v1/warehouses/{whA}/consignments", body: map[string]any{"lines": []any{map[string]any{"sku": "A-1", "quantity": 30}}}, allowed: "ownerA", denied: except("ownerA", "operator")},
+		"POST /api/v1/consignments/{id}/receive":               {path: "/api/v1/consignments/{consignment}/receive", body: map[string]any{"lines": []any{map[string]any{"sku": "A-1", "received": 29}}}, allowed: "ownerA", denied: except("ownerA", "operator")},
 		"PUT /api/v1/warehouses/{id}/stock":                    {path: "/api/v1/warehouses/{whA}/stock", body: map[string]any{"sku": "A-1", "on_hand": 12}, allowed: "ownerA", denied: except("ownerA", "operator")},
 		"POST /api/v1/warehouses/{id}/partner-links":           {path: "/api/v1/warehouses/{whA}/partner-links", body: map[string]any{"partner_id": "{partner}"}, allowed: "ownerA", denied: except("ownerA", "operator")},
 		"POST /api/v1/partner-links/{id}/accept":               {path: "/api/v1/partner-links/{linkAccept}/accept", allowed: "partner", denied: except("partner")},

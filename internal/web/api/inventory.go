@@ -114,6 +114,7 @@ func registerInventory(a huma.API, s Services) {
 			return s.Inventory.Decline(ctx, ActorFrom(ctx), linkID)
 		})
 	registerStock(a, s)
+	registerConsignments(a, s)
 }
 
 type stockLevelOut struct {
@@ -160,5 +161,70 @@ func registerStock(a huma.API, s Services) {
 			out := &stockPage{}
 			out.Body.Items, out.Body.Next = ls, next
 			return out, nil
+		})
+}
+
+type consignmentOut struct {
+	Body inventory.Consignment
+}
+
+func registerConsignments(a huma.API, s Services) {
+	tags := []string{"Stock"}
+	huma.Register(a, write(a, huma.Operation{OperationID: "announce-consignment", Method: http.MethodPost, Path: "/api/v1/warehouses/{id}/consignments",
+		Summary: "Announce stock on its way to a warehouse",
+		Description: "Merchant staff and keys, for their own stock: to their own warehouses, and to the hubs of logistics partners that serve them " +
+			"(an accepted partner link); operators name `merchant_id`. The units count as inbound, not available, until the warehouse receives them.",
+		Tags: tags, DefaultStatus: http.StatusCreated}),
+		func(ctx context.Context, in *struct {
+			ID   string `path:"id" maxLength:"64"`
+			Body inventory.ConsignmentInput
+		}) (*consignmentOut, error) {
+			c, err := s.Stock.Announce(ctx, ActorFrom(ctx), in.ID, in.Body)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &consignmentOut{Body: c}, nil
+		})
+	huma.Register(a, authed(huma.Operation{OperationID: "list-consignments", Method: http.MethodGet, Path: "/api/v1/warehouses/{id}/consignments",
+		Summary: "A warehouse's consignments", Description: "Newest first. Those who may count its stock see all; a merchant a partner's hub serves sees its own.",
+		Tags: tags, Errors: []int{401, 403, 404, 422}}),
+		func(ctx context.Context, in *struct {
+			ID     string `path:"id" maxLength:"64"`
+			Status string `query:"status" enum:"announced,received"`
+			Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"100"`
+		}) (*struct {
+			Body struct {
+				Items []inventory.Consignment `json:"items"`
+			}
+		}, error) {
+			cs, err := s.Stock.Consignments(ctx, ActorFrom(ctx), in.ID, inventory.ConsignmentStatus(in.Status), in.Limit)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			out := &struct {
+				Body struct {
+					Items []inventory.Consignment `json:"items"`
+				}
+			}{}
+			out.Body.Items = cs
+			return out, nil
+		})
+	huma.Register(a, write(a, huma.Operation{OperationID: "receive-consignment", Method: http.MethodPost, Path: "/api/v1/consignments/{id}/receive",
+		Summary: "Record what arrived of a consignment",
+		Description: "The logistics partner operating the warehouse (or the owner of a warehouse no partner runs, or an operator) counts every announced SKU, " +
+			"0 for one that did not arrive. A count that differs from the announcement is kept as a discrepancy. The announced units leave inbound and " +
+			"the counted ones are on hand. A consignment received already gets 409.",
+		Tags: tags}),
+		func(ctx context.Context, in *struct {
+			ID   string `path:"id" maxLength:"64"`
+			Body struct {
+				Lines []inventory.ReceiptLine `json:"lines" minItems:"1" maxItems:"500"`
+			}
+		}) (*consignmentOut, error) {
+			c, err := s.Stock.Receive(ctx, ActorFrom(ctx), in.ID, in.Body.Lines)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &consignmentOut{Body: c}, nil
 		})
 }
