@@ -39,14 +39,7 @@ func seedStock(t *testing.T, db *sqlstore.DB, onHand int64) (merchantID, warehou
 	check(err)
 	c, err := cat.CreateCategory(ctx, sys, catalog.CategoryInput{Slug: "phones", Names: map[string]string{"en": "Phones"}})
 	check(err)
-	m, owner, err := merchants.Apply(ctx, identity.Actor{}, merchant.Application{Name: "Cases", Country: "CN",
-		Trader: merchant.Trader{LegalName: "Cases Ltd", RegistrationNumber: "1", Address: "Shenzhen", Email: "cases@example.com", Phone: "+86 1", SelfCertified: true},
-		Owner:  identity.Registration{Email: "cases@example.com", Name: "Cases", Password: "correct horse battery"}})
-	check(err)
-	_, err = merchants.Approve(ctx, sys, m.ID)
-	check(err)
-	staff := owner.Actor()
-	staff.MerchantStatus = identity.MerchantApproved
+	m, staff := testkit.ApprovedMerchant(t, merchants, "Cases", "CN", "cases@example.com")
 	_, err = cat.CreateProduct(ctx, staff, catalog.ProductInput{CategoryID: c.ID, OriginCountry: "CN",
 		Translations: map[string]catalog.Text{"en": {Title: "Case"}},
 		Variants:     []catalog.VariantInput{{SKU: "CASE", Prices: []catalog.PriceInput{{Channel: "bazaar", Currency: "EUR", Amount: 990}}}}})

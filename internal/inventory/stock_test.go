@@ -64,19 +64,12 @@ func newEnv(t testing.TB, db *sqlstore.DB, moreSKUs ...string) *env {
 	c, err := cat.CreateCategory(ctx, sys, catalog.CategoryInput{Slug: "phones", Names: map[string]string{"en": "Phones"}})
 	check(err)
 	seller := func(name string, skus ...string) (string, identity.Actor) {
-		m, owner, err := merchants.Apply(ctx, identity.Actor{}, merchant.Application{Name: name, Country: "CN",
-			Trader: merchant.Trader{LegalName: name + " Ltd", RegistrationNumber: "1", Address: "Shenzhen", Email: name + "@example.com", Phone: "+86 1", SelfCertified: true},
-			Owner:  identity.Registration{Email: name + "@example.com", Name: name, Password: pw}})
-		check(err)
-		_, err = merchants.Approve(ctx, sys, m.ID)
-		check(err)
-		staff := owner.Actor()
-		staff.MerchantStatus = identity.MerchantApproved
+		m, staff := testkit.ApprovedMerchant(t, merchants, name, "CN", name+"@example.com")
 		var vs []catalog.VariantInput
 		for _, sku := range skus {
 			vs = append(vs, catalog.VariantInput{SKU: sku, Prices: []catalog.PriceInput{{Channel: "bazaar", Currency: "EUR", Amount: 990}}})
 		}
-		_, err = cat.CreateProduct(ctx, staff, catalog.ProductInput{CategoryID: c.ID, OriginCountry: "CN",
+		_, err := cat.CreateProduct(ctx, staff, catalog.ProductInput{CategoryID: c.ID, OriginCountry: "CN",
 			Translations: map[string]catalog.Text{"en": {Title: name + " product"}}, Variants: vs})
 		check(err)
 		return m.ID, staff

@@ -69,15 +69,8 @@ func newEnv(t *testing.T, db *sqlstore.DB) *env {
 			e.mallID = ch.ID
 		}
 	}
-	m, owner, err := merchants.Apply(ctx, identity.Actor{}, merchant.Application{Name: "Maison", Country: "FR",
-		Trader: merchant.Trader{LegalName: "Maison SAS", RegistrationNumber: "1", Address: "Paris", Email: "m@example.com", Phone: "+33 1", SelfCertified: true},
-		Owner:  identity.Registration{Email: "m@example.com", Name: "M", Password: pw}})
-	check(err)
-	_, err = merchants.Approve(ctx, sys, m.ID)
-	check(err)
+	m, staff := testkit.ApprovedMerchant(t, merchants, "Maison", "FR", "m@example.com")
 	e.merchant = m.ID
-	staff := owner.Actor()
-	staff.MerchantStatus = identity.MerchantApproved
 	for _, code := range []string{"bazaar", "mall"} {
 		ch, err := chans.Channel(ctx, code)
 		check(err)
