@@ -5,7 +5,9 @@
 #   - the first page of a channel (served from the page cache),
 #   - the list over PAGES distinct cursor pages in random order (every request
 #     a page no cache has seen recently: the page cache holds 4,096),
-#   - product detail over IDS random product ids.
+#   - product detail over IDS random product ids,
+#   - the same with a buyer's country and postcode (availability and the
+#     delivery promise, read from the stock on every request).
 # Also reports the seed's time and rates, storage per product (needs the
 # sqlite3 command for the per-table figures) and the server's RSS.
 # Each read is compared with the floor measured just before and just after it.
@@ -34,6 +36,7 @@ if command -v sqlite3 >/dev/null; then
 fi
 
 "$tmp/sweepcmd" -base http://127.0.0.1:18080 -channel "$ch" -pages "$pages" -ids "$nids" -out "$tmp/sweep"
+sed 's/$/\&country=FR\&postcode=75011/' "$tmp/sweep/products.txt" > "$tmp/sweep/promise.txt"
 
 run() { # name, then wrk arguments
   local name=$1; shift
@@ -57,6 +60,8 @@ floor() { run floor http://127.0.0.1:18090/; }
   PATHS="$tmp/sweep/pages.txt" run cold-pages -s scripts/sweep.lua http://127.0.0.1:18080
   floor
   PATHS="$tmp/sweep/products.txt" run product-detail -s scripts/sweep.lua http://127.0.0.1:18080
+  floor
+  PATHS="$tmp/sweep/promise.txt" run product-promise -s scripts/sweep.lua http://127.0.0.1:18080
   floor
 done; } > "$tmp/results"
 printf '%-15s %10s %9s %9s %7s %9s %6s\n' read req/s p50 p99 ratio p99/floor non2xx

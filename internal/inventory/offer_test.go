@@ -45,7 +45,7 @@ func TestOffersPromiseDelivery(t *testing.T) {
 		e.set(t, e.m, sz.ID, "", "CABLE", 5)
 		e.set(t, e.m, uk.ID, "", "MUG", 6)
 		paris := &promise.Destination{Country: "FR", Postcode: "75011"}
-		offers, err := e.stock.Offers(ctx, e.mID, []string{"CASE", "CABLE", "MUG"}, paris)
+		offers, err := e.stock.Offers(ctx, e.mID, []string{"CASE", "CABLE", "MUG"}, nil, paris)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,12 +65,23 @@ func TestOffersPromiseDelivery(t *testing.T) {
 			cb.Promise.Earliest.Sub(day("2026-11-17")) < 7 {
 			t.Errorf("CABLE from Shenzhen: %+v", cb.Promise)
 		}
-		if m := offers["MUG"]; m.Promise != nil || m.Availability != inventory.InStock {
-			t.Errorf("MUG, held only in a warehouse serving Britain: %+v", m)
+		if m := offers["MUG"]; m.Promise != nil || m.Availability != inventory.OutOfStock {
+			t.Errorf("MUG, held only in a warehouse serving Britain, to Paris: %+v", m)
+		}
+		// A channel's availability counts the warehouses that reach one of
+		// its markets.
+		for _, tc := range []struct {
+			markets []string
+			want    inventory.Availability
+		}{{[]string{"FR"}, inventory.OutOfStock}, {[]string{"FR", "GB"}, inventory.InStock}, {nil, inventory.InStock}} {
+			got, err := e.stock.Offers(ctx, e.mID, []string{"MUG"}, tc.markets, nil)
+			if err != nil || got["MUG"].Availability != tc.want || got["MUG"].Promise != nil {
+				t.Errorf("MUG on a channel selling to %v: %+v %v, want %s", tc.markets, got["MUG"], err, tc.want)
+			}
 		}
 		// The Paris stock gone, CASE comes from Shenzhen.
 		e.set(t, e.m, idf.ID, "", "CASE", 0)
-		offers, err = e.stock.Offers(ctx, e.mID, []string{"CASE"}, paris)
+		offers, err = e.stock.Offers(ctx, e.mID, []string{"CASE"}, nil, paris)
 		if err != nil || offers["CASE"].Promise == nil || offers["CASE"].Promise.ShipsFrom != "CN" {
 			t.Errorf("CASE without Paris stock: %+v %v", offers["CASE"].Promise, err)
 		}

@@ -132,6 +132,9 @@ type StockStore interface {
 	ListStock(ctx context.Context, warehouseID, merchantID, afterMerchant, afterSKU string, limit int) ([]StockLevel, error)
 	// StockOf returns the levels of merchantID's skus in every warehouse.
 	StockOf(ctx context.Context, merchantID string, skus []string) ([]StockLevel, error)
+	// AvailableOf returns the available units of merchantID's skus in the
+	// warehouses that have some: what a buyer's page reads, lean.
+	AvailableOf(ctx context.Context, merchantID string, skus []string) ([]Units, error)
 	// Reserve writes r (its lines chosen by pick from the levels of the
 	// items' SKUs, read under a lock), its units added to the warehouses'
 	// reserved counts, and the expiry timer. If a live reservation of r.Ref
@@ -172,8 +175,9 @@ type Stock struct {
 	// promise.DefaultLanes).
 	Lanes []promise.Lane
 	// origins caches the warehouses as promises see them, by id: what a
-	// promise reads of a warehouse does not change once it is registered.
-	origins sync.Map
+	// promise reads of a warehouse does not change once it is registered;
+	// reach caches whether one reaches a country ("id/country").
+	origins, reach sync.Map
 }
 
 // NewStock returns the stock service with the real clock and the default
@@ -185,7 +189,7 @@ func NewStock(st StockStore) *Stock {
 // origin is a warehouse as a promise sees it, with the countries it serves.
 type origin struct {
 	promise.Origin
-	serves []string
+	sendsTo []string
 }
 
 // originOf returns warehouse id as a promise sees it.
@@ -202,9 +206,16 @@ func (s *Stock) originOf(ctx context.Context, id string) (origin, error) {
 		loc = time.UTC
 	}
 	cut, _ := parseCutOff(w.CutOff)
-	o := origin{Origin: promise.Origin{ID: w.ID, Country: w.Country, Region: w.Region, Location: loc, CutOff: cut}, serves: w.Serves}
+	o := origin{Origin: promise.Origin{ID: w.ID, Country: w.Country, Region: w.Region, Location: loc, CutOff: cut}, sendsTo: w.Serves}
 	s.origins.Store(id, o)
 	return o, nil
+}
+
+// Units are the available units of a SKU in a warehouse.
+type Units struct {
+	SKU         string
+	WarehouseID string
+	Available   int64
 }
 
 // Offer is what a buyer may know of a SKU's stock: whether it is available
@@ -216,41 +227,74 @@ type Offer struct {
 	Promise *promise.Result
 }
 
-// Offers returns the offers of merchantID's skus over every warehouse
-// holding them, with delivery promises to dest when it is set.
-func (s *Stock) Offers(ctx context.Context, merchantID string, skus []string, dest *promise.Destination) (map[string]Offer, error) {
+// Offers returns the offers of merchantID's skus to a buyer: with dest,
+// what the warehouses that can send there hold (those that serve its
+// country and have a lane to it) and the best promise among them; else,
+// with markets, what the warehouses that reach one of the markets hold;
+// with neither, what every warehouse holds.
+func (s *Stock) Offers(ctx context.Context, merchantID string, skus []string, markets []string, dest *promise.Destination) (map[string]Offer, error) {
 	const op = "inventory.Offers"
-	levels, err := s.Store.StockOf(ctx, merchantID, skus)
+	levels, err := s.Store.AvailableOf(ctx, merchantID, skus)
 	if err != nil {
 		return nil, errs.E(op, errs.Other, err)
 	}
+	now := s.Now()
 	sum := make(map[string]int64, len(skus))
-	from := map[string][]promise.Origin{}
+	best := map[string]*promise.Result{}
 	for _, l := range levels {
-		sum[l.SKU] += l.Available
-		if dest == nil || l.Available <= 0 {
+		if l.Available <= 0 {
+			continue
+		}
+		if dest == nil && len(markets) == 0 {
+			sum[l.SKU] += l.Available
 			continue
 		}
 		o, err := s.originOf(ctx, l.WarehouseID)
 		if err != nil {
 			return nil, errs.E(op, errs.Other, err)
 		}
-		if len(o.serves) == 0 || slices.Contains(o.serves, dest.Country) {
-			from[l.SKU] = append(from[l.SKU], o.Origin)
+		if dest == nil {
+			if slices.ContainsFunc(markets, func(c string) bool { return s.reaches(o, c) }) {
+				sum[l.SKU] += l.Available
+			}
+			continue
+		}
+		if !o.serves(dest.Country) {
+			continue
+		}
+		r, ok := promise.Promise(now, o.Origin, s.Lanes, *dest)
+		if !ok {
+			continue
+		}
+		sum[l.SKU] += l.Available
+		if b := best[l.SKU]; b == nil || promise.Better(r, *b) {
+			best[l.SKU] = &r
 		}
 	}
-	now := s.Now()
 	out := make(map[string]Offer, len(skus))
 	for _, sku := range skus {
-		of := Offer{Availability: AvailabilityOf(sum[sku])}
-		if os := from[sku]; len(os) > 0 {
-			if r, ok := promise.Best(now, os, s.Lanes, *dest); ok {
-				of.Promise = &r
-			}
-		}
-		out[sku] = of
+		out[sku] = Offer{Availability: AvailabilityOf(sum[sku]), Promise: best[sku]}
 	}
 	return out, nil
+}
+
+// serves reports whether o sends to country.
+func (o origin) serves(country string) bool {
+	return len(o.sendsTo) == 0 || slices.Contains(o.sendsTo, country)
+}
+
+// reaches reports whether o can send to country: it serves the country
+// and a lane leads there. The answer does not change for a warehouse and
+// is cached.
+func (s *Stock) reaches(o origin, country string) bool {
+	key := o.ID + "/" + country
+	if v, ok := s.reach.Load(key); ok {
+		return v.(bool)
+	}
+	_, ok := promise.Promise(s.Now(), o.Origin, s.Lanes, promise.Destination{Country: country})
+	ok = ok && o.serves(country)
+	s.reach.Store(key, ok)
+	return ok
 }
 
 // mayActOn reports whether actor may count and read the stock of w: an
@@ -402,7 +446,7 @@ func cut(s string) (string, string, bool) {
 // Availability returns the availability of merchantID's skus over all the
 // warehouses that hold them: what a buyer may see.
 func (s *Stock) Availability(ctx context.Context, merchantID string, skus []string) (map[string]Availability, error) {
-	offers, err := s.Offers(ctx, merchantID, skus, nil)
+	offers, err := s.Offers(ctx, merchantID, skus, nil, nil)
 	if err != nil {
 		return nil, err
 	}

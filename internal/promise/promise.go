@@ -131,6 +131,10 @@ func Best(now time.Time, origins []Origin, lanes []Lane, d Destination) (Result,
 	return best, found
 }
 
+// Better reports whether a is a better promise than b, by Best's order:
+// earliest first, then latest, then cheapest, then the origin's id.
+func Better(a, b Result) bool { return better(&a, &b) }
+
 // better reports whether a is a better promise than b, by Best's order.
 func better(a, b *Result) bool {
 	if c := a.Earliest.Compare(b.Earliest); c != 0 {

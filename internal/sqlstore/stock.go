@@ -150,6 +150,35 @@ func (s *Stock) StockOf(ctx context.Context, merchantID string, skus []string) (
 	return out, wrap("sqlstore.StockOf", err, "stock")
 }
 
+// AvailableOf implements inventory.StockStore.
+func (s *Stock) AvailableOf(ctx context.Context, merchantID string, skus []string) ([]inventory.Units, error) {
+	const op = "sqlstore.AvailableOf"
+	out := []inventory.Units{}
+	if len(skus) == 0 {
+		return out, nil
+	}
+	args := []any{merchantID}
+	marks := make([]string, len(skus))
+	for i, sku := range skus {
+		args = append(args, sku)
+		marks[i] = "$" + strconv.Itoa(len(args))
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT sku, warehouse_id, on_hand - reserved FROM stock WHERE merchant_id = $1 AND sku IN (`+
+		strings.Join(marks, ", ")+`) AND on_hand > reserved`, args...)
+	if err != nil {
+		return nil, wrap(op, err, "stock")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u inventory.Units
+		if err := rows.Scan(&u.SKU, &u.WarehouseID, &u.Available); err != nil {
+			return nil, wrap(op, err, "stock")
+		}
+		out = append(out, u)
+	}
+	return out, wrap(op, rows.Err(), "stock")
+}
+
 // lockStock reads the levels of items' SKUs in every warehouse inside tx,
 // locked on PostgreSQL (in key order, so that two checkouts of the same
 // SKUs cannot deadlock); SQLite's single writer already holds them.

@@ -210,7 +210,7 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	// A's warehouses: two name the partner (requests it has yet to decide),
 	// one has no operator.
 	for _, name := range []string{"linkAccept", "linkDecline", "whA"} {
-		in := inventory.WarehouseInput{Code: strings.ToLower(name), Name: name, Country: "CN", City: "Shenzhen", OperatorPartnerID: p.ID}
+		in := inventory.WarehouseInput{Code: strings.ToLower(name), Name: name, Country: "CN", City: "Shenzhen", Region: "CN-GD", OperatorPartnerID: p.ID}
 		if name == "whA" {
 			in.OperatorPartnerID = ""
 		}

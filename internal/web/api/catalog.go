@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"net/http"
 	"reflect"
 	"runtime"
@@ -52,10 +53,39 @@ func promiseOf(r *promise.Result) Promise {
 	return Promise{Earliest: r.Earliest.String(), Latest: r.Latest.String(), ShipsFrom: r.ShipsFrom}
 }
 
-// withOffers returns view (a catalog.View's JSON, which it leaves untouched:
-// it may be cached) with the availability of its variants and, when dest is
-// set, the delivery promise.
-func withOffers(ctx context.Context, st *inventory.Stock, view []byte, dest *promise.Destination) ([]byte, error) {
+// viewHead is what withOffers needs of a product view: its merchant and
+// SKUs, and the hash of the view they were read from.
+type viewHead struct {
+	hash     uint64
+	merchant string
+	skus     []string
+}
+
+// headCacheEntries bounds the cache of view heads (a few hundred bytes
+// each).
+const headCacheEntries = 65536
+
+// offersOf adds to product views what their stock offers.
+type offersOf struct {
+	stock *inventory.Stock
+	// heads caches the heads of views by product id, so that a read does
+	// not decode its view again; the hash tells an edited view.
+	heads *lru.Cache[string, viewHead]
+}
+
+func newOffersOf(st *inventory.Stock) *offersOf {
+	heads, _ := lru.New[string, viewHead](headCacheEntries)
+	return &offersOf{stock: st, heads: heads}
+}
+
+// head returns the merchant and SKUs of view, product id's.
+func (o *offersOf) head(id string, view []byte) (viewHead, error) {
+	h := fnv.New64a()
+	h.Write(view)
+	sum := h.Sum64()
+	if v, ok := o.heads.Get(id); ok && v.hash == sum {
+		return v, nil
+	}
 	var head struct {
 		Merchant struct {
 			ID string `json:"id"`
@@ -65,16 +95,30 @@ func withOffers(ctx context.Context, st *inventory.Stock, view []byte, dest *pro
 		} `json:"variants"`
 	}
 	if err := json.Unmarshal(view, &head); err != nil || len(view) < 2 || view[len(view)-1] != '}' {
-		return nil, fmt.Errorf("api.withOffers: a product view that is not a JSON object: %w", err)
+		return viewHead{}, fmt.Errorf("api.offersOf: a product view that is not a JSON object: %w", err)
 	}
-	if len(head.Variants) == 0 {
+	v := viewHead{hash: sum, merchant: head.Merchant.ID, skus: make([]string, len(head.Variants))}
+	for i, vr := range head.Variants {
+		v.skus[i] = vr.SKU
+	}
+	o.heads.Add(id, v)
+	return v, nil
+}
+
+// add returns view (a catalog.View's JSON, which it leaves untouched: it
+// may be cached) with the availability of its variants in the warehouses
+// that reach the channel's markets and, when dest is set, the delivery
+// promise (the availability is then dest's).
+func (o *offersOf) add(ctx context.Context, id string, view []byte, markets []string, dest *promise.Destination) ([]byte, error) {
+	head, err := o.head(id, view)
+	if err != nil {
+		return nil, err
+	}
+	skus := head.skus
+	if len(skus) == 0 {
 		return view, nil
 	}
-	skus := make([]string, len(head.Variants))
-	for i, v := range head.Variants {
-		skus[i] = v.SKU
-	}
-	offers, err := st.Offers(ctx, head.Merchant.ID, skus, dest)
+	offers, err := o.stock.Offers(ctx, head.merchant, skus, markets, dest)
 	if err != nil {
 		return nil, err
 	}
@@ -163,6 +207,10 @@ func registerCatalog(a huma.API, s Services) {
 	// same transaction, so a node never serves a page older than the
 	// database, and a change elsewhere leaves the page cached.
 	pages, _ := lru.New[string, *cachedPage](pageCacheEntries)
+	var offers *offersOf
+	if s.Stock != nil {
+		offers = newOffersOf(s.Stock)
+	}
 	// Pages rendered from the database take turns, first come first
 	// served, as many at a time as there are cores: under load a request
 	// then waits its turn instead of sharing the cores with every other one
@@ -261,8 +309,8 @@ func registerCatalog(a huma.API, s Services) {
 			if err != nil {
 				return nil, fail(ctx, err)
 			}
-			if ch != nil && s.Stock != nil {
-				if b, err = withOffers(ctx, s.Stock, b, dest); err != nil {
+			if ch != nil && offers != nil {
+				if b, err = offers.add(ctx, in.ID, b, ch.Markets, dest); err != nil {
 					return nil, fail(ctx, err)
 				}
 			}

@@ -624,7 +624,7 @@ func (s *Shop) offers(r *http.Request, v catalog.View, dest *promise.Destination
 	for i, vr := range v.Variants {
 		skus[i] = vr.SKU
 	}
-	return s.svc.Stock.Offers(r.Context(), v.Merchant.ID, skus, dest)
+	return s.svc.Stock.Offers(r.Context(), v.Merchant.ID, skus, nil, dest)
 }
 
 // now is the shop's clock.
