@@ -36,7 +36,7 @@ var (
 		"golang.org/x/text/unicode/norm":       {[]string{"internal/text", "internal/search"}, "Unicode normalisation of typed text; accents folded for search"},
 		"github.com/bojanz/currency":           {[]string{"internal/money", "internal/search"}, "ISO 4217 currencies, CLDR formatting and rounding (search: a currency's minor digits for price ranges)"},
 		"github.com/google/uuid":               {[]string{"internal/ids"}, "UUIDv7 ids"},
-		"github.com/hashicorp/golang-lru/v2":   {[]string{"internal/money", "internal/search"}, "the bounded caches of currency formatters per locale and of typo corrections"},
+		"github.com/hashicorp/golang-lru/v2":   {[]string{"internal/money", "internal/search", "internal/inventory"}, "the bounded caches of currency formatters per locale, of typo corrections and of the availability buyers read"},
 		"github.com/RoaringBitmap/roaring/v2":  {[]string{"internal/search"}, "compressed bitmaps: the search index's postings and facets"},
 		"github.com/kljensen/snowball/french":  {[]string{"internal/search"}, "the Snowball stemmer of French"},
 		"github.com/kljensen/snowball/english": {[]string{"internal/search"}, "the Snowball stemmer of English"},

@@ -241,6 +241,11 @@ func (s *Stock) Receive(ctx context.Context, actor identity.Actor, consignmentID
 	if err != nil {
 		return Consignment{}, errs.E(op, errs.Other, err)
 	}
+	keys := make([]skuKey, len(out.Lines))
+	for i, l := range out.Lines {
+		keys[i] = skuKey{out.MerchantID, l.SKU}
+	}
+	s.availCache().drop(keys...)
 	return out, nil
 }
 

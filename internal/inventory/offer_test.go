@@ -2,6 +2,7 @@ package inventory_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -98,5 +99,93 @@ func TestOffersPromiseDelivery(t *testing.T) {
 				t.Errorf("%s: %v, want Invalid", in.Code, err)
 			}
 		}
+	})
+}
+
+// TestAvailabilityFollowsWrites: buyers' availability is cached, yet every
+// write of this process shows at once (the test's clock stands still, so
+// no entry ever ages out): counts, reservations, their release and
+// expiry, and receipts; and reads racing reservations leave it true.
+func TestAvailabilityFollowsWrites(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db)
+		avail := func() inventory.Availability {
+			t.Helper()
+			a, err := e.stock.Availability(ctx, e.mID, []string{"CASE"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a["CASE"]
+		}
+		want := func(what string, w inventory.Availability) {
+			t.Helper()
+			if got := avail(); got != w {
+				t.Errorf("%s: %s, want %s", what, got, w)
+			}
+		}
+		want("nothing counted", inventory.OutOfStock)
+		e.set(t, e.m, e.w1, "", "CASE", 10)
+		want("10 counted", inventory.InStock)
+		item := []inventory.Item{{MerchantID: e.mID, SKU: "CASE", Quantity: 6}}
+		r, _, err := e.stock.Reserve(ctx, inventory.ReserveInput{Ref: "c1", Items: item})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want("6 of 10 reserved", inventory.LowStock)
+		if _, err := e.stock.Release(ctx, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		want("released", inventory.InStock)
+		r, _, err = e.stock.Reserve(ctx, inventory.ReserveInput{Ref: "c2", Items: item})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want("6 reserved again", inventory.LowStock)
+		e.clock.Advance(inventory.DefaultHold + time.Second)
+		if err := e.stock.Expire(ctx, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		want("expired", inventory.InStock)
+		e.set(t, e.m, e.w1, "", "CASE", 0)
+		want("counted 0", inventory.OutOfStock)
+		c, err := e.stock.Announce(ctx, e.m, e.w1, consignment("", "CASE", 30))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want("announced, not received", inventory.OutOfStock)
+		if _, err := e.stock.Receive(ctx, e.m, c.ID, []inventory.ReceiptLine{{SKU: "CASE", Received: 30}}); err != nil {
+			t.Fatal(err)
+		}
+		want("30 received", inventory.InStock)
+
+		// 30 buyers take one unit each while others read.
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		for range 4 {
+			wg.Go(func() {
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+						avail()
+					}
+				}
+			})
+		}
+		var buyers sync.WaitGroup
+		for i := range 30 {
+			buyers.Go(func() {
+				if _, _, err := e.stock.Reserve(ctx, inventory.ReserveInput{Ref: "race-" + string(rune('a'+i)),
+					Items: []inventory.Item{{MerchantID: e.mID, SKU: "CASE", Quantity: 1}}}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		buyers.Wait()
+		close(stop)
+		wg.Wait()
+		want("all 30 reserved", inventory.OutOfStock)
 	})
 }

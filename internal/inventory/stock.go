@@ -178,6 +178,23 @@ type Stock struct {
 	// promise reads of a warehouse does not change once it is registered;
 	// reach caches whether one reaches a country ("id/country").
 	origins, reach sync.Map
+	// avail caches the available units buyers' pages read (see availCache).
+	availOnce sync.Once
+	avail     *availCache
+}
+
+func (s *Stock) availCache() *availCache {
+	s.availOnce.Do(func() { s.avail = newAvailCache() })
+	return s.avail
+}
+
+// changed drops the cached availability of the SKUs of lines.
+func (s *Stock) changed(lines []Line) {
+	keys := make([]skuKey, len(lines))
+	for i, l := range lines {
+		keys[i] = skuKey{l.MerchantID, l.SKU}
+	}
+	s.availCache().drop(keys...)
 }
 
 // NewStock returns the stock service with the real clock and the default
@@ -234,11 +251,11 @@ type Offer struct {
 // with neither, what every warehouse holds.
 func (s *Stock) Offers(ctx context.Context, merchantID string, skus []string, markets []string, dest *promise.Destination) (map[string]Offer, error) {
 	const op = "inventory.Offers"
-	levels, err := s.Store.AvailableOf(ctx, merchantID, skus)
+	now := s.Now()
+	levels, err := s.availCache().availableOf(ctx, now, merchantID, skus, s.Store.AvailableOf)
 	if err != nil {
 		return nil, errs.E(op, errs.Other, err)
 	}
-	now := s.Now()
 	sum := make(map[string]int64, len(skus))
 	best := map[string]*promise.Result{}
 	for _, l := range levels {
@@ -396,6 +413,11 @@ func (s *Stock) count(ctx context.Context, op string, actor identity.Actor, ware
 	if err != nil {
 		return nil, errs.E(op, errs.Other, err)
 	}
+	keys := make([]skuKey, len(out))
+	for i, l := range out {
+		keys[i] = skuKey{l.MerchantID, l.SKU}
+	}
+	s.availCache().drop(keys...)
 	return out, nil
 }
 
@@ -516,6 +538,9 @@ func (s *Stock) Reserve(ctx context.Context, in ReserveInput) (Reservation, bool
 	if err != nil {
 		return Reservation{}, false, errs.E(op, errs.Other, err)
 	}
+	if created {
+		s.changed(out.Lines)
+	}
 	return out, created, nil
 }
 
@@ -566,6 +591,7 @@ func (s *Stock) end(ctx context.Context, op, id string, from []ReservationStatus
 	if err != nil {
 		return r, errs.E(op, errs.Other, err)
 	}
+	s.changed(r.Lines)
 	return r, nil
 }
 

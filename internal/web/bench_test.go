@@ -68,3 +68,32 @@ func BenchmarkIdempotency(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkProductDetail measures GET /api/v1/products/{id} through the
+// whole handler stack on SQLite: without a channel (the view only), with
+// one (the view and its availability, read from the stock), and with a
+// buyer's place (the delivery promise too).
+func BenchmarkProductDetail(b *testing.B) {
+	t := &testing.T{}
+	db := testkit.Open(b, sqlstore.SQLite)
+	f := newFixture(t, db)
+	if status, out := f.do("ownerA", "PUT", "/api/v1/warehouses/{whA}/stock", `{"sku":"A-1","on_hand":12}`); status != 200 {
+		b.Fatalf("count: %d %s", status, out)
+	}
+	h := f.web
+	for _, q := range []string{"", "?channel=bazaar", "?channel=bazaar&country=FR&postcode=75011"} {
+		b.Run("query="+q, func(b *testing.B) {
+			path := f.expand("/api/v1/products/{productA}" + q)
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+					if rec.Code != 200 {
+						b.Fatalf("status %d", rec.Code)
+					}
+				}
+			})
+		})
+	}
+}
