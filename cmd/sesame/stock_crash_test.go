@@ -101,14 +101,7 @@ func TestReservationsExpireAcrossKill9(t *testing.T) {
 				return r.Status
 			}
 			stderr := &syncBuffer{}
-			waitFor := func(what string, ok func() bool) {
-				t.Helper()
-				for deadline := time.Now().Add(30 * time.Second); !ok(); time.Sleep(20 * time.Millisecond) {
-					if time.Now().After(deadline) {
-						t.Fatalf("timed out waiting for %s; server output:\n%s", what, stderr)
-					}
-				}
-			}
+			waitFor := func(what string, ok func() bool) { t.Helper(); waitUntil(t, stderr, what, ok) }
 
 			cmd := startTimerChild(t, dir, dsn, stderr)
 			// A hold that ends while Sesame runs.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -108,14 +109,7 @@ func TestTimersSurviveKill9(t *testing.T) {
 				}
 				return n
 			}
-			waitFor := func(what string, ok func() bool) {
-				t.Helper()
-				for deadline := time.Now().Add(30 * time.Second); !ok(); time.Sleep(20 * time.Millisecond) {
-					if time.Now().After(deadline) {
-						t.Fatalf("timed out waiting for %s; server output:\n%s", what, stderr)
-					}
-				}
-			}
+			waitFor := func(what string, ok func() bool) { t.Helper(); waitUntil(t, stderr, what, ok) }
 
 			now := time.Now().UTC()
 			var all, before []string
@@ -187,6 +181,17 @@ func TestTimersSurviveKill9(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// waitUntil polls ok for up to 30 s, failing the test with the server's
+// output if it never holds.
+func waitUntil(t *testing.T, stderr fmt.Stringer, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !ok(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s; server output:\n%s", what, stderr)
+		}
 	}
 }
 

@@ -295,6 +295,18 @@ func (s *Stock) Offers(ctx context.Context, merchantID string, skus []string, ma
 	return out, nil
 }
 
+// BestPromise is the best of offers' promises, by promise.Better: what a
+// product promises when any of its variants will do. Nil when none has one.
+func BestPromise(offers map[string]Offer) *promise.Result {
+	var best *promise.Result
+	for _, o := range offers {
+		if o.Promise != nil && (best == nil || promise.Better(*o.Promise, *best)) {
+			best = o.Promise
+		}
+	}
+	return best
+}
+
 // serves reports whether o sends to country.
 func (o origin) serves(country string) bool {
 	return len(o.sendsTo) == 0 || slices.Contains(o.sendsTo, country)

@@ -123,15 +123,10 @@ func (o *offersOf) add(ctx context.Context, id string, view []byte, markets []st
 		return nil, err
 	}
 	avail := make(map[string]inventory.Availability, len(offers))
-	var best *promise.Result
-	for _, sku := range skus {
-		o := offers[sku]
+	for sku, o := range offers {
 		avail[sku] = o.Availability
-		if o.Promise != nil && (best == nil || o.Promise.Earliest.Before(best.Earliest) ||
-			o.Promise.Earliest == best.Earliest && o.Promise.Latest.Before(best.Latest)) {
-			best = o.Promise
-		}
 	}
+	best := inventory.BestPromise(offers)
 	a, err := json.Marshal(avail)
 	if err != nil {
 		return nil, err

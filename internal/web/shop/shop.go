@@ -572,15 +572,10 @@ func (s *Shop) product(w http.ResponseWriter, r *http.Request, slug string) {
 		return
 	}
 	avail := make(map[string]inventory.Availability, len(offers))
-	var best *promise.Result
 	for sku, o := range offers {
 		avail[sku] = o.Availability
-		if o.Promise != nil && (best == nil || o.Promise.Earliest.Before(best.Earliest) ||
-			o.Promise.Earliest == best.Earliest && (o.Promise.Latest.Before(best.Latest) || o.Promise.Latest == best.Latest && o.Promise.OriginID < best.OriginID)) {
-			best = o.Promise
-		}
 	}
-	if best != nil {
+	if best := inventory.BestPromise(offers); best != nil {
 		p.Delivery = deliveryText(b.W, best, promise.DateOf(s.now(), nil))
 	}
 	for _, vr := range v.Variants {
