@@ -38,6 +38,7 @@ import (
 	"github.com/sesame-market/sesame/internal/merchant"
 	"github.com/sesame-market/sesame/internal/money"
 	"github.com/sesame-market/sesame/internal/natsbus"
+	"github.com/sesame-market/sesame/internal/order"
 	"github.com/sesame-market/sesame/internal/search"
 	"github.com/sesame-market/sesame/internal/share"
 	"github.com/sesame-market/sesame/internal/sqlstore"
@@ -92,6 +93,10 @@ type config struct {
 	// OutboxRetention is how long published events stay in the outbox
 	// (--outbox-retention, SESAME_OUTBOX_RETENTION).
 	OutboxRetention time.Duration
+	// IOSSNumber is the marketplace's EU import one-stop-shop number
+	// (--ioss-number, SESAME_IOSS_NUMBER), declared on the customs data of
+	// the parcels whose VAT it collects.
+	IOSSNumber string
 	// Hooks are the tests' seams into a running server (zero in production).
 	Hooks hooks
 }
@@ -176,6 +181,8 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stdout i
 	fs.StringVar(&c.Data, "data", env("SESAME_DATA", "./sesame-data"), "data folder, created if missing (SESAME_DATA)")
 	fs.StringVar(&c.DB, "db", env("SESAME_DB", ""), "database: a postgres:// URL, or empty for SQLite in the data folder (SESAME_DB)")
 	fs.StringVar(&c.NATS, "nats", env("SESAME_NATS", ""), "NATS URLs (nats://a,nats://b), or empty for an embedded JetStream server (SESAME_NATS)")
+	fs.StringVar(&c.IOSSNumber, "ioss-number", env("SESAME_IOSS_NUMBER", ""),
+		"the marketplace's EU import one-stop-shop number, on the customs data of low-value imports (SESAME_IOSS_NUMBER)")
 	fs.StringVar(&c.LogLevel, "log-level", env("SESAME_LOG_LEVEL", "info"), "debug, info, warn or error (SESAME_LOG_LEVEL)")
 	fs.BoolVar(&c.SyncFull, "sync-full", env("SESAME_SYNC_FULL", "") == "1" || env("SESAME_SYNC_FULL", "") == "true",
 		"SQLite: fsync every commit, so acknowledged writes survive power loss (SESAME_SYNC_FULL)")
@@ -323,6 +330,13 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 		Stock:     inventory.NewStock(db.Stock()),
 	}
 	svc.Shares = share.NewService(db.Shares(), svc.Catalog)
+	svc.Orders = order.NewService(db.Orders(), chans, svc.Stock, func(ctx context.Context, id string) (merchant.Terms, error) {
+		return svc.Merchants.Terms(ctx, identity.System, id)
+	})
+	svc.Orders.IOSSNumber = cfg.IOSSNumber
+	if cmd == "demo" && cfg.IOSSNumber == "" {
+		svc.Orders.IOSSNumber = demo.IOSSNumber
+	}
 	// One hasher for every service that hashes passwords: the memory bound is the process's.
 	ids.Hasher, svc.Merchants.Hasher = hasher, hasher
 	svc.Catalog.Formatters = formatters
@@ -397,6 +411,7 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	}
 
 	timerRunner := newTimerRunner(db, ids, svc.Stock, cfg, log)
+	timerRunner.Handle(order.TimerPaymentExpiry, svc.Orders.ExpiryTimer)
 	timersDone := make(chan error, 1)
 	go func() { timersDone <- timerRunner.Run(runCtx) }()
 	defer func() { cancel(); <-timersDone }()
@@ -517,7 +532,7 @@ func seedDemo(ctx context.Context, db *sqlstore.DB, svc api.Services, cfg config
 	}
 	fmt.Fprintf(stdout, "\nSeeding the demo marketplace with %d products...\n", cfg.Products)
 	res, err := demo.Seed(ctx, demo.Services{Identity: svc.Identity, Merchants: svc.Merchants, Channels: svc.Channels, Catalog: svc.Catalog,
-		Inventory: svc.Inventory, Stock: svc.Stock, Batch: cfg.Hooks.SeedBatch}, cfg.Products, stdout)
+		Inventory: svc.Inventory, Stock: svc.Stock, Orders: svc.Orders, Batch: cfg.Hooks.SeedBatch}, cfg.Products, stdout)
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}

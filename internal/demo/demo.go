@@ -26,6 +26,7 @@ import (
 	"github.com/sesame-market/sesame/internal/ids"
 	"github.com/sesame-market/sesame/internal/inventory"
 	"github.com/sesame-market/sesame/internal/merchant"
+	"github.com/sesame-market/sesame/internal/order"
 )
 
 // Password is every demo account's password.
@@ -45,6 +46,8 @@ type Services struct {
 	Inventory *inventory.Service
 	// Stock, when set, receives every product's stock.
 	Stock *inventory.Stock
+	// Orders, when set, receives the categories' tariffs.
+	Orders *order.Service
 	// Batch is how many products one catalogue import holds (default 5,000).
 	Batch int
 }
@@ -102,29 +105,34 @@ type catInfo struct {
 	words [][3]string // en, fr, zh nouns
 	opts  []map[string]string
 	price [2]int64 // EUR cents range
+	// hs and taxClass are the category's tariff subheading and tax class.
+	hs, taxClass string
 }
 
 var categories = []catInfo{
 	{"phone-cases", map[string]string{"en": "Phone cases", "fr": "Coques de téléphone", "zh": "手机壳"}, [][3]string{{"Clear case", "Coque transparente", "透明手机壳"}, {"Rugged case", "Coque renforcée", "防摔手机壳"}, {"Wallet case", "Étui portefeuille", "钱包手机壳"}, {"MagSafe case", "Coque MagSafe", "磁吸手机壳"}},
-		[]map[string]string{{"model": "iPhone 16"}, {"model": "iPhone 16 Pro"}, {"model": "Galaxy S25"}, {"model": "Pixel 9"}}, [2]int64{299, 1999}},
+		[]map[string]string{{"model": "iPhone 16"}, {"model": "iPhone 16 Pro"}, {"model": "Galaxy S25"}, {"model": "Pixel 9"}}, [2]int64{299, 1999}, "392690", "standard"},
 	{"clothing", map[string]string{"en": "Clothing", "fr": "Vêtements", "zh": "服装"}, [][3]string{{"Linen shirt", "Chemise en lin", "亚麻衬衫"}, {"Striped top", "Marinière", "条纹上衣"}, {"Summer dress", "Robe d'été", "夏季连衣裙"}, {"Hoodie", "Sweat à capuche", "连帽衫"}},
-		[]map[string]string{{"size": "S"}, {"size": "M"}, {"size": "L"}, {"size": "XL"}}, [2]int64{999, 8999}},
+		[]map[string]string{{"size": "S"}, {"size": "M"}, {"size": "L"}, {"size": "XL"}}, [2]int64{999, 8999}, "620520", "standard"},
 	{"jewellery", map[string]string{"en": "Jewellery", "fr": "Bijoux", "zh": "珠宝"}, [][3]string{{"Pearl necklace", "Collier de perles", "珍珠项链"}, {"Silver ring", "Bague en argent", "银戒指"}, {"Gold earrings", "Boucles d'oreilles en or", "金耳环"}, {"Charm bracelet", "Bracelet à breloques", "手链"}},
-		[]map[string]string{{"metal": "silver"}, {"metal": "gold"}}, [2]int64{1500, 49000}},
+		[]map[string]string{{"metal": "silver"}, {"metal": "gold"}}, [2]int64{1500, 49000}, "711319", "jewellery"},
 	{"furniture", map[string]string{"en": "Home and furniture", "fr": "Maison et mobilier", "zh": "家居"}, [][3]string{{"Oak side table", "Table d'appoint en chêne", "橡木边桌"}, {"Faience plate", "Assiette en faïence", "彩陶盘"}, {"Crystal vase", "Vase en cristal", "水晶花瓶"}, {"Rattan chair", "Chaise en rotin", "藤椅"}},
-		[]map[string]string{{"colour": "natural"}, {"colour": "white"}, {"colour": "blue"}}, [2]int64{2500, 59000}},
+		[]map[string]string{{"colour": "natural"}, {"colour": "white"}, {"colour": "blue"}}, [2]int64{2500, 59000}, "940360", "standard"},
 	{"travel", map[string]string{"en": "Travel", "fr": "Voyage", "zh": "旅行"}, [][3]string{{"Carry-on suitcase", "Valise cabine", "登机箱"}, {"Packing cubes", "Cubes de rangement", "收纳袋"}, {"Neck pillow", "Coussin de voyage", "颈枕"}, {"Travel adapter", "Adaptateur de voyage", "旅行转换插头"}},
-		[]map[string]string{{"colour": "black"}, {"colour": "navy"}, {"colour": "sand"}}, [2]int64{899, 19900}},
+		[]map[string]string{{"colour": "black"}, {"colour": "navy"}, {"colour": "sand"}}, [2]int64{899, 19900}, "420212", "standard"},
 	{"beauty", map[string]string{"en": "Beauty", "fr": "Beauté", "zh": "美妆"}, [][3]string{{"Lavender soap", "Savon à la lavande", "薰衣草香皂"}, {"Eau de parfum", "Eau de parfum", "香水"}, {"Hand cream", "Crème pour les mains", "护手霜"}, {"Essential oil", "Huile essentielle", "精油"}},
-		[]map[string]string{{"size": "50 ml"}, {"size": "100 ml"}}, [2]int64{450, 15900}},
+		[]map[string]string{{"size": "50 ml"}, {"size": "100 ml"}}, [2]int64{450, 15900}, "330300", "cosmetics"},
 	{"food", map[string]string{"en": "Food and wine", "fr": "Épicerie fine et vins", "zh": "美食美酒"}, [][3]string{{"Olive oil", "Huile d'olive", "橄榄油"}, {"Calissons box", "Boîte de calissons", "杏仁糖礼盒"}, {"Butter biscuits", "Galettes au beurre", "黄油饼干"}, {"Bordeaux red", "Bordeaux rouge", "波尔多红酒"}},
-		[]map[string]string{{"pack": "single"}, {"pack": "gift box"}}, [2]int64{590, 8900}},
+		[]map[string]string{{"pack": "single"}, {"pack": "gift box"}}, [2]int64{590, 8900}, "150910", "reduced"},
 	{"bags", map[string]string{"en": "Bags and leather", "fr": "Sacs et maroquinerie", "zh": "箱包皮具"}, [][3]string{{"Leather tote", "Cabas en cuir", "皮革托特包"}, {"Crossbody bag", "Sac bandoulière", "斜挎包"}, {"Card holder", "Porte-cartes", "卡包"}, {"Weekender", "Sac de voyage", "旅行包"}},
-		[]map[string]string{{"colour": "black"}, {"colour": "cognac"}, {"colour": "ivory"}}, [2]int64{4900, 290000}},
+		[]map[string]string{{"colour": "black"}, {"colour": "cognac"}, {"colour": "ivory"}}, [2]int64{4900, 290000}, "420221", "standard"},
 }
 
 var adjectives = [][3]string{{"Classic", "classique", "经典"}, {"Premium", "premium", "高级"}, {"Slim", "fin", "轻薄"}, {"Handmade", "artisanal", "手工"}, {"Limited", "édition limitée", "限量"},
 	{"Organic", "bio", "有机"}, {"Vintage", "vintage", "复古"}, {"Everyday", "du quotidien", "日常"}, {"Deluxe", "de luxe", "豪华"}, {"Essential", "essentiel", "必备"}}
+
+// IOSSNumber is the demo marketplace's (fictitious) IOSS number.
+const IOSSNumber = "IM2509999999"
 
 // Logins returns the demo accounts worth trying, one per role.
 func Logins() []Login {
@@ -189,6 +197,11 @@ func Seed(ctx context.Context, s Services, products int, progress io.Writer) (Re
 			return res, err
 		}
 		catIDs[c.slug] = cat.ID
+		if s.Orders != nil {
+			if _, err := s.Orders.PutTariff(ctx, sys, order.Tariff{CategoryID: cat.ID, HSCode: c.hs, TaxClass: c.taxClass}); err != nil {
+				return res, err
+			}
+		}
 	}
 
 	// Plans and programmes.

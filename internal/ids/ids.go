@@ -67,3 +67,12 @@ func Valid(prefix, s string) bool {
 	}
 	return true
 }
+
+// The prefixes of carts, their lines, checkouts, orders and payments.
+const (
+	Cart     = "crt"
+	CartLine = "cln"
+	Checkout = "chk"
+	Order    = "ord"
+	Payment  = "pay"
+)

@@ -499,6 +499,9 @@ type ReserveInput struct {
 	Items []Item
 	// Hold is how long the units are held unpaid (default DefaultHold).
 	Hold time.Duration
+	// Prefer names, by SKU, the warehouse a buyer was promised delivery
+	// from: it sends the item when it has all of it available.
+	Prefer map[string]string
 }
 
 type expiryPayload struct {
@@ -545,6 +548,9 @@ func (s *Stock) Reserve(ctx context.Context, in ReserveInput) (Reservation, bool
 	pick := s.Pick
 	if pick == nil {
 		pick = PickSources
+	}
+	if len(in.Prefer) > 0 {
+		pick = preferring(in.Prefer, pick)
 	}
 	out, created, err := s.Store.Reserve(ctx, r, merged, pick, t)
 	if err != nil {
@@ -613,6 +619,52 @@ func (s *Stock) Reservation(ctx context.Context, id string) (Reservation, error)
 		return Reservation{}, errs.E("inventory.Reservation", errs.NotFound, "reservation not found")
 	}
 	return s.Store.Reservation(ctx, id)
+}
+
+// preferring wraps pick: an item whose preferred warehouse has all of it
+// available is taken there; pick chooses for the others.
+func preferring(prefer map[string]string, pick Picker) Picker {
+	return func(items []Item, levels []StockLevel) ([]Line, error) {
+		var lines []Line
+		var rest []Item
+		for _, it := range items {
+			wh := prefer[it.SKU]
+			i := slices.IndexFunc(levels, func(l StockLevel) bool {
+				return l.WarehouseID == wh && l.MerchantID == it.MerchantID && l.SKU == it.SKU && l.Available >= it.Quantity
+			})
+			if wh == "" || i < 0 {
+				rest = append(rest, it)
+				continue
+			}
+			lines = append(lines, Line{MerchantID: it.MerchantID, SKU: it.SKU, WarehouseID: wh, Quantity: it.Quantity})
+		}
+		if len(rest) == 0 {
+			return lines, nil
+		}
+		more, err := pick(rest, levels)
+		if err != nil {
+			return nil, err
+		}
+		return append(lines, more...), nil
+	}
+}
+
+// PromiseFrom is the promise of warehouse id to dest: what a buyer is
+// told once the warehouse that sends the goods is chosen. Nil when it has
+// no lane there or does not serve the country. Errors: NotFound.
+func (s *Stock) PromiseFrom(ctx context.Context, id string, dest promise.Destination) (*promise.Result, error) {
+	o, err := s.originOf(ctx, id)
+	if err != nil {
+		return nil, errs.E("inventory.PromiseFrom", errs.Other, err)
+	}
+	if !o.serves(dest.Country) {
+		return nil, nil
+	}
+	r, ok := promise.Promise(s.Now(), o.Origin, s.Lanes, dest)
+	if !ok {
+		return nil, nil
+	}
+	return &r, nil
 }
 
 // PickSources is the default Picker: one warehouse that holds every item

@@ -177,6 +177,10 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 			db.Close()
 			return nil, errs.E(op, errs.Internal, err)
 		}
+		if err := db.seedLaw(ctx); err != nil {
+			db.Close()
+			return nil, errs.E(op, errs.Internal, err)
+		}
 	}
 	return db, nil
 }
@@ -539,7 +543,8 @@ func nullStr(s string) sql.NullString { return sql.NullString{String: s, Valid: 
 func (db *DB) Fingerprint(ctx context.Context) (string, error) {
 	tables := []string{"outbox", "partners", "plans", "programmes", "merchants", "plan_commissions", "users", "sessions", "api_keys",
 		"channels", "channel_merchants", "shops", "pavilions", "pavilion_merchants", "categories", "brands", "channel_brands",
-		"products", "variants", "listings", "catalog_buckets", "warehouses", "brand_authorisations", "partner_links", "timers", "share_links", "stock", "reservations", "reservation_lines", "consignments", "consignment_lines"}
+		"products", "variants", "listings", "catalog_buckets", "warehouses", "brand_authorisations", "partner_links", "timers", "share_links", "stock", "reservations", "reservation_lines", "consignments", "consignment_lines",
+		"tax_rules", "fx_rates", "category_tariffs", "carts", "cart_lines", "checkouts", "payments", "orders", "refunds"}
 	h := sha256.New()
 	for _, t := range tables {
 		rows, err := db.w.QueryContext(ctx, "SELECT * FROM "+t+" ORDER BY 1, 2")

@@ -303,45 +303,54 @@ func (s *Stock) EndReservation(ctx context.Context, id string, from []inventory.
 	const op = "sqlstore.EndReservation"
 	var out inventory.Reservation
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		r, err := loadReservation(ctx, tx, id, s.db.Engine == Postgres)
-		if err != nil {
-			return err
-		}
-		out = r
-		if !slices.Contains(from, r.Status) {
-			return errs.E(op, errs.Conflict, "the reservation is "+string(r.Status))
-		}
-		if dueOnly && r.ExpiresAt.After(at) {
-			return errs.E(op, errs.Conflict, "the reservation's hold has not ended")
-		}
-		var ended any
-		if to != inventory.Confirmed {
-			ended = at
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE reservations SET status = $1, ended_at = $2 WHERE id = $3`, string(to), ended, id); err != nil {
-			return err
-		}
-		var move string
-		switch to {
-		case inventory.Released, inventory.Expired:
-			move = `reserved = reserved - $1`
-		case inventory.Shipped:
-			move = `reserved = reserved - $1, on_hand = on_hand - $1, shipped = shipped + $1`
-		}
-		if move != "" {
-			for _, l := range r.Lines {
-				if _, err := tx.ExecContext(ctx, `UPDATE stock SET `+move+`, updated_at = $2 WHERE merchant_id = $3 AND sku = $4 AND warehouse_id = $5`,
-					l.Quantity, at, l.MerchantID, l.SKU, l.WarehouseID); err != nil {
-					return err
-				}
-			}
-		}
-		out.Status = to
-		if to != inventory.Confirmed {
-			t := at.UTC()
-			out.EndedAt = &t
-		}
-		return nil
+		var err error
+		out, err = endReservation(ctx, tx, s.db.Engine == Postgres, id, from, to, at, dueOnly)
+		return err
 	})
 	return out, wrap(op, err, "reservation")
+}
+
+// endReservation moves reservation id, inside tx, as EndReservation says;
+// lock locks its row (PostgreSQL).
+func endReservation(ctx context.Context, tx *sql.Tx, lock bool, id string, from []inventory.ReservationStatus, to inventory.ReservationStatus, at time.Time, dueOnly bool) (inventory.Reservation, error) {
+	const op = "sqlstore.EndReservation"
+	r, err := loadReservation(ctx, tx, id, lock)
+	if err != nil {
+		return r, err
+	}
+	out := r
+	if !slices.Contains(from, r.Status) {
+		return out, errs.E(op, errs.Conflict, "the reservation is "+string(r.Status))
+	}
+	if dueOnly && r.ExpiresAt.After(at) {
+		return out, errs.E(op, errs.Conflict, "the reservation's hold has not ended")
+	}
+	var ended any
+	if to != inventory.Confirmed {
+		ended = at
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE reservations SET status = $1, ended_at = $2 WHERE id = $3`, string(to), ended, id); err != nil {
+		return out, err
+	}
+	var move string
+	switch to {
+	case inventory.Released, inventory.Expired:
+		move = `reserved = reserved - $1`
+	case inventory.Shipped:
+		move = `reserved = reserved - $1, on_hand = on_hand - $1, shipped = shipped + $1`
+	}
+	if move != "" {
+		for _, l := range r.Lines {
+			if _, err := tx.ExecContext(ctx, `UPDATE stock SET `+move+`, updated_at = $2 WHERE merchant_id = $3 AND sku = $4 AND warehouse_id = $5`,
+				l.Quantity, at, l.MerchantID, l.SKU, l.WarehouseID); err != nil {
+				return out, err
+			}
+		}
+	}
+	out.Status = to
+	if to != inventory.Confirmed {
+		t := at.UTC()
+		out.EndedAt = &t
+	}
+	return out, nil
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/inventory"
 	"github.com/sesame-market/sesame/internal/merchant"
+	"github.com/sesame-market/sesame/internal/order"
 	"github.com/sesame-market/sesame/internal/search"
 	"github.com/sesame-market/sesame/internal/share"
 )
@@ -41,6 +42,8 @@ type Services struct {
 	Search *search.Engine
 	// Shares runs the sharing links.
 	Shares *share.Service
+	// Orders runs carts, checkouts and orders.
+	Orders *order.Service
 	// SecureCookies marks session cookies Secure (behind TLS).
 	SecureCookies bool
 }
@@ -271,6 +274,7 @@ func Register(a huma.API, s Services, o Options) {
 	registerInventory(a, s)
 	registerSearch(a, s)
 	registerShares(a, s, o)
+	registerOrders(a, s)
 	documentRetryAfter(a)
 	documentProblems(a)
 }
@@ -376,12 +380,17 @@ func documentIdempotency(op *huma.Operation) {
 	if op.Responses[status] == nil {
 		op.Responses[status] = &huma.Response{Description: http.StatusText(op.DefaultStatus)}
 	}
-	if op.Responses[status].Headers == nil {
-		op.Responses[status].Headers = map[string]*huma.Param{}
+	for code, r := range op.Responses {
+		if code[0] != '2' {
+			continue
+		}
+		if r.Headers == nil {
+			r.Headers = map[string]*huma.Param{}
+		}
+		r.Headers["Idempotent-Replayed"] = &huma.Param{
+			Description: "true when this response is the stored answer to an earlier request with the same Idempotency-Key.",
+			Schema:      &huma.Schema{Type: "string", Enum: []any{"true"}}}
 	}
-	op.Responses[status].Headers["Idempotent-Replayed"] = &huma.Param{
-		Description: "true when this response is the stored answer to an earlier request with the same Idempotency-Key.",
-		Schema:      &huma.Schema{Type: "string", Enum: []any{"true"}}}
 }
 
 var errNotFound = errs.E("api", errs.NotFound, "not found")

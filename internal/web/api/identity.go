@@ -24,10 +24,12 @@ type loginIn struct {
 		Password   string `json:"password" maxLength:"128"`
 		RememberMe bool   `json:"remember_me,omitempty" doc:"Buyers only: stay signed in on this device for up to 30 days (7 days idle) instead of 12 hours (2 hours idle). Staff, partner and operator sessions always last at most 12 hours and end after 30 minutes idle."`
 	}
+	CartToken string `header:"X-Cart-Token" maxLength:"200" doc:"An anonymous cart's token: a buyer signing in gets its lines merged into their cart on the channel"`
 }
 
 type loginOut struct {
 	SetCookie http.Cookie `header:"Set-Cookie"`
+	CartID    string      `header:"X-Cart-Id" doc:"The buyer's cart the X-Cart-Token cart was merged into (absent without one)"`
 	Body      identity.User
 }
 
@@ -114,7 +116,13 @@ func registerIdentity(a huma.API, s Services) {
 			if in.Body.RememberMe {
 				maxAge = se.ExpiresAt.Sub(se.CreatedAt)
 			}
-			return &loginOut{SetCookie: SessionCookieOf(token, maxAge, s.SecureCookies), Body: u}, nil
+			out := &loginOut{SetCookie: SessionCookieOf(token, maxAge, s.SecureCookies), Body: u}
+			if in.CartToken != "" && s.Orders != nil {
+				// A cart that cannot merge never fails the sign-in: its
+				// lines stay in the anonymous cart.
+				out.CartID, _ = s.Orders.MergeAtSignIn(ctx, u.Actor(), in.CartToken)
+			}
+			return out, nil
 		})
 
 	huma.Register(a, write(a, huma.Operation{OperationID: "logout", Method: http.MethodPost, Path: "/api/v1/auth/logout",

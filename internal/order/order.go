@@ -1,0 +1,329 @@
+// Package order takes a buyer from cart to paid orders: carts per buyer per
+// channel with lines from several merchants, priced by the server in the
+// cart's currency with the taxes and duties of each parcel; one checkout,
+// one payment and one order per merchant; and the order state machine.
+package order
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/sesame-market/sesame/internal/catalog" // a cart line is a catalogue variant
+	"github.com/sesame-market/sesame/internal/events"
+	"github.com/sesame-market/sesame/internal/inventory" // stock is checked when a line is added and reserved at checkout
+	"github.com/sesame-market/sesame/internal/money"
+	"github.com/sesame-market/sesame/internal/payment"
+	"github.com/sesame-market/sesame/internal/pricing" // taxes, duties and exchange rates
+	"github.com/sesame-market/sesame/internal/promise"
+	"github.com/sesame-market/sesame/internal/timers"
+)
+
+// CartStatus is where a cart stands.
+type CartStatus string
+
+// The cart statuses.
+const (
+	CartOpen       CartStatus = "open"
+	CartCheckedOut CartStatus = "checked_out"
+	// CartMerged: an anonymous cart whose lines went into its buyer's cart
+	// at sign-in.
+	CartMerged CartStatus = "merged"
+)
+
+// Limits of a cart.
+const (
+	MaxLines    = 50
+	MaxQuantity = 99
+)
+
+// Address is where a parcel goes.
+type Address struct {
+	Name     string `json:"name" minLength:"1" maxLength:"200"`
+	Line1    string `json:"line1" minLength:"1" maxLength:"200"`
+	Line2    string `json:"line2,omitempty" maxLength:"200"`
+	Postcode string `json:"postcode,omitempty" maxLength:"20"`
+	City     string `json:"city" minLength:"1" maxLength:"100"`
+	Region   string `json:"region,omitempty" maxLength:"100" doc:"State, province or prefecture where the country has them (ISO 3166-2 or the postal key)"`
+	Country  string `json:"country" minLength:"2" maxLength:"2" doc:"ISO 3166-1 alpha-2"`
+	Phone    string `json:"phone,omitempty" maxLength:"30"`
+}
+
+// Cart is a buyer's cart on one channel.
+type Cart struct {
+	ID        string     `json:"id"`
+	ChannelID string     `json:"channel_id"`
+	Currency  string     `json:"currency"`
+	BuyerID   string     `json:"buyer_id,omitempty"`
+	TokenHash string     `json:"-"`
+	Country   string     `json:"country" doc:"Where the cart is priced for: the shipping address's country, else the channel's first market"`
+	Status    CartStatus `json:"status"`
+	Lines     []Line     `json:"-"`
+	Address   *Address   `json:"shipping_address,omitempty"`
+	// Attempt counts the checkouts whose payment failed: each new attempt
+	// is a new charge at the provider.
+	Attempt   int       `json:"-"`
+	Version   int64     `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Line is a variant and its quantity in a cart. The price is never the
+// client's: it is read from the catalogue every time the cart is priced.
+type Line struct {
+	ID         string    `json:"id"`
+	VariantID  string    `json:"variant_id"`
+	ProductID  string    `json:"product_id"`
+	MerchantID string    `json:"merchant_id"`
+	SKU        string    `json:"sku"`
+	Quantity   int64     `json:"quantity"`
+	AddedAt    time.Time `json:"added_at"`
+}
+
+// Tariff is how customs and tax see a category's goods: its tariff
+// subheading (HS) and tax class. A product's hs_code and tax_class
+// attributes override its category's.
+type Tariff struct {
+	CategoryID string `json:"category_id"`
+	HSCode     string `json:"hs_code" pattern:"^[0-9]{6,10}$" example:"392690"`
+	TaxClass   string `json:"tax_class" enum:"standard,reduced,cosmetics,jewellery"`
+}
+
+// Status is where an order stands.
+type Status string
+
+// The order statuses. Those after paid belong to fulfilment and buyer
+// protection; the machine leaves room for them.
+const (
+	PendingPayment Status = "pending_payment"
+	Paid           Status = "paid"
+	Cancelled      Status = "cancelled"
+	Shipped        Status = "shipped"
+	Delivered      Status = "delivered"
+	Completed      Status = "completed"
+	Disputed       Status = "disputed"
+	Refunded       Status = "refunded"
+)
+
+// transitions is the order state machine (drawn in docs/orders.md):
+// the statuses each status may move to.
+var transitions = map[Status][]Status{
+	PendingPayment: {Paid, Cancelled},
+	Paid:           {Shipped, Cancelled},
+	Shipped:        {Delivered, Disputed},
+	Delivered:      {Completed, Disputed},
+	Disputed:       {Completed, Refunded},
+}
+
+// CanMove reports whether an order may move from one status to another.
+func CanMove(from, to Status) bool { return slices.Contains(transitions[from], to) }
+
+// From returns the statuses an order may reach to from.
+func From(to Status) []Status {
+	var out []Status
+	for f, tos := range transitions {
+		if slices.Contains(tos, to) {
+			out = append(out, f)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Order is what one merchant sells one buyer in one checkout.
+type Order struct {
+	ID         string `json:"id"`
+	CheckoutID string `json:"checkout_id"`
+	MerchantID string `json:"merchant_id"`
+	BuyerID    string `json:"buyer_id"`
+	ChannelID  string `json:"channel_id"`
+	Status     Status `json:"status"`
+	Totals
+	// Commission is what Sesame keeps from the merchant, in the order's
+	// currency, and Settlement what the merchant is owed in its own.
+	Commission money.Amount `json:"commission"`
+	Settlement money.Amount `json:"settlement"`
+	FXRate     string       `json:"fx_rate,omitempty" doc:"The rate the settlement was converted at, from the order's currency"`
+	Address    Address      `json:"shipping_address"`
+	Parcels    []Parcel     `json:"parcels"`
+	Lines      []OrderLine  `json:"lines"`
+	CreatedAt  time.Time    `json:"created_at"`
+	UpdatedAt  time.Time    `json:"updated_at"`
+}
+
+// Totals are the amounts of a parcel, an order or a cart, all in one
+// currency: Total is Subtotal + Shipping + Tax + Duty - Discount.
+// DueOnDelivery is the import VAT and duty the buyer pays the carrier
+// (parcels above the low-value limits): Sesame does not collect it.
+type Totals struct {
+	Subtotal      money.Amount `json:"subtotal"`
+	Shipping      money.Amount `json:"shipping"`
+	Tax           money.Amount `json:"tax"`
+	Duty          money.Amount `json:"duty"`
+	Discount      money.Amount `json:"discount"`
+	Total         money.Amount `json:"total"`
+	DueOnDelivery money.Amount `json:"due_on_delivery" doc:"Import VAT and duty the carrier collects on delivery (not charged by Sesame)"`
+}
+
+// zeroTotals is every amount zero in currency cur.
+func zeroTotals(cur string) Totals {
+	z := money.Amount{Currency: cur}
+	return Totals{Subtotal: z, Shipping: z, Tax: z, Duty: z, Discount: z, Total: z, DueOnDelivery: z}
+}
+
+// add adds u's amounts (in the same currency) to t's.
+func (t *Totals) add(u Totals) {
+	for _, p := range []struct{ to, from *money.Amount }{{&t.Subtotal, &u.Subtotal}, {&t.Shipping, &u.Shipping}, {&t.Tax, &u.Tax},
+		{&t.Duty, &u.Duty}, {&t.Discount, &u.Discount}, {&t.Total, &u.Total}, {&t.DueOnDelivery, &u.DueOnDelivery}} {
+		p.to.Minor += p.from.Minor
+	}
+}
+
+// Parcel is what one warehouse sends for an order, with its promise and
+// taxes: the consignment customs sees.
+type Parcel struct {
+	WarehouseID   string         `json:"warehouse_id"`
+	ShipsFrom     string         `json:"ships_from"`
+	Carrier       string         `json:"carrier"`
+	Earliest      promise.Date   `json:"earliest"`
+	Latest        promise.Date   `json:"latest"`
+	Regime        pricing.Regime `json:"regime"`
+	Shipping      money.Amount   `json:"shipping"`
+	Fees          []pricing.Fee  `json:"fees"`
+	IOSS          string         `json:"ioss_number,omitempty" doc:"The marketplace's IOSS number, when it collected the EU VAT"`
+	DueOnDelivery money.Amount   `json:"due_on_delivery"`
+	Lines         []string       `json:"line_ids"`
+	Value         money.Amount   `json:"intrinsic_value"`
+}
+
+// OrderLine is a variant sold, with the price, tax and commission it was
+// sold at.
+type OrderLine struct {
+	ID          string       `json:"id"`
+	VariantID   string       `json:"variant_id"`
+	ProductID   string       `json:"product_id"`
+	SKU         string       `json:"sku"`
+	Title       string       `json:"title"`
+	Quantity    int64        `json:"quantity"`
+	UnitPrice   money.Amount `json:"unit_price"`
+	Total       money.Amount `json:"total"`
+	WarehouseID string       `json:"warehouse_id"`
+	HSCode      string       `json:"hs_code"`
+	Origin      string       `json:"origin_country"`
+	TaxRule     string       `json:"tax_rule,omitempty"`
+	TaxRateBps  int64        `json:"tax_rate_bps"`
+	Tax         money.Amount `json:"tax"`
+	Duty        money.Amount `json:"duty"`
+	// CommissionBps and Commission are what Sesame keeps of the line.
+	CommissionBps int64        `json:"commission_bps"`
+	Commission    money.Amount `json:"commission"`
+}
+
+// PaymentRecord is Sesame's record of a charge.
+type PaymentRecord struct {
+	ID          string         `json:"id"`
+	CheckoutID  string         `json:"checkout_id"`
+	Provider    string         `json:"provider"`
+	ProviderRef string         `json:"provider_ref"`
+	Status      payment.Status `json:"status"`
+	Amount      money.Amount   `json:"amount"`
+	Reason      string         `json:"reason,omitempty"`
+	CreatedAt   time.Time      `json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+}
+
+// Checkout is one payment for the orders of one cart.
+type Checkout struct {
+	ID           string        `json:"checkout_id"`
+	CartID       string        `json:"cart_id"`
+	Attempt      int           `json:"-"`
+	BuyerID      string        `json:"buyer_id"`
+	Total        money.Amount  `json:"total"`
+	Orders       []Order       `json:"orders"`
+	Payment      PaymentRecord `json:"payment"`
+	Reservations []string      `json:"-"`
+	CreatedAt    time.Time     `json:"created_at"`
+}
+
+// Filter selects orders: a buyer's, a merchant's, or all (BuyerID and
+// MerchantID empty: an operator), newest first, before the cursor.
+type Filter struct {
+	BuyerID    string
+	MerchantID string
+	Before     string
+	Limit      int
+}
+
+// Store persists carts, checkouts and orders.
+type Store interface {
+	// CreateCart inserts c.
+	CreateCart(ctx context.Context, c Cart) error
+	// Cart returns cart id with its lines. NotFound if there is none.
+	Cart(ctx context.Context, id string) (Cart, error)
+	// OpenCart returns buyerID's open cart on channelID. NotFound if none.
+	OpenCart(ctx context.Context, buyerID, channelID string) (Cart, error)
+	// AddLine adds l to open cart cartID, or adds its quantity to the
+	// cart's line of the same variant (up to max), and returns the line.
+	// Conflict if the cart is not open; Invalid past MaxLines lines.
+	AddLine(ctx context.Context, cartID string, l Line, max int64, at time.Time) (Line, error)
+	// SetQuantity sets a line's quantity (0 removes it). NotFound if the
+	// cart has no such line; Conflict if the cart is not open.
+	SetQuantity(ctx context.Context, cartID, lineID string, q int64, at time.Time) error
+	// SetAddress sets an open cart's shipping address and country.
+	SetAddress(ctx context.Context, cartID string, a Address, at time.Time) error
+	// MergeCart moves the lines of open cart from into open cart into
+	// (quantities added, up to max) and marks from merged.
+	MergeCart(ctx context.Context, from, into string, max int64, at time.Time) error
+	// ClaimCart gives anonymous open cart id to buyerID.
+	ClaimCart(ctx context.Context, id, buyerID string, at time.Time) error
+
+	// VariantProduct returns the product of a variant. NotFound if none.
+	VariantProduct(ctx context.Context, variantID string) (catalog.Product, error)
+	// Tariffs returns the categories' tariffs by category id.
+	Tariffs(ctx context.Context) (map[string]Tariff, error)
+	// PutTariff sets a category's tariff. NotFound if no such category.
+	PutTariff(ctx context.Context, t Tariff) error
+	// TaxRules returns every tax rule; PutTaxRule inserts or replaces one.
+	TaxRules(ctx context.Context) ([]pricing.Rule, error)
+	PutTaxRule(ctx context.Context, r pricing.Rule) error
+	// FXRates returns every exchange rate; AddFXRate inserts one.
+	FXRates(ctx context.Context) ([]pricing.FXRate, error)
+	AddFXRate(ctx context.Context, r pricing.FXRate) error
+	// CBECSpent is what buyerID's orders to China under the cross-border
+	// regime total since since, in CNY minor units (paid and pending).
+	CBECSpent(ctx context.Context, buyerID string, since time.Time) (int64, error)
+
+	// PlaceCheckout writes a checkout in one transaction: its payment, its
+	// orders with their lines (none when the payment failed), the
+	// reservations confirmed when it was captured, the cart checked out
+	// (or its attempt counted when the payment failed), the timer that
+	// cancels unpaid orders, and the events. If the cart's attempt was
+	// placed already, that checkout is returned and nothing is written
+	// (created false).
+	PlaceCheckout(ctx context.Context, c Checkout, expiry *timers.Timer, evs []events.Event) (out Checkout, created bool, err error)
+	// CheckoutOfCart returns the latest checkout of a cart. NotFound if none.
+	CheckoutOfCart(ctx context.Context, cartID string) (Checkout, error)
+	// Checkout returns checkout id with its orders and payment.
+	Checkout(ctx context.Context, id string) (Checkout, error)
+	// PaymentCheckout returns the checkout of payment id.
+	PaymentCheckout(ctx context.Context, paymentID string) (Checkout, error)
+	// SettlePayment records a payment's new status and moves its checkout's
+	// orders from one of from to to, with their reservations confirmed
+	// (to Paid) or released (to Cancelled), and writes evs, in one
+	// transaction. Conflict if the payment is no longer in status was.
+	SettlePayment(ctx context.Context, paymentID string, was, now payment.Status, reason string, from []Status, to Status, at time.Time, evs func(Order) []events.Event) (Checkout, error)
+	// Orders lists orders by f; Order returns one. NotFound if none.
+	Orders(ctx context.Context, f Filter) ([]Order, error)
+	Order(ctx context.Context, id string) (Order, error)
+	// MoveOrder moves order id from one of from to to, releasing its
+	// reservations when to is Cancelled, with evs. Conflict otherwise.
+	MoveOrder(ctx context.Context, id string, from []Status, to Status, at time.Time, evs []events.Event) (Order, error)
+}
+
+// Stock is what orders need of inventory.
+type Stock interface {
+	Offers(ctx context.Context, merchantID string, skus []string, markets []string, dest *promise.Destination) (map[string]inventory.Offer, error)
+	PromiseFrom(ctx context.Context, warehouseID string, dest promise.Destination) (*promise.Result, error)
+	Reserve(ctx context.Context, in inventory.ReserveInput) (inventory.Reservation, bool, error)
+	Release(ctx context.Context, id string) (inventory.Reservation, error)
+}
