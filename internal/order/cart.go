@@ -471,3 +471,26 @@ func NewService(st Store, chans Channels, stock Stock, terms Terms) *Service {
 	return &Service{Store: st, Channels: chans, Stock: stock, Terms: terms, Now: time.Now,
 		Providers: map[string]payment.Provider{"sandbox": payment.Sandbox{}}}
 }
+
+// Current returns, priced, the open cart acc has on channelID: the signed-in
+// buyer's, or the anonymous one acc's token opens. Errors: NotFound (none).
+func (s *Service) Current(ctx context.Context, acc Access, channelID string) (Quote, error) {
+	const op = "order.Current"
+	var c Cart
+	var err error
+	switch {
+	case acc.Actor.Role == identity.Buyer:
+		c, err = s.Store.OpenCart(ctx, acc.Actor.UserID, channelID)
+	case acc.Actor.IsAnonymous() && TokenCart(acc.Token) != "":
+		c, err = s.cart(ctx, op, acc, TokenCart(acc.Token))
+		if err == nil && (c.Status != CartOpen || c.ChannelID != channelID) {
+			err = errs.E(op, errs.NotFound, "no open cart")
+		}
+	default:
+		err = errs.E(op, errs.NotFound, "no open cart")
+	}
+	if err != nil {
+		return Quote{}, err
+	}
+	return s.Price(ctx, c, nil)
+}

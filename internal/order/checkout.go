@@ -212,7 +212,8 @@ func (s *Service) build(ctx context.Context, c Cart, q Quote, rsvs []inventory.R
 	for _, g := range q.Groups {
 		i := slices.IndexFunc(co.Orders, func(o Order) bool { return o.MerchantID == g.MerchantID })
 		if i < 0 {
-			co.Orders = append(co.Orders, Order{ID: ids.New(ids.Order), CheckoutID: co.ID, MerchantID: g.MerchantID, BuyerID: c.BuyerID, ChannelID: c.ChannelID,
+			co.Orders = append(co.Orders, Order{ID: ids.New(ids.Order), CheckoutID: co.ID, MerchantID: g.MerchantID, MerchantName: g.MerchantName,
+				BuyerID: c.BuyerID, ChannelID: c.ChannelID,
 				Status: status, Totals: zeroTotals(c.Currency), Commission: zero,
 				Address: *c.Address, Parcels: []Parcel{}, Lines: []OrderLine{}, CreatedAt: now, UpdatedAt: now})
 			i = len(co.Orders) - 1
@@ -238,7 +239,7 @@ func (s *Service) build(ctx context.Context, c Cart, q Quote, rsvs []inventory.R
 			if err != nil {
 				return Checkout{}, nil, nil, errs.E(op, errs.Invalid, err)
 			}
-			o.Lines = append(o.Lines, OrderLine{ID: ql.ID, VariantID: ql.VariantID, ProductID: ql.ProductID, SKU: ql.SKU, Title: ql.Title,
+			o.Lines = append(o.Lines, OrderLine{ID: ql.ID, VariantID: ql.VariantID, ProductID: ql.ProductID, SKU: ql.SKU, Title: ql.Title, Image: ql.Image,
 				Quantity: ql.Quantity, UnitPrice: ql.UnitPrice, Total: ql.Total, WarehouseID: g.warehouseID, HSCode: ql.hs, Origin: g.ShipsFrom,
 				TaxRule: tax.Rule, TaxRateBps: tax.RateBps, Tax: tax.Tax, Duty: tax.Duty, CommissionBps: bps, Commission: com})
 			o.Commission.Minor += com.Minor
@@ -351,6 +352,12 @@ func (s *Service) paymentOf(ctx context.Context, op string, actor identity.Actor
 		return Checkout{}, notFound
 	}
 	return co, nil
+}
+
+// PaymentOf returns the checkout of one of the buyer's payments. Errors:
+// NotFound.
+func (s *Service) PaymentOf(ctx context.Context, actor identity.Actor, id string) (Checkout, error) {
+	return s.paymentOf(ctx, "order.PaymentOf", actor, id)
 }
 
 // mayRead reports whether actor may see order o: its buyer, its

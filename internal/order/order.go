@@ -135,9 +135,11 @@ type Order struct {
 	ID         string `json:"id"`
 	CheckoutID string `json:"checkout_id"`
 	MerchantID string `json:"merchant_id"`
-	BuyerID    string `json:"buyer_id"`
-	ChannelID  string `json:"channel_id"`
-	Status     Status `json:"status"`
+	// MerchantName is the merchant's name when the order was placed.
+	MerchantName string `json:"merchant_name"`
+	BuyerID      string `json:"buyer_id"`
+	ChannelID    string `json:"channel_id"`
+	Status       Status `json:"status"`
 	Totals
 	// Commission is what Sesame keeps from the merchant, in the order's
 	// currency, and Settlement what the merchant is owed in its own.
@@ -204,6 +206,7 @@ type OrderLine struct {
 	ProductID   string       `json:"product_id"`
 	SKU         string       `json:"sku"`
 	Title       string       `json:"title"`
+	Image       string       `json:"image,omitempty"`
 	Quantity    int64        `json:"quantity"`
 	UnitPrice   money.Amount `json:"unit_price"`
 	Total       money.Amount `json:"total"`

@@ -128,7 +128,7 @@ func New(cfg Config) (*Server, error) {
 	api.Register(s.api, cfg.Services, api.Options{ReportInternal: s.reportInternal, PublicURL: cfg.PublicURL})
 
 	store, err := shop.New(shop.Config{Services: shop.Services{Catalog: cfg.Services.Catalog, Channels: cfg.Services.Channels, Search: cfg.Services.Search,
-		Identity: cfg.Services.Identity, Shares: cfg.Services.Shares, Stock: cfg.Services.Stock},
+		Identity: cfg.Services.Identity, Shares: cfg.Services.Shares, Stock: cfg.Services.Stock, Orders: cfg.Services.Orders},
 		Logger: cfg.Logger, PublicURL: cfg.PublicURL, RequestID: RequestID, NotFound: s.noRoute(mux),
 		SitemapURLs: cfg.SitemapURLs, SecureCookies: cfg.Services.SecureCookies})
 	if err != nil {

@@ -87,11 +87,12 @@ func (s *Shop) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	p := &formPage{base: b, Next: within(b, r.PostFormValue("next")), Email: r.PostFormValue("email"),
 		Remember: r.PostFormValue("remember") != ""}
-	token, _, se, err := s.svc.Identity.SignIn(r.Context(), identity.Credentials{Email: p.Email, Password: r.PostFormValue("password"), RememberMe: p.Remember})
+	token, u, se, err := s.svc.Identity.SignIn(r.Context(), identity.Credentials{Email: p.Email, Password: r.PostFormValue("password"), RememberMe: p.Remember})
 	if err != nil {
 		s.formFailed(w, r, "signin", p, err)
 		return
 	}
+	s.mergeCart(w, r, b, u.Actor())
 	var maxAge time.Duration
 	if p.Remember {
 		maxAge = se.ExpiresAt.Sub(se.CreatedAt)
@@ -113,15 +114,32 @@ func (s *Shop) register(w http.ResponseWriter, r *http.Request) {
 		s.formFailed(w, r, "register", p, err)
 		return
 	}
-	token, _, _, err := s.svc.Identity.SignIn(r.Context(), identity.Credentials{Email: p.Email, Password: password})
+	token, u, _, err := s.svc.Identity.SignIn(r.Context(), identity.Credentials{Email: p.Email, Password: password})
 	if err != nil {
 		// The account exists: the buyer signs in by hand.
 		http.Redirect(w, r, signInPath(b, p.Next), http.StatusSeeOther)
 		return
 	}
+	s.mergeCart(w, r, b, u.Actor())
 	c := api.SessionCookieOf(token, 0, s.cfg.SecureCookies)
 	http.SetCookie(w, &c)
 	http.Redirect(w, r, p.Next, http.StatusSeeOther)
+}
+
+// mergeCart puts the cart the buyer filled before signing in into their
+// own, and forgets its cookie. A cart that cannot merge stays as it was:
+// signing in never fails for it.
+func (s *Shop) mergeCart(w http.ResponseWriter, r *http.Request, b *base, buyer identity.Actor) {
+	c, err := r.Cookie(cartCookie(b.Channel.Code))
+	if err != nil || s.svc.Orders == nil {
+		return
+	}
+	if _, err := s.svc.Orders.MergeAtSignIn(r.Context(), buyer, c.Value); err != nil {
+		s.log.WarnContext(r.Context(), "cart merge at sign-in", "err", err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: cartCookie(b.Channel.Code), Path: "/" + b.Channel.Code + "/", MaxAge: -1, HttpOnly: true,
+		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
 }
 
 // formFailed shows the form again, filled in (never the password), with

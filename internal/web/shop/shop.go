@@ -31,6 +31,7 @@ import (
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/inventory"
 	"github.com/sesame-market/sesame/internal/money"
+	"github.com/sesame-market/sesame/internal/order"
 	"github.com/sesame-market/sesame/internal/promise"
 	"github.com/sesame-market/sesame/internal/search"
 	"github.com/sesame-market/sesame/internal/share"
@@ -51,6 +52,9 @@ type Services struct {
 	Shares *share.Service
 	// Stock tells what is available; nil shows no availability.
 	Stock *inventory.Stock
+	// Orders runs carts, checkouts and orders; nil turns buying off (its
+	// pages are not found).
+	Orders *order.Service
 }
 
 // Config wires the storefront.
@@ -89,7 +93,7 @@ type Shop struct {
 }
 
 // pageNames are the templates of whole pages, each filling layout.html.
-var pageNames = []string{"home", "list", "product", "search", "error", "signin", "register", "account"}
+var pageNames = []string{"home", "list", "product", "search", "error", "signin", "register", "account", "cart", "confirm", "orders"}
 
 // New parses every template, message file and static file, so that a
 // broken one fails at start (and in tests), never on a buyer's request.
@@ -138,6 +142,9 @@ const (
 	patternRegister = "POST /{channel}/{lang}/register"
 	patternSignOut  = "POST /{channel}/{lang}/signout"
 	patternShare    = "POST /{channel}/{lang}/share"
+	patternCart     = "POST /{channel}/{lang}/cart/{action}"
+	patternConfirm  = "POST /{channel}/{lang}/pay/{id}"
+	patternCancel   = "POST /{channel}/{lang}/orders/{id}/cancel"
 )
 
 // CatchAll reports whether pattern is one of the storefront's patterns that
@@ -145,7 +152,8 @@ const (
 // exists.
 func CatchAll(pattern string) bool {
 	switch pattern {
-	case patternChannel, patternPages, patternCurrency, patternSignIn, patternRegister, patternSignOut, patternShare:
+	case patternChannel, patternPages, patternCurrency, patternSignIn, patternRegister, patternSignOut, patternShare,
+		patternCart, patternConfirm, patternCancel:
 		return true
 	}
 	return false
@@ -167,6 +175,11 @@ func (s *Shop) Register(mux *http.ServeMux) {
 	mux.HandleFunc(patternRegister, s.register)
 	mux.HandleFunc(patternSignOut, s.signOut)
 	mux.HandleFunc(patternShare, s.shareProduct)
+	if s.svc.Orders != nil {
+		mux.HandleFunc(patternCart, s.cartAction)
+		mux.HandleFunc(patternConfirm, s.confirmPayment)
+		mux.HandleFunc(patternCancel, s.cancelOrder)
+	}
 	mux.HandleFunc("GET /s/{code}", s.visitShare)
 }
 
@@ -188,6 +201,16 @@ func (s *Shop) route(w http.ResponseWriter, r *http.Request) {
 		s.formPageFor("register")(w, r)
 	case page == "account":
 		s.account(w, r)
+	case s.svc.Orders != nil && page == "cart":
+		s.cart(w, r)
+	case s.svc.Orders != nil && page == "checkout":
+		s.checkoutPage(w, r)
+	case s.svc.Orders != nil && page == "orders":
+		s.orders(w, r, "")
+	case s.svc.Orders != nil && strings.HasPrefix(page, "orders/") && !strings.Contains(page[7:], "/"):
+		s.orders(w, r, page[7:])
+	case s.svc.Orders != nil && strings.HasPrefix(page, "pay/") && !strings.Contains(page[4:], "/"):
+		s.payPage(w, r, page[4:])
 	case s.placeOf(page) != nil:
 		s.search(w, r, *s.placeOf(page))
 	default:
@@ -231,6 +254,8 @@ type base struct {
 	NoIndex     bool
 	SearchText  string // the words of the search shown, kept in the search box
 	SignedIn    bool
+	// Buying is true when the storefront sells (carts and orders).
+	Buying bool
 }
 
 type link struct {
@@ -277,7 +302,7 @@ func (s *Shop) channel(w http.ResponseWriter, r *http.Request) (channel.Channel,
 func (s *Shop) newBase(r *http.Request, ch channel.Channel, lang string) *base {
 	b := &base{W: newWords(s.words, lang, s.log), Lang: lang, Channel: ch, Theme: "market",
 		Home: "/" + ch.Code + "/" + lang + "/", Path: r.URL.Path, Currencies: ch.Currencies, Title: ch.Name, Description: ch.Description,
-		SignedIn: !api.ActorFrom(r.Context()).IsAnonymous()}
+		SignedIn: !api.ActorFrom(r.Context()).IsAnonymous(), Buying: s.svc.Orders != nil}
 	if ch.Admission == channel.Curated {
 		b.Theme = "house"
 	}
@@ -504,6 +529,7 @@ type productPage struct {
 }
 
 type variantRow struct {
+	ID        string
 	Options   []string
 	SKU       string
 	Price     string
@@ -579,7 +605,7 @@ func (s *Shop) product(w http.ResponseWriter, r *http.Request, slug string) {
 		p.Delivery = deliveryText(b.W, best, promise.DateOf(s.now(), nil))
 	}
 	for _, vr := range v.Variants {
-		row := variantRow{SKU: vr.SKU, Stock: avail[vr.SKU]}
+		row := variantRow{ID: vr.ID, SKU: vr.SKU, Stock: avail[vr.SKU]}
 		row.StockText = stockText(b.W, row.Stock)
 		p.Stock = betterStock(p.Stock, row.Stock)
 		for _, k := range slices.Sorted(maps.Keys(vr.Options)) {

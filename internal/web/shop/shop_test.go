@@ -19,6 +19,7 @@ import (
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/inventory"
 	"github.com/sesame-market/sesame/internal/merchant"
+	"github.com/sesame-market/sesame/internal/order"
 	"github.com/sesame-market/sesame/internal/search"
 	"github.com/sesame-market/sesame/internal/share"
 	"github.com/sesame-market/sesame/internal/sqlstore"
@@ -50,8 +51,11 @@ func newStoreWith(t *testing.T, db *sqlstore.DB, products int, cfg web.Config) *
 	svc := api.Services{Identity: identity.NewService(db.Identity()), Merchants: merchant.NewService(db.Merchants()), Channels: chans,
 		Catalog: catalog.NewService(db.Catalog(), chans), Inventory: inventory.NewService(db.Inventory()), Stock: inventory.NewStock(db.Stock())}
 	svc.Shares = share.NewService(db.Shares(), svc.Catalog)
+	svc.Orders = order.NewService(db.Orders(), chans, svc.Stock, func(ctx context.Context, id string) (merchant.Terms, error) {
+		return svc.Merchants.Terms(ctx, identity.System, id)
+	})
 	if _, err := demo.Seed(context.Background(), demo.Services{Identity: svc.Identity, Merchants: svc.Merchants, Channels: chans,
-		Catalog: svc.Catalog, Inventory: svc.Inventory, Stock: svc.Stock, Batch: 50}, products, nil); err != nil {
+		Catalog: svc.Catalog, Inventory: svc.Inventory, Stock: svc.Stock, Orders: svc.Orders, Batch: 50}, products, nil); err != nil {
 		t.Fatal(err)
 	}
 	svc.Search = search.New(chans.Channels, slog.New(slog.DiscardHandler))

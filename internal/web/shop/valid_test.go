@@ -74,6 +74,7 @@ func TestPagesAreValidHTML(t *testing.T) {
 				}
 			}
 			get("signin", home+"signin", http.StatusOK)
+			get("cart-empty", home+"cart", http.StatusOK)
 			get("register", home+"register", http.StatusOK)
 			get("not-found", home+"p/nothing-here", http.StatusNotFound)
 		}
@@ -93,6 +94,30 @@ func TestPagesAreValidHTML(t *testing.T) {
 	get("product-signed-in", m[1], http.StatusOK)
 	res, _ = v.post("/bazaar/fr/share", "", url.Values{"product": {m[1][strings.LastIndex(m[1], "-")+1:]}})
 	get("account", res.Header.Get("Location"), http.StatusOK)
+	// The buying pages: a cart, a refused address, the checkout, the orders.
+	p := inStock(t, s, "bazaar", "Shenzhen", "CN")
+	if res, _ = v.post("/bazaar/fr/cart/add", "", url.Values{"variant": {p.Variants[0].ID}, "quantity": {"2"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add to cart: %d", res.StatusCode)
+	}
+	get("cart", "/bazaar/fr/cart?msg=added", http.StatusOK)
+	res, body = v.post("/bazaar/fr/cart/address", "", url.Values{"name": {"C. Martin"}, "line1": {"1 rue de Rivoli"}, "postcode": {"ABC"}, "city": {"Paris"}, "country": {"FR"}})
+	if res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("a bad postcode: %d", res.StatusCode)
+	}
+	keep("address-refused", "POST /bazaar/fr/cart/address", body)
+	if res, _ = v.post("/bazaar/fr/cart/address", "", url.Values{"name": {"C. Martin"}, "line1": {"1 rue de Rivoli"}, "postcode": {"75001"}, "city": {"Paris"}, "country": {"FR"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("an address: %d", res.StatusCode)
+	}
+	get("checkout", "/bazaar/fr/checkout", http.StatusOK)
+	if res, _ = v.post("/bazaar/fr/cart/pay", "", url.Values{"card": {"tok_success"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("pay: %d", res.StatusCode)
+	}
+	orders := get("orders", res.Header.Get("Location"), http.StatusOK)
+	om := regexp.MustCompile(`href="(/bazaar/fr/orders/ord_[0-9a-f]+)"`).FindStringSubmatch(orders)
+	if om == nil {
+		t.Fatalf("no order on the orders page:\n%s", orders)
+	}
+	get("order", om[1], http.StatusOK)
 
 	out, err := exec.Command("java", "-jar", jar, "--errors-only", "--format", "json", dir).CombinedOutput()
 	var report struct {

@@ -1,0 +1,135 @@
+package shop_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/sesame-market/sesame/internal/catalog"
+	"github.com/sesame-market/sesame/internal/inventory"
+	"github.com/sesame-market/sesame/internal/promise"
+	"github.com/sesame-market/sesame/internal/sqlstore"
+	"github.com/sesame-market/sesame/internal/testkit"
+)
+
+// inStock returns the first product on channel sold by a merchant whose
+// name contains seller, with one variant sent to Paris from country from.
+func inStock(t *testing.T, s *store, channel, seller, from string) catalog.View {
+	t.Helper()
+	ctx := context.Background()
+	cursor := ""
+	for {
+		pg, err := s.svc.Catalog.ChannelPage(ctx, channel, "en", cursor, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range pg.Items {
+			if !strings.Contains(v.Merchant.Name, seller) || len(v.Variants) != 1 {
+				continue
+			}
+			offers, err := s.svc.Stock.Offers(ctx, v.Merchant.ID, []string{v.Variants[0].SKU}, nil, &promise.Destination{Country: "FR", Postcode: "75011"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o := offers[v.Variants[0].SKU]; o.Availability != inventory.OutOfStock && o.Promise != nil && o.Promise.ShipsFrom == from {
+				return v
+			}
+		}
+		if pg.NextCursor == "" {
+			t.Fatalf("no product of %s in stock on %s", seller, channel)
+		}
+		cursor = pg.NextCursor
+	}
+}
+
+// TestBuyingInABrowser: a buyer fills a cart with soap from Provence and a
+// phone case from Shenzhen before signing in, sees the two parcels with
+// their delivery dates and taxes, signs in at checkout (the cart follows),
+// gives a Paris address, pays with the sandbox card, and finds the two
+// orders. Screenshots of each step, desktop and phone.
+func TestBuyingInABrowser(t *testing.T) {
+	ctx, dir := browser(t)
+	db := testkit.Open(t, sqlstore.SQLite)
+	s := newStore(t, db, 300)
+	s.sync()
+	shot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	soap, cases := inStock(t, s, "bazaar", "Savonnerie", "FR"), inStock(t, s, "bazaar", "Shenzhen", "CN")
+	for _, v := range []catalog.View{soap, cases} {
+		do("add "+v.Title, chromedp.Navigate(s.srv.URL+"/bazaar/en/p/"+v.ID), chromedp.WaitVisible(chromedp.CSS(".add-to-cart button")),
+			chromedp.Click(chromedp.CSS(".add-to-cart button")), chromedp.WaitVisible(chromedp.CSS(".cart")))
+	}
+	if got := text(".notice"); !strings.Contains(got, "Added") {
+		t.Fatalf("after adding: %q", got)
+	}
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int]("document.querySelectorAll('.parcel').length")); err != nil || n != 2 {
+		t.Fatalf("%d parcels (%v), want 2", n, err)
+	}
+	if got := text(".summary"); !strings.Contains(got, "Taxes") || !strings.Contains(got, "Duties") || !strings.Contains(got, "€") {
+		t.Fatalf("the summary reads %q", got)
+	}
+	if got := text(".cart-main"); !strings.Contains(got, "IOSS") || !strings.Contains(got, "EU customs duty") || !strings.Contains(got, "local VAT") {
+		t.Fatalf("the parcels read %q", got)
+	}
+	shot("10-cart-two-merchants")
+	do("checkout", chromedp.Click(chromedp.CSS(".summary a.button")), chromedp.WaitVisible(chromedp.CSS("#email")))
+	do("sign in", chromedp.SendKeys(chromedp.CSS("#email"), buyerEmail), chromedp.SendKeys(chromedp.CSS("#password"), "sesame-demo"),
+		chromedp.Submit(chromedp.CSS("#password")), chromedp.WaitVisible(chromedp.CSS("#a-name")))
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int]("document.querySelectorAll('.parcel').length")); err != nil || n != 2 {
+		t.Fatalf("after signing in the cart has %d parcels (%v)", n, err)
+	}
+	do("a bad postcode", chromedp.SendKeys(chromedp.CSS("#a-name"), "Camille Martin"), chromedp.SendKeys(chromedp.CSS("#a-line1"), "12 rue de la Roquette"),
+		chromedp.SendKeys(chromedp.CSS("#a-postcode"), "7501"), chromedp.SendKeys(chromedp.CSS("#a-city"), "Paris"),
+		chromedp.Submit(chromedp.CSS("#a-name")), chromedp.WaitVisible(chromedp.CSS(".notice-error")))
+	if got := text(".notice-error"); !strings.Contains(got, "postcode") {
+		t.Fatalf("a bad postcode reads %q", got)
+	}
+	do("fix the postcode", chromedp.SetValue(chromedp.CSS("#a-postcode"), "75011"), chromedp.Submit(chromedp.CSS("#a-name")),
+		chromedp.WaitVisible(chromedp.CSS(".pay button")))
+	shot("11-checkout")
+	do("phone checkout", chromedp.EmulateViewport(390, 844), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(".pay button")))
+	shot("11-checkout-phone")
+	do("desktop", chromedp.EmulateViewport(1366, 1000))
+	do("pay", chromedp.Click(chromedp.CSS(".pay button")), chromedp.WaitVisible(chromedp.CSS(".orders")))
+	if got := text(".notice"); !strings.Contains(got, "paid") {
+		t.Fatalf("after paying: %q", got)
+	}
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int]("document.querySelectorAll('.order-row').length")); err != nil || n != 2 {
+		t.Fatalf("%d orders (%v), want 2", n, err)
+	}
+	shot("12-orders")
+	do("an order", chromedp.Click(chromedp.CSS(".order-row a")), chromedp.WaitVisible(chromedp.CSS(".summary")))
+	if got := text(".status"); got != "Paid" {
+		t.Fatalf("the order's status reads %q", got)
+	}
+	shot("13-order")
+	do("phone orders", chromedp.EmulateViewport(390, 844), chromedp.Navigate(s.srv.URL+"/bazaar/en/orders"), chromedp.WaitVisible(chromedp.CSS(".orders")))
+	shot("12-orders-phone")
+	t.Logf("screenshots in %s", dir)
+}
