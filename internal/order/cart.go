@@ -52,6 +52,8 @@ type Service struct {
 	// every cart priced reads them.
 	lawMu sync.Mutex
 	law   *law
+	// termsCache holds merchants' terms by id (cachedTerms).
+	termsCache sync.Map
 }
 
 type law struct {

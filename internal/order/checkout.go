@@ -88,6 +88,12 @@ func (s *Service) Checkout(ctx context.Context, acc Access, cartID string, in Ch
 		return Checkout{}, false, errs.E(op, kind, "the cart cannot be checked out: "+strings.Join(q.Problems, "; "))
 	}
 	ref := c.ID + "/" + strconv.Itoa(c.Attempt)
+	return s.place(ctx, c, q, ref, prov, in.Payment.Token)
+}
+
+// place reserves, charges and writes the checkout of cart c priced q.
+func (s *Service) place(ctx context.Context, c Cart, q Quote, ref string, prov payment.Provider, token string) (Checkout, bool, error) {
+	const op = "order.Checkout"
 	rsvs, from, err := s.reserve(ctx, ref, q)
 	if err != nil {
 		return Checkout{}, false, err
@@ -107,8 +113,7 @@ func (s *Service) Checkout(ctx context.Context, acc Access, cartID string, in Ch
 			return Checkout{}, false, errs.E(op, errs.Conflict, "the cart cannot be checked out: "+strings.Join(q.Problems, "; "))
 		}
 	}
-	res, err := prov.Charge(ctx, payment.Charge{Key: "checkout/" + ref, Amount: q.Total, Token: in.Payment.Token,
-		Description: q.channel.Name})
+	res, err := prov.Charge(ctx, payment.Charge{Key: "checkout/" + ref, Amount: q.Total, Token: token, Description: q.channel.Name})
 	if err != nil {
 		undo()
 		return Checkout{}, false, errs.E(op, errs.Other, err)
@@ -178,6 +183,28 @@ func moved(q Quote, from map[string]string) bool {
 	return false
 }
 
+// termsTTL is how long a merchant's terms are kept: a plan assigned
+// applies to checkouts within a minute.
+const termsTTL = time.Minute
+
+type cachedTerms struct {
+	t  merchant.Terms
+	at time.Time
+}
+
+// terms returns a merchant's terms, read at most once a minute.
+func (s *Service) terms(ctx context.Context, merchantID string) (merchant.Terms, error) {
+	if v, ok := s.termsCache.Load(merchantID); ok && time.Since(v.(cachedTerms).at) < termsTTL {
+		return v.(cachedTerms).t, nil
+	}
+	t, err := s.Terms(ctx, merchantID)
+	if err != nil {
+		return t, err
+	}
+	s.termsCache.Store(merchantID, cachedTerms{t, time.Now()})
+	return t, nil
+}
+
 // commissionBps is the plan's rate for a category (its own, else the
 // plan's default).
 func commissionBps(t merchant.Terms, categoryID string) int64 {
@@ -219,7 +246,12 @@ func (s *Service) build(ctx context.Context, c Cart, q Quote, rsvs []inventory.R
 			i = len(co.Orders) - 1
 		}
 		o := &co.Orders[i]
-		terms, err := s.Terms(ctx, g.MerchantID)
+		for _, r := range rsvs {
+			if strings.HasSuffix(r.Ref, "/"+g.MerchantID) {
+				o.ReservationID = r.ID
+			}
+		}
+		terms, err := s.terms(ctx, g.MerchantID)
 		if err != nil && !errs.Is(err, errs.NotFound) {
 			return Checkout{}, nil, nil, errs.E(op, errs.Other, err)
 		}

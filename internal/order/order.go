@@ -149,8 +149,10 @@ type Order struct {
 	Address    Address      `json:"shipping_address"`
 	Parcels    []Parcel     `json:"parcels"`
 	Lines      []OrderLine  `json:"lines"`
-	CreatedAt  time.Time    `json:"created_at"`
-	UpdatedAt  time.Time    `json:"updated_at"`
+	// ReservationID is the stock reservation of the order's units.
+	ReservationID string    `json:"-"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 // Totals are the amounts of a parcel, an order or a cart, all in one

@@ -604,6 +604,24 @@ func (db *DB) writeStmt(ctx context.Context, tx *sql.Tx, q string) *sql.Stmt {
 	return nil
 }
 
+// txExec runs a statement of tx, prepared once on SQLite's write
+// connection (see writeStmt): the hot write paths (checkout, reservations)
+// parse each statement once, not once per call.
+func (db *DB) txExec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	if st := db.writeStmt(ctx, tx, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, q, args...)
+}
+
+// txQueryRow is txExec for a one-row query.
+func (db *DB) txQueryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql.Row {
+	if st := db.writeStmt(ctx, tx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, q, args...)
+}
+
 func (db *DB) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
 	if st, ok := db.stmts.m.Load(q); ok {
 		return st.(*sql.Stmt), nil

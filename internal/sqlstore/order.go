@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/sesame-market/sesame/internal/catalog"
@@ -436,61 +435,51 @@ func (s *Orders) PlaceCheckout(ctx context.Context, c order.Checkout, expiry *ti
 	)
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
 		created = false
-		res, err := tx.ExecContext(ctx, `INSERT INTO checkouts (id, cart_id, attempt, buyer_id, currency, total, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+		res, err := s.db.txExec(ctx, tx, `INSERT INTO checkouts (id, cart_id, attempt, buyer_id, currency, total, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
 			ON CONFLICT (cart_id, attempt) DO NOTHING`, c.ID, c.CartID, c.Attempt, c.BuyerID, c.Total.Currency, c.Total.Minor, c.CreatedAt)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			var id string
-			if err := tx.QueryRowContext(ctx, `SELECT id FROM checkouts WHERE cart_id = $1 AND attempt = $2`, c.CartID, c.Attempt).Scan(&id); err != nil {
+			if err := s.db.txQueryRow(ctx, tx, `SELECT id FROM checkouts WHERE cart_id = $1 AND attempt = $2`, c.CartID, c.Attempt).Scan(&id); err != nil {
 				return err
 			}
 			out, err = loadCheckout(ctx, tx, id)
 			return err
 		}
 		p := c.Payment
-		if _, err := tx.ExecContext(ctx, `INSERT INTO payments (id, checkout_id, provider, provider_ref, status, amount, currency, reason, created_at, updated_at)
+		if _, err := s.db.txExec(ctx, tx, `INSERT INTO payments (id, checkout_id, provider, provider_ref, status, amount, currency, reason, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`, p.ID, c.ID, p.Provider, p.ProviderRef, string(p.Status), p.Amount.Minor, p.Amount.Currency, p.Reason, p.CreatedAt); err != nil {
 			return err
 		}
-		lock := s.db.Engine == Postgres
 		if p.Status == payment.Failed {
 			for _, id := range c.Reservations {
-				if _, err := endReservation(ctx, tx, lock, id, []inventory.ReservationStatus{inventory.Held}, inventory.Released, c.CreatedAt, false); err != nil && !errs.Is(err, errs.Conflict) {
+				if _, err := endReservation(ctx, s.db, tx, id, []inventory.ReservationStatus{inventory.Held}, inventory.Released, c.CreatedAt, false); err != nil && !errs.Is(err, errs.Conflict) {
 					return err
 				}
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE carts SET attempt = attempt + 1, version = version + 1, updated_at = $1 WHERE id = $2 AND status = 'open'`, c.CreatedAt, c.CartID); err != nil {
+			if _, err := s.db.txExec(ctx, tx, `UPDATE carts SET attempt = attempt + 1, version = version + 1, updated_at = $1 WHERE id = $2 AND status = 'open'`, c.CreatedAt, c.CartID); err != nil {
 				return err
 			}
 			out, created = c, true
 			return nil
 		}
-		rsvOf := func(merchantID string) any {
-			for _, id := range c.Reservations {
-				var ref string
-				if err := tx.QueryRowContext(ctx, `SELECT ref FROM reservations WHERE id = $1`, id).Scan(&ref); err == nil && strings.HasSuffix(ref, "/"+merchantID) {
-					return id
-				}
-			}
-			return nil
-		}
 		for _, o := range c.Orders {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO orders (id, checkout_id, merchant_id, buyer_id, channel_id, reservation_id, status, currency, total, cbec_cny, doc, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)`, o.ID, c.ID, o.MerchantID, o.BuyerID, o.ChannelID, rsvOf(o.MerchantID),
+			if _, err := s.db.txExec(ctx, tx, `INSERT INTO orders (id, checkout_id, merchant_id, buyer_id, channel_id, reservation_id, status, currency, total, cbec_cny, doc, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)`, o.ID, c.ID, o.MerchantID, o.BuyerID, o.ChannelID, nullStr(o.ReservationID),
 				string(o.Status), o.Total.Currency, o.Total.Minor, cbecValue(o), jsonText(o), o.CreatedAt); err != nil {
 				return err
 			}
 		}
 		if p.Status == payment.Captured {
 			for _, id := range c.Reservations {
-				if _, err := endReservation(ctx, tx, lock, id, []inventory.ReservationStatus{inventory.Held}, inventory.Confirmed, c.CreatedAt, false); err != nil {
+				if _, err := endReservation(ctx, s.db, tx, id, []inventory.ReservationStatus{inventory.Held}, inventory.Confirmed, c.CreatedAt, false); err != nil {
 					return err
 				}
 			}
 		}
-		res, err = tx.ExecContext(ctx, `UPDATE carts SET status = 'checked_out', version = version + 1, updated_at = $1 WHERE id = $2 AND status = 'open' AND attempt = $3`,
+		res, err = s.db.txExec(ctx, tx, `UPDATE carts SET status = 'checked_out', version = version + 1, updated_at = $1 WHERE id = $2 AND status = 'open' AND attempt = $3`,
 			c.CreatedAt, c.CartID, c.Attempt)
 		if err != nil {
 			return err
@@ -620,7 +609,7 @@ func (s *Orders) SettlePayment(ctx context.Context, paymentID string, was, now p
 			if !slices.Contains(from, o.Status) {
 				continue
 			}
-			if err := moveOrder(ctx, tx, s.db.Engine == Postgres, o, to, at); err != nil {
+			if err := moveOrder(ctx, s.db, tx, o, to, at); err != nil {
 				return err
 			}
 			c.Orders[i].Status, c.Orders[i].UpdatedAt = to, at.UTC()
@@ -637,7 +626,7 @@ func (s *Orders) SettlePayment(ctx context.Context, paymentID string, was, now p
 
 // moveOrder writes order o's new status inside tx, with what its stock
 // reservation does: confirmed when paid, released when cancelled.
-func moveOrder(ctx context.Context, tx *sql.Tx, lock bool, o order.Order, to order.Status, at time.Time) error {
+func moveOrder(ctx context.Context, db *DB, tx *sql.Tx, o order.Order, to order.Status, at time.Time) error {
 	var rsv sql.NullString
 	if err := tx.QueryRowContext(ctx, `SELECT reservation_id FROM orders WHERE id = $1`, o.ID).Scan(&rsv); err != nil {
 		return err
@@ -654,9 +643,9 @@ func moveOrder(ctx context.Context, tx *sql.Tx, lock bool, o order.Order, to ord
 	}
 	switch to {
 	case order.Paid:
-		_, err = endReservation(ctx, tx, lock, rsv.String, []inventory.ReservationStatus{inventory.Held}, inventory.Confirmed, at, false)
+		_, err = endReservation(ctx, db, tx, rsv.String, []inventory.ReservationStatus{inventory.Held}, inventory.Confirmed, at, false)
 	case order.Cancelled:
-		_, err = endReservation(ctx, tx, lock, rsv.String, []inventory.ReservationStatus{inventory.Held, inventory.Confirmed}, inventory.Released, at, false)
+		_, err = endReservation(ctx, db, tx, rsv.String, []inventory.ReservationStatus{inventory.Held, inventory.Confirmed}, inventory.Released, at, false)
 		if errs.Is(err, errs.Conflict) {
 			err = nil // expired already: the units are back
 		}
@@ -711,7 +700,7 @@ func (s *Orders) MoveOrder(ctx context.Context, id string, from []order.Status, 
 		if !slices.Contains(from, o.Status) {
 			return errs.E(op, errs.Conflict, "the order is "+string(o.Status))
 		}
-		if err := moveOrder(ctx, tx, s.db.Engine == Postgres, o, to, at); err != nil {
+		if err := moveOrder(ctx, s.db, tx, o, to, at); err != nil {
 			return err
 		}
 		if to == order.Cancelled && o.Status == order.Paid {

@@ -209,14 +209,14 @@ func (s *Stock) Reserve(ctx context.Context, r inventory.Reservation, items []in
 	)
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
 		created = false
-		res, err := tx.ExecContext(ctx, `INSERT INTO reservations (id, ref, status, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)
+		res, err := s.db.txExec(ctx, tx, `INSERT INTO reservations (id, ref, status, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (ref) WHERE status IN ('held', 'confirmed') DO NOTHING`, r.ID, r.Ref, string(r.Status), r.ExpiresAt, r.CreatedAt)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			var id string
-			if err := tx.QueryRowContext(ctx, `SELECT id FROM reservations WHERE ref = $1 AND status IN ('held', 'confirmed')`, r.Ref).Scan(&id); err != nil {
+			if err := s.db.txQueryRow(ctx, tx, `SELECT id FROM reservations WHERE ref = $1 AND status IN ('held', 'confirmed')`, r.Ref).Scan(&id); err != nil {
 				return err
 			}
 			out, err = loadReservation(ctx, tx, id, false)
@@ -231,7 +231,7 @@ func (s *Stock) Reserve(ctx context.Context, r inventory.Reservation, items []in
 			return err
 		}
 		for _, l := range lines {
-			res, err := tx.ExecContext(ctx, `UPDATE stock SET reserved = reserved + $1, updated_at = $2
+			res, err := s.db.txExec(ctx, tx, `UPDATE stock SET reserved = reserved + $1, updated_at = $2
 				WHERE merchant_id = $3 AND sku = $4 AND warehouse_id = $5 AND on_hand - reserved >= $1`,
 				l.Quantity, r.CreatedAt, l.MerchantID, l.SKU, l.WarehouseID)
 			if err != nil {
@@ -240,7 +240,7 @@ func (s *Stock) Reserve(ctx context.Context, r inventory.Reservation, items []in
 			if n, _ := res.RowsAffected(); n != 1 {
 				return errs.E(op, errs.Conflict, "not enough stock of "+l.SKU)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO reservation_lines (reservation_id, merchant_id, sku, warehouse_id, quantity)
+			if _, err := s.db.txExec(ctx, tx, `INSERT INTO reservation_lines (reservation_id, merchant_id, sku, warehouse_id, quantity)
 				VALUES ($1, $2, $3, $4, $5)`, r.ID, l.MerchantID, l.SKU, l.WarehouseID, l.Quantity); err != nil {
 				return err
 			}
@@ -304,7 +304,7 @@ func (s *Stock) EndReservation(ctx context.Context, id string, from []inventory.
 	var out inventory.Reservation
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		out, err = endReservation(ctx, tx, s.db.Engine == Postgres, id, from, to, at, dueOnly)
+		out, err = endReservation(ctx, s.db, tx, id, from, to, at, dueOnly)
 		return err
 	})
 	return out, wrap(op, err, "reservation")
@@ -312,9 +312,9 @@ func (s *Stock) EndReservation(ctx context.Context, id string, from []inventory.
 
 // endReservation moves reservation id, inside tx, as EndReservation says;
 // lock locks its row (PostgreSQL).
-func endReservation(ctx context.Context, tx *sql.Tx, lock bool, id string, from []inventory.ReservationStatus, to inventory.ReservationStatus, at time.Time, dueOnly bool) (inventory.Reservation, error) {
+func endReservation(ctx context.Context, db *DB, tx *sql.Tx, id string, from []inventory.ReservationStatus, to inventory.ReservationStatus, at time.Time, dueOnly bool) (inventory.Reservation, error) {
 	const op = "sqlstore.EndReservation"
-	r, err := loadReservation(ctx, tx, id, lock)
+	r, err := loadReservation(ctx, tx, id, db.Engine == Postgres)
 	if err != nil {
 		return r, err
 	}
@@ -329,7 +329,7 @@ func endReservation(ctx context.Context, tx *sql.Tx, lock bool, id string, from 
 	if to != inventory.Confirmed {
 		ended = at
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE reservations SET status = $1, ended_at = $2 WHERE id = $3`, string(to), ended, id); err != nil {
+	if _, err := db.txExec(ctx, tx, `UPDATE reservations SET status = $1, ended_at = $2 WHERE id = $3`, string(to), ended, id); err != nil {
 		return out, err
 	}
 	var move string
@@ -341,7 +341,7 @@ func endReservation(ctx context.Context, tx *sql.Tx, lock bool, id string, from 
 	}
 	if move != "" {
 		for _, l := range r.Lines {
-			if _, err := tx.ExecContext(ctx, `UPDATE stock SET `+move+`, updated_at = $2 WHERE merchant_id = $3 AND sku = $4 AND warehouse_id = $5`,
+			if _, err := db.txExec(ctx, tx, `UPDATE stock SET `+move+`, updated_at = $2 WHERE merchant_id = $3 AND sku = $4 AND warehouse_id = $5`,
 				l.Quantity, at, l.MerchantID, l.SKU, l.WarehouseID); err != nil {
 				return out, err
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/sesame-market/sesame/internal/catalog"
 	"github.com/sesame-market/sesame/internal/channel"
 	"github.com/sesame-market/sesame/internal/identity"
+	"github.com/sesame-market/sesame/internal/ids"
 	"github.com/sesame-market/sesame/internal/inventory"
 	"github.com/sesame-market/sesame/internal/merchant"
 	"github.com/sesame-market/sesame/internal/order"
@@ -154,6 +155,25 @@ func (m *Market) Buyer(tb testing.TB) identity.Actor {
 		tb.Fatal(err)
 	}
 	return u.Actor()
+}
+
+// Buyers makes n buyer accounts at once, straight in the store (no
+// password hashing: they never sign in), for benchmarks that need a buyer
+// per cart.
+func (m *Market) Buyers(tb testing.TB, n int) []identity.Actor {
+	tb.Helper()
+	out := make([]identity.Actor, n)
+	now := m.Clock.Now()
+	for i := range out {
+		k := m.buyers.Add(1)
+		u := identity.User{ID: ids.New(ids.User), Email: fmt.Sprintf("buyer%d@example.com", k), Name: fmt.Sprintf("Buyer %d", k),
+			Role: identity.Buyer, PasswordHash: "unusable", CreatedAt: now}
+		if err := m.DB.Identity().CreateUser(context.Background(), u); err != nil {
+			tb.Fatal(err)
+		}
+		out[i] = u.Actor()
+	}
+	return out
 }
 
 // Paris returns a shipping address in Paris.
