@@ -75,4 +75,5 @@ const (
 	Checkout = "chk"
 	Order    = "ord"
 	Payment  = "pay"
+	Coupon   = "cpn"
 )

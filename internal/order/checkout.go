@@ -91,17 +91,26 @@ func (s *Service) Checkout(ctx context.Context, acc Access, cartID string, in Ch
 	return s.place(ctx, c, q, ref, prov, in.Payment.Token)
 }
 
-// place reserves, charges and writes the checkout of cart c priced q.
+// place holds the coupons' uses and the stock, charges, and writes the
+// checkout of cart c priced q.
 func (s *Service) place(ctx context.Context, c Cart, q Quote, ref string, prov payment.Provider, token string) (Checkout, bool, error) {
 	const op = "order.Checkout"
+	now := s.Now().UTC()
+	if claims := q.claims(); len(claims) > 0 {
+		if err := s.Store.ClaimCoupons(ctx, ref, c.BuyerID, claims, now.Add(-cmp.Or(s.Hold, inventory.DefaultHold)), now); err != nil {
+			return Checkout{}, false, err
+		}
+	}
 	rsvs, from, err := s.reserve(ctx, ref, q)
 	if err != nil {
+		s.Store.ReleaseCoupons(context.WithoutCancel(ctx), ref)
 		return Checkout{}, false, err
 	}
 	undo := func() {
 		for _, r := range rsvs {
 			s.Stock.Release(context.WithoutCancel(ctx), r.ID)
 		}
+		s.Store.ReleaseCoupons(context.WithoutCancel(ctx), ref)
 	}
 	if moved(q, from) {
 		if q, err = s.Price(ctx, c, from); err != nil {
@@ -119,6 +128,7 @@ func (s *Service) place(ctx context.Context, c Cart, q Quote, ref string, prov p
 		return Checkout{}, false, errs.E(op, errs.Other, err)
 	}
 	co, expiry, evs, err := s.build(ctx, c, q, rsvs, prov.Name(), res)
+	co.Ref = ref
 	if err != nil {
 		undo()
 		return Checkout{}, false, err
@@ -236,6 +246,7 @@ func (s *Service) build(ctx context.Context, c Cart, q Quote, rsvs []inventory.R
 	}
 	zero := money.Amount{Currency: c.Currency}
 	var evs []events.Event
+	marketplaceOff := map[string]int64{} // by order id
 	for _, g := range q.Groups {
 		i := slices.IndexFunc(co.Orders, func(o Order) bool { return o.MerchantID == g.MerchantID })
 		if i < 0 {
@@ -267,19 +278,23 @@ func (s *Service) build(ctx context.Context, c Cart, q Quote, rsvs []inventory.R
 			ql := q.line(id)
 			tax := g.taxes[slices.IndexFunc(g.taxes, func(t pricing.LineTax) bool { return t.Key == id })]
 			bps := commissionBps(terms, ql.categoryID)
-			com, err := ql.Total.ApplyBasisPoints(bps, money.HalfUp)
+			sold := money.Amount{Minor: ql.Total.Minor - ql.Discount.Minor, Currency: ql.Total.Currency}
+			com, err := sold.ApplyBasisPoints(bps, money.HalfUp)
 			if err != nil {
 				return Checkout{}, nil, nil, errs.E(op, errs.Invalid, err)
 			}
 			o.Lines = append(o.Lines, OrderLine{ID: ql.ID, VariantID: ql.VariantID, ProductID: ql.ProductID, SKU: ql.SKU, Title: ql.Title, Image: ql.Image,
 				Quantity: ql.Quantity, UnitPrice: ql.UnitPrice, Total: ql.Total, WarehouseID: g.warehouseID, HSCode: ql.hs, Origin: g.ShipsFrom,
-				TaxRule: tax.Rule, TaxRateBps: tax.RateBps, Tax: tax.Tax, Duty: tax.Duty, CommissionBps: bps, Commission: com})
+				TaxRule: tax.Rule, TaxRateBps: tax.RateBps, Tax: tax.Tax, Duty: tax.Duty, Discount: ql.Discount, CommissionBps: bps, Commission: com})
 			o.Commission.Minor += com.Minor
+			marketplaceOff[o.ID] += ql.marketplaceOff
 		}
 		o.Parcels = append(o.Parcels, p)
 		o.Totals.add(g.Totals)
 		settle := cmp.Or(terms.Deposit.Currency, c.Currency)
-		net := money.Amount{Minor: o.Subtotal.Minor + o.Shipping.Minor - o.Commission.Minor, Currency: c.Currency}
+		// The merchant is owed its goods after its own coupons (the
+		// marketplace's it bears itself) and shipping, less commission.
+		net := money.Amount{Minor: o.Subtotal.Minor - (o.Discount.Minor - marketplaceOff[o.ID]) + o.Shipping.Minor - o.Commission.Minor, Currency: c.Currency}
 		conv, rate, err := q.law.fx.Convert(net, settle, now)
 		if err != nil {
 			return Checkout{}, nil, nil, errs.E(op, errs.Other, err)

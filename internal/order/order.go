@@ -219,6 +219,8 @@ type OrderLine struct {
 	TaxRateBps  int64        `json:"tax_rate_bps"`
 	Tax         money.Amount `json:"tax"`
 	Duty        money.Amount `json:"duty"`
+	// Discount is what coupons took off the line's goods (before tax).
+	Discount money.Amount `json:"discount"`
 	// CommissionBps and Commission are what Sesame keeps of the line.
 	CommissionBps int64        `json:"commission_bps"`
 	Commission    money.Amount `json:"commission"`
@@ -237,8 +239,16 @@ type PaymentRecord struct {
 	UpdatedAt   time.Time      `json:"updated_at"`
 }
 
+// CouponClaim is a use of a coupon a checkout takes.
+type CouponClaim struct {
+	Coupon Coupon
+	Amount int64
+}
+
 // Checkout is one payment for the orders of one cart.
 type Checkout struct {
+	// Ref names the attempt: its reservations, coupon uses and charge.
+	Ref          string        `json:"-"`
 	ID           string        `json:"checkout_id"`
 	CartID       string        `json:"cart_id"`
 	Attempt      int           `json:"-"`
@@ -320,6 +330,23 @@ type Store interface {
 	// Orders lists orders by f; Order returns one. NotFound if none.
 	Orders(ctx context.Context, f Filter) ([]Order, error)
 	Order(ctx context.Context, id string) (Order, error)
+	// CreateCoupon inserts c; Conflict if its code is taken. Coupons lists
+	// merchantID's coupons (all when ""); CouponByCode finds one.
+	CreateCoupon(ctx context.Context, c Coupon) error
+	Coupons(ctx context.Context, merchantID string) ([]Coupon, error)
+	CouponByCode(ctx context.Context, code string) (Coupon, error)
+	// CartCoupons, AddCartCoupon and RemoveCartCoupon keep a cart's coupons.
+	CartCoupons(ctx context.Context, cartID string) ([]Coupon, error)
+	AddCartCoupon(ctx context.Context, cartID, couponID string, at time.Time) error
+	RemoveCartCoupon(ctx context.Context, cartID, couponID string) error
+	// ClaimCoupons holds one use of each coupon for checkout attempt ref
+	// of buyerID, in one transaction, each coupon's row locked so that
+	// concurrent claims count each other: Conflict when a coupon's uses in
+	// all or the buyer's reach their limits (held uses created before
+	// since no longer count). A ref's claim made already is kept.
+	ClaimCoupons(ctx context.Context, ref, buyerID string, claims []CouponClaim, since, at time.Time) error
+	// ReleaseCoupons drops the held uses of ref.
+	ReleaseCoupons(ctx context.Context, ref string) error
 	// MoveOrder moves order id from one of from to to, releasing its
 	// reservations when to is Cancelled, with evs. Conflict otherwise.
 	MoveOrder(ctx context.Context, id string, from []Status, to Status, at time.Time, evs []events.Event) (Order, error)

@@ -30,6 +30,7 @@ type QuotedLine struct {
 	Image        string                 `json:"image,omitempty"`
 	UnitPrice    money.Amount           `json:"unit_price"`
 	Total        money.Amount           `json:"total"`
+	Discount     money.Amount           `json:"discount" doc:"What coupons take off the line (before tax)"`
 	Availability inventory.Availability `json:"availability"`
 	ShipsFrom    string                 `json:"ships_from,omitempty"`
 	Earliest     *promise.Date          `json:"earliest,omitempty"`
@@ -39,6 +40,9 @@ type QuotedLine struct {
 
 	warehouseID, hs, class, categoryID string
 	promise                            *promise.Result
+	// marketplaceOff is the part of Discount a marketplace coupon took:
+	// the marketplace bears it, not the merchant.
+	marketplaceOff int64
 }
 
 // Group is a parcel of a cart: the lines one merchant sends from one
@@ -65,8 +69,9 @@ type Group struct {
 // currency, the groups' totals adding up to the cart's.
 type Quote struct {
 	Cart
-	Lines  []QuotedLine `json:"lines"`
-	Groups []Group      `json:"groups"`
+	Lines   []QuotedLine    `json:"lines"`
+	Groups  []Group         `json:"groups"`
+	Coupons []AppliedCoupon `json:"coupons"`
 	Totals
 	// Problems are why the cart cannot be checked out now; Ready is true
 	// when there are none.
@@ -115,13 +120,13 @@ func (s *Service) Price(ctx context.Context, c Cart, from map[string]string) (Qu
 	now := s.Now().UTC()
 	zero := money.Amount{Currency: c.Currency}
 	q := Quote{Cart: c, Lines: make([]QuotedLine, 0, len(c.Lines)), Groups: []Group{}, Problems: []string{},
-		Totals: zeroTotals(c.Currency), channel: ch, at: now, law: l}
+		Coupons: []AppliedCoupon{}, Totals: zeroTotals(c.Currency), channel: ch, at: now, law: l}
 	dest := destOf(c)
 	conv := l.fx.Converter(now)
 	products := map[string]catalog.Product{}
 	bySKU := map[string][]string{} // merchant -> skus
 	for _, ln := range c.Lines {
-		ql := QuotedLine{Line: ln, UnitPrice: zero, Total: zero, Availability: inventory.OutOfStock}
+		ql := QuotedLine{Line: ln, UnitPrice: zero, Total: zero, Discount: zero, Availability: inventory.OutOfStock}
 		p, ok := products[ln.ProductID]
 		if !ok {
 			if p, err = s.Store.VariantProduct(ctx, ln.VariantID); err != nil && !errs.Is(err, errs.NotFound) {
@@ -206,6 +211,15 @@ func (s *Service) Price(ctx context.Context, c Cart, from map[string]string) (Qu
 			}
 		}
 	}
+	if len(c.Lines) > 0 {
+		coupons, err := s.Store.CartCoupons(ctx, c.ID)
+		if err != nil {
+			return Quote{}, errs.E(op, errs.Other, err)
+		}
+		if err := applyCoupons(&q, coupons, now); err != nil {
+			return Quote{}, errs.E(op, errs.Invalid, err)
+		}
+	}
 	if err := s.group(ctx, &q, products, dest, conv); err != nil {
 		return Quote{}, err
 	}
@@ -245,6 +259,7 @@ func (s *Service) group(ctx context.Context, q *Quote, products map[string]catal
 		g := &q.Groups[gi]
 		g.LineIDs = append(g.LineIDs, ql.ID)
 		g.Subtotal.Minor += ql.Total.Minor
+		g.Discount.Minor += ql.Discount.Minor
 		p := ql.promise
 		if g.Earliest == nil || p.Earliest.After(*g.Earliest) {
 			e := p.Earliest
@@ -276,7 +291,8 @@ func (s *Service) group(ctx context.Context, q *Quote, products map[string]catal
 		parcel := pricing.Parcel{Date: q.at, Origin: g.ShipsFrom, Destination: dest.Country, Shipping: g.Shipping, CBECYearToDate: ytd}
 		for _, id := range g.LineIDs {
 			ql := q.line(id)
-			parcel.Lines = append(parcel.Lines, pricing.ParcelLine{Key: ql.ID, Quantity: ql.Quantity, Value: ql.Total, Class: ql.class, Subheading: ql.hs})
+			value := money.Amount{Minor: ql.Total.Minor - ql.Discount.Minor, Currency: q.Currency}
+			parcel.Lines = append(parcel.Lines, pricing.ParcelLine{Key: ql.ID, Quantity: ql.Quantity, Value: value, Class: ql.class, Subheading: ql.hs})
 		}
 		a, err := pricing.Assess(q.law.rules, parcel, conv)
 		if errs.Is(err, errs.Invalid) {
@@ -289,7 +305,7 @@ func (s *Service) group(ctx context.Context, q *Quote, products map[string]catal
 		}
 		g.Regime, g.Fees, g.taxes, g.value = a.Regime, a.Fees, a.Lines, a.IntrinsicValue
 		g.Tax, g.Duty, g.DueOnDelivery = a.Tax, a.Duty, a.DueOnDelivery
-		g.Total.Minor = g.Subtotal.Minor + g.Shipping.Minor + g.Tax.Minor + g.Duty.Minor
+		g.Total.Minor = g.Subtotal.Minor - g.Discount.Minor + g.Shipping.Minor + g.Tax.Minor + g.Duty.Minor
 		q.Totals.add(g.Totals)
 	}
 	if q.Total.Minor > money.MaxMinor {

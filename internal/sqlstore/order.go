@@ -462,6 +462,9 @@ func (s *Orders) PlaceCheckout(ctx context.Context, c order.Checkout, expiry *ti
 			if _, err := s.db.txExec(ctx, tx, `UPDATE carts SET attempt = attempt + 1, version = version + 1, updated_at = $1 WHERE id = $2 AND status = 'open'`, c.CreatedAt, c.CartID); err != nil {
 				return err
 			}
+			if _, err := s.db.txExec(ctx, tx, `DELETE FROM coupon_redemptions WHERE ref = $1 AND status = 'held'`, c.Ref); err != nil {
+				return err
+			}
 			out, created = c, true
 			return nil
 		}
@@ -486,6 +489,9 @@ func (s *Orders) PlaceCheckout(ctx context.Context, c order.Checkout, expiry *ti
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errs.E(op, errs.Conflict, "the cart changed during checkout; try again")
+		}
+		if _, err := s.db.txExec(ctx, tx, `UPDATE coupon_redemptions SET status = 'redeemed', checkout_id = $1 WHERE ref = $2 AND status = 'held'`, c.ID, c.Ref); err != nil {
+			return err
 		}
 		if expiry != nil {
 			if err := insertTimer(ctx, tx, *expiry); err != nil {
@@ -617,6 +623,12 @@ func (s *Orders) SettlePayment(ctx context.Context, paymentID string, was, now p
 				return err
 			}
 		}
+		if to == order.Cancelled {
+			// A payment that never completed used no coupon.
+			if _, err := s.db.txExec(ctx, tx, `DELETE FROM coupon_redemptions WHERE checkout_id = $1`, checkoutID); err != nil {
+				return err
+			}
+		}
 		c.Payment.Status, c.Payment.Reason, c.Payment.UpdatedAt = now, reason, at.UTC()
 		out = c
 		return nil
@@ -721,4 +733,154 @@ func (s *Orders) MoveOrder(ctx context.Context, id string, from []order.Status, 
 		return nil
 	})
 	return out, wrap(op, err, "order")
+}
+
+const couponCols = `id, code, COALESCE(merchant_id, ''), COALESCE(channel_id, ''), kind, percent_bps, amount_minor, currency, min_spend, max_uses, max_per_buyer, valid_from, valid_to, created_at`
+
+func scanCoupon(row interface{ Scan(...any) error }) (order.Coupon, error) {
+	var (
+		c          order.Coupon
+		kind, cur  string
+		amt, spend int64
+		to         sql.NullTime
+	)
+	if err := row.Scan(&c.ID, &c.Code, &c.MerchantID, &c.ChannelID, &kind, &c.PercentBps, &amt, &cur, &spend, &c.MaxUses, &c.MaxPerBuyer,
+		&c.ValidFrom, &to, &c.CreatedAt); err != nil {
+		return c, err
+	}
+	c.Kind, c.ValidFrom, c.CreatedAt = order.CouponKind(kind), c.ValidFrom.UTC(), c.CreatedAt.UTC()
+	if to.Valid {
+		c.ValidTo = to.Time.UTC()
+	}
+	if c.Kind == order.Fixed {
+		c.Amount = money.Amount{Minor: amt, Currency: cur}
+	}
+	if spend > 0 {
+		c.MinSpend = money.Amount{Minor: spend, Currency: cur}
+	}
+	return c, nil
+}
+
+// CreateCoupon implements order.Store.
+func (s *Orders) CreateCoupon(ctx context.Context, c order.Coupon) error {
+	var to any
+	if !c.ValidTo.IsZero() {
+		to = c.ValidTo
+	}
+	cur := c.Amount.Currency
+	if cur == "" {
+		cur = c.MinSpend.Currency
+	}
+	_, err := s.db.exec(ctx, `INSERT INTO coupons (id, code, merchant_id, channel_id, kind, percent_bps, amount_minor, currency, min_spend, max_uses, max_per_buyer, valid_from, valid_to, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, c.ID, c.Code, nullStr(c.MerchantID), nullStr(c.ChannelID), string(c.Kind),
+		c.PercentBps, c.Amount.Minor, cur, c.MinSpend.Minor, c.MaxUses, c.MaxPerBuyer, c.ValidFrom, to, c.CreatedAt)
+	if classify(err) == uniqueViolation {
+		return errs.Field("sqlstore.CreateCoupon", "code", "this code is taken")
+	}
+	return wrap("sqlstore.CreateCoupon", err, "coupon")
+}
+
+func (s *Orders) coupons(ctx context.Context, q string, args ...any) ([]order.Coupon, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, wrap("sqlstore.Coupons", err, "coupon")
+	}
+	defer rows.Close()
+	out := []order.Coupon{}
+	for rows.Next() {
+		c, err := scanCoupon(rows)
+		if err != nil {
+			return nil, wrap("sqlstore.Coupons", err, "coupon")
+		}
+		out = append(out, c)
+	}
+	return out, wrap("sqlstore.Coupons", rows.Err(), "coupon")
+}
+
+// Coupons implements order.Store.
+func (s *Orders) Coupons(ctx context.Context, merchantID string) ([]order.Coupon, error) {
+	if merchantID == "" {
+		return s.coupons(ctx, `SELECT `+couponCols+` FROM coupons ORDER BY id DESC LIMIT 500`)
+	}
+	return s.coupons(ctx, `SELECT `+couponCols+` FROM coupons WHERE merchant_id = $1 ORDER BY id DESC LIMIT 500`, merchantID)
+}
+
+// CouponByCode implements order.Store.
+func (s *Orders) CouponByCode(ctx context.Context, code string) (order.Coupon, error) {
+	c, err := scanCoupon(s.db.QueryRowContext(ctx, `SELECT `+couponCols+` FROM coupons WHERE code = $1`, code))
+	return c, wrap("sqlstore.CouponByCode", err, "coupon")
+}
+
+// CartCoupons implements order.Store.
+func (s *Orders) CartCoupons(ctx context.Context, cartID string) ([]order.Coupon, error) {
+	return s.coupons(ctx, `SELECT `+couponCols+` FROM coupons WHERE id IN (SELECT coupon_id FROM cart_coupons WHERE cart_id = $1) ORDER BY id`, cartID)
+}
+
+// AddCartCoupon implements order.Store.
+func (s *Orders) AddCartCoupon(ctx context.Context, cartID, couponID string, at time.Time) error {
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := touchOpen(ctx, tx, "sqlstore.AddCartCoupon", cartID, at); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO cart_coupons (cart_id, coupon_id, added_at) VALUES ($1, $2, $3) ON CONFLICT (cart_id, coupon_id) DO NOTHING`, cartID, couponID, at)
+		return err
+	})
+	return wrap("sqlstore.AddCartCoupon", err, "coupon")
+}
+
+// RemoveCartCoupon implements order.Store.
+func (s *Orders) RemoveCartCoupon(ctx context.Context, cartID, couponID string) error {
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := touchOpen(ctx, tx, "sqlstore.RemoveCartCoupon", cartID, time.Now().UTC()); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM cart_coupons WHERE cart_id = $1 AND coupon_id = $2`, cartID, couponID)
+		return err
+	})
+	return wrap("sqlstore.RemoveCartCoupon", err, "coupon")
+}
+
+// ClaimCoupons implements order.Store.
+func (s *Orders) ClaimCoupons(ctx context.Context, ref, buyerID string, claims []order.CouponClaim, since, at time.Time) error {
+	const op = "sqlstore.ClaimCoupons"
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		for _, c := range claims {
+			// The row's update is the coupon's lock: claims of one coupon
+			// take turns, so that each counts the others.
+			if _, err := s.db.txExec(ctx, tx, `UPDATE coupons SET version = version + 1 WHERE id = $1`, c.Coupon.ID); err != nil {
+				return err
+			}
+			var mine int
+			if err := s.db.txQueryRow(ctx, tx, `SELECT COUNT(*) FROM coupon_redemptions WHERE coupon_id = $1 AND ref = $2`, c.Coupon.ID, ref).Scan(&mine); err != nil {
+				return err
+			}
+			if mine > 0 {
+				continue // this attempt's claim, made already
+			}
+			live := `(status = 'redeemed' OR created_at >= $2)`
+			var all, buyer int64
+			if err := s.db.txQueryRow(ctx, tx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN buyer_id = $3 THEN 1 ELSE 0 END), 0) FROM coupon_redemptions WHERE coupon_id = $1 AND `+live,
+				c.Coupon.ID, since, buyerID).Scan(&all, &buyer); err != nil {
+				return err
+			}
+			if c.Coupon.MaxUses > 0 && all >= c.Coupon.MaxUses {
+				return errs.E(op, errs.Conflict, "the coupon "+c.Coupon.Code+" has been used up")
+			}
+			if c.Coupon.MaxPerBuyer > 0 && buyer >= c.Coupon.MaxPerBuyer {
+				return errs.E(op, errs.Conflict, "you have used the coupon "+c.Coupon.Code+" as often as it allows")
+			}
+			if _, err := s.db.txExec(ctx, tx, `INSERT INTO coupon_redemptions (coupon_id, ref, buyer_id, status, amount, created_at) VALUES ($1, $2, $3, 'held', $4, $5)`,
+				c.Coupon.ID, ref, buyerID, c.Amount, at); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return wrap(op, err, "coupon")
+}
+
+// ReleaseCoupons implements order.Store.
+func (s *Orders) ReleaseCoupons(ctx context.Context, ref string) error {
+	_, err := s.db.exec(ctx, `DELETE FROM coupon_redemptions WHERE ref = $1 AND status = 'held'`, ref)
+	return wrap("sqlstore.ReleaseCoupons", err, "coupon")
 }

@@ -290,6 +290,15 @@ func (f *fixture) buyingFixture() {
 	}
 	_, c, l := cart("buyer@example.com", false)
 	f.ids["cart"], f.ids["cartLine"] = c.ID, l.ID
+	// A's coupon (applied by the route) and the marketplace's, on the cart.
+	_, err = svc.Orders.CreateCoupon(ctx, ownerA, order.CouponInput{Code: "ACASE", Kind: order.Fixed, Amount: 100, Currency: "EUR"})
+	check(err)
+	_, err = svc.Orders.CreateCoupon(ctx, identity.System, order.CouponInput{Code: "HALF", Kind: order.Percent, PercentBps: 5000})
+	check(err)
+	buyer, err := svc.Identity.Authenticate(ctx, f.cookies["buyer"])
+	check(err)
+	_, err = svc.Orders.ApplyCoupon(ctx, order.Access{Actor: buyer}, c.ID, "HALF")
+	check(err)
 	_, c, _ = cart("shopper@example.com", true)
 	f.ids["shopperCart"] = c.ID
 	payer, c, _ := cart("payer@example.com", true)
@@ -490,6 +499,9 @@ func routes() map[string]route {
 		"POST /api/v1/carts/{id}/lines":                        {path: "/api/v1/carts/{cart}/lines", body: map[string]any{"variant_id": "{variantA}", "quantity": 1, "unit_price": 1}, allowed: "buyer", denied: except("buyer"), anonymous: 404},
 		"PATCH /api/v1/carts/{id}/lines/{line_id}":             {path: "/api/v1/carts/{cart}/lines/{cartLine}", body: map[string]any{"quantity": 3}, allowed: "buyer", denied: except("buyer"), anonymous: 404},
 		"PUT /api/v1/carts/{id}/shipping-address":              {path: "/api/v1/carts/{cart}/shipping-address", body: map[string]any{"name": "B", "line1": "1 rue de Rivoli", "postcode": "75001", "city": "Paris", "country": "FR"}, allowed: "buyer", denied: except("buyer"), anonymous: 404},
+		"POST /api/v1/carts/{id}/coupons":                      {path: "/api/v1/carts/{cart}/coupons", body: map[string]any{"code": "ACASE"}, allowed: "buyer", denied: except("buyer"), anonymous: 404},
+		"DELETE /api/v1/carts/{id}/coupons/{code}":             {path: "/api/v1/carts/{cart}/coupons/HALF", allowed: "buyer", denied: except("buyer"), anonymous: 404},
+		"POST /api/v1/coupons":                                 {body: map[string]any{"code": "A-NEW", "kind": "percent", "percent_bps": 1000}, allowed: "ownerA", denied: append([]string{"buyer", "partner"}, unapproved...)},
 		"POST /api/v1/carts/{id}/checkout":                     {path: "/api/v1/carts/{shopperCart}/checkout", body: map[string]any{"payment": map[string]any{"provider": "sandbox", "token": "tok_success"}}, allowed: "shopper", denied: everyone},
 		"POST /api/v1/payments/{id}/confirm":                   {path: "/api/v1/payments/{payment}/confirm", allowed: "payer", denied: everyone},
 		"POST /api/v1/orders/{id}/cancel":                      {path: "/api/v1/orders/{order}/cancel", body: map[string]any{"reason": "changed my mind"}, allowed: "payer", denied: except("ownerA", "operator")},

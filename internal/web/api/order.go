@@ -150,6 +150,66 @@ func registerOrders(a huma.API, s Services) {
 			}
 			return quote(ctx, acc, in.ID)
 		})
+	huma.Register(a, write(a, huma.Operation{OperationID: "apply-cart-coupon", Method: http.MethodPost, Path: "/api/v1/carts/{id}/coupons",
+		Summary: "Apply a coupon to a cart", Description: "At most one coupon per merchant (it discounts that merchant's goods) and one marketplace coupon (it discounts what remains), " +
+			"both before tax. A coupon that applies to nothing in the cart, is out of its dates or below its minimum spend is refused with the reason.",
+		Tags: tags, DefaultStatus: http.StatusCreated, Security: public}),
+		func(ctx context.Context, in *struct {
+			ID        string `path:"id" maxLength:"64"`
+			CartToken string `header:"X-Cart-Token" maxLength:"200" doc:"The cart_token of an anonymous cart (not needed once signed in)"`
+			Body      struct {
+				Code string `json:"code" minLength:"1" maxLength:"32"`
+			}
+		}) (*cartOut, error) {
+			acc := accessOf(ctx, in.CartToken)
+			if _, err := s.Orders.ApplyCoupon(ctx, acc, in.ID, in.Body.Code); err != nil {
+				return nil, fail(ctx, err)
+			}
+			return quote(ctx, acc, in.ID)
+		})
+	huma.Register(a, write(a, huma.Operation{OperationID: "remove-cart-coupon", Method: http.MethodDelete, Path: "/api/v1/carts/{id}/coupons/{code}",
+		Summary: "Take a coupon off a cart", Tags: tags, Security: public}),
+		func(ctx context.Context, in *struct {
+			ID        string `path:"id" maxLength:"64"`
+			Code      string `path:"code" maxLength:"32"`
+			CartToken string `header:"X-Cart-Token" maxLength:"200" doc:"The cart_token of an anonymous cart (not needed once signed in)"`
+		}) (*cartOut, error) {
+			acc := accessOf(ctx, in.CartToken)
+			if err := s.Orders.RemoveCoupon(ctx, acc, in.ID, in.Code); err != nil {
+				return nil, fail(ctx, err)
+			}
+			return quote(ctx, acc, in.ID)
+		})
+	huma.Register(a, write(a, huma.Operation{OperationID: "create-coupon", Method: http.MethodPost, Path: "/api/v1/coupons",
+		Summary: "Make a coupon", Description: "A merchant's owner makes coupons for its own goods; an operator for any merchant's (`merchant_id`) or the marketplace's (none). " +
+			"Limits of uses in all and per buyer hold under concurrent checkouts.",
+		Tags: tags, DefaultStatus: http.StatusCreated}),
+		func(ctx context.Context, in *struct{ Body order.CouponInput }) (*struct{ Body order.Coupon }, error) {
+			c, err := s.Orders.CreateCoupon(ctx, ActorFrom(ctx), in.Body)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &struct{ Body order.Coupon }{c}, nil
+		})
+	huma.Register(a, authed(huma.Operation{OperationID: "list-coupons", Method: http.MethodGet, Path: "/api/v1/coupons",
+		Summary: "Coupons you manage", Description: "A merchant's own; all for an operator. Newest first, at most 500.", Tags: tags, Errors: []int{401, 403}}),
+		func(ctx context.Context, _ *struct{}) (*struct {
+			Body struct {
+				Items []order.Coupon `json:"items"`
+			}
+		}, error) {
+			cs, err := s.Orders.Coupons(ctx, ActorFrom(ctx))
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			out := &struct {
+				Body struct {
+					Items []order.Coupon `json:"items"`
+				}
+			}{}
+			out.Body.Items = cs
+			return out, nil
+		})
 	huma.Register(a, write(a, huma.Operation{OperationID: "checkout-cart", Method: http.MethodPost, Path: "/api/v1/carts/{id}/checkout",
 		Summary: "Pay for a cart", Description: "Signed-in buyers. Reserves the stock, charges the total once and makes one order per merchant. " +
 			"`payment.status` is `captured` (orders paid), `requires_action` (confirm with POST /api/v1/payments/{id}/confirm within 15 minutes, else the orders are cancelled) " +

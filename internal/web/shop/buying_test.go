@@ -10,7 +10,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/sesame-market/sesame/internal/catalog"
+	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/inventory"
+	"github.com/sesame-market/sesame/internal/order"
 	"github.com/sesame-market/sesame/internal/promise"
 	"github.com/sesame-market/sesame/internal/sqlstore"
 	"github.com/sesame-market/sesame/internal/testkit"
@@ -96,6 +98,17 @@ func TestBuyingInABrowser(t *testing.T) {
 	}
 	if got := text(".cart-main"); !strings.Contains(got, "IOSS") || !strings.Contains(got, "EU customs duty") || !strings.Contains(got, "local VAT") {
 		t.Fatalf("the parcels read %q", got)
+	}
+	if _, err := s.svc.Orders.CreateCoupon(context.Background(), identity.System, order.CouponInput{Code: "WELCOME5", Kind: order.Fixed, Amount: 500, Currency: "EUR"}); err != nil {
+		t.Fatal(err)
+	}
+	do("a wrong coupon", chromedp.SendKeys(chromedp.CSS("#coupon-code"), "NOSUCH"), chromedp.Submit(chromedp.CSS("#coupon-code")), chromedp.WaitVisible(chromedp.CSS(".notice-error")))
+	if got := text(".notice-error"); !strings.Contains(got, "no such coupon") {
+		t.Fatalf("a wrong coupon reads %q", got)
+	}
+	do("a coupon", chromedp.SendKeys(chromedp.CSS("#coupon-code"), "welcome5"), chromedp.Submit(chromedp.CSS("#coupon-code")), chromedp.WaitVisible(chromedp.CSS(".coupons")))
+	if got := text(".summary"); !strings.Contains(got, "WELCOME5") || !strings.Contains(got, "Discounts") {
+		t.Fatalf("after the coupon the summary reads %q", got)
 	}
 	shot("10-cart-two-merchants")
 	do("checkout", chromedp.Click(chromedp.CSS(".summary a.button")), chromedp.WaitVisible(chromedp.CSS("#email")))

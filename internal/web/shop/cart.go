@@ -61,7 +61,8 @@ type cartGroup struct {
 	Lines                        []cartLine
 	Subtotal, Shipping, Tax      string
 	Duty, Total, DueOnDelivery   string
-	HasDuty, HasDue              bool
+	HasDuty, HasDue, HasOff      bool
+	Discount                     string
 	TaxNote                      string
 	Fees                         []feeRow
 	Problem                      string
@@ -93,7 +94,14 @@ type cartPage struct {
 	// Checkout is true on the checkout page (address and payment).
 	Checkout bool
 	Cards    []option
+	Coupons  []couponRow
+	Discount string
+	HasOff   bool
 }
+
+// couponRow is a coupon on the cart: its code and what it takes off, or
+// why it takes nothing.
+type couponRow struct{ Code, Off, Problem string }
 
 // cartView makes the cart page of q.
 func (s *Shop) cartView(b *base, q order.Quote) *cartPage {
@@ -117,7 +125,7 @@ func (s *Shop) cartView(b *base, q order.Quote) *cartPage {
 		cg := cartGroup{Merchant: g.MerchantName, ShipsFrom: b.W.T("ships_from", "Country", b.W.Country(g.ShipsFrom)), Subtotal: s.money(b, g.Subtotal),
 			Shipping: s.money(b, g.Shipping), Tax: s.money(b, g.Tax), Duty: s.money(b, g.Duty), Total: s.money(b, g.Total),
 			DueOnDelivery: s.money(b, g.DueOnDelivery), HasDuty: g.Duty.Minor > 0, HasDue: g.DueOnDelivery.Minor > 0, Problem: g.Problem,
-			TaxNote: taxNote(b.W, g.Regime)}
+			TaxNote: taxNote(b.W, g.Regime), HasOff: g.Discount.Minor > 0, Discount: s.money(b, money.Amount{Minor: -g.Discount.Minor, Currency: g.Discount.Currency})}
 		if g.Earliest != nil {
 			d := deliveryText(b.W, &promise.Result{ShipsFrom: g.ShipsFrom, Earliest: *g.Earliest, Latest: *g.Latest}, today)
 			cg.Arrives, cg.Fast = d.Arrives, d.Fast
@@ -138,6 +146,10 @@ func (s *Shop) cartView(b *base, q order.Quote) *cartPage {
 		if !inGroup[l.ID] {
 			p.Unsendable = append(p.Unsendable, lines[l.ID])
 		}
+	}
+	p.Discount, p.HasOff = s.money(b, money.Amount{Minor: -q.Discount.Minor, Currency: q.Discount.Currency}), q.Discount.Minor > 0
+	for _, c := range q.Coupons {
+		p.Coupons = append(p.Coupons, couponRow{Code: c.Code, Off: s.money(b, money.Amount{Minor: -c.Discount.Minor, Currency: c.Discount.Currency}), Problem: c.Problem})
 	}
 	for _, m := range b.Channel.Markets {
 		sel := (q.Address != nil && q.Address.Country == m) || (q.Address == nil && q.Country == m)
@@ -190,7 +202,7 @@ func (s *Shop) showCart(w http.ResponseWriter, r *http.Request, b *base, checkou
 		q.Subtotal, q.Shipping, q.Tax, q.Duty, q.Total, q.DueOnDelivery = zero, zero, zero, zero, zero, zero
 	}
 	p := s.cartView(b, q)
-	p.Checkout, p.Message, p.Field = checkout, noticeText(b.W, msg), field
+	p.Checkout, p.Message, p.Field = checkout, cmp.Or(b.notice, noticeText(b.W, msg)), field
 	p.MessageError = field != "" || msg == "checkout_refused" || msg == "declined"
 	if q.Address != nil {
 		p.Form = *q.Address
@@ -211,6 +223,12 @@ func (s *Shop) showCart(w http.ResponseWriter, r *http.Request, b *base, checkou
 	}
 	b.Title = b.W.T(name) + " · " + b.Channel.Name
 	s.page(w, r, status, "cart", p)
+}
+
+// showCartWith is showCart with a message already in words.
+func (s *Shop) showCartWith(w http.ResponseWriter, r *http.Request, b *base, checkout bool, status int, text string) {
+	b.notice = text
+	s.showCart(w, r, b, checkout, status, "", "coupon")
 }
 
 // cart is the cart page.
@@ -340,6 +358,8 @@ func (s *Shop) cartAction(w http.ResponseWriter, r *http.Request) {
 		s.setAddress(w, r, b)
 	case "pay":
 		s.pay(w, r, b)
+	case "coupon", "uncoupon":
+		s.coupon(w, r, b, r.PathValue("action") == "coupon")
 	default:
 		s.notFound(w, r, b)
 	}
@@ -430,6 +450,32 @@ func (s *Shop) setAddress(w http.ResponseWriter, r *http.Request, b *base) {
 		s.redirectWith(w, r, b.Home+"checkout", "address_saved")
 	case errs.Is(err, errs.Invalid):
 		s.showCart(w, r, b, true, http.StatusBadRequest, invalidKey(errs.FieldOf(err)), errs.FieldOf(err))
+	default:
+		s.fail(w, r, b, err)
+	}
+}
+
+// coupon applies (or removes) the coupon the form names.
+func (s *Shop) coupon(w http.ResponseWriter, r *http.Request, b *base, apply bool) {
+	acc := s.access(r, b)
+	cur, err := s.svc.Orders.Current(r.Context(), acc, b.Channel.ID)
+	if err != nil {
+		s.fail(w, r, b, err)
+		return
+	}
+	code := r.PostFormValue("code")
+	if apply {
+		_, err = s.svc.Orders.ApplyCoupon(r.Context(), acc, cur.ID, code)
+	} else {
+		err = s.svc.Orders.RemoveCoupon(r.Context(), acc, cur.ID, code)
+	}
+	switch {
+	case err == nil:
+		s.redirectWith(w, r, within(b, r.PostFormValue("back")), "updated")
+	case errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) || errs.Is(err, errs.NotFound):
+		// The service's reason, in its words: the coupon is the buyer's to fix.
+		p := b
+		s.showCartWith(w, r, p, strings.HasSuffix(r.PostFormValue("back"), "/checkout"), http.StatusBadRequest, errs.Message(err))
 	default:
 		s.fail(w, r, b, err)
 	}

@@ -256,6 +256,7 @@ type base struct {
 	SignedIn    bool
 	// Buying is true when the storefront sells (carts and orders).
 	Buying bool
+	notice string // a notice already in words (a service's refusal)
 }
 
 type link struct {
