@@ -38,6 +38,7 @@ import (
 	"github.com/sesame-market/sesame/internal/merchant"
 	"github.com/sesame-market/sesame/internal/money"
 	"github.com/sesame-market/sesame/internal/natsbus"
+	"github.com/sesame-market/sesame/internal/notify"
 	"github.com/sesame-market/sesame/internal/order"
 	"github.com/sesame-market/sesame/internal/search"
 	"github.com/sesame-market/sesame/internal/share"
@@ -93,6 +94,15 @@ type config struct {
 	// OutboxRetention is how long published events stay in the outbox
 	// (--outbox-retention, SESAME_OUTBOX_RETENTION).
 	OutboxRetention time.Duration
+	// SMTPAddr is the mail relay Sesame sends its e-mails to (--smtp-addr,
+	// SESAME_SMTP_ADDR, host:port), SMTPStartTLS whether to upgrade the
+	// connection (--smtp-starttls, SESAME_SMTP_STARTTLS), MailFrom the
+	// sender (--mail-from, SESAME_MAIL_FROM); SESAME_SMTP_USERNAME and
+	// SESAME_SMTP_PASSWORD authenticate. With no relay the mails wait in
+	// the queue (the demo shows them in its mailbox).
+	SMTPAddr, MailFrom string
+	SMTPStartTLS       bool
+	smtpUser, smtpPass string
 	// IOSSNumber is the marketplace's EU import one-stop-shop number
 	// (--ioss-number, SESAME_IOSS_NUMBER), declared on the customs data of
 	// the parcels whose VAT it collects.
@@ -181,6 +191,11 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stdout i
 	fs.StringVar(&c.Data, "data", env("SESAME_DATA", "./sesame-data"), "data folder, created if missing (SESAME_DATA)")
 	fs.StringVar(&c.DB, "db", env("SESAME_DB", ""), "database: a postgres:// URL, or empty for SQLite in the data folder (SESAME_DB)")
 	fs.StringVar(&c.NATS, "nats", env("SESAME_NATS", ""), "NATS URLs (nats://a,nats://b), or empty for an embedded JetStream server (SESAME_NATS)")
+	fs.StringVar(&c.SMTPAddr, "smtp-addr", env("SESAME_SMTP_ADDR", ""), "mail relay host:port for Sesame's e-mails; empty: they wait in the queue (SESAME_SMTP_ADDR)")
+	fs.BoolVar(&c.SMTPStartTLS, "smtp-starttls", env("SESAME_SMTP_STARTTLS", "") == "1" || env("SESAME_SMTP_STARTTLS", "") == "true",
+		"upgrade the mail relay connection with STARTTLS (SESAME_SMTP_STARTTLS)")
+	fs.StringVar(&c.MailFrom, "mail-from", env("SESAME_MAIL_FROM", "Sesame <no-reply@sesame.invalid>"), "the sender of Sesame's e-mails (SESAME_MAIL_FROM)")
+	c.smtpUser, c.smtpPass = env("SESAME_SMTP_USERNAME", ""), env("SESAME_SMTP_PASSWORD", "")
 	fs.StringVar(&c.IOSSNumber, "ioss-number", env("SESAME_IOSS_NUMBER", ""),
 		"the marketplace's EU import one-stop-shop number, on the customs data of low-value imports (SESAME_IOSS_NUMBER)")
 	fs.StringVar(&c.LogLevel, "log-level", env("SESAME_LOG_LEVEL", "info"), "debug, info, warn or error (SESAME_LOG_LEVEL)")
@@ -404,8 +419,30 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	if cfg.Hooks.Idempotency != nil {
 		idem = cfg.Hooks.Idempotency(idem)
 	}
+	// E-mails: a durable consumer of the order events queues them (once
+	// per event), the sender hands them to the relay.
+	mails := &notify.Service{Store: db.Mails(), Users: db.Identity(), Orders: db.Orders(), Channels: chans, Money: formatters, Logger: log}
+	switch {
+	case cfg.SMTPAddr != "":
+		mails.Sender = notify.SMTP{Addr: cfg.SMTPAddr, StartTLS: cfg.SMTPStartTLS, From: cfg.MailFrom, Username: cfg.smtpUser, Password: cfg.smtpPass}
+	case cmd == "demo":
+		mails.Sender = notify.Mailbox{}
+	}
+	stopMail, err := bus.Subscribe(runCtx, "mail", notify.Subjects, mails.Handle)
+	if err != nil {
+		return err
+	}
+	defer stopMail()
+	mailDone := make(chan error, 1)
+	go func() { mailDone <- mails.Run(runCtx) }()
+	defer func() { cancel(); <-mailDone }()
+	var mailbox func(context.Context, int) ([]notify.Mail, error)
+	if cmd == "demo" {
+		mailbox = mails.Recent
+	}
+
 	srv, err := web.New(web.Config{Services: svc, Logger: log, Ping: db.Ping, DemoLogins: logins, Version: version, PublicURL: cfg.PublicURL,
-		RateLimits: cfg.RateLimits, TrustedProxies: cfg.TrustedProxies, Idempotency: idem})
+		RateLimits: cfg.RateLimits, TrustedProxies: cfg.TrustedProxies, Idempotency: idem, Mailbox: mailbox})
 	if err != nil {
 		return err
 	}

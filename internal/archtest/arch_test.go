@@ -19,7 +19,7 @@ const module = "github.com/sesame-market/sesame/"
 // domain may use. Both are paths under the module.
 var (
 	domain = []string{"internal/identity", "internal/merchant", "internal/channel", "internal/catalog", "internal/inventory", "internal/search", "internal/share", "internal/promise",
-		"internal/order", "internal/pricing", "internal/payment"}
+		"internal/order", "internal/pricing", "internal/payment", "internal/notify"}
 	foundation = []string{"internal/money", "internal/errs", "internal/text", "internal/ids", "internal/events", "internal/timers"}
 	// edges are the packages of storage, transport and the bus: only the
 	// packages in edgeUsers (and tests) import them.
@@ -46,6 +46,8 @@ var (
 		"github.com/rickar/cal/v2/fr":          {[]string{"internal/promise"}, "French public holidays"},
 		"github.com/rickar/cal/v2/de":          {[]string{"internal/promise"}, "German public holidays"},
 		"github.com/rickar/cal/v2/gb":          {[]string{"internal/promise"}, "British public holidays"},
+		"github.com/emersion/go-smtp":          {[]string{"internal/notify"}, "the SMTP client that hands Sesame's e-mails to the mail relay"},
+		"github.com/emersion/go-sasl":          {[]string{"internal/notify"}, "PLAIN authentication to the mail relay"},
 		"github.com/Boostport/address":         {[]string{"internal/order"}, "shipping addresses checked by each country's format and postcode pattern (Google's address data)"},
 	}
 	// banned are package names that say nothing about what they hold.

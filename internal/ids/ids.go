@@ -76,4 +76,5 @@ const (
 	Order    = "ord"
 	Payment  = "pay"
 	Coupon   = "cpn"
+	Mail     = "mail"
 )

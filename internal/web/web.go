@@ -28,6 +28,7 @@ import (
 	"github.com/sesame-market/sesame/internal/channel"
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/identity"
+	"github.com/sesame-market/sesame/internal/notify"
 	"github.com/sesame-market/sesame/internal/web/api"
 	"github.com/sesame-market/sesame/internal/web/shop"
 )
@@ -51,7 +52,10 @@ type Config struct {
 	Ping func(ctx context.Context) error
 	// DemoLogins are listed on the home page (demo mode only).
 	DemoLogins []Login
-	Version    string
+	// Mailbox, in demo mode, lists the e-mails Sesame sent, for the
+	// storefronts' mailbox page (nil: no such page).
+	Mailbox func(ctx context.Context, limit int) ([]notify.Mail, error)
+	Version string
 	// PublicURL is the scheme and host buyers reach Sesame at (e.g.
 	// https://shop.example), or empty when unknown (local runs). With https,
 	// responses carry HSTS.
@@ -128,7 +132,7 @@ func New(cfg Config) (*Server, error) {
 	api.Register(s.api, cfg.Services, api.Options{ReportInternal: s.reportInternal, PublicURL: cfg.PublicURL})
 
 	store, err := shop.New(shop.Config{Services: shop.Services{Catalog: cfg.Services.Catalog, Channels: cfg.Services.Channels, Search: cfg.Services.Search,
-		Identity: cfg.Services.Identity, Shares: cfg.Services.Shares, Stock: cfg.Services.Stock, Orders: cfg.Services.Orders},
+		Identity: cfg.Services.Identity, Shares: cfg.Services.Shares, Stock: cfg.Services.Stock, Orders: cfg.Services.Orders, Mailbox: cfg.Mailbox},
 		Logger: cfg.Logger, PublicURL: cfg.PublicURL, RequestID: RequestID, NotFound: s.noRoute(mux),
 		SitemapURLs: cfg.SitemapURLs, SecureCookies: cfg.Services.SecureCookies})
 	if err != nil {

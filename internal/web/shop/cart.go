@@ -9,6 +9,7 @@ import (
 
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/money"
+	"github.com/sesame-market/sesame/internal/notify"
 	"github.com/sesame-market/sesame/internal/order"
 	"github.com/sesame-market/sesame/internal/payment"
 	"github.com/sesame-market/sesame/internal/pricing"
@@ -664,4 +665,25 @@ func (s *Shop) cancelOrder(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.fail(w, r, b, err)
 	}
+}
+
+// mailboxPage is the demo's mailbox: the e-mails Sesame sent, newest first.
+type mailboxPage struct {
+	*base
+	Mails []notify.Mail
+}
+
+func (s *Shop) mailbox(w http.ResponseWriter, r *http.Request) {
+	b, ok := s.storefront(w, r)
+	if !ok {
+		return
+	}
+	ms, err := s.svc.Mailbox(r.Context(), 50)
+	if err != nil {
+		s.fail(w, r, b, err)
+		return
+	}
+	b.NoIndex = true
+	b.Title = b.W.T("mailbox_title") + " · " + b.Channel.Name
+	s.page(w, r, http.StatusOK, "mailbox", &mailboxPage{base: b, Mails: ms})
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/inventory"
 	"github.com/sesame-market/sesame/internal/money"
+	"github.com/sesame-market/sesame/internal/notify"
 	"github.com/sesame-market/sesame/internal/order"
 	"github.com/sesame-market/sesame/internal/promise"
 	"github.com/sesame-market/sesame/internal/search"
@@ -55,6 +56,9 @@ type Services struct {
 	// Orders runs carts, checkouts and orders; nil turns buying off (its
 	// pages are not found).
 	Orders *order.Service
+	// Mailbox lists the e-mails sent, for the demo's mailbox page (nil:
+	// no such page).
+	Mailbox func(ctx context.Context, limit int) ([]notify.Mail, error)
 }
 
 // Config wires the storefront.
@@ -93,7 +97,7 @@ type Shop struct {
 }
 
 // pageNames are the templates of whole pages, each filling layout.html.
-var pageNames = []string{"home", "list", "product", "search", "error", "signin", "register", "account", "cart", "confirm", "orders"}
+var pageNames = []string{"home", "list", "product", "search", "error", "signin", "register", "account", "cart", "confirm", "orders", "mailbox"}
 
 // New parses every template, message file and static file, so that a
 // broken one fails at start (and in tests), never on a buyer's request.
@@ -201,6 +205,8 @@ func (s *Shop) route(w http.ResponseWriter, r *http.Request) {
 		s.formPageFor("register")(w, r)
 	case page == "account":
 		s.account(w, r)
+	case s.svc.Mailbox != nil && page == "mailbox":
+		s.mailbox(w, r)
 	case s.svc.Orders != nil && page == "cart":
 		s.cart(w, r)
 	case s.svc.Orders != nil && page == "checkout":
@@ -256,7 +262,9 @@ type base struct {
 	SignedIn    bool
 	// Buying is true when the storefront sells (carts and orders).
 	Buying bool
-	notice string // a notice already in words (a service's refusal)
+	// Mailbox is true in the demo, which shows the e-mails it sent.
+	Mailbox bool
+	notice  string // a notice already in words (a service's refusal)
 }
 
 type link struct {
@@ -303,7 +311,7 @@ func (s *Shop) channel(w http.ResponseWriter, r *http.Request) (channel.Channel,
 func (s *Shop) newBase(r *http.Request, ch channel.Channel, lang string) *base {
 	b := &base{W: newWords(s.words, lang, s.log), Lang: lang, Channel: ch, Theme: "market",
 		Home: "/" + ch.Code + "/" + lang + "/", Path: r.URL.Path, Currencies: ch.Currencies, Title: ch.Name, Description: ch.Description,
-		SignedIn: !api.ActorFrom(r.Context()).IsAnonymous(), Buying: s.svc.Orders != nil}
+		SignedIn: !api.ActorFrom(r.Context()).IsAnonymous(), Buying: s.svc.Orders != nil, Mailbox: s.svc.Mailbox != nil}
 	if ch.Admission == channel.Curated {
 		b.Theme = "house"
 	}

@@ -1,0 +1,183 @@
+// Package notify sends Sesame's e-mails: consumers of the events queue
+// each mail once (one per event and purpose, however often the event is
+// delivered), in the recipient's language, and the sender hands the queue
+// to an SMTP server, retrying until it accepts. A mail whose acceptance
+// was lost in a crash is sent again with the same Message-ID, which
+// receivers use to drop the copy.
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"time"
+
+	"github.com/sesame-market/sesame/internal/channel" // mails name the storefront and speak its language
+	"github.com/sesame-market/sesame/internal/events"
+	"github.com/sesame-market/sesame/internal/identity" // the recipient's address and name
+	"github.com/sesame-market/sesame/internal/ids"
+	"github.com/sesame-market/sesame/internal/money"
+	"github.com/sesame-market/sesame/internal/order" // an order's confirmation lists its lines
+)
+
+// Mail is one e-mail.
+type Mail struct {
+	ID        string     `json:"id"`
+	Dedupe    string     `json:"-"`
+	Kind      string     `json:"kind"`
+	To        string     `json:"to"`
+	ToName    string     `json:"to_name,omitempty"`
+	Lang      string     `json:"lang"`
+	Subject   string     `json:"subject"`
+	Body      string     `json:"body"`
+	CreatedAt time.Time  `json:"created_at"`
+	NextAt    time.Time  `json:"-"`
+	Attempts  int        `json:"attempts"`
+	LastError string     `json:"last_error,omitempty"`
+	SentAt    *time.Time `json:"sent_at,omitempty"`
+}
+
+// Store keeps the mail queue.
+type Store interface {
+	// QueueMail inserts m unless a mail of its Dedupe is queued already.
+	QueueMail(ctx context.Context, m Mail) error
+	// DueMails returns at most limit unsent mails due at now, oldest first.
+	DueMails(ctx context.Context, now time.Time, limit int) ([]Mail, error)
+	// MailSent records that m was accepted at at; MailFailed that it was
+	// refused, to be tried again at next.
+	MailSent(ctx context.Context, id string, at time.Time) error
+	MailFailed(ctx context.Context, id, reason string, next time.Time) error
+	// RecentMails returns the newest mails, sent or not.
+	RecentMails(ctx context.Context, limit int) ([]Mail, error)
+}
+
+// Sender hands a mail to a mail server.
+type Sender interface {
+	Send(ctx context.Context, m Mail) error
+}
+
+// Service queues and sends the mails.
+type Service struct {
+	Store  Store
+	Sender Sender // nil: mails stay in the queue (and the demo's mailbox)
+	Users  interface {
+		UserByID(ctx context.Context, id string) (identity.User, error)
+	}
+	Orders interface {
+		Order(ctx context.Context, id string) (order.Order, error)
+	}
+	Channels interface {
+		Public(ctx context.Context, idOrCode string) (channel.Channel, error)
+	}
+	Money  *money.Formatters
+	Logger *slog.Logger
+	Now    func() time.Time
+	// Interval is how often the sender looks for due mails (default 1 s).
+	Interval time.Duration
+}
+
+// Subjects are the events the mail consumer follows.
+const Subjects = events.SubjectPrefix + "order.>"
+
+// Handle is the consumer of the order events: an order paid gets its
+// buyer's confirmation. It is idempotent: the mail's dedupe is the order's.
+func (s *Service) Handle(ctx context.Context, e events.Event) error {
+	if e.Type != events.OrderPaid {
+		return nil
+	}
+	var p events.OrderChange
+	if err := json.Unmarshal(e.Payload, &p); err != nil || p.OrderID == "" {
+		return nil // not an event Sesame wrote
+	}
+	o, err := s.Orders.Order(ctx, p.OrderID)
+	if err != nil {
+		return err
+	}
+	u, err := s.Users.UserByID(ctx, o.BuyerID)
+	if err != nil {
+		return err
+	}
+	ch, err := s.Channels.Public(ctx, o.ChannelID)
+	if err != nil {
+		return err
+	}
+	lang := ch.DefaultLanguage
+	subject, body := orderPaid(lang, ch, o, u.Name, func(a money.Amount) string {
+		if s.Money != nil {
+			return s.Money.Format(a, lang)
+		}
+		return a.Decimal() + " " + a.Currency
+	})
+	now := s.now()
+	return s.Store.QueueMail(ctx, Mail{ID: ids.New(ids.Mail), Dedupe: "order_paid:" + o.ID, Kind: "order_paid", To: u.Email, ToName: u.Name,
+		Lang: lang, Subject: subject, Body: body, CreatedAt: now, NextAt: now})
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// SendDue sends the mails due now and returns how many were accepted.
+func (s *Service) SendDue(ctx context.Context) (int, error) {
+	if s.Sender == nil {
+		return 0, nil
+	}
+	ms, err := s.Store.DueMails(ctx, s.now(), 50)
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	for _, m := range ms {
+		if err := s.Sender.Send(ctx, m); err != nil {
+			// Back off: 1 s, 2 s, 4 s… up to an hour.
+			wait := min(time.Second<<min(m.Attempts, 12), time.Hour)
+			if ferr := s.Store.MailFailed(ctx, m.ID, err.Error(), s.now().Add(wait)); ferr != nil {
+				return sent, ferr
+			}
+			if s.Logger != nil {
+				s.Logger.Warn("mail refused", "mail", m.ID, "to", m.To, "attempts", m.Attempts+1, "err", err)
+			}
+			continue
+		}
+		if err := s.Store.MailSent(ctx, m.ID, s.now()); err != nil {
+			return sent, err
+		}
+		sent++
+	}
+	return sent, nil
+}
+
+// Run sends due mails until ctx ends.
+func (s *Service) Run(ctx context.Context) error {
+	every := s.Interval
+	if every <= 0 {
+		every = time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := s.SendDue(ctx); err != nil && ctx.Err() == nil && s.Logger != nil {
+			s.Logger.Error("mail sender", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Recent returns the newest mails, for the demo's mailbox.
+func (s *Service) Recent(ctx context.Context, limit int) ([]Mail, error) {
+	return s.Store.RecentMails(ctx, limit)
+}
+
+// Mailbox is the demo's Sender: it delivers to no server; the queue is the
+// mailbox the demo's page shows, each mail marked sent when it is due.
+type Mailbox struct{}
+
+// Send implements Sender.
+func (Mailbox) Send(context.Context, Mail) error { return nil }
