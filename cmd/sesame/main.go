@@ -40,6 +40,7 @@ import (
 	"github.com/sesame-market/sesame/internal/natsbus"
 	"github.com/sesame-market/sesame/internal/notify"
 	"github.com/sesame-market/sesame/internal/order"
+	"github.com/sesame-market/sesame/internal/payment"
 	"github.com/sesame-market/sesame/internal/search"
 	"github.com/sesame-market/sesame/internal/share"
 	"github.com/sesame-market/sesame/internal/sqlstore"
@@ -103,6 +104,11 @@ type config struct {
 	SMTPAddr, MailFrom string
 	SMTPStartTLS       bool
 	smtpUser, smtpPass string
+	// StripeKey is Stripe's secret key (SESAME_STRIPE_KEY; empty: no Stripe
+	// payments), StripeURL its API's base URL (SESAME_STRIPE_URL, for
+	// stripe-mock) and StripeWebhookSecret the webhook endpoint's secret
+	// (SESAME_STRIPE_WEBHOOK_SECRET).
+	StripeKey, StripeURL, StripeWebhookSecret string
 	// IOSSNumber is the marketplace's EU import one-stop-shop number
 	// (--ioss-number, SESAME_IOSS_NUMBER), declared on the customs data of
 	// the parcels whose VAT it collects.
@@ -196,6 +202,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stdout i
 		"upgrade the mail relay connection with STARTTLS (SESAME_SMTP_STARTTLS)")
 	fs.StringVar(&c.MailFrom, "mail-from", env("SESAME_MAIL_FROM", "Sesame <no-reply@sesame.invalid>"), "the sender of Sesame's e-mails (SESAME_MAIL_FROM)")
 	c.smtpUser, c.smtpPass = env("SESAME_SMTP_USERNAME", ""), env("SESAME_SMTP_PASSWORD", "")
+	c.StripeKey, c.StripeURL, c.StripeWebhookSecret = env("SESAME_STRIPE_KEY", ""), env("SESAME_STRIPE_URL", ""), env("SESAME_STRIPE_WEBHOOK_SECRET", "")
 	fs.StringVar(&c.IOSSNumber, "ioss-number", env("SESAME_IOSS_NUMBER", ""),
 		"the marketplace's EU import one-stop-shop number, on the customs data of low-value imports (SESAME_IOSS_NUMBER)")
 	fs.StringVar(&c.LogLevel, "log-level", env("SESAME_LOG_LEVEL", "info"), "debug, info, warn or error (SESAME_LOG_LEVEL)")
@@ -349,6 +356,10 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 		return svc.Merchants.Terms(ctx, identity.System, id)
 	})
 	svc.Orders.IOSSNumber = cfg.IOSSNumber
+	if cfg.StripeKey != "" {
+		svc.Orders.Providers["stripe"] = payment.NewStripe(cfg.StripeKey, cfg.StripeURL)
+		svc.StripeWebhookSecret = cfg.StripeWebhookSecret
+	}
 	if cmd == "demo" && cfg.IOSSNumber == "" {
 		svc.Orders.IOSSNumber = demo.IOSSNumber
 	}

@@ -495,3 +495,43 @@ func (s *Service) Cancel(ctx context.Context, actor identity.Actor, id, reason s
 }
 
 func withStatus(o Order, st Status) Order { o.Status = st; return o }
+
+// ProviderEvent applies a payment provider's webhook event, verified by
+// the caller: a payment awaiting the buyer's action that the provider
+// reports captured pays its orders; one it reports failed cancels them. An
+// event delivered again, about a charge Sesame does not know, or about a
+// payment settled already changes nothing. Errors: as the store's.
+func (s *Service) ProviderEvent(ctx context.Context, provider string, ev payment.Event) error {
+	if ev.ID == "" || ev.Ref == "" || (ev.Status != payment.Captured && ev.Status != payment.Failed) {
+		return nil
+	}
+	now := s.Now().UTC()
+	id, err := s.Store.PaymentByRef(ctx, provider, ev.Ref)
+	if errs.Is(err, errs.NotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	// A replayed delivery is dropped; the state machine drops the rest (a
+	// payment settled already answers Conflict). The event is recorded
+	// once applied, so that a failure here has the provider retry it.
+	seen, err := s.Store.ProviderEventSeen(ctx, provider, ev.ID)
+	if err != nil || seen {
+		return err
+	}
+	if ev.Status == payment.Captured {
+		_, err = s.Store.SettlePayment(ctx, id, payment.RequiresAction, payment.Captured, "", []Status{PendingPayment}, Paid, now,
+			func(o Order) []events.Event { return []events.Event{orderEvent(events.OrderPaid, o, "", now)} })
+	} else {
+		_, err = s.Store.SettlePayment(ctx, id, payment.RequiresAction, payment.Failed, ev.Reason, []Status{PendingPayment}, Cancelled, now,
+			func(o Order) []events.Event {
+				return []events.Event{orderEvent(events.OrderCancelled, o, "payment_failed", now)}
+			})
+	}
+	if err != nil && !errs.Is(err, errs.Conflict) { // Conflict: settled meanwhile (the buyer's confirmation came first)
+		return err
+	}
+	_, err = s.Store.FirstProviderEvent(ctx, provider, ev.ID, now)
+	return err
+}

@@ -345,6 +345,14 @@ type Store interface {
 	// all or the buyer's reach their limits (held uses created before
 	// since no longer count). A ref's claim made already is kept.
 	ClaimCoupons(ctx context.Context, ref, buyerID string, claims []CouponClaim, since, at time.Time) error
+	// FirstProviderEvent records a provider's webhook event and reports
+	// whether it is the first delivery of its id.
+	FirstProviderEvent(ctx context.Context, provider, eventID string, at time.Time) (bool, error)
+	// ProviderEventSeen reports whether the event was recorded.
+	ProviderEventSeen(ctx context.Context, provider, eventID string) (bool, error)
+	// PaymentByRef returns the id of the payment of provider's charge ref.
+	// NotFound if none.
+	PaymentByRef(ctx context.Context, provider, ref string) (string, error)
 	// ReleaseCoupons drops the held uses of ref.
 	ReleaseCoupons(ctx context.Context, ref string) error
 	// MoveOrder moves order id from one of from to to, releasing its

@@ -458,3 +458,49 @@ func TestCancelRefundsAndReturnsStock(t *testing.T) {
 		}
 	})
 }
+
+// TestProviderWebhookSettlesOnce: the provider's event that a payment
+// awaiting action succeeded pays its orders; the same event again, or one
+// about an unknown charge, changes nothing.
+func TestProviderWebhookSettlesOnce(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		m := testkit.NewMarket(t, db)
+		buyer := m.Buyer(t)
+		c := cartWith(t, m, buyer, "bazaar", "EUR", ptr(testkit.Paris()), "SOAP")
+		co, _, err := m.Orders.Checkout(ctx, as(buyer), c.ID, pay(payment.TokenRequiresAction))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := payment.Event{ID: "evt_1", Type: "payment_intent.succeeded", Ref: co.Payment.ProviderRef, Status: payment.Captured}
+		for range 2 {
+			if err := m.Orders.ProviderEvent(ctx, "sandbox", ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+		o, err := m.Orders.Order(ctx, buyer, co.Orders[0].ID)
+		if err != nil || o.Status != order.Paid {
+			t.Fatalf("after the webhook: %+v %v", o.Status, err)
+		}
+		evs, _ := db.PendingEvents(ctx, 1000)
+		paidEvents := 0
+		for _, e := range evs {
+			if e.Type == "order.paid" && e.AggregateID == o.ID {
+				paidEvents++
+			}
+		}
+		if paidEvents != 1 {
+			t.Fatalf("%d order.paid events", paidEvents)
+		}
+		// A failure reported for the same, paid, charge changes nothing.
+		if err := m.Orders.ProviderEvent(ctx, "sandbox", payment.Event{ID: "evt_2", Ref: co.Payment.ProviderRef, Status: payment.Failed}); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Orders.ProviderEvent(ctx, "sandbox", payment.Event{ID: "evt_3", Ref: "sbx_ch_unknown", Status: payment.Captured}); err != nil {
+			t.Fatal(err)
+		}
+		if o, _ = m.Orders.Order(ctx, buyer, co.Orders[0].ID); o.Status != order.Paid {
+			t.Fatalf("a late failure moved the order to %s", o.Status)
+		}
+	})
+}

@@ -884,3 +884,28 @@ func (s *Orders) ReleaseCoupons(ctx context.Context, ref string) error {
 	_, err := s.db.exec(ctx, `DELETE FROM coupon_redemptions WHERE ref = $1 AND status = 'held'`, ref)
 	return wrap("sqlstore.ReleaseCoupons", err, "coupon")
 }
+
+// FirstProviderEvent implements order.Store.
+func (s *Orders) FirstProviderEvent(ctx context.Context, provider, eventID string, at time.Time) (bool, error) {
+	res, err := s.db.exec(ctx, `INSERT INTO provider_events (provider, event_id, received_at) VALUES ($1, $2, $3) ON CONFLICT (provider, event_id) DO NOTHING`,
+		provider, eventID, at)
+	if err != nil {
+		return false, wrap("sqlstore.FirstProviderEvent", err, "provider event")
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// PaymentByRef implements order.Store.
+func (s *Orders) PaymentByRef(ctx context.Context, provider, ref string) (string, error) {
+	var id string
+	err := s.db.QueryRowContext(ctx, `SELECT id FROM payments WHERE provider = $1 AND provider_ref = $2`, provider, ref).Scan(&id)
+	return id, wrap("sqlstore.PaymentByRef", err, "payment")
+}
+
+// ProviderEventSeen implements order.Store.
+func (s *Orders) ProviderEventSeen(ctx context.Context, provider, eventID string) (bool, error) {
+	var ok bool
+	err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM provider_events WHERE provider = $1 AND event_id = $2)`, provider, eventID).Scan(&ok)
+	return ok, wrap("sqlstore.ProviderEventSeen", err, "provider event")
+}

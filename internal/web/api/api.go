@@ -44,6 +44,9 @@ type Services struct {
 	Shares *share.Service
 	// Orders runs carts, checkouts and orders.
 	Orders *order.Service
+	// StripeWebhookSecret verifies Stripe's webhooks (empty: the webhook
+	// route is absent).
+	StripeWebhookSecret string
 	// SecureCookies marks session cookies Secure (behind TLS).
 	SecureCookies bool
 }

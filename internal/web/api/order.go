@@ -252,6 +252,36 @@ func registerOrders(a huma.API, s Services) {
 			return &struct{ Body checkoutBody }{checkoutOf(co)}, nil
 		})
 
+	if s.StripeWebhookSecret != "" {
+		huma.Register(a, huma.Operation{OperationID: "stripe-webhook", Method: http.MethodPost, Path: "/api/v1/webhooks/stripe",
+			Summary: "Stripe's webhook", Description: "Verified by its Stripe-Signature (HMAC of the payload with the endpoint's secret, timestamp within 5 minutes): " +
+				"anything else is 401. payment_intent.succeeded pays the orders of a payment awaiting the buyer's action; payment_intent.payment_failed cancels them. " +
+				"A replayed event changes nothing.",
+			Tags: []string{"Carts and checkout"}, Security: public, Errors: []int{400, 401, 413}, MaxBodyBytes: 1 << 20},
+			func(ctx context.Context, in *struct {
+				Signature string `header:"Stripe-Signature" maxLength:"1000"`
+				RawBody   []byte
+			}) (*struct {
+				Body struct {
+					Received bool `json:"received"`
+				}
+			}, error) {
+				ev, err := payment.WebhookEvent(in.RawBody, in.Signature, s.StripeWebhookSecret)
+				if err != nil {
+					return nil, fail(ctx, err)
+				}
+				if err := s.Orders.ProviderEvent(ctx, "stripe", ev); err != nil {
+					return nil, fail(ctx, err)
+				}
+				out := &struct {
+					Body struct {
+						Received bool `json:"received"`
+					}
+				}{}
+				out.Body.Received = true
+				return out, nil
+			})
+	}
 	otags := []string{"Orders"}
 	huma.Register(a, authed(huma.Operation{OperationID: "list-orders", Method: http.MethodGet, Path: "/api/v1/orders",
 		Summary: "Orders you may see", Description: "A buyer's own, a merchant's, or all for an operator; newest first.",
