@@ -200,10 +200,10 @@ func (s *Service) Price(ctx context.Context, c Cart, from map[string]string) (Qu
 				}
 			}
 			switch {
-			case ql.promise == nil && o.Availability == inventory.OutOfStock:
-				ql.Problem = "out of stock"
 			case ql.promise == nil:
-				ql.Problem = "cannot be delivered to " + dest.Country
+				// No warehouse that can send it there has it (or none can).
+				ql.Problem = "not available for delivery to " + dest.Country
+				ql.Availability = inventory.OutOfStock
 			default:
 				ql.warehouseID, ql.ShipsFrom = ql.promise.OriginID, ql.promise.ShipsFrom
 				e, la := ql.promise.Earliest, ql.promise.Latest
