@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -220,31 +219,7 @@ func checkoutCrash(t *testing.T, engine sqlstore.Engine, dieAfter int) {
 	}
 	t.Logf("killed after %d answered checkouts; %d were in flight", len(first), pending.Load())
 
-	// Fast-forward the lease of the runs the kill interrupted.
-	raw, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if driver == "pgx" {
-		deadline := time.Now().Add(15 * time.Second)
-		for {
-			var n int
-			if err := raw.QueryRow(`SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n); err != nil {
-				t.Fatal(err)
-			}
-			if n == 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%d connections of the killed server are still open", n)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	if _, err := raw.Exec(`UPDATE idempotency_keys SET locked_until = created_at WHERE state = 'in_flight'`); err != nil {
-		t.Fatal(err)
-	}
-	raw.Close()
+	releaseKilledRuns(t, driver, dsn)
 
 	cmd, base = startChild(t, dir, dsn, stderr, 0)
 	replayed := 0

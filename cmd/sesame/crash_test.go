@@ -259,35 +259,7 @@ func crashAndRetry(t *testing.T, engine sqlstore.Engine, dieAfter int) {
 	}
 	t.Logf("killed after %d answered requests; %d were in flight", len(first), unacked.Load())
 
-	// A run that the kill interrupted holds its key for its lease (a minute)
-	// before a retry may take it over; fast-forward that wait.
-	raw, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if driver == "pgx" {
-		// The killed process's last statements may still be running on the
-		// server (its bytes were already sent): wait until its connections
-		// are gone, so that nothing it started lands after the update below.
-		deadline := time.Now().Add(15 * time.Second)
-		for {
-			var n int
-			if err := raw.QueryRow(`SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n); err != nil {
-				t.Fatal(err)
-			}
-			if n == 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%d connections of the killed server are still open", n)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	if _, err := raw.Exec(`UPDATE idempotency_keys SET locked_until = created_at WHERE state = 'in_flight'`); err != nil {
-		t.Fatal(err)
-	}
-	raw.Close()
+	releaseKilledRuns(t, driver, dsn)
 
 	cmd, base = startChild(t, dir, dsn, stderr, 0)
 	replayedUnacked := 0
@@ -338,4 +310,38 @@ func crashAndRetry(t *testing.T, engine sqlstore.Engine, dieAfter int) {
 		t.Error("the request committed just before the kill was not replayed")
 	}
 	t.Logf("%d keys, %d products; %d answered before the kill; %d committed but unanswered, then replayed", len(sent), products, len(first), replayedUnacked)
+}
+
+// releaseKilledRuns fast-forwards the lease of the idempotent runs a kill
+// interrupted (a minute, before a retry may take a key over), once the
+// killed server's connections are gone.
+func releaseKilledRuns(t *testing.T, driver, dsn string) {
+	t.Helper()
+	raw, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if driver == "pgx" {
+		// The killed process's last statements may still be running on the
+		// server (its bytes were already sent): wait until its connections
+		// are gone, so that nothing it started lands after the update below.
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			var n int
+			if err := raw.QueryRow(`SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d connections of the killed server are still open", n)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	if _, err := raw.Exec(`UPDATE idempotency_keys SET locked_until = created_at WHERE state = 'in_flight'`); err != nil {
+		t.Fatal(err)
+	}
 }
