@@ -166,6 +166,9 @@ type Store interface {
 	ChannelProducts(ctx context.Context, channelID, after string, limit int) ([]Product, error)
 	// MerchantProducts returns a merchant's products after an id, in id order.
 	MerchantProducts(ctx context.Context, merchantID, after string, limit int) ([]Product, error)
+	// PriceChanges returns the changes of the product's prices since since,
+	// oldest first.
+	PriceChanges(ctx context.Context, productID string, since time.Time) ([]PriceChange, error)
 	// Listed reports whether a product is actively listed on a channel.
 	Listed(ctx context.Context, productID, channelID string) (bool, error)
 	// ChannelViews appends to dst the JSON of the Views of up to limit

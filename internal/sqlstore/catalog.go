@@ -666,13 +666,41 @@ func (s *Catalog) SetPrices(ctx context.Context, merchantID, productID string, p
 			})
 			if j < 0 {
 				v.Prices = append(v.Prices, catalog.Price{ChannelID: sp.ChannelID, Amount: sp.Amount})
-			} else {
-				v.Prices[j].Amount = sp.Amount
+				continue
 			}
+			if old := v.Prices[j].Minor; old != sp.Minor {
+				// The history a reduction's reference is read from.
+				if _, err := tx.ExecContext(ctx, `INSERT INTO price_changes (product_id, variant_id, channel_id, currency, old_amount, new_amount, changed_at)
+					VALUES ($1, $2, $3, $4, $5, $6, $7)`, productID, v.ID, sp.ChannelID, sp.Currency, old, sp.Minor, at); err != nil {
+					return err
+				}
+			}
+			v.Prices[j].Amount = sp.Amount
 		}
 		return nil
 	})
 	return wrap(op, err, "price")
+}
+
+// PriceChanges implements catalog.Store.
+func (s *Catalog) PriceChanges(ctx context.Context, productID string, since time.Time) ([]catalog.PriceChange, error) {
+	const op = "sqlstore.PriceChanges"
+	rows, err := s.db.QueryContext(ctx, `SELECT variant_id, channel_id, currency, old_amount, new_amount, changed_at FROM price_changes
+		WHERE product_id = $1 AND changed_at >= $2 ORDER BY changed_at`, productID, since)
+	if err != nil {
+		return nil, wrap(op, err, "price")
+	}
+	defer rows.Close()
+	var out []catalog.PriceChange
+	for rows.Next() {
+		var c catalog.PriceChange
+		if err := rows.Scan(&c.VariantID, &c.ChannelID, &c.Currency, &c.Old, &c.New, &c.At); err != nil {
+			return nil, wrap(op, err, "price")
+		}
+		c.At = c.At.UTC()
+		out = append(out, c)
+	}
+	return out, wrap(op, rows.Err(), "price")
 }
 
 // ListProduct implements catalog.Store.

@@ -527,7 +527,10 @@ type productPage struct {
 	// StockText its words; empty when unknown.
 	Stock     inventory.Availability
 	StockText string
-	Crumbs    []link
+	// Was and Off are the product's reduction (its cheapest variant's).
+	Was    string
+	Off    int64
+	Crumbs []link
 	// Delivery is the promise to the buyer's place (Arrives, ShipsFrom),
 	// absent when no warehouse with stock can send there.
 	Delivery *deliveryLine
@@ -538,6 +541,10 @@ type productPage struct {
 }
 
 type variantRow struct {
+	// Was is the lowest price of the 30 days before a reduction, and Off
+	// the percentage off it (empty and 0 when the price is no reduction).
+	Was       string
+	Off       int64
 	ID        string
 	Options   []string
 	SKU       string
@@ -628,6 +635,10 @@ func (s *Shop) product(w http.ResponseWriter, r *http.Request, slug string) {
 		p.Variants = append(p.Variants, row)
 	}
 	p.StockText = stockText(b.W, p.Stock)
+	if err := s.reductions(r, b, v, &p); err != nil {
+		s.fail(w, r, b, err)
+		return
+	}
 	b.Title = v.Title + " · " + b.Channel.Name
 	b.Description = firstLine(v.Description, 160)
 	b.Canonical = s.absolute(r, paths[b.Lang])
@@ -642,6 +653,37 @@ func (s *Shop) product(w http.ResponseWriter, r *http.Request, slug string) {
 	}
 	b.JSONLD = ldJSON(s.productLD(r, b, v, p, avail))
 	s.page(w, r, http.StatusOK, "product", p)
+}
+
+// reductions marks the variants whose price in the buyer's currency is a
+// reduction with the lowest price of the 30 days before it (the reference
+// the EU's Omnibus rule requires) and the percentage off that price.
+func (s *Shop) reductions(r *http.Request, b *base, v catalog.View, p *productPage) error {
+	prices := map[string]map[string]int64{}
+	for _, vr := range v.Variants {
+		for _, pr := range vr.Prices {
+			if pr.Currency == b.Currency {
+				prices[vr.ID] = map[string]int64{pr.Currency: pr.Amount}
+			}
+		}
+	}
+	red, err := s.svc.Catalog.Reductions(r.Context(), v.ID, b.Channel.ID, s.now(), prices)
+	if err != nil || len(red) == 0 {
+		return err
+	}
+	low := int64(-1)
+	for i, vr := range v.Variants {
+		rd, ok := red[vr.ID][b.Currency]
+		if !ok {
+			continue
+		}
+		p.Variants[i].Was = s.money(b, money.Amount{Minor: rd.Prior, Currency: b.Currency})
+		p.Variants[i].Off = rd.PercentOff
+		if amount := prices[vr.ID][b.Currency]; low < 0 || amount < low {
+			low, p.Was, p.Off = amount, p.Variants[i].Was, rd.PercentOff
+		}
+	}
+	return nil
 }
 
 // offers is what a buyer may know of v's variants' stock, with promises to
