@@ -59,6 +59,44 @@ func browser(t *testing.T) (context.Context, string) {
 	return ctx, dir
 }
 
+// tab is a browser tab of a test: its steps fail the test, its
+// screenshots go to dir.
+type tab struct {
+	t   *testing.T
+	ctx context.Context
+	dir string
+}
+
+// shot saves a full-page screenshot as name.png.
+func (b tab) shot(name string) {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(b.dir, name+".png"), png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// do runs steps, failing the test with what when one fails.
+func (b tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// text is the text of the first element sel matches.
+func (b tab) text(sel string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
 // TestBuyerInABrowser walks a buyer's path in a real browser: a search in
 // French, the filter "ships from France", a product, English and GBP; the
 // same in Chinese on the mall; a luxe search that shows only its maisons.
@@ -68,30 +106,8 @@ func TestBuyerInABrowser(t *testing.T) {
 	db := testkit.Open(t, sqlstore.SQLite)
 	s := newStore(t, db, 300)
 	s.sync()
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
+	tb := tab{t, ctx, dir}
+	shot, do, text := tb.shot, tb.do, tb.text
 	location := func() string {
 		t.Helper()
 		l, err := chromedp.Run(ctx, chromedp.Location())

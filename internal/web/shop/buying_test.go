@@ -2,8 +2,6 @@ package shop_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -58,30 +56,8 @@ func TestBuyingInABrowser(t *testing.T) {
 	db := testkit.Open(t, sqlstore.SQLite)
 	s := newStore(t, db, 300)
 	s.sync()
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
+	tb := tab{t, ctx, dir}
+	shot, do, text := tb.shot, tb.do, tb.text
 	soap, cases := inStock(t, s, "bazaar", "Savonnerie", "FR"), inStock(t, s, "bazaar", "Shenzhen", "CN")
 	for _, v := range []catalog.View{soap, cases} {
 		do("add "+v.Title, chromedp.Navigate(s.srv.URL+"/bazaar/en/p/"+v.ID), chromedp.WaitVisible(chromedp.CSS(".add-to-cart button")),
