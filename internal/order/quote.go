@@ -77,6 +77,9 @@ type Quote struct {
 	// when there are none.
 	Problems []string `json:"problems"`
 	Ready    bool     `json:"ready"`
+	// NeedsAddress is true until a shipping address is set (one of the
+	// problems).
+	NeedsAddress bool `json:"needs_address"`
 
 	channel channel.Channel
 	at      time.Time
@@ -99,6 +102,9 @@ func destOf(c Cart) *promise.Destination {
 	}
 	return d
 }
+
+// NoAddress is the problem of a cart with no shipping address yet.
+const NoAddress = "no shipping address yet"
 
 // Price prices cart c now: each line at the catalogue's price on the
 // cart's channel in its currency (converted from another of the channel's
@@ -232,7 +238,8 @@ func (s *Service) Price(ctx context.Context, c Cart, from map[string]string) (Qu
 		q.Problems = append(q.Problems, "the cart is empty")
 	}
 	if c.Address == nil {
-		q.Problems = append(q.Problems, "no shipping address yet")
+		q.Problems = append(q.Problems, NoAddress)
+		q.NeedsAddress = true
 	}
 	q.Ready = len(q.Problems) == 0
 	return q, nil

@@ -120,5 +120,23 @@ func TestBuyingInABrowser(t *testing.T) {
 	shot("13-order")
 	do("phone orders", chromedp.EmulateViewport(390, 844), chromedp.Navigate(s.srv.URL+"/bazaar/en/orders"), chromedp.WaitVisible(chromedp.CSS(".orders")))
 	shot("12-orders-phone")
+	do("desktop again", chromedp.EmulateViewport(1366, 1000))
+	// The same pages in French, and a cart on the mall in Chinese.
+	do("orders in French", chromedp.Navigate(s.srv.URL+"/bazaar/fr/orders"), chromedp.WaitVisible(chromedp.CSS(".orders")))
+	if got := text("h1"); got != "Vos commandes" {
+		t.Fatalf("the French orders page reads %q", got)
+	}
+	shot("14-orders-fr")
+	mall := inStock(t, s, "mall", "Maison", "FR")
+	do("mall product", chromedp.Navigate(s.srv.URL+"/mall/zh/p/"+mall.ID), chromedp.WaitVisible(chromedp.CSS(".add-to-cart button")),
+		chromedp.Click(chromedp.CSS(".add-to-cart button")), chromedp.WaitVisible(chromedp.CSS(".cart")))
+	if got := text("h1"); got != "购物车" {
+		t.Fatalf("the Chinese cart reads %q", got)
+	}
+	shot("15-cart-zh")
+	do("Chinese checkout", chromedp.Navigate(s.srv.URL+"/mall/zh/checkout"), chromedp.WaitVisible(chromedp.CSS("#a-name")))
+	shot("16-checkout-zh")
+	do("Chinese checkout, phone", chromedp.EmulateViewport(390, 844), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#a-name")))
+	shot("16-checkout-zh-phone")
 	t.Logf("screenshots in %s", dir)
 }

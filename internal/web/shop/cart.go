@@ -108,7 +108,13 @@ type couponRow struct{ Code, Off, Problem string }
 func (s *Shop) cartView(b *base, q order.Quote) *cartPage {
 	p := &cartPage{base: b, Empty: len(q.Lines) == 0, Subtotal: s.money(b, q.Subtotal), Shipping: s.money(b, q.Shipping), Tax: s.money(b, q.Tax),
 		Duty: s.money(b, q.Duty), Total: s.money(b, q.Total), DueOnDelivery: s.money(b, q.DueOnDelivery), HasDuty: q.Duty.Minor > 0,
-		HasDue: q.DueOnDelivery.Minor > 0, Problems: q.Problems, Ready: q.Ready, Address: q.Address}
+		HasDue: q.DueOnDelivery.Minor > 0, Ready: q.Ready, Address: q.Address}
+	for _, pr := range q.Problems {
+		if pr == order.NoAddress {
+			pr = b.W.T("address_needed")
+		}
+		p.Problems = append(p.Problems, pr)
+	}
 	today := promise.DateOf(s.now(), nil)
 	lines := map[string]cartLine{}
 	inGroup := map[string]bool{}
