@@ -77,12 +77,16 @@ type Shop struct {
 // Plan is a price list for merchants: a deposit, a yearly fee and a
 // commission rate per category (with a default), all in the plan's currency.
 type Plan struct {
-	ID            string               `json:"id"`
-	Code          string               `json:"code"`
-	Name          string               `json:"name"`
-	Deposit       money.Amount         `json:"deposit"`
-	YearlyFee     money.Amount         `json:"yearly_fee"`
-	CommissionBps int64                `json:"commission_bps" doc:"Default commission in basis points (1/100 of a percent)"`
+	ID            string       `json:"id"`
+	Code          string       `json:"code"`
+	Name          string       `json:"name"`
+	Deposit       money.Amount `json:"deposit"`
+	YearlyFee     money.Amount `json:"yearly_fee"`
+	CommissionBps int64        `json:"commission_bps" doc:"Default commission in basis points (1/100 of a percent)"`
+	// CommissionMin and CommissionMax bound the default commission on one
+	// order line, in minor units of the plan's currency (0: no bound).
+	CommissionMin int64                `json:"commission_min_per_line" doc:"Least commission on one order line at the default rate, in minor units of the plan's currency; 0: none"`
+	CommissionMax int64                `json:"commission_max_per_line" doc:"Most commission on one order line at the default rate, in minor units of the plan's currency; 0: no cap"`
 	Categories    []CategoryCommission `json:"category_commissions"`
 	CreatedAt     time.Time            `json:"created_at"`
 }
@@ -92,6 +96,8 @@ type Plan struct {
 type CategoryCommission struct {
 	CategoryID    string `json:"category_id"`
 	CommissionBps int64  `json:"commission_bps" minimum:"0" maximum:"10000"`
+	Min           int64  `json:"min_per_line,omitempty" minimum:"0" doc:"Least commission on one order line of the category, in minor units of the plan's currency; 0: none"`
+	Max           int64  `json:"max_per_line,omitempty" minimum:"0" doc:"Most commission on one order line of the category, in minor units of the plan's currency; 0: no cap"`
 }
 
 // Programme discounts a plan for eligible merchants, e.g. French exporters.
@@ -109,11 +115,15 @@ type Programme struct {
 
 // Terms are what a merchant pays under its plan after its programme's discounts.
 type Terms struct {
-	PlanID        string               `json:"plan_id"`
-	ProgrammeID   string               `json:"programme_id,omitempty"`
-	Deposit       money.Amount         `json:"deposit"`
-	YearlyFee     money.Amount         `json:"yearly_fee"`
-	CommissionBps int64                `json:"commission_bps"`
+	PlanID        string       `json:"plan_id"`
+	ProgrammeID   string       `json:"programme_id,omitempty"`
+	Deposit       money.Amount `json:"deposit"`
+	YearlyFee     money.Amount `json:"yearly_fee"`
+	CommissionBps int64        `json:"commission_bps"`
+	// Currency is the plan's, that of the per-line bounds.
+	Currency      string               `json:"currency"`
+	CommissionMin int64                `json:"commission_min_per_line"`
+	CommissionMax int64                `json:"commission_max_per_line"`
 	Categories    []CategoryCommission `json:"category_commissions"`
 }
 
@@ -131,10 +141,12 @@ func ComputeTerms(p Plan, g Programme) (Terms, error) {
 		return Terms{}, errs.E(op, errs.Internal, err)
 	}
 	disc := func(bps int64) int64 { return bps - (bps*g.CommissionDiscountBps+5000)/10000 }
+	// A programme lowers the rates; the per-line bounds stay the plan's.
 	t.CommissionBps = disc(p.CommissionBps)
+	t.Currency, t.CommissionMin, t.CommissionMax = p.Deposit.Currency, p.CommissionMin, p.CommissionMax
 	t.Categories = make([]CategoryCommission, len(p.Categories))
 	for i, c := range p.Categories {
-		t.Categories[i] = CategoryCommission{CategoryID: c.CategoryID, CommissionBps: disc(c.CommissionBps)}
+		t.Categories[i] = CategoryCommission{CategoryID: c.CategoryID, CommissionBps: disc(c.CommissionBps), Min: c.Min, Max: c.Max}
 	}
 	return t, nil
 }
@@ -463,6 +475,8 @@ type PlanInput struct {
 	Deposit       int64                `json:"deposit" minimum:"0" doc:"Deposit in minor units of the currency"`
 	YearlyFee     int64                `json:"yearly_fee" minimum:"0" doc:"Yearly fee in minor units"`
 	CommissionBps int64                `json:"commission_bps" minimum:"0" maximum:"10000"`
+	CommissionMin int64                `json:"commission_min_per_line,omitempty" minimum:"0" doc:"Least commission on one order line at the default rate, in minor units; 0: none"`
+	CommissionMax int64                `json:"commission_max_per_line,omitempty" minimum:"0" doc:"Most commission on one order line at the default rate, in minor units; 0: no cap"`
 	Categories    []CategoryCommission `json:"category_commissions,omitempty"`
 }
 
@@ -483,9 +497,15 @@ func (s *Service) CreatePlan(ctx context.Context, actor identity.Actor, in PlanI
 	if err := checkBps(op, "commission_bps", in.CommissionBps); err != nil {
 		return Plan{}, err
 	}
+	if err := checkBounds(op, "commission", in.CommissionMin, in.CommissionMax); err != nil {
+		return Plan{}, err
+	}
 	seen := map[string]bool{}
 	for _, c := range in.Categories {
 		if err := checkBps(op, "category_commissions.commission_bps", c.CommissionBps); err != nil {
+			return Plan{}, err
+		}
+		if err := checkBounds(op, "category_commissions", c.Min, c.Max); err != nil {
 			return Plan{}, err
 		}
 		if seen[c.CategoryID] {
@@ -501,11 +521,24 @@ func (s *Service) CreatePlan(ctx context.Context, actor identity.Actor, in PlanI
 		return Plan{}, errs.Field(op, "code", "is required")
 	}
 	p := Plan{ID: ids.New(ids.Plan), Code: in.Code, Name: name, Deposit: dep, YearlyFee: fee,
-		CommissionBps: in.CommissionBps, Categories: append([]CategoryCommission{}, in.Categories...), CreatedAt: s.Now()}
+		CommissionBps: in.CommissionBps, CommissionMin: in.CommissionMin, CommissionMax: in.CommissionMax,
+		Categories: append([]CategoryCommission{}, in.Categories...), CreatedAt: s.Now()}
 	if err := s.Store.CreatePlan(ctx, p, events.New(events.PlanCreated, p.ID, "", p.CreatedAt, p)); err != nil {
 		return Plan{}, errs.E(op, errs.Other, err)
 	}
 	return p, nil
+}
+
+// checkBounds checks a per-line minimum and maximum: neither negative, and
+// the minimum not above a maximum that is set.
+func checkBounds(op, field string, lo, hi int64) error {
+	switch {
+	case lo < 0 || hi < 0:
+		return errs.Field(op, field, "a per-line minimum or maximum cannot be negative")
+	case hi > 0 && lo > hi:
+		return errs.Field(op, field, "the per-line minimum is above the maximum")
+	}
+	return nil
 }
 
 func checkBps(op, field string, v int64) error {

@@ -60,7 +60,27 @@ type law struct {
 	rules   pricing.Rules
 	fx      *pricing.Table
 	tariffs map[string]Tariff
+	parents map[string]string // category → parent
 	at      time.Time
+}
+
+// lineage returns a category and its ancestors, nearest first.
+func (l *law) lineage(categoryID string) []string {
+	var out []string
+	for id := categoryID; id != "" && len(out) < 32; id = l.parents[id] {
+		out = append(out, id)
+	}
+	return out
+}
+
+// tariff is the tariff of a category or of its nearest ancestor with one.
+func (l *law) tariff(categoryID string) Tariff {
+	for _, id := range l.lineage(categoryID) {
+		if t, ok := l.tariffs[id]; ok {
+			return t
+		}
+	}
+	return Tariff{}
 }
 
 // lawTTL is how long an operator's change to a rule, a rate or a tariff
@@ -87,7 +107,11 @@ func (s *Service) loadLaw(ctx context.Context) (*law, error) {
 	if err != nil {
 		return nil, err
 	}
-	l = &law{rules: rules, fx: pricing.NewTable(rates), tariffs: tariffs, at: now}
+	parents, err := s.Store.CategoryParents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	l = &law{rules: rules, fx: pricing.NewTable(rates), tariffs: tariffs, parents: parents, at: now}
 	s.lawMu.Lock()
 	s.law = l
 	s.lawMu.Unlock()

@@ -215,15 +215,55 @@ func (s *Service) terms(ctx context.Context, merchantID string) (merchant.Terms,
 	return t, nil
 }
 
-// commissionBps is the plan's rate for a category (its own, else the
-// plan's default).
-func commissionBps(t merchant.Terms, categoryID string) int64 {
-	for _, c := range t.Categories {
-		if c.CategoryID == categoryID {
-			return c.CommissionBps
+// commission is what Sesame keeps of a line sold for sold (after its
+// discounts): the plan's rate for the line's category (the category's own,
+// else its nearest ancestor's, else the plan's default), rounded half up,
+// then held within that rate's per-line minimum and maximum, which are in
+// the plan's currency and converted to the line's by conv. A minimum never
+// takes more than the line itself.
+func commission(t merchant.Terms, lineage []string, sold money.Amount, conv func(money.Amount) (money.Amount, error)) (OrderLine, error) {
+	bps, lo, hi, from := t.CommissionBps, t.CommissionMin, t.CommissionMax, ""
+found:
+	for _, id := range lineage {
+		for _, c := range t.Categories {
+			if c.CategoryID == id {
+				bps, lo, hi, from = c.CommissionBps, c.Min, c.Max, id
+				break found
+			}
 		}
 	}
-	return t.CommissionBps
+	com, err := sold.ApplyBasisPoints(bps, money.HalfUp)
+	if err != nil {
+		return OrderLine{}, err
+	}
+	ol := OrderLine{CommissionBps: bps, CommissionBasis: "rate", CommissionCategory: from}
+	bound := func(minor int64) (money.Amount, error) {
+		if t.Currency == "" || t.Currency == sold.Currency {
+			return money.Amount{Minor: minor, Currency: sold.Currency}, nil
+		}
+		return conv(money.Amount{Minor: minor, Currency: t.Currency})
+	}
+	if hi > 0 {
+		ceiling, err := bound(hi)
+		if err != nil {
+			return OrderLine{}, err
+		}
+		if com.Minor > ceiling.Minor {
+			com.Minor, ol.CommissionBasis = ceiling.Minor, "maximum"
+		}
+	}
+	if lo > 0 {
+		floor, err := bound(lo)
+		if err != nil {
+			return OrderLine{}, err
+		}
+		floor.Minor = min(floor.Minor, max(sold.Minor, 0))
+		if com.Minor < floor.Minor {
+			com.Minor, ol.CommissionBasis = floor.Minor, "minimum"
+		}
+	}
+	ol.Commission = com
+	return ol, nil
 }
 
 // build makes the checkout the store writes from a priced cart and the
@@ -277,16 +317,19 @@ func (s *Service) build(ctx context.Context, c Cart, q Quote, rsvs []inventory.R
 		for _, id := range g.LineIDs {
 			ql := q.line(id)
 			tax := g.taxes[slices.IndexFunc(g.taxes, func(t pricing.LineTax) bool { return t.Key == id })]
-			bps := commissionBps(terms, ql.categoryID)
 			sold := money.Amount{Minor: ql.Total.Minor - ql.Discount.Minor, Currency: ql.Total.Currency}
-			com, err := sold.ApplyBasisPoints(bps, money.HalfUp)
+			com, err := commission(terms, q.law.lineage(ql.categoryID), sold, func(a money.Amount) (money.Amount, error) {
+				c, _, err := q.law.fx.Convert(a, sold.Currency, now)
+				return c, err
+			})
 			if err != nil {
-				return Checkout{}, nil, nil, errs.E(op, errs.Invalid, err)
+				return Checkout{}, nil, nil, errs.E(op, errs.Other, err)
 			}
 			o.Lines = append(o.Lines, OrderLine{ID: ql.ID, VariantID: ql.VariantID, ProductID: ql.ProductID, SKU: ql.SKU, Title: ql.Title, Image: ql.Image,
 				Quantity: ql.Quantity, UnitPrice: ql.UnitPrice, Total: ql.Total, WarehouseID: g.warehouseID, HSCode: ql.hs, Origin: g.ShipsFrom,
-				TaxRule: tax.Rule, TaxRateBps: tax.RateBps, Tax: tax.Tax, Duty: tax.Duty, Discount: ql.Discount, CommissionBps: bps, Commission: com})
-			o.Commission.Minor += com.Minor
+				TaxRule: tax.Rule, TaxRateBps: tax.RateBps, Tax: tax.Tax, Duty: tax.Duty, Discount: ql.Discount,
+				CommissionBps: com.CommissionBps, Commission: com.Commission, CommissionBasis: com.CommissionBasis, CommissionCategory: com.CommissionCategory})
+			o.Commission.Minor += com.Commission.Minor
 			marketplaceOff[o.ID] += ql.marketplaceOff
 		}
 		o.Parcels = append(o.Parcels, p)

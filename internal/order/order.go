@@ -221,9 +221,13 @@ type OrderLine struct {
 	Duty        money.Amount `json:"duty"`
 	// Discount is what coupons took off the line's goods (before tax).
 	Discount money.Amount `json:"discount"`
-	// CommissionBps and Commission are what Sesame keeps of the line.
-	CommissionBps int64        `json:"commission_bps"`
-	Commission    money.Amount `json:"commission"`
+	// CommissionBps and Commission are what Sesame keeps of the line;
+	// CommissionBasis says whether the rate gave it or a per-line bound of
+	// the merchant's plan did, and CommissionCategory whose rate it was.
+	CommissionBps      int64        `json:"commission_bps"`
+	Commission         money.Amount `json:"commission"`
+	CommissionBasis    string       `json:"commission_basis" enum:"rate,minimum,maximum" doc:"rate: the rate times the line; minimum or maximum: the plan's per-line bound (a minimum never above the line's own amount)"`
+	CommissionCategory string       `json:"commission_category,omitempty" doc:"The category whose rate applied (the line's or its nearest ancestor with a rate of its own); empty: the plan's default"`
 }
 
 // PaymentRecord is Sesame's record of a charge.
@@ -296,6 +300,8 @@ type Store interface {
 	VariantProduct(ctx context.Context, variantID string) (catalog.Product, error)
 	// Tariffs returns the categories' tariffs by category id.
 	Tariffs(ctx context.Context) (map[string]Tariff, error)
+	// CategoryParents returns every category's parent id ("" for a root).
+	CategoryParents(ctx context.Context) (map[string]string, error)
 	// PutTariff sets a category's tariff. NotFound if no such category.
 	PutTariff(ctx context.Context, t Tariff) error
 	// TaxRules returns every tax rule; PutTaxRule inserts or replaces one.

@@ -175,7 +175,7 @@ func (s *Service) Price(ctx context.Context, c Cart, from map[string]string) (Qu
 				}
 			}
 			ql.categoryID = p.CategoryID
-			tr := l.tariffs[p.CategoryID]
+			tr := l.tariff(p.CategoryID)
 			ql.hs, ql.class = cmp.Or(p.Attributes["hs_code"], tr.HSCode), cmp.Or(p.Attributes["tax_class"], tr.TaxClass, pricing.Standard)
 		}
 		q.Lines = append(q.Lines, ql)

@@ -309,6 +309,25 @@ func (s *Orders) Tariffs(ctx context.Context) (map[string]order.Tariff, error) {
 	return out, wrap("sqlstore.Tariffs", rows.Err(), "tariff")
 }
 
+// CategoryParents implements order.Store.
+func (s *Orders) CategoryParents(ctx context.Context) (map[string]string, error) {
+	const op = "sqlstore.CategoryParents"
+	rows, err := s.db.QueryContext(ctx, `SELECT id, COALESCE(parent_id, '') FROM categories`)
+	if err != nil {
+		return nil, wrap(op, err, "category")
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, parent string
+		if err := rows.Scan(&id, &parent); err != nil {
+			return nil, wrap(op, err, "category")
+		}
+		out[id] = parent
+	}
+	return out, wrap(op, rows.Err(), "category")
+}
+
 // PutTariff implements order.Store.
 func (s *Orders) PutTariff(ctx context.Context, t order.Tariff) error {
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {

@@ -40,7 +40,9 @@ type Market struct {
 	// Variants are the variant ids by SKU: CASE-16, CASE-S25, SOAP,
 	// PERFUME, BAG.
 	Variants map[string]string
-	buyers   atomic.Int64
+	// Categories are the category ids by slug: phone-cases, beauty, bags.
+	Categories map[string]string
+	buyers     atomic.Int64
 }
 
 // NewMarket builds a Market on db.
@@ -54,7 +56,7 @@ func NewMarket(tb testing.TB, db *sqlstore.DB) *Market {
 		}
 	}
 	sys := identity.System
-	m := &Market{DB: db, Clock: NewClock(), Warehouses: map[string]string{}, Variants: map[string]string{}}
+	m := &Market{DB: db, Clock: NewClock(), Warehouses: map[string]string{}, Variants: map[string]string{}, Categories: map[string]string{}}
 	m.Clock.Advance(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC).Sub(m.Clock.Now()))
 	m.Identity = identity.NewService(db.Identity())
 	m.Identity.Hasher = identity.NewHasher(2, 30*time.Second)
@@ -82,6 +84,9 @@ func NewMarket(tb testing.TB, db *sqlstore.DB) *Market {
 	check(err)
 	bags, err := m.Catalog.CreateCategory(ctx, sys, catalog.CategoryInput{Slug: "bags", Names: map[string]string{"en": "Bags"}})
 	check(err)
+	for _, c := range []catalog.Category{cases, beauty, bags} {
+		m.Categories[c.Slug] = c.ID
+	}
 	for _, t := range []order.Tariff{{CategoryID: cases.ID, HSCode: "392690", TaxClass: "standard"}, {CategoryID: beauty.ID, HSCode: "330300", TaxClass: "cosmetics"},
 		{CategoryID: bags.ID, HSCode: "420221", TaxClass: "standard"}} {
 		_, err := m.Orders.PutTariff(ctx, sys, t)
