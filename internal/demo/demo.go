@@ -207,7 +207,7 @@ func Seed(ctx context.Context, s Services, products int, progress io.Writer) (Re
 	// Plans and programmes.
 	std, err := s.Merchants.CreatePlan(ctx, sys, merchant.PlanInput{Code: "standard-eur", Name: "Standard shop", Currency: "EUR", Deposit: 200_000, YearlyFee: 1_000_000, CommissionBps: 800,
 		CommissionMin: 30, // at least 0.30 EUR a line
-		Categories: []merchant.CategoryCommission{{CategoryID: catIDs["jewellery"], CommissionBps: 500, Max: 5_000}, {CategoryID: catIDs["phone-cases"], CommissionBps: 1000, Min: 50}}})
+		Categories:    []merchant.CategoryCommission{{CategoryID: catIDs["jewellery"], CommissionBps: 500, Max: 5_000}, {CategoryID: catIDs["phone-cases"], CommissionBps: 1000, Min: 50}}})
 	if err != nil {
 		return res, err
 	}

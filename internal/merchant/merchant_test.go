@@ -25,23 +25,24 @@ func eur(t *testing.T, minor int64) money.Amount {
 }
 
 func TestComputeTerms(t *testing.T) {
-	plan := merchant.Plan{ID: "pln_1", Deposit: eur(t, 100000), YearlyFee: eur(t, 999), CommissionBps: 1500,
-		Categories: []merchant.CategoryCommission{{CategoryID: "cat_1", CommissionBps: 1250}, {CategoryID: "cat_2", CommissionBps: 25}}}
+	// A programme discounts the rates, never the per-line bounds.
+	plan := merchant.Plan{ID: "pln_1", Deposit: eur(t, 100000), YearlyFee: eur(t, 999), CommissionBps: 1500, CommissionMin: 50, CommissionMax: 900,
+		Categories: []merchant.CategoryCommission{{CategoryID: "cat_1", CommissionBps: 1250, Min: 10, Max: 400}, {CategoryID: "cat_2", CommissionBps: 25}}}
 	for _, c := range []struct {
 		name string
 		g    merchant.Programme
 		want merchant.Terms
 	}{
-		{"no programme", merchant.Programme{}, merchant.Terms{PlanID: "pln_1", Deposit: eur(t, 100000), YearlyFee: eur(t, 999), CommissionBps: 1500,
-			Categories: []merchant.CategoryCommission{{CategoryID: "cat_1", CommissionBps: 1250}, {CategoryID: "cat_2", CommissionBps: 25}}}},
+		{"no programme", merchant.Programme{}, merchant.Terms{PlanID: "pln_1", Deposit: eur(t, 100000), YearlyFee: eur(t, 999), CommissionBps: 1500, Currency: "EUR", CommissionMin: 50, CommissionMax: 900,
+			Categories: []merchant.CategoryCommission{{CategoryID: "cat_1", CommissionBps: 1250, Min: 10, Max: 400}, {CategoryID: "cat_2", CommissionBps: 25}}}},
 		// 999 × 33.33% = 332.97 rounds to 333 off; 25 bps × 50% = 12.5 rounds
 		// half up to 13 off.
 		{"discounts round half up", merchant.Programme{ID: "prg_1", DepositDiscountBps: 5000, YearlyFeeDiscountBps: 3333, CommissionDiscountBps: 5000},
-			merchant.Terms{PlanID: "pln_1", ProgrammeID: "prg_1", Deposit: eur(t, 50000), YearlyFee: eur(t, 666), CommissionBps: 750,
-				Categories: []merchant.CategoryCommission{{CategoryID: "cat_1", CommissionBps: 625}, {CategoryID: "cat_2", CommissionBps: 12}}}},
+			merchant.Terms{PlanID: "pln_1", ProgrammeID: "prg_1", Deposit: eur(t, 50000), YearlyFee: eur(t, 666), CommissionBps: 750, Currency: "EUR", CommissionMin: 50, CommissionMax: 900,
+				Categories: []merchant.CategoryCommission{{CategoryID: "cat_1", CommissionBps: 625, Min: 10, Max: 400}, {CategoryID: "cat_2", CommissionBps: 12}}}},
 		{"free", merchant.Programme{ID: "prg_2", DepositDiscountBps: 10000, YearlyFeeDiscountBps: 10000, CommissionDiscountBps: 10000},
-			merchant.Terms{PlanID: "pln_1", ProgrammeID: "prg_2", Deposit: eur(t, 0), YearlyFee: eur(t, 0), CommissionBps: 0,
-				Categories: []merchant.CategoryCommission{{CategoryID: "cat_1", CommissionBps: 0}, {CategoryID: "cat_2", CommissionBps: 0}}}},
+			merchant.Terms{PlanID: "pln_1", ProgrammeID: "prg_2", Deposit: eur(t, 0), YearlyFee: eur(t, 0), CommissionBps: 0, Currency: "EUR", CommissionMin: 50, CommissionMax: 900,
+				Categories: []merchant.CategoryCommission{{CategoryID: "cat_1", CommissionBps: 0, Min: 10, Max: 400}, {CategoryID: "cat_2", CommissionBps: 0}}}},
 	} {
 		got, err := merchant.ComputeTerms(plan, c.g)
 		if err != nil {

@@ -32,7 +32,7 @@ func TestCommissionIsBoundedPerLine(t *testing.T) {
 		}
 		p, err := m.Catalog.CreateProduct(ctx, m.PVStaff, catalog.ProductInput{CategoryID: soaps.ID, OriginCountry: "FR",
 			Translations: map[string]catalog.Text{"en": {Title: "Shea soap"}},
-			Variants: []catalog.VariantInput{{SKU: "SHEA", Prices: []catalog.PriceInput{{Channel: "bazaar", Currency: "EUR", Amount: 2000}}}}})
+			Variants:     []catalog.VariantInput{{SKU: "SHEA", Prices: []catalog.PriceInput{{Channel: "bazaar", Currency: "EUR", Amount: 2000}}}}})
 		if err != nil {
 			t.Fatal(err)
 		}

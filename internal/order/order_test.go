@@ -225,6 +225,41 @@ func TestRequiresActionConfirmedOrExpired(t *testing.T) {
 		if err := m.Orders.ExpiryTimer(ctx, timers.Timer{Payload: []byte(`{"payment":"` + co2.Payment.ID + `"}`)}); err != nil {
 			t.Fatal(err)
 		}
+		// The buyer has the cart back, bag and all, and the next card pays.
+		back, err := m.Orders.Current(ctx, as(buyer), c2.ChannelID)
+		if err != nil || back.ID != c2.ID || len(back.Lines) != 1 || back.Lines[0].SKU != "BAG" || !back.Ready {
+			t.Fatalf("the cart after the expiry: %+v %v", back, err)
+		}
+		co3, created, err := m.Orders.Checkout(ctx, as(buyer), c2.ID, pay(payment.TokenSuccess))
+		if err != nil || !created || co3.ID == co2.ID || co3.Payment.Status != payment.Captured || co3.Orders[0].Status != order.Paid {
+			t.Fatalf("paying the cart again: %+v %v", co3, err)
+		}
+
+		// A buyer who opened another cart meanwhile finds the lines of the
+		// one left unpaid in it.
+		c4 := cartWith(t, m, buyer, "bazaar", "EUR", ptr(testkit.Paris()), "SOAP", "PERFUME")
+		co4, _, err := m.Orders.Checkout(ctx, as(buyer), c4.ID, pay(payment.TokenRequiresAction))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c5 := cartWith(t, m, buyer, "bazaar", "EUR", nil, "SOAP")
+		m.Clock.Advance(inventory.DefaultHold + time.Minute)
+		for range 3 {
+			if _, err := r.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if o, err := m.Orders.Order(ctx, buyer, co4.Orders[0].ID); err != nil || o.Status != order.Cancelled {
+			t.Fatalf("the second unpaid checkout: %+v %v", o, err)
+		}
+		now, err := m.Orders.Current(ctx, as(buyer), c2.ChannelID)
+		qty := map[string]int64{}
+		for _, l := range now.Lines {
+			qty[l.SKU] = l.Quantity
+		}
+		if err != nil || now.ID != c5.ID || len(qty) != 2 || qty["SOAP"] != 2 || qty["PERFUME"] != 1 {
+			t.Fatalf("the open cart after the expiry: %s %v %v, want %s with 2 soaps and a perfume", now.ID, qty, err, c5.ID)
+		}
 	})
 }
 

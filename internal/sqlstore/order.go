@@ -231,37 +231,78 @@ func (s *Orders) MergeCart(ctx context.Context, from, into string, max int64, at
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errs.E(op, errs.Conflict, "the cart to merge is no longer open")
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, variant_id, product_id, merchant_id, sku, quantity FROM cart_lines WHERE cart_id = $1`, from)
+		return moveLines(ctx, tx, from, into, max)
+	})
+	return wrap(op, err, "cart")
+}
+
+// moveLines adds cart from's lines to cart into inside tx: a variant into
+// has already gets the quantities added, up to max.
+func moveLines(ctx context.Context, tx *sql.Tx, from, into string, max int64) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, variant_id, product_id, merchant_id, sku, quantity FROM cart_lines WHERE cart_id = $1`, from)
+	if err != nil {
+		return err
+	}
+	var ls []order.Line
+	for rows.Next() {
+		var l order.Line
+		if err := rows.Scan(&l.ID, &l.VariantID, &l.ProductID, &l.MerchantID, &l.SKU, &l.Quantity); err != nil {
+			rows.Close()
+			return err
+		}
+		ls = append(ls, l)
+	}
+	rows.Close()
+	for _, l := range ls {
+		var id string
+		var q int64
+		err := tx.QueryRowContext(ctx, `SELECT id, quantity FROM cart_lines WHERE cart_id = $1 AND variant_id = $2`, into, l.VariantID).Scan(&id, &q)
+		switch {
+		case err == nil:
+			_, err = tx.ExecContext(ctx, `UPDATE cart_lines SET quantity = $1 WHERE id = $2`, min(q+l.Quantity, max), id)
+		case err == sql.ErrNoRows:
+			_, err = tx.ExecContext(ctx, `UPDATE cart_lines SET cart_id = $1 WHERE id = $2`, into, l.ID)
+		}
 		if err != nil {
 			return err
 		}
-		var ls []order.Line
-		for rows.Next() {
-			var l order.Line
-			if err := rows.Scan(&l.ID, &l.VariantID, &l.ProductID, &l.MerchantID, &l.SKU, &l.Quantity); err != nil {
-				rows.Close()
-				return err
-			}
-			ls = append(ls, l)
+	}
+	return nil
+}
+
+// reopenCart gives the lines of checkout's cart back to its buyer when the
+// payment failed after the checkout was placed (an authentication refused
+// or never completed): the cart opens again for a new attempt, or, if the
+// buyer has opened another cart on the channel since, its lines join that
+// one and it is marked merged.
+func reopenCart(ctx context.Context, tx *sql.Tx, checkoutID string, at time.Time) error {
+	var cartID, channelID string
+	var buyerID sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT c.id, c.channel_id, c.buyer_id FROM checkouts k JOIN carts c ON c.id = k.cart_id
+		WHERE k.id = $1 AND c.status = 'checked_out' AND c.attempt = k.attempt`, checkoutID).Scan(&cartID, &channelID, &buyerID); err != nil {
+		if err == sql.ErrNoRows {
+			return nil // the cart moved on already
 		}
-		rows.Close()
-		for _, l := range ls {
-			var id string
-			var q int64
-			err := tx.QueryRowContext(ctx, `SELECT id, quantity FROM cart_lines WHERE cart_id = $1 AND variant_id = $2`, into, l.VariantID).Scan(&id, &q)
-			switch {
-			case err == nil:
-				_, err = tx.ExecContext(ctx, `UPDATE cart_lines SET quantity = $1 WHERE id = $2`, min(q+l.Quantity, max), id)
-			case err == sql.ErrNoRows:
-				_, err = tx.ExecContext(ctx, `UPDATE cart_lines SET cart_id = $1 WHERE id = $2`, into, l.ID)
-			}
-			if err != nil {
-				return err
-			}
+		return err
+	}
+	var other string
+	if buyerID.Valid {
+		err := tx.QueryRowContext(ctx, `SELECT id FROM carts WHERE buyer_id = $1 AND channel_id = $2 AND status = 'open'`, buyerID.String, channelID).Scan(&other)
+		if err != nil && err != sql.ErrNoRows {
+			return err
 		}
-		return nil
-	})
-	return wrap(op, err, "cart")
+	}
+	if other == "" {
+		_, err := tx.ExecContext(ctx, `UPDATE carts SET status = 'open', attempt = attempt + 1, version = version + 1, updated_at = $1 WHERE id = $2`, at, cartID)
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE carts SET status = 'merged', version = version + 1, updated_at = $1 WHERE id = $2`, at, cartID); err != nil {
+		return err
+	}
+	if err := touchOpen(ctx, tx, "sqlstore.reopenCart", other, at); err != nil {
+		return err
+	}
+	return moveLines(ctx, tx, cartID, other, order.MaxQuantity)
 }
 
 // ClaimCart implements order.Store.
@@ -643,9 +684,15 @@ func (s *Orders) SettlePayment(ctx context.Context, paymentID string, was, now p
 			}
 		}
 		if to == order.Cancelled {
-			// A payment that never completed used no coupon.
+			// A payment that never completed used no coupon, and its
+			// buyer gets the cart back.
 			if _, err := s.db.txExec(ctx, tx, `DELETE FROM coupon_redemptions WHERE checkout_id = $1`, checkoutID); err != nil {
 				return err
+			}
+			if now == payment.Failed {
+				if err := reopenCart(ctx, tx, checkoutID, at); err != nil {
+					return err
+				}
 			}
 		}
 		c.Payment.Status, c.Payment.Reason, c.Payment.UpdatedAt = now, reason, at.UTC()

@@ -137,7 +137,7 @@ func TestPlansAndProgrammes(t *testing.T) {
 		prog := must[merchant.Programme](t)(w.merchant.CreateProgramme(ctx, identity.System, merchant.ProgrammeInput{Code: "french-export", Name: "French exporters",
 			Countries: []string{"FR"}, YearlyFeeDiscountBps: 5000}))
 		terms := must[merchant.Terms](t)(w.merchant.AssignPlan(ctx, identity.System, m.ID, plan.ID, prog.ID))
-		want := merchant.Terms{PlanID: plan.ID, ProgrammeID: prog.ID, Deposit: plan.Deposit, YearlyFee: plan.YearlyFee, CommissionBps: 800,
+		want := merchant.Terms{PlanID: plan.ID, ProgrammeID: prog.ID, Deposit: plan.Deposit, YearlyFee: plan.YearlyFee, CommissionBps: 800, Currency: "EUR",
 			Categories: []merchant.CategoryCommission{{CategoryID: cat.ID, CommissionBps: 500}}}
 		want.YearlyFee.Minor = 500_000 // half of 10,000.01 EUR, rounded half up to the cent, is 5,000.01 off
 		if diff := cmp.Diff(terms, want); diff != "" {
