@@ -3,6 +3,8 @@ package catalog
 import (
 	"context"
 	"time"
+
+	"github.com/sesame-market/sesame/internal/money"
 )
 
 // PriceChange is a change of a variant's price on a channel.
@@ -75,6 +77,52 @@ func (s *Service) Reductions(ctx context.Context, id, channelID string, now time
 					out[v] = map[string]Reduction{}
 				}
 				out[v][cur] = r
+			}
+		}
+	}
+	return out, nil
+}
+
+// VariantReduction is a reduced price of a variant on a channel, with what
+// a page must show beside it.
+type VariantReduction struct {
+	VariantID string       `json:"variant_id"`
+	SKU       string       `json:"sku"`
+	Price     money.Amount `json:"price" doc:"The reduced price, in effect now"`
+	Prior     money.Amount `json:"lowest_prior_price" doc:"The lowest price of the 30 days before the reduction: the reference to show"`
+	// PercentOff is computed from Prior, rounded down.
+	PercentOff int64 `json:"percent_off" doc:"The percentage off lowest_prior_price, rounded down; the only percentage a page may show"`
+}
+
+// ChannelReductions returns the reduced prices of product id on channel
+// channelRef (it must be listed there), in every currency, in variant
+// order. Anyone may read them. Errors: NotFound.
+func (s *Service) ChannelReductions(ctx context.Context, id, channelRef string, now time.Time) ([]VariantReduction, error) {
+	v, err := s.PublicProduct(ctx, id, channelRef, "")
+	if err != nil {
+		return nil, err
+	}
+	ch, err := s.Channels.Channel(ctx, channelRef)
+	if err != nil {
+		return nil, err
+	}
+	prices := map[string]map[string]int64{}
+	for _, vr := range v.Variants {
+		prices[vr.ID] = map[string]int64{}
+		for _, pr := range vr.Prices {
+			prices[vr.ID][pr.Currency] = pr.Amount
+		}
+	}
+	red, err := s.Reductions(ctx, id, ch.ID, now, prices)
+	if err != nil {
+		return nil, err
+	}
+	out := []VariantReduction{}
+	for _, vr := range v.Variants {
+		for _, pr := range vr.Prices {
+			if r, ok := red[vr.ID][pr.Currency]; ok {
+				out = append(out, VariantReduction{VariantID: vr.ID, SKU: vr.SKU, Price: money.Amount{Minor: pr.Amount, Currency: pr.Currency},
+					Prior: money.Amount{Minor: r.Prior, Currency: pr.Currency}, PercentOff: r.PercentOff})
 			}
 		}
 	}

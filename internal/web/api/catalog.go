@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 
@@ -310,6 +311,28 @@ func registerCatalog(a huma.API, s Services) {
 				}
 			}
 			return jsonBody(b), nil
+		})
+	type reductionsOut struct {
+		Body struct {
+			Items []catalog.VariantReduction `json:"items"`
+		}
+	}
+	huma.Register(a, huma.Operation{OperationID: "get-product-reductions", Method: http.MethodGet, Path: "/api/v1/products/{id}/reductions",
+		Summary: "A product's reduced prices on a channel",
+		Description: "Public. Each variant price on the channel that is a reduction, with the lowest price of the 30 days before it " +
+			"and the percentage off that price: what a storefront must show beside a reduced price (the EU's Omnibus rule). " +
+			"A price is not listed when it is no lower than that reference.", Tags: tags, Errors: []int{404, 422}},
+		func(ctx context.Context, in *struct {
+			ID      string `path:"id" maxLength:"64"`
+			Channel string `query:"channel" required:"true" minLength:"1" maxLength:"64"`
+		}) (*reductionsOut, error) {
+			rs, err := s.Catalog.ChannelReductions(ctx, in.ID, in.Channel, time.Now().UTC())
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			out := &reductionsOut{}
+			out.Body.Items = rs
+			return out, nil
 		})
 	huma.Register(a, write(a, huma.Operation{OperationID: "create-product", Method: http.MethodPost, Path: "/api/v1/products",
 		Summary: "Create a product with its variants and prices", Description: "Merchant staff and merchant API keys. The product belongs to the caller's merchant.",

@@ -2,6 +2,9 @@ package shop_test
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -78,5 +81,46 @@ func TestReductionShowsTheLowestPriceOf30Days(t *testing.T) {
 	}
 	if !strings.Contains(body, "Lowest price of the 30 days before this reduction") {
 		t.Fatal("the reduction's reference price is not shown")
+	}
+
+	// The API says the same to other storefronts, in the documented shape.
+	contract := s.contract()
+	reductions := func(query string) (int, []catalog.VariantReduction) {
+		t.Helper()
+		res, err := http.Get(s.srv.URL + "/api/v1/products/" + p.ID + "/reductions" + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := contract.Check(res.Request, nil, res, body); err != nil {
+			t.Errorf("GET reductions%s: %v", query, err)
+		}
+		var out struct {
+			Items []catalog.VariantReduction `json:"items"`
+		}
+		if res.StatusCode == 200 {
+			if err := json.Unmarshal(body, &out); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return res.StatusCode, out.Items
+	}
+	status, rs := reductions("?channel=bazaar")
+	if status != 200 || len(rs) != 1 || rs[0].SKU != p.Variants[0].SKU || rs[0].Price.Minor != base*4/5 || rs[0].Prior.Minor != base ||
+		rs[0].Prior.Currency != "EUR" || rs[0].PercentOff != (base-base*4/5)*100/base {
+		t.Fatalf("reductions over the API: %d %+v, want %d off %d", status, rs, base*4/5, base)
+	}
+	for _, q := range []string{"", "?channel=nowhere"} {
+		if status, _ := reductions(q); status != 422 && status != 404 {
+			t.Errorf("reductions%s: %d, want a problem", q, status)
+		}
+	}
+	set(base) // back to where it was: no reduction left to show
+	if status, rs := reductions("?channel=bazaar"); status != 200 || len(rs) != 0 {
+		t.Fatalf("after the price went back up: %d %+v", status, rs)
 	}
 }
