@@ -12,6 +12,7 @@ import (
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/ids"
 	"github.com/sesame-market/sesame/internal/money"
+	"github.com/sesame-market/sesame/internal/pricing"
 )
 
 // CouponKind is how a coupon discounts.
@@ -158,7 +159,7 @@ func (s *Service) ApplyCoupon(ctx context.Context, acc Access, cartID, code stri
 		return Coupon{}, err
 	}
 	code = strings.ToUpper(strings.TrimSpace(code))
-	unknown := errs.Field(op, "code", "no such coupon")
+	unknown := couponRefusal(op, errs.Invalid, CouponUnknown, "no such coupon", money.Amount{})
 	if !couponCode.MatchString(code) {
 		return Coupon{}, unknown
 	}
@@ -179,17 +180,17 @@ func (s *Service) ApplyCoupon(ctx context.Context, acc Access, cartID, code stri
 		}
 		if h.MerchantID == cp.MerchantID {
 			if cp.MerchantID == "" {
-				return Coupon{}, errs.E(op, errs.Conflict, "a cart takes one marketplace coupon: remove "+h.Code+" first")
+				return Coupon{}, couponRefusal(op, errs.Conflict, CouponStacking, "a cart takes one marketplace coupon: remove "+h.Code+" first", money.Amount{})
 			}
-			return Coupon{}, errs.E(op, errs.Conflict, "a cart takes one coupon per merchant: remove "+h.Code+" first")
+			return Coupon{}, couponRefusal(op, errs.Conflict, CouponStacking, "a cart takes one coupon per merchant: remove "+h.Code+" first", money.Amount{})
 		}
 	}
 	q, err := s.Price(ctx, c, nil)
 	if err != nil {
 		return Coupon{}, err
 	}
-	if why := couponProblem(cp, q, s.Now().UTC()); why != "" {
-		return Coupon{}, errs.Field(op, "code", why)
+	if code, why := couponProblem(cp, q, s.Now().UTC()); why != "" {
+		return Coupon{}, couponRefusal(op, errs.Invalid, code, why, cp.MinSpend)
 	}
 	if err := s.Store.AddCartCoupon(ctx, c.ID, cp.ID, s.Now().UTC()); err != nil {
 		return Coupon{}, err
@@ -231,28 +232,52 @@ func goodsOf(cp Coupon, q Quote) (int64, []int) {
 	return sum, idx
 }
 
-// couponProblem says why cp does not apply to q at now ("" when it does).
-func couponProblem(cp Coupon, q Quote, now time.Time) string {
+// The problem codes of a coupon.
+const (
+	CouponNotYetValid   = "not_yet_valid"
+	CouponExpired       = "expired"
+	CouponWrongChannel  = "wrong_channel"
+	CouponWrongCurrency = "wrong_currency"
+	CouponNoItems       = "no_items"
+	CouponMinSpend      = "min_spend"
+	// CouponUnknown and CouponStacking refuse a coupon applied to a cart.
+	CouponUnknown  = "unknown"
+	CouponStacking = "stacking"
+)
+
+// couponRefusal is the error of a coupon refused: about the field code,
+// with a pricing.Refusal a storefront words in its buyer's language.
+func couponRefusal(op string, kind errs.Kind, code, why string, limit money.Amount) error {
+	r := &pricing.Refusal{Code: code, Msg: why}
+	if code == CouponMinSpend {
+		r.Limit = limit
+	}
+	return &errs.Error{Op: op, Kind: kind, Field: "code", Err: r}
+}
+
+// couponProblem says why cp does not apply to q at now, with its code (""
+// when it does).
+func couponProblem(cp Coupon, q Quote, now time.Time) (code, why string) {
 	switch {
 	case now.Before(cp.ValidFrom):
-		return "this coupon is not valid yet"
+		return CouponNotYetValid, "this coupon is not valid yet"
 	case !cp.ValidTo.IsZero() && !now.Before(cp.ValidTo):
-		return "this coupon has expired"
+		return CouponExpired, "this coupon has expired"
 	case cp.ChannelID != "" && cp.ChannelID != q.ChannelID:
-		return "this coupon is not valid on this storefront"
+		return CouponWrongChannel, "this coupon is not valid on this storefront"
 	case cp.Kind == Fixed && cp.Amount.Currency != q.Currency:
-		return "this coupon is in " + cp.Amount.Currency + ", the cart in " + q.Currency
+		return CouponWrongCurrency, "this coupon is in " + cp.Amount.Currency + ", the cart in " + q.Currency
 	case cp.MinSpend.Currency != "" && cp.MinSpend.Currency != q.Currency:
-		return "this coupon's minimum spend is in " + cp.MinSpend.Currency + ", the cart in " + q.Currency
+		return CouponWrongCurrency, "this coupon's minimum spend is in " + cp.MinSpend.Currency + ", the cart in " + q.Currency
 	}
 	sum, idx := goodsOf(cp, q)
 	if len(idx) == 0 {
-		return "this coupon applies to none of the cart's items"
+		return CouponNoItems, "this coupon applies to none of the cart's items"
 	}
 	if sum < cp.MinSpend.Minor {
-		return fmt.Sprintf("this coupon needs at least %s of its goods in the cart", cp.MinSpend.Decimal()+" "+cp.MinSpend.Currency)
+		return CouponMinSpend, fmt.Sprintf("this coupon needs at least %s of its goods in the cart", cp.MinSpend.Decimal()+" "+cp.MinSpend.Currency)
 	}
-	return ""
+	return "", ""
 }
 
 // applyCoupons discounts q's lines by its coupons in the stacking order
@@ -272,8 +297,12 @@ func applyCoupons(q *Quote, coupons []Coupon, now time.Time) error {
 	})
 	for _, cp := range coupons {
 		ac := AppliedCoupon{Code: cp.Code, MerchantID: cp.MerchantID, Discount: money.Amount{Currency: q.Currency}, coupon: cp}
-		if why := couponProblem(cp, *q, now); why != "" {
-			ac.Problem = why
+		if cp.MinSpend.Minor > 0 {
+			ms := cp.MinSpend
+			ac.MinSpend = &ms
+		}
+		if code, why := couponProblem(cp, *q, now); why != "" {
+			ac.Problem, ac.ProblemCode = why, code
 			q.Coupons = append(q.Coupons, ac)
 			continue
 		}
@@ -318,7 +347,11 @@ type AppliedCoupon struct {
 	MerchantID string       `json:"merchant_id,omitempty"`
 	Discount   money.Amount `json:"discount"`
 	Problem    string       `json:"problem,omitempty"`
-	coupon     Coupon
+	// ProblemCode says Problem for a client to word in its buyer's language.
+	ProblemCode string `json:"problem_code,omitempty" enum:"not_yet_valid,expired,wrong_channel,wrong_currency,no_items,min_spend"`
+	// MinSpend is the coupon's minimum spend on its goods, if it has one.
+	MinSpend *money.Amount `json:"min_spend,omitempty"`
+	coupon   Coupon
 }
 
 // claims are the coupon uses q's checkout takes: its coupons that discount.

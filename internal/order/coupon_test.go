@@ -2,6 +2,7 @@ package order_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -12,6 +13,7 @@ import (
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/order"
 	"github.com/sesame-market/sesame/internal/payment"
+	"github.com/sesame-market/sesame/internal/pricing"
 	"github.com/sesame-market/sesame/internal/sqlstore"
 	"github.com/sesame-market/sesame/internal/testkit"
 )
@@ -56,10 +58,16 @@ func TestCouponsStackInOrder(t *testing.T) {
 		if err := apply("lavande10"); err != nil {
 			t.Fatal(err)
 		}
-		for code, kind := range map[string]errs.Kind{"SAVON2": errs.Conflict, "CASES5": errs.Invalid, "BIGSPEND": errs.Invalid,
-			"LATER": errs.Invalid, "POUNDS": errs.Invalid, "NOPE": errs.Invalid} {
-			if err := apply(code); !errs.Is(err, kind) {
-				t.Errorf("coupon %s: %v, want %v", code, err, kind)
+		// Each refusal carries a code for the storefront to word.
+		for code, want := range map[string]struct {
+			kind errs.Kind
+			code string
+		}{"SAVON2": {errs.Conflict, order.CouponStacking}, "CASES5": {errs.Invalid, order.CouponNoItems}, "BIGSPEND": {errs.Invalid, order.CouponMinSpend},
+			"LATER": {errs.Invalid, order.CouponNotYetValid}, "POUNDS": {errs.Invalid, order.CouponWrongCurrency}, "NOPE": {errs.Invalid, order.CouponUnknown}} {
+			err := apply(code)
+			var r *pricing.Refusal
+			if !errs.Is(err, want.kind) || !errors.As(err, &r) || r.Code != want.code || (r.Code == order.CouponMinSpend) != (r.Limit.Minor > 0) {
+				t.Errorf("coupon %s: %v (%+v), want %v %s", code, err, r, want.kind, want.code)
 			}
 		}
 		if err := apply("WELCOME"); err != nil {

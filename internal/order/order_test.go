@@ -11,6 +11,7 @@ import (
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/inventory"
+	"github.com/sesame-market/sesame/internal/money"
 	"github.com/sesame-market/sesame/internal/order"
 	"github.com/sesame-market/sesame/internal/payment"
 	"github.com/sesame-market/sesame/internal/pricing"
@@ -415,6 +416,16 @@ func TestMallCrossBorderLimits(t *testing.T) {
 			}
 			if !errs.Is(err, errs.Conflict) && !errs.Is(err, errs.Invalid) {
 				t.Fatalf("a bag past the yearly limit: %v", err)
+			}
+			// The cart says why, with a code and the limit for the
+			// storefront to word in its buyer's language.
+			q, err := m.Orders.Cart(ctx, as(buyer), cb.ID)
+			if err != nil || q.Ready || len(q.Groups) != 1 {
+				t.Fatalf("the refused cart: %+v %v", q, err)
+			}
+			g := q.Groups[0]
+			if g.ProblemCode != pricing.RefusedYearlyLimit || g.ProblemLimit == nil || *g.ProblemLimit != (money.Amount{Minor: 2_600_000, Currency: "CNY"}) {
+				t.Fatalf("the refused parcel: code %q limit %v (%s)", g.ProblemCode, g.ProblemLimit, g.Problem)
 			}
 		}
 	})

@@ -3,6 +3,7 @@ package order
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -35,8 +36,10 @@ type QuotedLine struct {
 	ShipsFrom    string                 `json:"ships_from,omitempty"`
 	Earliest     *promise.Date          `json:"earliest,omitempty"`
 	Latest       *promise.Date          `json:"latest,omitempty"`
-	// Problem says why the line cannot be bought as it is.
-	Problem string `json:"problem,omitempty"`
+	// Problem says why the line cannot be bought as it is, in English;
+	// ProblemCode says it for a client to word in its buyer's language.
+	Problem     string `json:"problem,omitempty"`
+	ProblemCode string `json:"problem_code,omitempty" enum:"not_sold,not_on_channel,no_price,not_deliverable" doc:"not_sold: the variant is gone; not_on_channel: no longer listed on the cart's channel; no_price: no price in the cart's currency or a rate to convert one; not_deliverable: no stock that can reach the address"`
 
 	warehouseID, hs, class, categoryID string
 	promise                            *promise.Result
@@ -59,6 +62,10 @@ type Group struct {
 	Regime  pricing.Regime `json:"tax_regime"`
 	Fees    []pricing.Fee  `json:"fees"`
 	Problem string         `json:"problem,omitempty"`
+	// ProblemCode is the law's refusal (pricing.Refused…), or "tax" for any other.
+	// ProblemLimit is the limit the refusal is about, if any.
+	ProblemLimit *money.Amount `json:"problem_limit,omitempty"`
+	ProblemCode  string        `json:"problem_code,omitempty" enum:"cbec_not_listed,cbec_yearly_limit,cbec_split,tax" doc:"cbec_not_listed: goods not on China's cross-border positive list; cbec_yearly_limit: past the buyer's yearly cross-border limit; cbec_split: above the per-order limit with more than one item"`
 
 	warehouseID string
 	taxes       []pricing.LineTax
@@ -103,6 +110,17 @@ func destOf(c Cart) *promise.Destination {
 	return d
 }
 
+// The problem codes of a cart's lines.
+const (
+	LineNotSold        = "not_sold"
+	LineNotOnChannel   = "not_on_channel"
+	LineNoPrice        = "no_price"
+	LineNotDeliverable = "not_deliverable"
+)
+
+// Empty is the problem of a cart with no lines.
+const Empty = "the cart is empty"
+
 // NoAddress is the problem of a cart with no shipping address yet.
 const NoAddress = "no shipping address yet"
 
@@ -143,9 +161,9 @@ func (s *Service) Price(ctx context.Context, c Cart, from map[string]string) (Qu
 		vi := slices.IndexFunc(p.Variants, func(v catalog.Variant) bool { return v.ID == ln.VariantID })
 		switch {
 		case err != nil || vi < 0:
-			ql.Problem = "no longer sold"
+			ql.Problem, ql.ProblemCode = "no longer sold", LineNotSold
 		case !slices.Contains(p.Channels, c.ChannelID):
-			ql.Problem = "no longer sold on this channel"
+			ql.Problem, ql.ProblemCode = "no longer sold on this channel", LineNotOnChannel
 		}
 		if vi >= 0 {
 			v := p.Variants[vi]
@@ -166,7 +184,7 @@ func (s *Service) Price(ctx context.Context, c Cart, from map[string]string) (Qu
 				}
 			}
 			if !ok && ql.Problem == "" {
-				ql.Problem = "no price in " + c.Currency
+				ql.Problem, ql.ProblemCode = "no price in "+c.Currency, LineNoPrice
 			}
 			if ok {
 				ql.UnitPrice = price
@@ -208,7 +226,7 @@ func (s *Service) Price(ctx context.Context, c Cart, from map[string]string) (Qu
 			switch {
 			case ql.promise == nil:
 				// No warehouse that can send it there has it (or none can).
-				ql.Problem = "not available for delivery to " + dest.Country
+				ql.Problem, ql.ProblemCode = "not available for delivery to "+dest.Country, LineNotDeliverable
 				ql.Availability = inventory.OutOfStock
 			default:
 				ql.warehouseID, ql.ShipsFrom = ql.promise.OriginID, ql.promise.ShipsFrom
@@ -235,7 +253,7 @@ func (s *Service) Price(ctx context.Context, c Cart, from map[string]string) (Qu
 		}
 	}
 	if len(q.Lines) == 0 {
-		q.Problems = append(q.Problems, "the cart is empty")
+		q.Problems = append(q.Problems, Empty)
 	}
 	if c.Address == nil {
 		q.Problems = append(q.Problems, NoAddress)
@@ -303,7 +321,14 @@ func (s *Service) group(ctx context.Context, q *Quote, products map[string]catal
 		}
 		a, err := pricing.Assess(q.law.rules, parcel, conv)
 		if errs.Is(err, errs.Invalid) {
-			g.Problem = errs.Message(err)
+			g.Problem, g.ProblemCode = errs.Message(err), "tax"
+			var r *pricing.Refusal
+			if errors.As(err, &r) {
+				g.ProblemCode = r.Code
+				if r.Limit.Currency != "" {
+					g.ProblemLimit = &r.Limit
+				}
+			}
 			q.Problems = append(q.Problems, g.MerchantName+": "+g.Problem)
 			continue
 		}

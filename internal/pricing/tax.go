@@ -404,6 +404,34 @@ func (a *Assessment) ukImport(rules Rules, p Parcel, day time.Time, in func(mone
 	return a.dutyOnDelivery(rules, "GB", p, day)
 }
 
+// Refusal is the law refusing a parcel, with a code a storefront words in
+// its buyer's language (Error is the English).
+type Refusal struct {
+	Code string
+	Msg  string
+	// Limit is the amount the refusal is about, when there is one (a
+	// yearly limit, a minimum spend).
+	Limit money.Amount
+}
+
+// The refusals' codes.
+const (
+	// RefusedNotListed: goods not on China's cross-border positive list.
+	RefusedNotListed = "cbec_not_listed"
+	// RefusedYearlyLimit: the order would take the buyer past China's
+	// yearly cross-border limit.
+	RefusedYearlyLimit = "cbec_yearly_limit"
+	// RefusedSplit: an order above China's per-order limit must hold a
+	// single item.
+	RefusedSplit = "cbec_split"
+)
+
+func (r *Refusal) Error() string { return r.Msg }
+
+func refuse(code, msg string, limit money.Amount) error {
+	return errs.E("pricing.Assess", errs.Invalid, &Refusal{Code: code, Msg: msg, Limit: limit})
+}
+
 func (a *Assessment) cbec(rules Rules, p Parcel, day time.Time, items int64, in func(money.Amount) (money.Amount, error)) error {
 	share, ok := rules.find(CBECShare, "CN", "", day)
 	if !ok {
@@ -411,7 +439,7 @@ func (a *Assessment) cbec(rules Rules, p Parcel, day time.Time, items int64, in 
 	}
 	for _, l := range p.Lines {
 		if _, ok := rules.prefix(CBECList, "CN", l.Subheading, day); !ok || l.Subheading == "" {
-			return errs.E("pricing.Assess", errs.Invalid, fmt.Sprintf("goods of tariff subheading %q are not on China's cross-border e-commerce positive list and cannot be sold to buyers in China", l.Subheading))
+			return refuse(RefusedNotListed, fmt.Sprintf("goods of tariff subheading %q are not on China's cross-border e-commerce positive list and cannot be sold to buyers in China", l.Subheading), money.Amount{})
 		}
 	}
 	perOrder, err := in(share.Amount)
@@ -429,14 +457,14 @@ func (a *Assessment) cbec(rules Rules, p Parcel, day time.Time, items int64, in 
 		}
 	}
 	if ytd.Minor+a.IntrinsicValue.Minor > yearly.Minor {
-		return errs.E("pricing.Assess", errs.Invalid, fmt.Sprintf("this order would take the buyer past China's yearly cross-border limit of %s (%s already bought this year)",
-			share.Limit.Decimal()+" "+share.Limit.Currency, p.CBECYearToDate.Decimal()+" "+p.CBECYearToDate.Currency))
+		return refuse(RefusedYearlyLimit, fmt.Sprintf("this order would take the buyer past China's yearly cross-border limit of %s (%s already bought this year)",
+			share.Limit.Decimal()+" "+share.Limit.Currency, p.CBECYearToDate.Decimal()+" "+p.CBECYearToDate.Currency), share.Limit)
 	}
 	full := false
 	if a.IntrinsicValue.Minor > perOrder.Minor {
 		if items != 1 {
-			return errs.E("pricing.Assess", errs.Invalid, fmt.Sprintf("an order above China's cross-border limit of %s per order must hold a single item: split it",
-				share.Amount.Decimal()+" "+share.Amount.Currency))
+			return refuse(RefusedSplit, fmt.Sprintf("an order above China's cross-border limit of %s per order must hold a single item: split it",
+				share.Amount.Decimal()+" "+share.Amount.Currency), share.Amount)
 		}
 		full = true
 	}

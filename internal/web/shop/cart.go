@@ -109,18 +109,17 @@ func (s *Shop) cartView(b *base, q order.Quote) *cartPage {
 	p := &cartPage{base: b, Empty: len(q.Lines) == 0, Subtotal: s.money(b, q.Subtotal), Shipping: s.money(b, q.Shipping), Tax: s.money(b, q.Tax),
 		Duty: s.money(b, q.Duty), Total: s.money(b, q.Total), DueOnDelivery: s.money(b, q.DueOnDelivery), HasDuty: q.Duty.Minor > 0,
 		HasDue: q.DueOnDelivery.Minor > 0, Ready: q.Ready, Address: q.Address}
-	for _, pr := range q.Problems {
-		if pr == order.NoAddress {
-			pr = b.W.T("address_needed")
-		}
-		p.Problems = append(p.Problems, pr)
-	}
+	format := func(a money.Amount) string { return s.money(b, a) }
+	p.Problems = cartProblems(b.W, q, format)
 	today := promise.DateOf(s.now(), nil)
 	lines := map[string]cartLine{}
 	inGroup := map[string]bool{}
 	for _, l := range q.Lines {
 		cl := cartLine{ID: l.ID, Title: l.Title, Image: l.Image, Href: productPath(b.Channel.Code, b.Lang, l.Title, l.ProductID),
-			Unit: s.money(b, l.UnitPrice), Total: s.money(b, l.Total), Quantity: l.Quantity, Problem: l.Problem, Stock: stockText(b.W, l.Availability)}
+			Unit: s.money(b, l.UnitPrice), Total: s.money(b, l.Total), Quantity: l.Quantity, Stock: stockText(b.W, l.Availability)}
+		if l.Problem != "" {
+			cl.Problem = lineProblem(b.W, l, cartCountry(q))
+		}
 		var opts []string
 		for _, v := range l.Options {
 			opts = append(opts, v)
@@ -131,8 +130,11 @@ func (s *Shop) cartView(b *base, q order.Quote) *cartPage {
 	for _, g := range q.Groups {
 		cg := cartGroup{Merchant: g.MerchantName, ShipsFrom: b.W.T("ships_from", "Country", b.W.Country(g.ShipsFrom)), Subtotal: s.money(b, g.Subtotal),
 			Shipping: s.money(b, g.Shipping), Tax: s.money(b, g.Tax), Duty: s.money(b, g.Duty), Total: s.money(b, g.Total),
-			DueOnDelivery: s.money(b, g.DueOnDelivery), HasDuty: g.Duty.Minor > 0, HasDue: g.DueOnDelivery.Minor > 0, Problem: g.Problem,
+			DueOnDelivery: s.money(b, g.DueOnDelivery), HasDuty: g.Duty.Minor > 0, HasDue: g.DueOnDelivery.Minor > 0,
 			TaxNote: taxNote(b.W, g.Regime), HasOff: g.Discount.Minor > 0, Discount: s.money(b, money.Amount{Minor: -g.Discount.Minor, Currency: g.Discount.Currency})}
+		if g.Problem != "" {
+			cg.Problem = groupProblem(b.W, g, format)
+		}
 		if g.Earliest != nil {
 			d := deliveryText(b.W, &promise.Result{ShipsFrom: g.ShipsFrom, Earliest: *g.Earliest, Latest: *g.Latest}, today)
 			cg.Arrives, cg.Fast = d.Arrives, d.Fast
@@ -156,7 +158,8 @@ func (s *Shop) cartView(b *base, q order.Quote) *cartPage {
 	}
 	p.Discount, p.HasOff = s.money(b, money.Amount{Minor: -q.Discount.Minor, Currency: q.Discount.Currency}), q.Discount.Minor > 0
 	for _, c := range q.Coupons {
-		p.Coupons = append(p.Coupons, couponRow{Code: c.Code, Off: s.money(b, money.Amount{Minor: -c.Discount.Minor, Currency: c.Discount.Currency}), Problem: c.Problem})
+		p.Coupons = append(p.Coupons, couponRow{Code: c.Code, Off: s.money(b, money.Amount{Minor: -c.Discount.Minor, Currency: c.Discount.Currency}),
+			Problem: couponProblem(b.W, c.ProblemCode, c.Problem, c.MinSpend, format)})
 	}
 	for _, m := range b.Channel.Markets {
 		sel := (q.Address != nil && q.Address.Country == m) || (q.Address == nil && q.Country == m)
@@ -480,9 +483,10 @@ func (s *Shop) coupon(w http.ResponseWriter, r *http.Request, b *base, apply boo
 	case err == nil:
 		s.redirectWith(w, r, within(b, r.PostFormValue("back")), "updated")
 	case errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) || errs.Is(err, errs.NotFound):
-		// The service's reason, in its words: the coupon is the buyer's to fix.
+		// The service's reason, in the page's language: the coupon is the buyer's to fix.
 		p := b
-		s.showCartWith(w, r, p, strings.HasSuffix(r.PostFormValue("back"), "/checkout"), http.StatusBadRequest, errs.Message(err))
+		s.showCartWith(w, r, p, strings.HasSuffix(r.PostFormValue("back"), "/checkout"), http.StatusBadRequest,
+			refusalText(b.W, err, func(a money.Amount) string { return s.money(b, a) }))
 	default:
 		s.fail(w, r, b, err)
 	}
