@@ -75,6 +75,9 @@ type DB struct {
 	// random waiter, so under a stream of imports a short write (the
 	// relay's lease, a buyer's order) could wait many turns.
 	writeTurn chan struct{}
+	// queue holds the SQLite write transactions waiting for their group
+	// (see groupTx).
+	queue writeQueue
 	// beforeImportWrite, set by tests, runs between an import's plan and
 	// its write transaction.
 	beforeImportWrite func()
@@ -274,12 +277,7 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return d.run(ctx, fn)
 	}
 	if db.writeTurn != nil {
-		select {
-		case db.writeTurn <- struct{}{}:
-			defer func() { <-db.writeTurn }()
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+		return db.groupTx(ctx, fn)
 	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -364,6 +362,9 @@ func (d *deferredTx) exec(ctx context.Context, q string) error {
 func (d *deferredTx) end() {
 	d.done = true
 	d.open.Store(nil)
+	if d.tx != nil {
+		disown(d.tx)
+	}
 }
 
 func (d *deferredTx) begin(ctx context.Context) error {
@@ -378,6 +379,9 @@ func (d *deferredTx) begin(ctx context.Context) error {
 	}
 	d.tx = tx
 	d.open.Store(tx)
+	if d.db.Engine == SQLite {
+		d.db.own(tx)
+	}
 	return nil
 }
 
@@ -462,7 +466,7 @@ func (d *deferredTx) rollback() {
 // insertEvents writes events to the outbox inside tx.
 func insertEvents(ctx context.Context, tx *sql.Tx, evs []events.Event) error {
 	for _, e := range evs {
-		if _, err := tx.ExecContext(ctx,
+		if _, err := execIn(ctx, tx,
 			`INSERT INTO outbox (id, type, aggregate_id, tenant, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 			e.ID, e.Type, e.AggregateID, e.Tenant, string(e.Payload), e.At); err != nil {
 			return fmt.Errorf("outbox: %w", err)

@@ -32,7 +32,7 @@ func (db *DB) Orders() *Orders { return &Orders{db} }
 func (db *DB) seedLaw(ctx context.Context) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM tax_rules`).Scan(&n); err != nil {
+		if err := queryRowIn(ctx, tx, `SELECT COUNT(*) FROM tax_rules`).Scan(&n); err != nil {
 			return err
 		}
 		if n == 0 {
@@ -42,12 +42,12 @@ func (db *DB) seedLaw(ctx context.Context) error {
 				}
 			}
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM fx_rates`).Scan(&n); err != nil {
+		if err := queryRowIn(ctx, tx, `SELECT COUNT(*) FROM fx_rates`).Scan(&n); err != nil {
 			return err
 		}
 		if n == 0 {
 			for _, r := range pricing.DefaultRates() {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO fx_rates (base, quote, valid_from, rate, created_by) VALUES ($1, $2, $3, $4, $5)
+				if _, err := execIn(ctx, tx, `INSERT INTO fx_rates (base, quote, valid_from, rate, created_by) VALUES ($1, $2, $3, $4, $5)
 					ON CONFLICT (base, quote, valid_from) DO NOTHING`,
 					r.Base, r.Quote, r.ValidFrom.UTC(), r.Rate.String(), r.CreatedBy); err != nil {
 					return err
@@ -61,7 +61,7 @@ func (db *DB) seedLaw(ctx context.Context) error {
 // CreateCart implements order.Store.
 func (s *Orders) CreateCart(ctx context.Context, c order.Cart) error {
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO carts (id, channel_id, currency, country, buyer_id, token_hash, status, attempt, version, created_at, updated_at)
+		_, err := execIn(ctx, tx, `INSERT INTO carts (id, channel_id, currency, country, buyer_id, token_hash, status, attempt, version, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $9)`, c.ID, c.ChannelID, c.Currency, c.Country, nullStr(c.BuyerID), nullStr(c.TokenHash),
 			string(c.Status), c.Version, c.CreatedAt)
 		return err
@@ -132,7 +132,7 @@ func (s *Orders) OpenCart(ctx context.Context, buyerID, channelID string) (order
 // touchOpen bumps an open cart's version inside tx; Conflict when the cart
 // is not open.
 func touchOpen(ctx context.Context, tx *sql.Tx, op, id string, at time.Time) error {
-	res, err := tx.ExecContext(ctx, `UPDATE carts SET version = version + 1, updated_at = $1 WHERE id = $2 AND status = 'open'`, at, id)
+	res, err := execIn(ctx, tx, `UPDATE carts SET version = version + 1, updated_at = $1 WHERE id = $2 AND status = 'open'`, at, id)
 	if err != nil {
 		return err
 	}
@@ -152,23 +152,23 @@ func (s *Orders) AddLine(ctx context.Context, cartID string, l order.Line, max i
 		}
 		var id string
 		var q int64
-		err := tx.QueryRowContext(ctx, `SELECT id, quantity FROM cart_lines WHERE cart_id = $1 AND variant_id = $2`, cartID, l.VariantID).Scan(&id, &q)
+		err := queryRowIn(ctx, tx, `SELECT id, quantity FROM cart_lines WHERE cart_id = $1 AND variant_id = $2`, cartID, l.VariantID).Scan(&id, &q)
 		if err == nil {
 			out.ID, out.Quantity = id, min(q+l.Quantity, max)
-			_, err = tx.ExecContext(ctx, `UPDATE cart_lines SET quantity = $1 WHERE id = $2`, out.Quantity, id)
+			_, err = execIn(ctx, tx, `UPDATE cart_lines SET quantity = $1 WHERE id = $2`, out.Quantity, id)
 			return err
 		}
 		if err != sql.ErrNoRows {
 			return err
 		}
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM cart_lines WHERE cart_id = $1`, cartID).Scan(&n); err != nil {
+		if err := queryRowIn(ctx, tx, `SELECT COUNT(*) FROM cart_lines WHERE cart_id = $1`, cartID).Scan(&n); err != nil {
 			return err
 		}
 		if n >= order.MaxLines {
 			return errs.E(op, errs.Invalid, fmt.Sprintf("a cart holds at most %d lines", order.MaxLines))
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO cart_lines (id, cart_id, variant_id, product_id, merchant_id, sku, quantity, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		_, err = execIn(ctx, tx, `INSERT INTO cart_lines (id, cart_id, variant_id, product_id, merchant_id, sku, quantity, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 			l.ID, cartID, l.VariantID, l.ProductID, l.MerchantID, l.SKU, l.Quantity, at)
 		return err
 	})
@@ -185,9 +185,9 @@ func (s *Orders) SetQuantity(ctx context.Context, cartID, lineID string, q int64
 		var res sql.Result
 		var err error
 		if q == 0 {
-			res, err = tx.ExecContext(ctx, `DELETE FROM cart_lines WHERE id = $1 AND cart_id = $2`, lineID, cartID)
+			res, err = execIn(ctx, tx, `DELETE FROM cart_lines WHERE id = $1 AND cart_id = $2`, lineID, cartID)
 		} else {
-			res, err = tx.ExecContext(ctx, `UPDATE cart_lines SET quantity = $1 WHERE id = $2 AND cart_id = $3`, q, lineID, cartID)
+			res, err = execIn(ctx, tx, `UPDATE cart_lines SET quantity = $1 WHERE id = $2 AND cart_id = $3`, q, lineID, cartID)
 		}
 		if err != nil {
 			return err
@@ -204,7 +204,7 @@ func (s *Orders) SetQuantity(ctx context.Context, cartID, lineID string, q int64
 func (s *Orders) SetAddress(ctx context.Context, cartID string, a order.Address, at time.Time) error {
 	const op = "sqlstore.SetAddress"
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE carts SET address = $1, country = $2, version = version + 1, updated_at = $3 WHERE id = $4 AND status = 'open'`,
+		res, err := execIn(ctx, tx, `UPDATE carts SET address = $1, country = $2, version = version + 1, updated_at = $3 WHERE id = $4 AND status = 'open'`,
 			jsonText(a), a.Country, at, cartID)
 		if err != nil {
 			return err
@@ -224,7 +224,7 @@ func (s *Orders) MergeCart(ctx context.Context, from, into string, max int64, at
 		if err := touchOpen(ctx, tx, op, into, at); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE carts SET status = 'merged', version = version + 1, updated_at = $1 WHERE id = $2 AND status = 'open'`, at, from)
+		res, err := execIn(ctx, tx, `UPDATE carts SET status = 'merged', version = version + 1, updated_at = $1 WHERE id = $2 AND status = 'open'`, at, from)
 		if err != nil {
 			return err
 		}
@@ -239,7 +239,7 @@ func (s *Orders) MergeCart(ctx context.Context, from, into string, max int64, at
 // moveLines adds cart from's lines to cart into inside tx: a variant into
 // has already gets the quantities added, up to max.
 func moveLines(ctx context.Context, tx *sql.Tx, from, into string, max int64) error {
-	rows, err := tx.QueryContext(ctx, `SELECT id, variant_id, product_id, merchant_id, sku, quantity FROM cart_lines WHERE cart_id = $1`, from)
+	rows, err := queryIn(ctx, tx, `SELECT id, variant_id, product_id, merchant_id, sku, quantity FROM cart_lines WHERE cart_id = $1`, from)
 	if err != nil {
 		return err
 	}
@@ -256,12 +256,12 @@ func moveLines(ctx context.Context, tx *sql.Tx, from, into string, max int64) er
 	for _, l := range ls {
 		var id string
 		var q int64
-		err := tx.QueryRowContext(ctx, `SELECT id, quantity FROM cart_lines WHERE cart_id = $1 AND variant_id = $2`, into, l.VariantID).Scan(&id, &q)
+		err := queryRowIn(ctx, tx, `SELECT id, quantity FROM cart_lines WHERE cart_id = $1 AND variant_id = $2`, into, l.VariantID).Scan(&id, &q)
 		switch {
 		case err == nil:
-			_, err = tx.ExecContext(ctx, `UPDATE cart_lines SET quantity = $1 WHERE id = $2`, min(q+l.Quantity, max), id)
+			_, err = execIn(ctx, tx, `UPDATE cart_lines SET quantity = $1 WHERE id = $2`, min(q+l.Quantity, max), id)
 		case err == sql.ErrNoRows:
-			_, err = tx.ExecContext(ctx, `UPDATE cart_lines SET cart_id = $1 WHERE id = $2`, into, l.ID)
+			_, err = execIn(ctx, tx, `UPDATE cart_lines SET cart_id = $1 WHERE id = $2`, into, l.ID)
 		}
 		if err != nil {
 			return err
@@ -278,7 +278,7 @@ func moveLines(ctx context.Context, tx *sql.Tx, from, into string, max int64) er
 func reopenCart(ctx context.Context, tx *sql.Tx, checkoutID string, at time.Time) error {
 	var cartID, channelID string
 	var buyerID sql.NullString
-	if err := tx.QueryRowContext(ctx, `SELECT c.id, c.channel_id, c.buyer_id FROM checkouts k JOIN carts c ON c.id = k.cart_id
+	if err := queryRowIn(ctx, tx, `SELECT c.id, c.channel_id, c.buyer_id FROM checkouts k JOIN carts c ON c.id = k.cart_id
 		WHERE k.id = $1 AND c.status = 'checked_out' AND c.attempt = k.attempt`, checkoutID).Scan(&cartID, &channelID, &buyerID); err != nil {
 		if err == sql.ErrNoRows {
 			return nil // the cart moved on already
@@ -287,16 +287,16 @@ func reopenCart(ctx context.Context, tx *sql.Tx, checkoutID string, at time.Time
 	}
 	var other string
 	if buyerID.Valid {
-		err := tx.QueryRowContext(ctx, `SELECT id FROM carts WHERE buyer_id = $1 AND channel_id = $2 AND status = 'open'`, buyerID.String, channelID).Scan(&other)
+		err := queryRowIn(ctx, tx, `SELECT id FROM carts WHERE buyer_id = $1 AND channel_id = $2 AND status = 'open'`, buyerID.String, channelID).Scan(&other)
 		if err != nil && err != sql.ErrNoRows {
 			return err
 		}
 	}
 	if other == "" {
-		_, err := tx.ExecContext(ctx, `UPDATE carts SET status = 'open', attempt = attempt + 1, version = version + 1, updated_at = $1 WHERE id = $2`, at, cartID)
+		_, err := execIn(ctx, tx, `UPDATE carts SET status = 'open', attempt = attempt + 1, version = version + 1, updated_at = $1 WHERE id = $2`, at, cartID)
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE carts SET status = 'merged', version = version + 1, updated_at = $1 WHERE id = $2`, at, cartID); err != nil {
+	if _, err := execIn(ctx, tx, `UPDATE carts SET status = 'merged', version = version + 1, updated_at = $1 WHERE id = $2`, at, cartID); err != nil {
 		return err
 	}
 	if err := touchOpen(ctx, tx, "sqlstore.reopenCart", other, at); err != nil {
@@ -309,7 +309,7 @@ func reopenCart(ctx context.Context, tx *sql.Tx, checkoutID string, at time.Time
 func (s *Orders) ClaimCart(ctx context.Context, id, buyerID string, at time.Time) error {
 	const op = "sqlstore.ClaimCart"
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE carts SET buyer_id = $1, token_hash = NULL, version = version + 1, updated_at = $2 WHERE id = $3 AND buyer_id IS NULL AND status = 'open'`,
+		res, err := execIn(ctx, tx, `UPDATE carts SET buyer_id = $1, token_hash = NULL, version = version + 1, updated_at = $2 WHERE id = $3 AND buyer_id IS NULL AND status = 'open'`,
 			buyerID, at, id)
 		if err != nil {
 			return err
@@ -373,10 +373,10 @@ func (s *Orders) CategoryParents(ctx context.Context) (map[string]string, error)
 func (s *Orders) PutTariff(ctx context.Context, t order.Tariff) error {
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
 		var one int
-		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM categories WHERE id = $1`, t.CategoryID).Scan(&one); err != nil {
+		if err := queryRowIn(ctx, tx, `SELECT 1 FROM categories WHERE id = $1`, t.CategoryID).Scan(&one); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO category_tariffs (category_id, hs_code, tax_class) VALUES ($1, $2, $3)
+		_, err := execIn(ctx, tx, `INSERT INTO category_tariffs (category_id, hs_code, tax_class) VALUES ($1, $2, $3)
 			ON CONFLICT (category_id) DO UPDATE SET hs_code = excluded.hs_code, tax_class = excluded.tax_class`, t.CategoryID, t.HSCode, t.TaxClass)
 		return err
 	})
@@ -388,7 +388,7 @@ func putTaxRule(ctx context.Context, tx *sql.Tx, r pricing.Rule) error {
 	if !r.ValidTo.IsZero() {
 		to = r.ValidTo.UTC()
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO tax_rules (id, kind, country, class, subheading, rate_bps, amount_minor, amount_currency, limit_minor, limit_currency, valid_from, valid_to, note)
+	_, err := execIn(ctx, tx, `INSERT INTO tax_rules (id, kind, country, class, subheading, rate_bps, amount_minor, amount_currency, limit_minor, limit_currency, valid_from, valid_to, note)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, country = excluded.country, class = excluded.class, subheading = excluded.subheading,
 			rate_bps = excluded.rate_bps, amount_minor = excluded.amount_minor, amount_currency = excluded.amount_currency,
@@ -651,20 +651,20 @@ func (s *Orders) SettlePayment(ctx context.Context, paymentID string, was, now p
 	const op = "sqlstore.SettlePayment"
 	var out order.Checkout
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE payments SET status = $1, reason = $2, updated_at = $3 WHERE id = $4 AND status = $5`,
+		res, err := execIn(ctx, tx, `UPDATE payments SET status = $1, reason = $2, updated_at = $3 WHERE id = $4 AND status = $5`,
 			string(now), reason, at, paymentID, string(was))
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			var st string
-			if err := tx.QueryRowContext(ctx, `SELECT status FROM payments WHERE id = $1`, paymentID).Scan(&st); err != nil {
+			if err := queryRowIn(ctx, tx, `SELECT status FROM payments WHERE id = $1`, paymentID).Scan(&st); err != nil {
 				return err
 			}
 			return errs.E(op, errs.Conflict, "the payment is "+st)
 		}
 		var checkoutID string
-		if err := tx.QueryRowContext(ctx, `SELECT checkout_id FROM payments WHERE id = $1`, paymentID).Scan(&checkoutID); err != nil {
+		if err := queryRowIn(ctx, tx, `SELECT checkout_id FROM payments WHERE id = $1`, paymentID).Scan(&checkoutID); err != nil {
 			return err
 		}
 		c, err := loadCheckout(ctx, tx, checkoutID)
@@ -706,10 +706,10 @@ func (s *Orders) SettlePayment(ctx context.Context, paymentID string, was, now p
 // reservation does: confirmed when paid, released when cancelled.
 func moveOrder(ctx context.Context, db *DB, tx *sql.Tx, o order.Order, to order.Status, at time.Time) error {
 	var rsv sql.NullString
-	if err := tx.QueryRowContext(ctx, `SELECT reservation_id FROM orders WHERE id = $1`, o.ID).Scan(&rsv); err != nil {
+	if err := queryRowIn(ctx, tx, `SELECT reservation_id FROM orders WHERE id = $1`, o.ID).Scan(&rsv); err != nil {
 		return err
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4`, string(to), at, o.ID, string(o.Status))
+	res, err := execIn(ctx, tx, `UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4`, string(to), at, o.ID, string(o.Status))
 	if err != nil {
 		return err
 	}
@@ -783,10 +783,10 @@ func (s *Orders) MoveOrder(ctx context.Context, id string, from []order.Status, 
 		}
 		if to == order.Cancelled && o.Status == order.Paid {
 			var pay string
-			if err := tx.QueryRowContext(ctx, `SELECT id FROM payments WHERE checkout_id = $1`, o.CheckoutID).Scan(&pay); err != nil {
+			if err := queryRowIn(ctx, tx, `SELECT id FROM payments WHERE checkout_id = $1`, o.CheckoutID).Scan(&pay); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO refunds (id, payment_id, order_id, amount, currency, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			if _, err := execIn(ctx, tx, `INSERT INTO refunds (id, payment_id, order_id, amount, currency, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 				"rfd_"+o.ID[4:], pay, o.ID, o.Total.Minor, o.Total.Currency, at); err != nil {
 				return err
 			}
@@ -888,7 +888,7 @@ func (s *Orders) AddCartCoupon(ctx context.Context, cartID, couponID string, at 
 		if err := touchOpen(ctx, tx, "sqlstore.AddCartCoupon", cartID, at); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO cart_coupons (cart_id, coupon_id, added_at) VALUES ($1, $2, $3) ON CONFLICT (cart_id, coupon_id) DO NOTHING`, cartID, couponID, at)
+		_, err := execIn(ctx, tx, `INSERT INTO cart_coupons (cart_id, coupon_id, added_at) VALUES ($1, $2, $3) ON CONFLICT (cart_id, coupon_id) DO NOTHING`, cartID, couponID, at)
 		return err
 	})
 	return wrap("sqlstore.AddCartCoupon", err, "coupon")
@@ -900,7 +900,7 @@ func (s *Orders) RemoveCartCoupon(ctx context.Context, cartID, couponID string) 
 		if err := touchOpen(ctx, tx, "sqlstore.RemoveCartCoupon", cartID, time.Now().UTC()); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM cart_coupons WHERE cart_id = $1 AND coupon_id = $2`, cartID, couponID)
+		_, err := execIn(ctx, tx, `DELETE FROM cart_coupons WHERE cart_id = $1 AND coupon_id = $2`, cartID, couponID)
 		return err
 	})
 	return wrap("sqlstore.RemoveCartCoupon", err, "coupon")

@@ -49,3 +49,24 @@ func (db *DB) BeforeImportWrite(fn func()) { db.beforeImportWrite = fn }
 
 // StoredID is the value a catalogue id (prefix "prd", "var") is stored as.
 func StoredID(prefix, id string) []byte { return idBytes(prefix, id) }
+
+// HoldWriter runs a write transaction that waits for release (or ctx)
+// before it ends, once it has begun: started reports that.
+func (db *DB) HoldWriter(ctx context.Context, started chan<- struct{}, release <-chan struct{}) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		close(started)
+		select {
+		case <-release:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+}
+
+// QueuedWrites is how many write transactions wait for their group.
+func (db *DB) QueuedWrites() int {
+	db.queue.mu.Lock()
+	defer db.queue.mu.Unlock()
+	return len(db.queue.pending)
+}

@@ -195,7 +195,7 @@ func (s *Stock) lockStock(ctx context.Context, tx *sql.Tx, items []inventory.Ite
 	if s.db.Engine == Postgres {
 		q += ` FOR UPDATE`
 	}
-	return collectStock(tx.QueryContext(ctx, q, args...))
+	return collectStock(queryIn(ctx, tx, q, args...))
 }
 
 // Reserve implements inventory.StockStore. The reservation's row is written
@@ -267,7 +267,15 @@ func loadReservation(ctx context.Context, q reader, id string, lock bool) (inven
 	if lock {
 		sel += ` FOR UPDATE`
 	}
-	if err := q.QueryRowContext(ctx, sel, id).Scan(&r.ID, &r.Ref, &status, &r.ExpiresAt, &r.CreatedAt, &ended); err != nil {
+	row := q.QueryRowContext
+	rows := q.QueryContext
+	if tx, ok := q.(*sql.Tx); ok {
+		row = func(ctx context.Context, s string, args ...any) *sql.Row { return queryRowIn(ctx, tx, s, args...) }
+		rows = func(ctx context.Context, s string, args ...any) (*sql.Rows, error) {
+			return queryIn(ctx, tx, s, args...)
+		}
+	}
+	if err := row(ctx, sel, id).Scan(&r.ID, &r.Ref, &status, &r.ExpiresAt, &r.CreatedAt, &ended); err != nil {
 		return r, err
 	}
 	r.Status, r.ExpiresAt, r.CreatedAt = inventory.ReservationStatus(status), r.ExpiresAt.UTC(), r.CreatedAt.UTC()
@@ -275,21 +283,21 @@ func loadReservation(ctx context.Context, q reader, id string, lock bool) (inven
 		t := ended.Time.UTC()
 		r.EndedAt = &t
 	}
-	rows, err := q.QueryContext(ctx, `SELECT merchant_id, sku, warehouse_id, quantity FROM reservation_lines WHERE reservation_id = $1
+	rs, err := rows(ctx, `SELECT merchant_id, sku, warehouse_id, quantity FROM reservation_lines WHERE reservation_id = $1
 		ORDER BY merchant_id, sku, warehouse_id`, id)
 	if err != nil {
 		return r, err
 	}
-	defer rows.Close()
+	defer rs.Close()
 	r.Lines = []inventory.Line{}
-	for rows.Next() {
+	for rs.Next() {
 		var l inventory.Line
-		if err := rows.Scan(&l.MerchantID, &l.SKU, &l.WarehouseID, &l.Quantity); err != nil {
+		if err := rs.Scan(&l.MerchantID, &l.SKU, &l.WarehouseID, &l.Quantity); err != nil {
 			return r, err
 		}
 		r.Lines = append(r.Lines, l)
 	}
-	return r, rows.Err()
+	return r, rs.Err()
 }
 
 // Reservation implements inventory.StockStore.

@@ -38,7 +38,7 @@ func insertTimer(ctx context.Context, tx *sql.Tx, t timers.Timer) error {
 	if created.IsZero() {
 		created = time.Now()
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO timers (id, kind, dedupe, due_at, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+	_, err := execIn(ctx, tx, `INSERT INTO timers (id, kind, dedupe, due_at, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (dedupe) DO NOTHING`, t.ID, t.Kind, nullStr(t.Dedupe), t.DueAt.UTC(), payload, created.UTC())
 	return err
 }
