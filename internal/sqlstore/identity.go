@@ -24,23 +24,45 @@ var _ identity.Store = (*Identity)(nil)
 // status travels with the user, so that services can refuse a merchant
 // that may not sell).
 const userCols = `u.id, u.email, u.name, u.role, COALESCE(u.merchant_id, ''), u.staff_role, COALESCE(u.partner_id, ''), u.password_hash, u.created_at,
-	COALESCE(m.status, '')`
+	COALESCE(m.status, ''), u.lang, u.email_verified_at`
 
 const userFrom = ` FROM users u LEFT JOIN merchants m ON m.id = u.merchant_id`
 
 func scanUser(row interface{ Scan(...any) error }) (identity.User, error) {
 	var u identity.User
-	var role string
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &role, &u.MerchantID, &u.StaffRole, &u.PartnerID, &u.PasswordHash, &u.CreatedAt, &u.MerchantStatus)
-	u.Role = identity.Role(role)
-	u.CreatedAt = u.CreatedAt.UTC()
+	var us userScan
+	err := row.Scan(us.dest(nil, &u)...)
+	us.finish(&u)
 	return u, err
 }
 
+// userScan reads the columns of userCols into a user, after other columns
+// where a query selects more (a session's).
+type userScan struct {
+	role     string
+	verified sql.NullTime
+}
+
+func (us *userScan) dest(dest []any, u *identity.User) []any {
+	return append(dest, &u.ID, &u.Email, &u.Name, &us.role, &u.MerchantID, &u.StaffRole, &u.PartnerID, &u.PasswordHash, &u.CreatedAt, &u.MerchantStatus,
+		&u.Lang, &us.verified)
+}
+
+func (us *userScan) finish(u *identity.User) {
+	u.Role = identity.Role(us.role)
+	u.CreatedAt = u.CreatedAt.UTC()
+	u.EmailVerifiedAt = timePtr(us.verified)
+	u.EmailVerified = u.EmailVerifiedAt != nil
+}
+
 func insertUser(ctx context.Context, tx *sql.Tx, u identity.User) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, name, role, merchant_id, staff_role, partner_id, password_hash, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		u.ID, u.Email, u.Name, string(u.Role), nullStr(u.MerchantID), u.StaffRole, nullStr(u.PartnerID), u.PasswordHash, u.CreatedAt)
+	lang := u.Lang
+	if lang == "" {
+		lang = "en"
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, name, role, merchant_id, staff_role, partner_id, password_hash, created_at, lang, email_verified_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		u.ID, u.Email, u.Name, string(u.Role), nullStr(u.MerchantID), u.StaffRole, nullStr(u.PartnerID), u.PasswordHash, u.CreatedAt, lang, nullTime(u.EmailVerifiedAt))
 	return err
 }
 
@@ -91,13 +113,10 @@ func utcSession(se *identity.Session) {
 func (s *Identity) SessionByToken(ctx context.Context, tokenHash string) (identity.Session, identity.User, error) {
 	var se identity.Session
 	var u identity.User
-	var role string
-	dest := scanSession(nil, &se)
-	dest = append(dest, &u.ID, &u.Email, &u.Name, &role, &u.MerchantID, &u.StaffRole, &u.PartnerID, &u.PasswordHash, &u.CreatedAt, &u.MerchantStatus)
+	var us userScan
 	err := s.db.QueryRowContext(ctx, `SELECT `+sessionCols+`, `+userCols+` FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN merchants m ON m.id = u.merchant_id
-		WHERE s.token_hash = $1`, tokenHash).Scan(dest...)
-	u.Role = identity.Role(role)
-	u.CreatedAt = u.CreatedAt.UTC()
+		WHERE s.token_hash = $1`, tokenHash).Scan(us.dest(scanSession(nil, &se), &u)...)
+	us.finish(&u)
 	utcSession(&se)
 	return se, u, wrap("sqlstore.SessionByToken", err, "session")
 }
