@@ -222,11 +222,15 @@ func newRateLimiter(l RateLimits) *rateLimiter {
 }
 
 // authPaths are the anonymous entry points that create sessions or
-// accounts: the targets of password guessing and sign-up floods.
+// accounts or take mailed tokens: the targets of password and token
+// guessing, sign-up floods and mail bombing.
 var authPaths = map[string]bool{
-	"/api/v1/auth/login":            true,
-	"/api/v1/auth/register":         true,
-	"/api/v1/merchant-applications": true,
+	"/api/v1/auth/login":                  true,
+	"/api/v1/auth/register":               true,
+	"/api/v1/merchant-applications":       true,
+	"/api/v1/auth/password-reset":         true,
+	"/api/v1/auth/password-reset/confirm": true,
+	"/api/v1/auth/verify-email":           true,
 }
 
 func isWrite(method string) bool {

@@ -112,6 +112,8 @@ func registerIdentity(a huma.API, s Services) {
 			return &userOut{Body: u}, nil
 		})
 
+	registerAccountMails(a, s)
+
 	huma.Register(a, write(a, huma.Operation{OperationID: "login", Method: http.MethodPost, Path: "/api/v1/auth/login",
 		Summary: "Sign in with e-mail and password", Description: "Sets the session cookie used by the browser pages. " +
 			"After 5 failed sign-ins for one e-mail (whether or not it has an account) the e-mail is locked for 1 second, doubling with each further failure up to 15 minutes: " +
