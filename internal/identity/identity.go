@@ -72,8 +72,8 @@ type Store interface {
 	// RedeemToken, in one transaction, locks the token of r.TokenHash,
 	// checks it with Redeemable, marks it used, verifies the user's e-mail
 	// and, for a reset, sets the password hash and deletes every session
-	// of the user; it returns the user as changed. Errors: Invalid (no such
-	// token, or Redeemable's; nothing changed).
+	// of the user; it returns the user as changed. Errors: NotFound (no such
+	// token), Redeemable's; either way nothing changed.
 	RedeemToken(ctx context.Context, r Redemption) (User, error)
 	// DeleteTokensBefore deletes the tokens that expired before t.
 	DeleteTokensBefore(ctx context.Context, t time.Time) (int64, error)
@@ -158,6 +158,20 @@ type Registration struct {
 	Channel  string `json:"channel,omitempty" maxLength:"64" doc:"Buyers: the storefront (channel code) whose pages the links of the account's e-mails open"`
 }
 
+// validEmail returns email trimmed and lower-cased, checked to be an
+// address. Errors: Invalid.
+func validEmail(op, email string) (string, error) {
+	email, err := text.Line(op, "email", email, 254, true)
+	if err != nil {
+		return "", err
+	}
+	email = strings.ToLower(email)
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || !strings.Contains(email, "@") {
+		return "", errs.Field(op, "email", "not a valid e-mail address")
+	}
+	return email, nil
+}
+
 // validPassword checks a new password: 10 to 128 characters of text.
 // Errors: Invalid.
 func validPassword(op, password string) error {
@@ -189,13 +203,9 @@ func validLang(l string) bool {
 // hashed by h, waiting for a place in h only as long as ctx lives (and h's
 // MaxWait). It does not store it. Errors: Invalid, Unavailable.
 func NewUser(ctx context.Context, h *Hasher, op string, r Registration, role Role, now time.Time) (User, error) {
-	email, err := text.Line(op, "email", r.Email, 254, true)
+	email, err := validEmail(op, r.Email)
 	if err != nil {
 		return User{}, err
-	}
-	email = strings.ToLower(email)
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || !strings.Contains(email, "@") {
-		return User{}, errs.Field(op, "email", "not a valid e-mail address")
 	}
 	name, err := text.Line(op, "name", r.Name, 200, true)
 	if err != nil {

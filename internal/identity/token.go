@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -55,19 +56,43 @@ func TokenPolicyOf(p Purpose) TokenPolicy {
 // tokenBytes is the randomness of a token: 256 bits.
 const tokenBytes = 32
 
+// The causes of a refused token, which pages tell apart (errors.Is).
+var (
+	ErrLinkInvalid = errors.New("this link is not valid")
+	ErrLinkUsed    = errors.New("this link has been used already")
+	ErrLinkExpired = errors.New("this link has expired; ask for a new one")
+)
+
+// linkError is the Invalid error, on the field token, of a refused token.
+func linkError(op string, cause error) error {
+	return &errs.Error{Op: op, Kind: errs.Invalid, Field: "token", Err: cause}
+}
+
 // Redeemable says whether t may be used at now for purpose: it must be of
 // that purpose, unused and unexpired. Errors: Invalid (on the field token,
-// each saying which), whose messages a person may read.
+// wrapping ErrLinkInvalid, ErrLinkUsed or ErrLinkExpired).
 func Redeemable(op string, t Token, purpose Purpose, now time.Time) error {
 	switch {
 	case t.Purpose != purpose:
-		return errs.Field(op, "token", "this link is not valid")
+		return linkError(op, ErrLinkInvalid)
 	case t.UsedAt != nil:
-		return errs.Field(op, "token", "this link has been used already")
+		return linkError(op, ErrLinkUsed)
 	case !now.Before(t.ExpiresAt):
-		return errs.Field(op, "token", "this link has expired; ask for a new one")
+		return linkError(op, ErrLinkExpired)
 	}
 	return nil
+}
+
+// redeem has the store redeem r; an unknown token is refused as Invalid.
+func (s *Service) redeem(ctx context.Context, op string, r Redemption) (User, error) {
+	u, err := s.Store.RedeemToken(ctx, r)
+	if errs.Is(err, errs.NotFound) {
+		return User{}, linkError(op, ErrLinkInvalid)
+	}
+	if err != nil {
+		return User{}, errs.E(op, errs.Other, err)
+	}
+	return u, nil
 }
 
 // Redemption is what redeeming a token does besides using it up: it
@@ -106,7 +131,7 @@ func (s *Service) MintToken(ctx context.Context, userID string, purpose Purpose)
 func rawToken(op, token string) (string, error) {
 	token = strings.TrimSpace(token)
 	if len(token) < 40 || len(token) > 100 || strings.Trim(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
-		return "", errs.Field(op, "token", "this link is not valid")
+		return "", linkError(op, ErrLinkInvalid)
 	}
 	return token, nil
 }
@@ -120,11 +145,7 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	u, err := s.Store.RedeemToken(ctx, Redemption{TokenHash: hashSecret(raw), Purpose: VerifyEmail, At: s.Now()})
-	if err != nil {
-		return User{}, errs.E(op, errs.Other, err)
-	}
-	return u, nil
+	return s.redeem(ctx, op, Redemption{TokenHash: hashSecret(raw), Purpose: VerifyEmail, At: s.Now()})
 }
 
 // ResetPassword redeems a reset token: the account's password becomes
@@ -145,11 +166,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) (Us
 	if err != nil {
 		return User{}, errs.E(op, errs.Other, err)
 	}
-	u, err := s.Store.RedeemToken(ctx, Redemption{TokenHash: hashSecret(raw), Purpose: ResetPassword, PasswordHash: hash, At: s.Now()})
-	if err != nil {
-		return User{}, errs.E(op, errs.Other, err)
-	}
-	return u, nil
+	return s.redeem(ctx, op, Redemption{TokenHash: hashSecret(raw), Purpose: ResetPassword, PasswordHash: hash, At: s.Now()})
 }
 
 // RequestPasswordReset asks for a reset link to be mailed to email, on the
@@ -157,14 +174,14 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) (Us
 // the same whether or not an account has the e-mail, so that no one learns
 // which do: only an account's request becomes an event, and the mail
 // consumer mails at most TokenPolicyOf(ResetPassword).PerUser links an
-// hour. Errors: Invalid (not an e-mail).
+// hour. Errors: Invalid (not an e-mail address).
 func (s *Service) RequestPasswordReset(ctx context.Context, email, channel string) error {
 	const op = "identity.RequestPasswordReset"
-	email, err := text.Line(op, "email", email, 254, true)
+	email, err := validEmail(op, email)
 	if err != nil {
 		return err
 	}
-	u, err := s.Store.UserByEmail(ctx, strings.ToLower(email))
+	u, err := s.Store.UserByEmail(ctx, email)
 	if errs.Is(err, errs.NotFound) {
 		return nil
 	}

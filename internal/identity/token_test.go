@@ -108,7 +108,7 @@ func TestResetPassword(t *testing.T) {
 		ctx := context.Background()
 		e := newEnv(t, db)
 		u := e.buyer(t, "b@example.com")
-		other := e.buyer(t, "o@example.com")
+		e.buyer(t, "o@example.com")
 		s1, _ := e.signIn(t, identity.Credentials{Email: "b@example.com", Password: pw})
 		s2, _ := e.signIn(t, identity.Credentials{Email: "b@example.com", Password: pw, RememberMe: true})
 		so, _ := e.signIn(t, identity.Credentials{Email: "o@example.com", Password: pw})
@@ -155,7 +155,6 @@ func TestResetPassword(t *testing.T) {
 		if _, _, err := e.id.Login(ctx, "o@example.com", pw); err != nil {
 			t.Fatal(err)
 		}
-		_ = other
 	})
 }
 

@@ -64,10 +64,7 @@ func (s *Identity) RedeemToken(ctx context.Context, r identity.Redemption) (iden
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			if err != nil {
-				return err
-			}
-			return errs.Field(op, "token", "this link is not valid")
+			return cmpErr(err, sql.ErrNoRows)
 		}
 		t := identity.Token{Hash: r.TokenHash}
 		var purpose string
