@@ -12,6 +12,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/sesame-market/sesame/internal/web/api"
+	"github.com/sesame-market/sesame/internal/web/shop"
 )
 
 // Limit is a token bucket: Rate requests a second on average, Burst at
@@ -255,7 +256,7 @@ func (s *Server) limitByAddress(next http.Handler) http.Handler {
 		}
 		key := addressKey(s.clientAddr(r))
 		classes, keys := []*limiters{rl.writeIP}, []string{key}
-		if authPaths[r.URL.Path] {
+		if authPaths[r.URL.Path] || shop.AccountForm(r.URL.Path) {
 			classes, keys = append(classes, rl.authIP), append(keys, key)
 		}
 		if d, by := admit(rl.now(), classes, keys); d > 0 {
