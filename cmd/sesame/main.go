@@ -430,16 +430,28 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	if cfg.Hooks.Idempotency != nil {
 		idem = cfg.Hooks.Idempotency(idem)
 	}
-	// E-mails: a durable consumer of the order events queues them (once
-	// per event), the sender hands them to the relay.
-	mails := &notify.Service{Store: db.Mails(), Users: db.Identity(), Orders: db.Orders(), Channels: chans, Money: formatters, Logger: log}
+	// The listener opens before the mails are wired: their links need its
+	// address when no public URL is configured.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	publicURL := cfg.PublicURL
+	if publicURL == "" {
+		publicURL = baseURL(ln.Addr())
+	}
+	// E-mails: a durable consumer of the order and account events queues
+	// them (once per event), the sender hands them to the relay.
+	mails := &notify.Service{Store: db.Mails(), Users: db.Identity(), Orders: db.Orders(), Channels: chans, Tokens: ids, PublicURL: publicURL,
+		Money: formatters, Logger: log}
 	switch {
 	case cfg.SMTPAddr != "":
 		mails.Sender = notify.SMTP{Addr: cfg.SMTPAddr, StartTLS: cfg.SMTPStartTLS, From: cfg.MailFrom, Username: cfg.smtpUser, Password: cfg.smtpPass}
 	case cmd == "demo":
 		mails.Sender = notify.Mailbox{}
 	}
-	stopMail, err := bus.Subscribe(runCtx, "mail", notify.Subjects, mails.Handle)
+	stopMail, err := bus.SubscribeSubjects(runCtx, "mail", notify.Subjects(), mails.Handle)
 	if err != nil {
 		return err
 	}
@@ -464,10 +476,6 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	go func() { timersDone <- timerRunner.Run(runCtx) }()
 	defer func() { cancel(); <-timersDone }()
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 	url := baseURL(ln.Addr())
 	fmt.Fprintf(stdout, "\nSesame is ready: %s\n  API reference  %s/docs\n  OpenAPI        %s/openapi.json\n", url, url, url)

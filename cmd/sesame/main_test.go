@@ -220,6 +220,24 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Errorf("bad cursor: %s", res.Status)
 	}
 
+	// A buyer registering on the mall finds the verification mail in the
+	// demo's mailbox, in Chinese, its link on this server (no public URL is
+	// set): the relay, the mail consumer and the mailbox are wired.
+	if res, b = send(t, mustRequest("POST", base+"/api/v1/auth/register"), `{"email":"li.e2e@example.com","name":"Li","password":"correct horse battery","channel":"mall"}`); res.StatusCode != 201 {
+		t.Fatalf("register: %s %s", res.Status, b)
+	}
+	link := base + "/mall/zh/verify?token="
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		_, box := send(t, mustRequest("GET", base+"/mall/zh/mailbox"), "")
+		if strings.Contains(string(box), "li.e2e@example.com") && strings.Contains(string(box), link) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no verification mail with a link to %s in the mailbox", link)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
 	cancel()
 	awaitShutdown(t, done)
 	// Every committed event was relayed before the process stopped.

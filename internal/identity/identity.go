@@ -28,9 +28,16 @@ type User struct {
 	StaffRole  string `json:"staff_role,omitempty"`
 	PartnerID  string `json:"partner_id,omitempty"`
 	// MerchantStatus is the status of the user's merchant, for staff.
-	MerchantStatus string    `json:"merchant_status,omitempty"`
-	PasswordHash   string    `json:"-"`
-	CreatedAt      time.Time `json:"created_at"`
+	MerchantStatus string `json:"merchant_status,omitempty"`
+	// Lang is the language of the person's e-mails.
+	Lang string `json:"lang,omitempty" doc:"The language of the person's e-mails (a BCP 47 tag)"`
+	// EmailVerified is true once the person followed a link mailed to
+	// the address (verification or password reset); EmailVerifiedAt says
+	// when. Unverified accounts may shop all the same.
+	EmailVerified   bool       `json:"email_verified" doc:"Whether the person followed a link mailed to the address"`
+	EmailVerifiedAt *time.Time `json:"email_verified_at,omitempty" doc:"When the address was verified"`
+	PasswordHash    string     `json:"-"`
+	CreatedAt       time.Time  `json:"created_at"`
 }
 
 // Actor returns the actor a session of u acts as.
@@ -55,6 +62,21 @@ type Store interface {
 	UserByEmail(ctx context.Context, email string) (User, error)
 	// UserByID returns NotFound if there is no such user.
 	UserByID(ctx context.Context, id string) (User, error)
+	// AddEvents records events about users (requests for mails).
+	AddEvents(ctx context.Context, evs ...events.Event) error
+
+	// CreateToken inserts t unless its user has limit or more tokens of
+	// its purpose created at or after since (RateLimited), counted and
+	// inserted under the user's lock so that concurrent mints count alike.
+	CreateToken(ctx context.Context, t Token, since time.Time, limit int) error
+	// RedeemToken, in one transaction, locks the token of r.TokenHash,
+	// checks it with Redeemable, marks it used, verifies the user's e-mail
+	// and, for a reset, sets the password hash and deletes every session
+	// of the user; it returns the user as changed. Errors: NotFound (no such
+	// token), Redeemable's; either way nothing changed.
+	RedeemToken(ctx context.Context, r Redemption) (User, error)
+	// DeleteTokensBefore deletes the tokens that expired before t.
+	DeleteTokensBefore(ctx context.Context, t time.Time) (int64, error)
 
 	CreateSession(ctx context.Context, s Session) error
 	// SessionByToken returns the session with the token hash, expired or
@@ -132,46 +154,94 @@ type Registration struct {
 	Email    string `json:"email" maxLength:"254" doc:"E-mail address, used to sign in"`
 	Name     string `json:"name" minLength:"1" maxLength:"200" doc:"Display name"`
 	Password string `json:"password" minLength:"10" maxLength:"128" doc:"At least 10 characters"`
+	Lang     string `json:"lang,omitempty" maxLength:"35" doc:"The language of the account's e-mails (a BCP 47 tag such as fr); default: the channel's default language, else en"`
+	Channel  string `json:"channel,omitempty" maxLength:"64" doc:"Buyers: the storefront (channel code) whose pages the links of the account's e-mails open"`
+}
+
+// validEmail returns email trimmed and lower-cased, checked to be an
+// address. Errors: Invalid.
+func validEmail(op, email string) (string, error) {
+	email, err := text.Line(op, "email", email, 254, true)
+	if err != nil {
+		return "", err
+	}
+	email = strings.ToLower(email)
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || !strings.Contains(email, "@") {
+		return "", errs.Field(op, "email", "not a valid e-mail address")
+	}
+	return email, nil
+}
+
+// validPassword checks a new password: 10 to 128 characters of text.
+// Errors: Invalid.
+func validPassword(op, password string) error {
+	if err := text.Raw(op, "password", password); err != nil {
+		return err
+	}
+	if n := utf8.RuneCountInString(password); n < 10 || n > 128 {
+		return errs.Field(op, "password", "must be 10 to 128 characters")
+	}
+	return nil
+}
+
+// validLang reports whether l looks like a BCP 47 tag: a language of 2
+// or 3 lower-case letters, then subtags of 1 to 8 letters or digits.
+func validLang(l string) bool {
+	parts := strings.Split(l, "-")
+	if n := len(parts[0]); n < 2 || n > 3 || strings.Trim(parts[0], "abcdefghijklmnopqrstuvwxyz") != "" {
+		return false
+	}
+	for _, p := range parts[1:] {
+		if len(p) < 1 || len(p) > 8 || strings.Trim(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // NewUser checks r and returns a user of the given role with a password
 // hashed by h, waiting for a place in h only as long as ctx lives (and h's
 // MaxWait). It does not store it. Errors: Invalid, Unavailable.
 func NewUser(ctx context.Context, h *Hasher, op string, r Registration, role Role, now time.Time) (User, error) {
-	email, err := text.Line(op, "email", r.Email, 254, true)
+	email, err := validEmail(op, r.Email)
 	if err != nil {
 		return User{}, err
-	}
-	email = strings.ToLower(email)
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || !strings.Contains(email, "@") {
-		return User{}, errs.Field(op, "email", "not a valid e-mail address")
 	}
 	name, err := text.Line(op, "name", r.Name, 200, true)
 	if err != nil {
 		return User{}, err
 	}
-	if err := text.Raw(op, "password", r.Password); err != nil {
+	if err := validPassword(op, r.Password); err != nil {
 		return User{}, err
 	}
-	if n := utf8.RuneCountInString(r.Password); n < 10 || n > 128 {
-		return User{}, errs.Field(op, "password", "must be 10 to 128 characters")
+	lang := strings.TrimSpace(r.Lang)
+	if lang == "" {
+		lang = "en"
+	}
+	if len(lang) > 35 || !validLang(lang) {
+		return User{}, errs.Field(op, "lang", "must be a language tag such as en, fr or zh")
 	}
 	hash, err := h.Hash(ctx, r.Password)
 	if err != nil {
 		return User{}, errs.E(op, errs.Other, err)
 	}
-	return User{ID: ids.New(ids.User), Email: email, Name: name, Role: role, PasswordHash: hash, CreatedAt: now}, nil
+	return User{ID: ids.New(ids.User), Email: email, Name: name, Role: role, Lang: lang, PasswordHash: hash, CreatedAt: now}, nil
 }
 
-// RegisterBuyer opens a buyer account. Errors: Invalid, Conflict (email
-// taken), Unavailable (too many passwords being hashed).
+// RegisterBuyer opens a buyer account; its event has the mail consumer
+// send the verification link. Errors: Invalid, Conflict (email taken),
+// Unavailable (too many passwords being hashed).
 func (s *Service) RegisterBuyer(ctx context.Context, r Registration) (User, error) {
 	const op = "identity.RegisterBuyer"
+	ch, err := text.Line(op, "channel", r.Channel, 64, false)
+	if err != nil {
+		return User{}, err
+	}
 	u, err := NewUser(ctx, s.Hasher, op, r, Buyer, s.Now())
 	if err != nil {
 		return User{}, err
 	}
-	ev := events.New(events.UserRegistered, u.ID, "", u.CreatedAt, map[string]string{"role": string(u.Role)})
+	ev := events.New(events.UserRegistered, u.ID, "", u.CreatedAt, events.Account{V: events.AccountV1, UserID: u.ID, Role: string(u.Role), Channel: ch})
 	if err := s.Store.CreateUser(ctx, u, ev); err != nil {
 		return User{}, errs.E(op, errs.Other, err)
 	}
@@ -189,7 +259,7 @@ func (s *Service) CreateOperator(ctx context.Context, actor Actor, r Registratio
 	if err != nil {
 		return User{}, err
 	}
-	ev := events.New(events.UserRegistered, u.ID, "", u.CreatedAt, map[string]string{"role": string(u.Role)})
+	ev := events.New(events.UserRegistered, u.ID, "", u.CreatedAt, events.Account{V: events.AccountV1, UserID: u.ID, Role: string(u.Role)})
 	if err := s.Store.CreateUser(ctx, u, ev); err != nil {
 		return User{}, errs.E(op, errs.Other, err)
 	}
@@ -214,7 +284,7 @@ func (s *Service) AddStaff(ctx context.Context, actor Actor, merchantID string, 
 		return User{}, err
 	}
 	u.MerchantID, u.StaffRole = merchantID, staffRole
-	ev := events.New(events.UserRegistered, u.ID, merchantID, u.CreatedAt, map[string]string{"role": string(u.Role), "staff_role": staffRole})
+	ev := events.New(events.UserRegistered, u.ID, merchantID, u.CreatedAt, events.Account{V: events.AccountV1, UserID: u.ID, Role: string(u.Role), StaffRole: staffRole})
 	if err := s.Store.CreateUser(ctx, u, ev); err != nil {
 		return User{}, errs.E(op, errs.Other, err)
 	}

@@ -389,20 +389,33 @@ func (b *Bus) PublishBatch(ctx context.Context, evs []events.Event) ([]string, e
 // inside h. Events fetched but not yet handled when it stops are delivered
 // again after the ack wait (30s).
 func (b *Bus) Subscribe(ctx context.Context, durable, filter string, h events.Handler) (stop func(), err error) {
+	return b.SubscribeSubjects(ctx, durable, []string{filter}, h)
+}
+
+// SubscribeSubjects is Subscribe for the events matching any of filters
+// (none, or one "", for all).
+func (b *Bus) SubscribeSubjects(ctx context.Context, durable string, filters []string, h events.Handler) (stop func(), err error) {
 	const op = "natsbus.Subscribe"
 	if durable == "" || h == nil {
 		return nil, fmt.Errorf("%s: a durable name and a handler are required", op)
 	}
-	if filter == "" {
-		filter = events.SubjectPrefix + ">"
+	if len(filters) == 0 || len(filters) == 1 && filters[0] == "" {
+		filters = []string{events.SubjectPrefix + ">"}
+	}
+	// One subject stays in FilterSubject, as consumers made before
+	// FilterSubjects have it.
+	filter, more := filters[0], []string(nil)
+	if len(filters) > 1 {
+		filter, more = "", filters
 	}
 	cons, err := b.js.CreateOrUpdateConsumer(ctx, StreamName, jetstream.ConsumerConfig{
-		Durable:       durable,
-		FilterSubject: filter,
-		DeliverPolicy: jetstream.DeliverAllPolicy,
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       ackWait,
-		MaxDeliver:    -1,
+		Durable:        durable,
+		FilterSubject:  filter,
+		FilterSubjects: more,
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+		AckPolicy:      jetstream.AckExplicitPolicy,
+		AckWait:        ackWait,
+		MaxDeliver:     -1,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", op, durable, err)

@@ -3,6 +3,7 @@ package notify
 import (
 	"strings"
 	"text/template"
+	"time"
 
 	"github.com/sesame-market/sesame/internal/channel"
 	"github.com/sesame-market/sesame/internal/money"
@@ -120,10 +121,101 @@ func orderPaid(lang string, ch channel.Channel, o order.Order, name string, form
 	for _, p := range o.Parcels {
 		data.Parcels = append(data.Parcels, mailParcel{Earliest: p.Earliest.String(), Latest: p.Latest.String(), ShipsFrom: p.ShipsFrom})
 	}
-	render := func(s string) string {
-		var b strings.Builder
-		template.Must(template.New("").Parse(s)).Execute(&b, data)
-		return b.String()
+	return render(t.subject, data), render(t.body, data)
+}
+
+// The words of the mails with a link, by kind and language.
+var linkText = map[string]map[string]struct{ subject, body string }{
+	kindVerify: {
+		"en": {"Confirm your e-mail address for {{.Channel}}",
+			`Hello {{.Name}},
+
+Welcome to {{.Channel}}. To confirm that this address is yours, open this link:
+
+{{.Link}}
+
+The link works once, for {{.Days}} days. You can shop in the meantime.
+
+If you did not open an account, ignore this mail: nothing happens.
+`},
+		"fr": {"Confirmez votre adresse e-mail sur {{.Channel}}",
+			`Bonjour {{.Name}},
+
+Bienvenue sur {{.Channel}}. Pour confirmer que cette adresse est la vôtre, ouvrez ce lien :
+
+{{.Link}}
+
+Le lien ne sert qu'une fois, pendant {{.Days}} jours. Vous pouvez faire vos achats en attendant.
+
+Si vous n'avez pas ouvert de compte, ignorez ce message : rien ne se passera.
+`},
+		"zh": {"请确认您在{{.Channel}}的电子邮箱",
+			`{{.Name}}，您好：
+
+欢迎来到{{.Channel}}。请打开以下链接，确认此邮箱属于您：
+
+{{.Link}}
+
+该链接仅可使用一次，{{.Days}} 天内有效。在此期间您可以照常购物。
+
+如果您没有注册账户，请忽略本邮件，不会有任何影响。
+`},
+	},
+	kindReset: {
+		"en": {"Reset your password for {{.Channel}}",
+			`Hello {{.Name}},
+
+Someone, probably you, asked to reset the password of your account on {{.Channel}}. To choose a new password, open this link:
+
+{{.Link}}
+
+The link works once, for {{.Minutes}} minutes. Once the password is changed, every device signed in to your account is signed out.
+
+If you did not ask, ignore this mail: your password stays as it is.
+`},
+		"fr": {"Réinitialisez votre mot de passe sur {{.Channel}}",
+			`Bonjour {{.Name}},
+
+Quelqu'un, sans doute vous, a demandé à réinitialiser le mot de passe de votre compte sur {{.Channel}}. Pour choisir un nouveau mot de passe, ouvrez ce lien :
+
+{{.Link}}
+
+Le lien ne sert qu'une fois, pendant {{.Minutes}} minutes. Une fois le mot de passe changé, tous les appareils connectés à votre compte sont déconnectés.
+
+Si vous n'avez rien demandé, ignorez ce message : votre mot de passe ne change pas.
+`},
+		"zh": {"重置您在{{.Channel}}的密码",
+			`{{.Name}}，您好：
+
+有人（可能是您本人）请求重置您在{{.Channel}}的账户密码。请打开以下链接设置新密码：
+
+{{.Link}}
+
+该链接仅可使用一次，{{.Minutes}} 分钟内有效。密码修改后，所有已登录您账户的设备都将退出登录。
+
+如果这不是您的请求，请忽略本邮件，您的密码不会改变。
+`},
+	},
+}
+
+// linkMail is the subject and body of a mail of kind (kindVerify or
+// kindReset) to name, whose link is link and lives for lifetime, in lang
+// (English when Sesame does not speak it).
+func linkMail(kind, lang, channelName, name, link string, lifetime time.Duration) (string, string) {
+	t, ok := linkText[kind][lang]
+	if !ok {
+		t = linkText[kind]["en"]
 	}
-	return render(t.subject), render(t.body)
+	data := struct {
+		Name, Channel, Link string
+		Days, Minutes       int
+	}{Name: name, Channel: channelName, Link: link, Days: int(lifetime / (24 * time.Hour)), Minutes: int(lifetime / time.Minute)}
+	return render(t.subject, data), render(t.body, data)
+}
+
+// render executes a mail's template text with data.
+func render(s string, data any) string {
+	var b strings.Builder
+	template.Must(template.New("").Parse(s)).Execute(&b, data)
+	return b.String()
 }

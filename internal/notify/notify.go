@@ -10,9 +10,13 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/sesame-market/sesame/internal/channel" // mails name the storefront and speak its language
+	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/events"
 	"github.com/sesame-market/sesame/internal/identity" // the recipient's address and name
 	"github.com/sesame-market/sesame/internal/ids"
@@ -41,6 +45,8 @@ type Mail struct {
 type Store interface {
 	// QueueMail inserts m unless a mail of its Dedupe is queued already.
 	QueueMail(ctx context.Context, m Mail) error
+	// Queued reports whether a mail of the dedupe is queued (or sent).
+	Queued(ctx context.Context, dedupe string) (bool, error)
 	// DueMails returns at most limit unsent mails due at now, oldest first.
 	DueMails(ctx context.Context, now time.Time, limit int) ([]Mail, error)
 	// MailSent records that m was accepted at at; MailFailed that it was
@@ -68,23 +74,137 @@ type Service struct {
 	}
 	Channels interface {
 		Public(ctx context.Context, idOrCode string) (channel.Channel, error)
+		Channels(ctx context.Context) ([]channel.Channel, error)
 	}
-	Money  *money.Formatters
-	Logger *slog.Logger
-	Now    func() time.Time
+	// Tokens mints the tokens of the mailed links (nil: the account
+	// events mail nothing).
+	Tokens interface {
+		MintToken(ctx context.Context, userID string, purpose identity.Purpose) (string, identity.User, error)
+	}
+	// PublicURL is the scheme and host the links of the mails open
+	// (https://shop.example).
+	PublicURL string
+	Money     *money.Formatters
+	Logger    *slog.Logger
+	Now       func() time.Time
 	// Interval is how often the sender looks for due mails (default 1 s).
 	Interval time.Duration
 }
 
 // Subjects are the events the mail consumer follows.
-const Subjects = events.SubjectPrefix + "order.>"
+func Subjects() []string {
+	return []string{events.SubjectPrefix + "order.>", events.SubjectPrefix + "identity.user.>"}
+}
 
-// Handle is the consumer of the order events: an order paid gets its
-// buyer's confirmation. It is idempotent: the mail's dedupe is the order's.
+// The kinds of mails with a link.
+const (
+	kindVerify = "verify_email"
+	kindReset  = "password_reset"
+)
+
+// Handle is the consumer of the order and account events: an order paid
+// gets its buyer's confirmation, a buyer's registration and a request for
+// the verification mail get a verification link, a request for a password
+// reset gets a reset link. It is idempotent: the dedupe of an order's mail
+// is the order's, that of a link's mail the event's.
 func (s *Service) Handle(ctx context.Context, e events.Event) error {
-	if e.Type != events.OrderPaid {
+	switch e.Type {
+	case events.UserRegistered, events.VerificationRequested:
+		return s.linkMail(ctx, e, kindVerify, identity.VerifyEmail)
+	case events.PasswordResetRequested:
+		return s.linkMail(ctx, e, kindReset, identity.ResetPassword)
+	case events.OrderPaid:
+		return s.orderPaid(ctx, e)
+	}
+	return nil
+}
+
+// linkMail mails the link of an account event: a token is minted for it
+// and the mail queued under the event's dedupe, so that a redelivered
+// event mails nothing more (were two deliveries to race, the token the
+// loser minted is never sent, and expires). A person already verified is not asked again; one sent enough
+// links lately is sent none.
+func (s *Service) linkMail(ctx context.Context, e events.Event, kind string, purpose identity.Purpose) error {
+	var p events.Account
+	if err := json.Unmarshal(e.Payload, &p); err != nil || p.UserID == "" || s.Tokens == nil {
+		return nil // not an event Sesame wrote, or no tokens to mail
+	}
+	if e.Type == events.UserRegistered && p.Role != string(identity.Buyer) {
+		return nil // staff, partners and operators are given their accounts
+	}
+	u, err := s.Users.UserByID(ctx, p.UserID)
+	if errs.Is(err, errs.NotFound) {
 		return nil
 	}
+	if err != nil {
+		return err
+	}
+	if purpose == identity.VerifyEmail && u.EmailVerifiedAt != nil {
+		return nil
+	}
+	// A redelivery finds its mail queued, and mints no token: the tokens
+	// of a person's hourly limit are those of the mails.
+	dedupe := kind + ":" + e.ID
+	if done, err := s.Store.Queued(ctx, dedupe); err != nil || done {
+		return err
+	}
+	ch, err := s.channelFor(ctx, p.Channel, u.Lang)
+	if err != nil {
+		return err
+	}
+	raw, u, err := s.Tokens.MintToken(ctx, u.ID, purpose)
+	if errs.Is(err, errs.RateLimited) {
+		if s.Logger != nil {
+			s.Logger.Info("mail not sent: enough links lately", "kind", kind, "user", p.UserID, "event", e.ID)
+		}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	page := "verify"
+	if purpose == identity.ResetPassword {
+		page = "reset"
+	}
+	pathLang := u.Lang
+	if !slices.Contains(ch.Languages, pathLang) {
+		pathLang = ch.DefaultLanguage
+	}
+	link := strings.TrimRight(s.PublicURL, "/") + "/" + ch.Code + "/" + pathLang + "/" + page + "?token=" + url.QueryEscape(raw)
+	subject, body := linkMail(kind, u.Lang, ch.Name, u.Name, link, identity.TokenPolicyOf(purpose).Lifetime)
+	now := s.now()
+	return s.Store.QueueMail(ctx, Mail{ID: ids.New(ids.Mail), Dedupe: dedupe, Kind: kind, To: u.Email, ToName: u.Name,
+		Lang: u.Lang, Subject: subject, Body: body, CreatedAt: now, NextAt: now})
+}
+
+// channelFor is the storefront whose pages a link opens: the one the
+// person was on, else the first that speaks their language, else the
+// first.
+func (s *Service) channelFor(ctx context.Context, code, lang string) (channel.Channel, error) {
+	if code != "" {
+		ch, err := s.Channels.Public(ctx, code)
+		if err == nil || !errs.Is(err, errs.NotFound) {
+			return ch, err
+		}
+	}
+	chs, err := s.Channels.Channels(ctx)
+	if err != nil {
+		return channel.Channel{}, err
+	}
+	if len(chs) == 0 {
+		return channel.Channel{}, errs.E("notify.channelFor", errs.NotFound, "no storefront for the links")
+	}
+	for _, ch := range chs {
+		if slices.Contains(ch.Languages, lang) {
+			return ch, nil
+		}
+	}
+	return chs[0], nil
+}
+
+// orderPaid queues the confirmation of the order an order.paid event is
+// about.
+func (s *Service) orderPaid(ctx context.Context, e events.Event) error {
 	var p events.OrderChange
 	if err := json.Unmarshal(e.Payload, &p); err != nil || p.OrderID == "" {
 		return nil // not an event Sesame wrote

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/sesame-market/sesame/internal/events"
+	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/notify"
 	"github.com/sesame-market/sesame/internal/order"
 	"github.com/sesame-market/sesame/internal/payment"
@@ -138,6 +140,111 @@ func TestOrderConfirmationIsMailedOnce(t *testing.T) {
 		}
 		if !strings.Contains(msg, "Subject: =?utf-8?q?Votre_commande") {
 			t.Errorf("subject: %s", msg)
+		}
+	})
+}
+
+// TestAccountMailsAreMailedOnce: a registration on the Chinese mall, a
+// request for the verification mail again and a password reset asked for
+// a French account each get exactly one mail, in the account's language,
+// with a link to the storefront in that language, even when each event is
+// delivered twice; the mails reach the SMTP server once each, and no event
+// carries a token. A staff account's registration mails nothing; links
+// past the hourly limit are not mailed.
+func TestAccountMailsAreMailedOnce(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		m := testkit.NewMarket(t, db)
+		box := &mailbox{}
+		svc := &notify.Service{Store: db.Mails(), Sender: notify.SMTP{Addr: startSMTP(t, box), From: "Sesame <accounts@sesame.example>"},
+			Users: db.Identity(), Channels: m.Channels, Tokens: m.Identity, PublicURL: "https://shop.example/", Now: time.Now}
+		// Delivered so far: the market's own accounts (staff, mailed nothing).
+		deliver := func() {
+			t.Helper()
+			evs, err := db.PendingEvents(ctx, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, e := range evs {
+				if strings.Contains(string(e.Payload), "token") {
+					t.Fatalf("an event carries a token: %s", e.Payload)
+				}
+				for range 2 {
+					if err := svc.Handle(ctx, e); err != nil {
+						t.Fatal(err)
+					}
+				}
+				ids = append(ids, e.ID)
+			}
+			if err := db.MarkPublished(ctx, ids); err != nil {
+				t.Fatal(err)
+			}
+		}
+		deliver()
+		if ms, _ := svc.Recent(ctx, 10); len(ms) != 0 {
+			t.Fatalf("staff accounts were mailed: %+v", ms)
+		}
+		li, err := m.Identity.RegisterBuyer(ctx, identity.Registration{Email: "li@example.com", Name: "李伟", Password: "correct horse battery", Lang: "zh", Channel: "mall"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = m.Identity.RegisterBuyer(ctx, identity.Registration{Email: "lea@example.com", Name: "Léa", Password: "correct horse battery", Lang: "fr", Channel: "bazaar"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		deliver()
+		if err := m.Identity.RequestVerification(ctx, li.Actor(), ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Identity.RequestPasswordReset(ctx, "lea@example.com", "bazaar"); err != nil {
+			t.Fatal(err)
+		}
+		deliver()
+		if n, err := svc.SendDue(ctx); err != nil || n != 4 {
+			t.Fatalf("sent %d (%v), want 4", n, err)
+		}
+		ms, _ := svc.Recent(ctx, 10)
+		var got []string
+		for _, ml := range ms {
+			got = append(got, ml.Kind+" "+ml.To+" "+ml.Lang)
+		}
+		slices.Sort(got)
+		want := []string{"password_reset lea@example.com fr", "verify_email lea@example.com fr", "verify_email li@example.com zh", "verify_email li@example.com zh"}
+		if !slices.Equal(got, want) {
+			t.Fatalf("mails %v, want %v", got, want)
+		}
+		box.mu.Lock()
+		if len(box.got) != 4 {
+			t.Fatalf("the server got %d mails", len(box.got))
+		}
+		var reset string
+		for _, msg := range box.got {
+			if strings.Contains(msg, "/bazaar/fr/reset?token=") {
+				reset = msg
+			}
+		}
+		box.mu.Unlock()
+		for _, w := range []string{"Content-Language: fr", "Bonjour Léa", "https://shop.example/bazaar/fr/reset?token=", "60 minutes"} {
+			if !strings.Contains(reset, w) {
+				t.Errorf("the reset mail lacks %q:\n%s", w, reset)
+			}
+		}
+		for _, ml := range ms {
+			if ml.To == "li@example.com" && (!strings.Contains(ml.Body, "https://shop.example/mall/zh/verify?token=") || !strings.Contains(ml.Subject, "请确认")) {
+				t.Errorf("li's mail:\n%s\n%s", ml.Subject, ml.Body)
+			}
+		}
+
+		// Past three links an hour, asking again mails nothing.
+		for range 3 {
+			if err := m.Identity.RequestPasswordReset(ctx, "lea@example.com", "bazaar"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		deliver()
+		if ms, _ := svc.Recent(ctx, 20); len(ms) != 6 {
+			t.Fatalf("%d mails after four resets in an hour, want 6", len(ms))
 		}
 	})
 }

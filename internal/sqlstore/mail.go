@@ -24,6 +24,13 @@ func (s *Mails) QueueMail(ctx context.Context, m notify.Mail) error {
 	return wrap("sqlstore.QueueMail", err, "mail")
 }
 
+// Queued implements notify.Store.
+func (s *Mails) Queued(ctx context.Context, dedupe string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM mails WHERE dedupe = $1`, dedupe).Scan(&n)
+	return n > 0, wrap("sqlstore.Queued", err, "mail")
+}
+
 const mailCols = `id, dedupe, kind, to_addr, to_name, lang, subject, body, created_at, next_at, attempts, last_error, sent_at`
 
 func (s *Mails) mails(ctx context.Context, q string, args ...any) ([]notify.Mail, error) {

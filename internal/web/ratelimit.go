@@ -12,6 +12,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/sesame-market/sesame/internal/web/api"
+	"github.com/sesame-market/sesame/internal/web/shop"
 )
 
 // Limit is a token bucket: Rate requests a second on average, Burst at
@@ -222,11 +223,15 @@ func newRateLimiter(l RateLimits) *rateLimiter {
 }
 
 // authPaths are the anonymous entry points that create sessions or
-// accounts: the targets of password guessing and sign-up floods.
+// accounts or take mailed tokens: the targets of password and token
+// guessing, sign-up floods and mail bombing.
 var authPaths = map[string]bool{
-	"/api/v1/auth/login":            true,
-	"/api/v1/auth/register":         true,
-	"/api/v1/merchant-applications": true,
+	"/api/v1/auth/login":                  true,
+	"/api/v1/auth/register":               true,
+	"/api/v1/merchant-applications":       true,
+	"/api/v1/auth/password-reset":         true,
+	"/api/v1/auth/password-reset/confirm": true,
+	"/api/v1/auth/verify-email":           true,
 }
 
 func isWrite(method string) bool {
@@ -251,7 +256,7 @@ func (s *Server) limitByAddress(next http.Handler) http.Handler {
 		}
 		key := addressKey(s.clientAddr(r))
 		classes, keys := []*limiters{rl.writeIP}, []string{key}
-		if authPaths[r.URL.Path] {
+		if authPaths[r.URL.Path] || shop.AccountForm(r.URL.Path) {
 			classes, keys = append(classes, rl.authIP), append(keys, key)
 		}
 		if d, by := admit(rl.now(), classes, keys); d > 0 {

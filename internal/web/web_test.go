@@ -84,6 +84,15 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	check(err)
 	_, err = svc.Identity.RegisterBuyer(ctx, identity.Registration{Email: "buyer@example.com", Name: "Buyer", Password: pw})
 	check(err)
+	// The tokens of the mailed links, as the mail consumer mints them, for
+	// an account of their own (a reset ends its sessions).
+	resetter, err := svc.Identity.RegisterBuyer(ctx, identity.Registration{Email: "resetter@example.com", Name: "R", Password: pw})
+	check(err)
+	for name, purpose := range map[string]identity.Purpose{"verifyToken": identity.VerifyEmail, "resetToken": identity.ResetPassword} {
+		raw, _, err := svc.Identity.MintToken(ctx, resetter.ID, purpose)
+		check(err)
+		f.ids[name] = raw
+	}
 	p, _, err := svc.Identity.CreatePartner(ctx, sys, identity.PartnerInput{Name: "IDF Logistique", Country: "FR", Login: identity.Registration{Email: "partner@example.com", Name: "P", Password: pw}})
 	check(err)
 	f.ids["partner"] = p.ID
@@ -455,6 +464,10 @@ func routes() map[string]route {
 		"POST /api/v1/auth/register":                   {body: map[string]any{"email": "new@example.com", "name": "New", "password": pw}, public: true},
 		"POST /api/v1/auth/login":                      {body: map[string]any{"email": "buyer@example.com", "password": pw}, public: true},
 		"POST /api/v1/auth/logout":                     {allowed: "leaver"},
+		"POST /api/v1/auth/verify-email":               {body: map[string]any{"token": "{verifyToken}"}, public: true},
+		"POST /api/v1/auth/verify-email/resend":        {allowed: "buyer", denied: []string{"keyB"}},
+		"POST /api/v1/auth/password-reset":             {body: map[string]any{"email": "buyer@example.com"}, public: true},
+		"POST /api/v1/auth/password-reset/confirm":     {body: map[string]any{"token": "{resetToken}", "password": "a brand new password"}, public: true},
 		"POST /api/v1/auth/logout-all":                 {allowed: "everywhere"},
 		"DELETE /api/v1/me/sessions/{id}":              {path: "/api/v1/me/sessions/{spareSession}", allowed: "buyer", denied: except("buyer")},
 		"DELETE /api/v1/merchants/{id}/api-keys/{key}": {path: "/api/v1/merchants/{A}/api-keys/{keyA}", allowed: "ownerA", denied: except("ownerA", "operator")},

@@ -5,8 +5,10 @@ package api
 // amounts in minor units, the shape of translations). Each must validate
 // against its operation's schema; a test checks that they do.
 var requestExamples = map[string]any{
-	"register-buyer": map[string]any{"email": "li.wei@example.com", "name": "Li Wei", "password": "correct horse battery"},
-	"login":          map[string]any{"email": "li.wei@example.com", "password": "correct horse battery"},
+	"register-buyer":         map[string]any{"email": "li.wei@example.com", "name": "Li Wei", "password": "correct horse battery", "lang": "zh", "channel": "mall"},
+	"login":                  map[string]any{"email": "li.wei@example.com", "password": "correct horse battery"},
+	"request-password-reset": map[string]any{"email": "li.wei@example.com", "channel": "mall"},
+	"confirm-password-reset": map[string]any{"token": "3q2-7wZ4nX0bP1sVt8yKcL5mR9aDfGhJ2uEiOoQxWzY", "password": "a new horse battery"},
 	"apply-merchant": map[string]any{
 		"name": "Shenzhen Case Co.", "country": "CN",
 		"trader": map[string]any{"legal_name": "Shenzhen Case Co., Ltd.", "registration_number": "91440300MA5F000000",

@@ -7,6 +7,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/identity"
 )
 
@@ -91,14 +92,27 @@ type partnersOut struct {
 
 func registerIdentity(a huma.API, s Services) {
 	huma.Register(a, write(a, huma.Operation{OperationID: "register-buyer", Method: http.MethodPost, Path: "/api/v1/auth/register",
-		Summary: "Open a buyer account", Tags: []string{"Accounts"}, DefaultStatus: http.StatusCreated, Security: []map[string][]string{}}),
+		Summary: "Open a buyer account", Description: "A mail with a link to verify the address goes out, in lang, opening the pages of channel (see POST /api/v1/auth/verify-email). " +
+			"The account may shop before it is verified.", Tags: []string{"Accounts"}, DefaultStatus: http.StatusCreated, Security: []map[string][]string{}}),
 		func(ctx context.Context, in *struct{ Body identity.Registration }) (*userOut, error) {
+			if in.Body.Lang == "" && in.Body.Channel != "" && s.Channels != nil {
+				ch, err := s.Channels.Public(ctx, in.Body.Channel)
+				if errs.Is(err, errs.NotFound) {
+					return nil, fail(ctx, errs.Field("api.register", "channel", "no such channel"))
+				}
+				if err != nil {
+					return nil, fail(ctx, err)
+				}
+				in.Body.Lang = ch.DefaultLanguage
+			}
 			u, err := s.Identity.RegisterBuyer(ctx, in.Body)
 			if err != nil {
 				return nil, fail(ctx, err)
 			}
 			return &userOut{Body: u}, nil
 		})
+
+	registerAccountMails(a, s)
 
 	huma.Register(a, write(a, huma.Operation{OperationID: "login", Method: http.MethodPost, Path: "/api/v1/auth/login",
 		Summary: "Sign in with e-mail and password", Description: "Sets the session cookie used by the browser pages. " +

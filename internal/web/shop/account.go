@@ -17,7 +17,8 @@ import (
 // cross-origin protection refuses a post from another site, and its rate
 // limits hold for them as for the API.
 
-// formPage is the page of the sign-in or the registration form.
+// formPage is the page of an account form: sign-in, registration, and
+// those of the mailed links (forgot, reset, verify).
 type formPage struct {
 	*base
 	Next     string // where the buyer goes once signed in: a page of this storefront
@@ -26,6 +27,8 @@ type formPage struct {
 	Remember bool
 	Error    string // what went wrong, shown above the form
 	Field    string // the field it concerns, "" for the whole form
+	Token    string // a mailed link's token, sent back with the form
+	State    string // a link page's outcome: stateSent, stateDone, stateFailed or "" (the form)
 }
 
 // maxForm bounds an account form's body: an e-mail, a name and a password.
@@ -110,7 +113,8 @@ func (s *Shop) register(w http.ResponseWriter, r *http.Request) {
 	}
 	p := &formPage{base: b, Next: within(b, r.PostFormValue("next")), Email: r.PostFormValue("email"), Name: r.PostFormValue("name")}
 	password := r.PostFormValue("password")
-	if _, err := s.svc.Identity.RegisterBuyer(r.Context(), identity.Registration{Email: p.Email, Name: p.Name, Password: password}); err != nil {
+	reg := identity.Registration{Email: p.Email, Name: p.Name, Password: password, Lang: b.Lang, Channel: b.Channel.Code}
+	if _, err := s.svc.Identity.RegisterBuyer(r.Context(), reg); err != nil {
 		s.formFailed(w, r, "register", p, err)
 		return
 	}
@@ -206,6 +210,8 @@ type accountPage struct {
 	*base
 	Me     identity.Me
 	Shares []shareRow
+	// VerifySent is true when the verification link was just asked for.
+	VerifySent bool
 }
 
 func (s *Shop) account(w http.ResponseWriter, r *http.Request) {
@@ -223,7 +229,7 @@ func (s *Shop) account(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, b, err)
 		return
 	}
-	p := &accountPage{base: b, Me: me}
+	p := &accountPage{base: b, Me: me, VerifySent: r.URL.Query().Get("verify") == "sent"}
 	if me.User != nil && s.svc.Shares != nil {
 		ls, err := s.svc.Shares.Mine(r.Context(), actor)
 		if err != nil {

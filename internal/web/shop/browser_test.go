@@ -79,6 +79,15 @@ func (b tab) shot(name string) {
 	}
 }
 
+// phoneShot saves a full-page screenshot of the page at a phone's width
+// as name-phone.png, and returns to the desktop's.
+func (b tab) phoneShot(name string) {
+	b.t.Helper()
+	b.do("phone", chromedp.EmulateViewport(390, 844))
+	b.shot(name + "-phone")
+	b.do("desktop", chromedp.EmulateViewport(1366, 1000))
+}
+
 // do runs steps, failing the test with what when one fails.
 func (b tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
@@ -200,5 +209,69 @@ func TestBuyerInABrowser(t *testing.T) {
 		}
 	}
 	shot("8-search-luxe")
+	t.Logf("screenshots in %s", dir)
+}
+
+// TestPasswordResetInABrowser: a buyer who forgot the password follows
+// "Forgot your password?" from the sign-in page, asks for a link, opens it
+// from the demo's mailbox, chooses a new password and signs in with it;
+// the account page then shows the address confirmed. Screenshots of each
+// step, desktop and phone.
+func TestPasswordResetInABrowser(t *testing.T) {
+	ctx, dir := browser(t)
+	s := newMailStore(t, testkit.Open(t, sqlstore.SQLite), 20)
+	s.sync()
+	b := tab{t, ctx, dir}
+	shot, do, text, phone := b.shot, b.do, b.text, b.phoneShot
+
+	// Signed in, the account says the address is not confirmed yet and
+	// sends the link again.
+	do("sign in first", chromedp.Navigate(s.srv.URL+"/bazaar/fr/signin?next=/bazaar/fr/account"), chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), buyerEmail), chromedp.SendKeys(chromedp.CSS("#password"), "sesame-demo"),
+		chromedp.Submit(chromedp.CSS("#password")), chromedp.WaitVisible(chromedp.CSS("#verification form button")))
+	do("send the link again", chromedp.Click(chromedp.CSS("#verification form button")), chromedp.WaitVisible(chromedp.CSS("#verification .notice")))
+	if got := text("#verification"); !strings.Contains(got, "Pas encore confirmée") || !strings.Contains(got, "Un nouveau lien") {
+		t.Fatalf("the account's address reads %q", got)
+	}
+	shot("r0-account-unverified")
+	phone("r0-account-unverified")
+	do("sign out", chromedp.Submit(chromedp.CSS(".signout button")), chromedp.WaitVisible(chromedp.CSS("#find-q")))
+
+	do("sign-in page", chromedp.Navigate(s.srv.URL+"/bazaar/fr/signin"), chromedp.WaitVisible(chromedp.CSS(`a[href$="/forgot"]`)))
+	do("forgot", chromedp.Click(chromedp.CSS(`a[href$="/forgot"]`)), chromedp.WaitVisible(chromedp.CSS("#email")))
+	shot("r1-forgot")
+	phone("r1-forgot")
+	do("ask for a link", chromedp.SendKeys(chromedp.CSS("#email"), buyerEmail), chromedp.Submit(chromedp.CSS("#email")),
+		chromedp.WaitVisible(chromedp.CSS(".done")))
+	if got := text(".done"); !strings.Contains(got, "Si un compte existe") {
+		t.Fatalf("after asking: %q", got)
+	}
+	shot("r2-forgot-sent")
+
+	s.sync() // the mail consumer gets the request
+	do("mailbox", chromedp.Navigate(s.srv.URL+"/bazaar/fr/mailbox"), chromedp.WaitVisible(chromedp.CSS(".mails li summary")),
+		chromedp.Click(chromedp.CSS(".mails li summary")), chromedp.WaitVisible(chromedp.CSS(`.mails li .mail-body a[href*="/reset?token="]`)))
+	shot("r3-mailbox")
+	phone("r3-mailbox")
+	do("the link", chromedp.Click(chromedp.CSS(`.mails li .mail-body a[href*="/reset?token="]`)), chromedp.WaitVisible(chromedp.CSS("#password")))
+	shot("r4-reset")
+	phone("r4-reset")
+	do("a new password", chromedp.SendKeys(chromedp.CSS("#password"), "a brand new password"), chromedp.Submit(chromedp.CSS("#password")),
+		chromedp.WaitVisible(chromedp.CSS(".done")))
+	shot("r5-reset-done")
+	phone("r5-reset-done")
+
+	do("sign in", chromedp.Click(chromedp.CSS(`.wrap a.button[href$="/signin"]`)), chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), buyerEmail), chromedp.SendKeys(chromedp.CSS("#password"), "a brand new password"),
+		chromedp.Submit(chromedp.CSS("#password")), chromedp.WaitNotPresent(chromedp.CSS("#password")))
+	do("account", chromedp.Navigate(s.srv.URL+"/bazaar/en/account"), chromedp.WaitVisible(chromedp.CSS("#verification")))
+	if got := text("#verification"); !strings.Contains(got, "Confirmed") {
+		t.Fatalf("the account's address reads %q", got)
+	}
+	if got := text(".facts-list"); !strings.Contains(got, buyerEmail) {
+		t.Fatalf("signed in as %q", got)
+	}
+	shot("r6-account")
+	phone("r6-account")
 	t.Logf("screenshots in %s", dir)
 }

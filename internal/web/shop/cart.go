@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -680,7 +681,31 @@ func (s *Shop) cancelOrder(w http.ResponseWriter, r *http.Request) {
 // mailboxPage is the demo's mailbox: the e-mails Sesame sent, newest first.
 type mailboxPage struct {
 	*base
-	Mails []notify.Mail
+	Mails []mailView
+}
+
+// mailView is a mail of the mailbox, its body cut where links are so that
+// they can be followed.
+type mailView struct {
+	notify.Mail
+	Parts []mailPart
+}
+
+// mailPart is text, or a link when Href is set.
+type mailPart struct{ Text, Href string }
+
+// mailLinkRe finds the links of a mail's body.
+var mailLinkRe = regexp.MustCompile(`https?://[^\s]+`)
+
+// mailParts cuts body at its links.
+func mailParts(body string) []mailPart {
+	var out []mailPart
+	at := 0
+	for _, m := range mailLinkRe.FindAllStringIndex(body, -1) {
+		out = append(out, mailPart{Text: body[at:m[0]]}, mailPart{Text: body[m[0]:m[1]], Href: body[m[0]:m[1]]})
+		at = m[1]
+	}
+	return append(out, mailPart{Text: body[at:]})
 }
 
 func (s *Shop) mailbox(w http.ResponseWriter, r *http.Request) {
@@ -695,5 +720,9 @@ func (s *Shop) mailbox(w http.ResponseWriter, r *http.Request) {
 	}
 	b.NoIndex = true
 	b.Title = b.W.T("mailbox_title") + " · " + b.Channel.Name
-	s.page(w, r, http.StatusOK, "mailbox", &mailboxPage{base: b, Mails: ms})
+	p := &mailboxPage{base: b}
+	for _, m := range ms {
+		p.Mails = append(p.Mails, mailView{Mail: m, Parts: mailParts(m.Body)})
+	}
+	s.page(w, r, http.StatusOK, "mailbox", p)
 }

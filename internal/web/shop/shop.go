@@ -97,7 +97,7 @@ type Shop struct {
 }
 
 // pageNames are the templates of whole pages, each filling layout.html.
-var pageNames = []string{"home", "list", "product", "search", "error", "signin", "register", "account", "cart", "confirm", "orders", "mailbox"}
+var pageNames = []string{"home", "list", "product", "search", "error", "signin", "register", "forgot", "reset", "verify", "account", "cart", "confirm", "orders", "mailbox"}
 
 // New parses every template, message file and static file, so that a
 // broken one fails at start (and in tests), never on a buyer's request.
@@ -145,6 +145,9 @@ const (
 	patternSignIn   = "POST /{channel}/{lang}/signin"
 	patternRegister = "POST /{channel}/{lang}/register"
 	patternSignOut  = "POST /{channel}/{lang}/signout"
+	patternForgot   = "POST /{channel}/{lang}/forgot"
+	patternReset    = "POST /{channel}/{lang}/reset"
+	patternResend   = "POST /{channel}/{lang}/verify/resend"
 	patternShare    = "POST /{channel}/{lang}/share"
 	patternCart     = "POST /{channel}/{lang}/cart/{action}"
 	patternConfirm  = "POST /{channel}/{lang}/pay/{id}"
@@ -157,7 +160,22 @@ const (
 func CatchAll(pattern string) bool {
 	switch pattern {
 	case patternChannel, patternPages, patternCurrency, patternSignIn, patternRegister, patternSignOut, patternShare,
-		patternCart, patternConfirm, patternCancel:
+		patternCart, patternConfirm, patternCancel, patternForgot, patternReset, patternResend:
+		return true
+	}
+	return false
+}
+
+// AccountForm reports whether path is where a storefront's account form
+// posts (sign-in, registration, password reset): the server limits them
+// per address as it does the API's sign-in.
+func AccountForm(path string) bool {
+	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	if len(parts) != 3 || parts[0] == "" || parts[1] == "" {
+		return false
+	}
+	switch parts[2] {
+	case "signin", "register", "forgot", "reset":
 		return true
 	}
 	return false
@@ -178,6 +196,9 @@ func (s *Shop) Register(mux *http.ServeMux) {
 	mux.HandleFunc(patternSignIn, s.signIn)
 	mux.HandleFunc(patternRegister, s.register)
 	mux.HandleFunc(patternSignOut, s.signOut)
+	mux.HandleFunc(patternForgot, s.forgot)
+	mux.HandleFunc(patternReset, s.reset)
+	mux.HandleFunc(patternResend, s.resendVerification)
 	mux.HandleFunc(patternShare, s.shareProduct)
 	if s.svc.Orders != nil {
 		mux.HandleFunc(patternCart, s.cartAction)
@@ -203,6 +224,12 @@ func (s *Shop) route(w http.ResponseWriter, r *http.Request) {
 		s.formPageFor("signin")(w, r)
 	case page == "register":
 		s.formPageFor("register")(w, r)
+	case page == "forgot":
+		s.formPageFor("forgot")(w, r)
+	case page == "reset":
+		s.resetPage(w, r)
+	case page == "verify":
+		s.verifyPage(w, r)
 	case page == "account":
 		s.account(w, r)
 	case s.svc.Mailbox != nil && page == "mailbox":

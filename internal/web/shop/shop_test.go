@@ -19,6 +19,7 @@ import (
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/inventory"
 	"github.com/sesame-market/sesame/internal/merchant"
+	"github.com/sesame-market/sesame/internal/notify"
 	"github.com/sesame-market/sesame/internal/order"
 	"github.com/sesame-market/sesame/internal/search"
 	"github.com/sesame-market/sesame/internal/share"
@@ -36,6 +37,20 @@ type store struct {
 	db  *sqlstore.DB
 	// noRedirect is a client that shows redirects instead of following them.
 	noRedirect *http.Client
+	// mails, when set, is the mail consumer sync feeds too, whose queue
+	// the storefront's mailbox page shows.
+	mails *notify.Service
+}
+
+// newMailStore is newStore with the demo's mailbox: the mail consumer
+// follows the events sync hands on, and delivers to the mailbox page.
+func newMailStore(t *testing.T, db *sqlstore.DB, products int) *store {
+	t.Helper()
+	mails := &notify.Service{Store: db.Mails(), Sender: notify.Mailbox{}, Users: db.Identity(), Orders: db.Orders(), Channels: channel.NewService(db.Channels()),
+		Tokens: identity.NewService(db.Identity())}
+	s := newStoreWith(t, db, products, web.Config{Mailbox: mails.Recent})
+	mails.PublicURL, s.mails = s.srv.URL, mails
+	return s
 }
 
 func newStore(t *testing.T, db *sqlstore.DB, products int) *store {
@@ -84,12 +99,22 @@ func (s *store) sync() {
 			s.t.Fatal(err)
 		}
 		if len(evs) == 0 {
+			if s.mails != nil {
+				if _, err := s.mails.SendDue(ctx); err != nil {
+					s.t.Fatal(err)
+				}
+			}
 			return
 		}
 		done := make([]string, len(evs))
 		for i, e := range evs {
 			if err := s.svc.Search.Handle(ctx, e); err != nil {
 				s.t.Fatal(err)
+			}
+			if s.mails != nil {
+				if err := s.mails.Handle(ctx, e); err != nil {
+					s.t.Fatal(err)
+				}
 			}
 			done[i] = e.ID
 		}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/sqlstore"
 	"github.com/sesame-market/sesame/internal/testkit"
 )
@@ -29,7 +30,7 @@ func TestPagesAreValidHTML(t *testing.T) {
 		}
 		t.Skip("SESAME_VNU is not set (bash scripts/vnu.sh installs the checker and prints its path)")
 	}
-	s := newStore(t, testkit.Open(t, sqlstore.SQLite), 150)
+	s := newMailStore(t, testkit.Open(t, sqlstore.SQLite), 150)
 	s.sync()
 	dir := t.TempDir()
 	pages := map[string]string{} // file -> address
@@ -76,6 +77,7 @@ func TestPagesAreValidHTML(t *testing.T) {
 			get("signin", home+"signin", http.StatusOK)
 			get("cart-empty", home+"cart", http.StatusOK)
 			get("register", home+"register", http.StatusOK)
+			get("forgot", home+"forgot", http.StatusOK)
 			get("not-found", home+"p/nothing-here", http.StatusNotFound)
 		}
 	}
@@ -118,6 +120,46 @@ func TestPagesAreValidHTML(t *testing.T) {
 		t.Fatalf("no order on the orders page:\n%s", orders)
 	}
 	get("order", om[1], http.StatusOK)
+
+	// The account's verification, then the pages of the mailed links.
+	get("account-verify-sent", "/bazaar/fr/account?verify=sent", http.StatusOK)
+	u, err := s.db.Identity().UserByEmail(context.Background(), buyerEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mint := func(p identity.Purpose) string {
+		t.Helper()
+		raw, _, err := s.svc.Identity.MintToken(context.Background(), u.ID, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	verify := mint(identity.VerifyEmail)
+	get("verify-failed", "/bazaar/fr/verify?token=nonsense", http.StatusBadRequest)
+	get("verify-done", "/bazaar/fr/verify?token="+verify, http.StatusOK)
+	get("account-verified", "/bazaar/fr/account", http.StatusOK)
+	res, body = v.post("/bazaar/fr/forgot", "", url.Values{"email": {"nope"}})
+	keep("forgot-refused", "POST /bazaar/fr/forgot", body)
+	res, body = v.post("/bazaar/fr/forgot", "", url.Values{"email": {buyerEmail}})
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("forgot: %d", res.StatusCode)
+	}
+	keep("forgot-sent", "POST /bazaar/fr/forgot", body)
+	s.sync()
+	get("mailbox", "/bazaar/fr/mailbox", http.StatusOK)
+	reset := mint(identity.ResetPassword)
+	get("reset", "/mall/zh/reset?token="+reset, http.StatusOK)
+	get("reset-no-token", "/bazaar/fr/reset", http.StatusOK)
+	res, body = v.post("/bazaar/fr/reset", "", url.Values{"token": {reset}, "password": {"short"}})
+	keep("reset-refused", "POST /bazaar/fr/reset", body)
+	res, body = v.post("/bazaar/fr/reset", "", url.Values{"token": {reset}, "password": {"a brand new password"}})
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("reset: %d", res.StatusCode)
+	}
+	keep("reset-done", "POST /bazaar/fr/reset", body)
+	res, body = v.post("/bazaar/fr/reset", "", url.Values{"token": {reset}, "password": {"a brand new password"}})
+	keep("reset-failed", "POST /bazaar/fr/reset", body)
 
 	out, err := exec.Command("java", "-jar", jar, "--errors-only", "--format", "json", dir).CombinedOutput()
 	var report struct {
