@@ -134,6 +134,12 @@ func TestBuyingInABrowser(t *testing.T) {
 		t.Fatalf("the Chinese cart reads %q", got)
 	}
 	shot("15-cart-zh")
+	do("a wrong coupon in Chinese", chromedp.SendKeys(chromedp.CSS("#coupon-code"), "NOSUCH"), chromedp.Submit(chromedp.CSS("#coupon-code")),
+		chromedp.WaitVisible(chromedp.CSS(".notice-error")))
+	if got := text(".notice-error"); got != "没有此优惠券" {
+		t.Fatalf("a wrong coupon on the Chinese cart reads %q", got)
+	}
+	shot("15a-coupon-refused-zh")
 	do("Chinese checkout", chromedp.Navigate(s.srv.URL+"/mall/zh/checkout"), chromedp.WaitVisible(chromedp.CSS("#a-name")))
 	shot("16-checkout-zh")
 	do("Chinese checkout, phone", chromedp.EmulateViewport(390, 844), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#a-name")))
