@@ -377,6 +377,30 @@ func (s *Service) SetAddress(ctx context.Context, acc Access, cartID string, a A
 	return a, nil
 }
 
+// SetCurrency prices an open cart in another of its channel's currencies
+// from now on (a coupon of a fixed amount in the old one then says it no
+// longer applies). Errors: NotFound, Invalid (a currency the channel does
+// not sell in), Conflict (not open).
+func (s *Service) SetCurrency(ctx context.Context, acc Access, cartID, currency string) error {
+	const op = "order.SetCurrency"
+	c, err := s.openCart(ctx, op, acc, cartID)
+	if err != nil {
+		return err
+	}
+	ch, err := s.Channels.Public(ctx, c.ChannelID)
+	if err != nil {
+		return err
+	}
+	cur := strings.ToUpper(strings.TrimSpace(currency))
+	if !slices.Contains(ch.Currencies, cur) {
+		return errs.Field(op, "currency", fmt.Sprintf("the channel sells in %s", strings.Join(ch.Currencies, ", ")))
+	}
+	if cur == c.Currency {
+		return nil
+	}
+	return s.Store.SetCartCurrency(ctx, c.ID, cur, s.Now().UTC())
+}
+
 // CheckAddress normalises an address and checks it against its country's
 // format: the fields the country requires and its postcode pattern.
 // Errors: Invalid, naming the field.

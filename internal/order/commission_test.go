@@ -133,3 +133,48 @@ func TestCommissionIsBoundedPerLine(t *testing.T) {
 		}
 	})
 }
+
+// TestCartChangesCurrency: a cart is priced in the currency the buyer
+// turns to, one of its channel's; a fixed coupon in the old one then says
+// it no longer applies; another currency, or a cart checked out, is
+// refused and changes nothing.
+func TestCartChangesCurrency(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		m := testkit.NewMarket(t, db)
+		if _, err := m.Orders.CreateCoupon(ctx, identity.System, order.CouponInput{Code: "FIVE", Kind: order.Fixed, Amount: 500, Currency: "EUR"}); err != nil {
+			t.Fatal(err)
+		}
+		buyer := m.Buyer(t)
+		c := cartWith(t, m, buyer, "bazaar", "EUR", ptr(testkit.Paris()), "SOAP", "CASE-S25")
+		if _, err := m.Orders.ApplyCoupon(ctx, as(buyer), c.ID, "five"); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Orders.SetCurrency(ctx, as(buyer), c.ID, "gbp"); err != nil {
+			t.Fatal(err)
+		}
+		q, err := m.Orders.Cart(ctx, as(buyer), c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.Currency != "GBP" || q.Total.Currency != "GBP" || q.Subtotal.Minor != 560+870 || len(q.Coupons) != 1 ||
+			q.Coupons[0].ProblemCode != order.CouponWrongCurrency || q.Discount.Minor != 0 {
+			t.Fatalf("in pounds: %s subtotal %v discount %v coupons %+v", q.Currency, q.Subtotal, q.Discount, q.Coupons)
+		}
+		for _, bad := range []string{"USD", "CNY", ""} {
+			if err := m.Orders.SetCurrency(ctx, as(buyer), c.ID, bad); !errs.Is(err, errs.Invalid) {
+				t.Errorf("currency %q: %v, want Invalid", bad, err)
+			}
+		}
+		if err := m.Orders.SetCurrency(ctx, as(m.Buyer(t)), c.ID, "EUR"); !errs.Is(err, errs.NotFound) {
+			t.Errorf("another buyer changes the currency: %v", err)
+		}
+		co, _, err := m.Orders.Checkout(ctx, as(buyer), c.ID, pay(payment.TokenSuccess))
+		if err != nil || co.Payment.Amount.Currency != "GBP" {
+			t.Fatalf("checkout in pounds: %v %+v", err, co.Payment)
+		}
+		if err := m.Orders.SetCurrency(ctx, as(buyer), c.ID, "EUR"); !errs.Is(err, errs.Conflict) && !errs.Is(err, errs.NotFound) {
+			t.Errorf("a checked-out cart changes currency: %v", err)
+		}
+	})
+}

@@ -288,6 +288,8 @@ type Store interface {
 	// SetQuantity sets a line's quantity (0 removes it). NotFound if the
 	// cart has no such line; Conflict if the cart is not open.
 	SetQuantity(ctx context.Context, cartID, lineID string, q int64, at time.Time) error
+	// SetCartCurrency sets an open cart's currency; Conflict if not open.
+	SetCartCurrency(ctx context.Context, cartID, currency string, at time.Time) error
 	// SetAddress sets an open cart's shipping address and country.
 	SetAddress(ctx context.Context, cartID string, a Address, at time.Time) error
 	// MergeCart moves the lines of open cart from into open cart into

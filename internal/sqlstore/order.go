@@ -200,6 +200,22 @@ func (s *Orders) SetQuantity(ctx context.Context, cartID, lineID string, q int64
 	return wrap(op, err, "cart line")
 }
 
+// SetCartCurrency implements order.Store.
+func (s *Orders) SetCartCurrency(ctx context.Context, cartID, currency string, at time.Time) error {
+	const op = "sqlstore.SetCartCurrency"
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := execIn(ctx, tx, `UPDATE carts SET currency = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND status = 'open'`, currency, at, cartID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errs.E(op, errs.Conflict, "this cart is no longer open")
+		}
+		return nil
+	})
+	return wrap(op, err, "cart")
+}
+
 // SetAddress implements order.Store.
 func (s *Orders) SetAddress(ctx context.Context, cartID string, a order.Address, at time.Time) error {
 	const op = "sqlstore.SetAddress"

@@ -511,6 +511,7 @@ func routes() map[string]route {
 		"POST /api/v1/carts":                                   {body: map[string]any{"channel": "mall"}, public: true, allowed: "buyer"},
 		"POST /api/v1/carts/{id}/lines":                        {path: "/api/v1/carts/{cart}/lines", body: map[string]any{"variant_id": "{variantA}", "quantity": 1, "unit_price": 1}, allowed: "buyer", denied: except("buyer"), anonymous: 404},
 		"PATCH /api/v1/carts/{id}/lines/{line_id}":             {path: "/api/v1/carts/{cart}/lines/{cartLine}", body: map[string]any{"quantity": 3}, allowed: "buyer", denied: except("buyer"), anonymous: 404},
+		"PUT /api/v1/carts/{id}/currency":                      {path: "/api/v1/carts/{cart}/currency", body: map[string]any{"currency": "GBP"}, allowed: "buyer", denied: except("buyer"), anonymous: 404},
 		"PUT /api/v1/carts/{id}/shipping-address":              {path: "/api/v1/carts/{cart}/shipping-address", body: map[string]any{"name": "B", "line1": "1 rue de Rivoli", "postcode": "75001", "city": "Paris", "country": "FR"}, allowed: "buyer", denied: except("buyer"), anonymous: 404},
 		"POST /api/v1/carts/{id}/coupons":                      {path: "/api/v1/carts/{cart}/coupons", body: map[string]any{"code": "ACASE"}, allowed: "buyer", denied: except("buyer"), anonymous: 404},
 		"DELETE /api/v1/carts/{id}/coupons/{code}":             {path: "/api/v1/carts/{cart}/coupons/HALF", allowed: "buyer", denied: except("buyer"), anonymous: 404},

@@ -135,6 +135,23 @@ func registerOrders(a huma.API, s Services) {
 			}
 			return quote(ctx, acc, in.ID)
 		})
+	huma.Register(a, write(a, huma.Operation{OperationID: "set-cart-currency", Method: http.MethodPut, Path: "/api/v1/carts/{id}/currency",
+		Summary: "Price a cart in another currency", Description: "One of the channel's currencies; the cart is priced in it from then on. " +
+			"A coupon of a fixed amount in the old currency stays on the cart and says it no longer applies.",
+		Tags: tags, Security: public}),
+		func(ctx context.Context, in *struct {
+			ID        string `path:"id" maxLength:"64"`
+			CartToken string `header:"X-Cart-Token" maxLength:"200" doc:"The cart_token of an anonymous cart (not needed once signed in)"`
+			Body      struct {
+				Currency string `json:"currency" pattern:"^[A-Za-z]{3}$" doc:"ISO 4217 code, one of the channel's currencies"`
+			}
+		}) (*cartOut, error) {
+			acc := accessOf(ctx, in.CartToken)
+			if err := s.Orders.SetCurrency(ctx, acc, in.ID, in.Body.Currency); err != nil {
+				return nil, fail(ctx, err)
+			}
+			return quote(ctx, acc, in.ID)
+		})
 	huma.Register(a, write(a, huma.Operation{OperationID: "set-cart-address", Method: http.MethodPut, Path: "/api/v1/carts/{id}/shipping-address",
 		Summary: "Set where a cart ships to", Description: "Checked against the country's address format (required fields, postcode pattern; for China, province and district by name or key). " +
 			"The country must be one of the channel's markets; the cart is priced for it from then on.",

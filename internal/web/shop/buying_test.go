@@ -72,6 +72,14 @@ func TestBuyingInABrowser(t *testing.T) {
 	if got := text(".summary"); !strings.Contains(got, "Taxes") || !strings.Contains(got, "Duties") || !strings.Contains(got, "€") {
 		t.Fatalf("the summary reads %q", got)
 	}
+	// In pounds, the cart follows the pages' currency, and back.
+	for _, cur := range []struct{ code, sign string }{{"GBP", "£"}, {"EUR", "€"}} {
+		do("the cart in "+cur.code, chromedp.SetValue(chromedp.CSS("#currency"), cur.code), chromedp.Submit(chromedp.CSS("#currency")),
+			chromedp.WaitVisible(chromedp.CSS(".summary")))
+		if got := text(".summary"); !strings.Contains(got, cur.sign) {
+			t.Fatalf("the summary in %s reads %q", cur.code, got)
+		}
+	}
 	if got := text(".cart-main"); !strings.Contains(got, "IOSS") || !strings.Contains(got, "EU customs duty") || !strings.Contains(got, "local VAT") {
 		t.Fatalf("the parcels read %q", got)
 	}

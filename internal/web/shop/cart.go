@@ -201,7 +201,16 @@ func feeText(W *Words, f pricing.Fee) string {
 // showCart renders the cart (or, with checkout, the checkout page) of the
 // request's buyer; an empty one when there is none.
 func (s *Shop) showCart(w http.ResponseWriter, r *http.Request, b *base, checkout bool, status int, msg, field string) {
-	q, err := s.svc.Orders.Current(r.Context(), s.access(r, b), b.Channel.ID)
+	acc := s.access(r, b)
+	q, err := s.svc.Orders.Current(r.Context(), acc, b.Channel.ID)
+	if err == nil && b.Currency != "" && q.Currency != b.Currency {
+		// The buyer turned to another currency since the cart was opened:
+		// the cart follows, as every price on the pages does (or, if it
+		// cannot, stays as it is).
+		if s.svc.Orders.SetCurrency(r.Context(), acc, q.ID, b.Currency) == nil {
+			q, err = s.svc.Orders.Current(r.Context(), acc, b.Channel.ID)
+		}
+	}
 	if err != nil && !errs.Is(err, errs.NotFound) {
 		s.fail(w, r, b, err)
 		return
