@@ -463,16 +463,49 @@ func (d *deferredTx) rollback() {
 	d.end()
 }
 
-// insertEvents writes events to the outbox inside tx.
+// insertEvents writes events to the outbox inside tx, up to eventsPerInsert
+// in one statement: a checkout's four events are one round trip.
 func insertEvents(ctx context.Context, tx *sql.Tx, evs []events.Event) error {
-	for _, e := range evs {
-		if _, err := execIn(ctx, tx,
-			`INSERT INTO outbox (id, type, aggregate_id, tenant, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			e.ID, e.Type, e.AggregateID, e.Tenant, string(e.Payload), e.At); err != nil {
+	for len(evs) > 0 {
+		n := min(len(evs), eventsPerInsert)
+		if _, err := execIn(ctx, tx, outboxInsert(n), eventArgs(evs[:n])...); err != nil {
 			return fmt.Errorf("outbox: %w", err)
 		}
+		evs = evs[n:]
 	}
 	return nil
+}
+
+// eventsPerInsert bounds the rows of one outbox INSERT (and so the
+// statements prepared for it: one per row count).
+const eventsPerInsert = 16
+
+// outboxInserts are the outbox INSERTs of 1 to eventsPerInsert rows.
+var outboxInserts = func() []string {
+	out := make([]string, eventsPerInsert+1)
+	for n := 1; n <= eventsPerInsert; n++ {
+		var b strings.Builder
+		b.WriteString(`INSERT INTO outbox (id, type, aggregate_id, tenant, payload, created_at) VALUES `)
+		for i := range n {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			k := i * 6
+			fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6)
+		}
+		out[n] = b.String()
+	}
+	return out
+}()
+
+func outboxInsert(n int) string { return outboxInserts[n] }
+
+func eventArgs(evs []events.Event) []any {
+	args := make([]any, 0, 6*len(evs))
+	for _, e := range evs {
+		args = append(args, e.ID, e.Type, e.AggregateID, e.Tenant, string(e.Payload), e.At)
+	}
+	return args
 }
 
 // constraint classifies a driver error as a constraint violation.

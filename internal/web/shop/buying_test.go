@@ -86,13 +86,21 @@ func TestBuyingInABrowser(t *testing.T) {
 	if _, err := s.svc.Orders.CreateCoupon(context.Background(), identity.System, order.CouponInput{Code: "WELCOME5", Kind: order.Fixed, Amount: 500, Currency: "EUR"}); err != nil {
 		t.Fatal(err)
 	}
-	do("a wrong coupon", chromedp.SendKeys(chromedp.CSS("#coupon-code"), "NOSUCH"), chromedp.Submit(chromedp.CSS("#coupon-code")), chromedp.WaitVisible(chromedp.CSS(".notice-error")))
+	// With JavaScript, the cart's forms update the page in place (htmx):
+	// a mark left on the window outlives them.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("window.sesameMark = true")); err != nil {
+		t.Fatal(err)
+	}
+	do("a wrong coupon", chromedp.SendKeys(chromedp.CSS("#coupon-code"), "NOSUCH"), chromedp.Click(chromedp.CSS(".coupon-form button")), chromedp.WaitVisible(chromedp.CSS(".notice-error")))
 	if got := text(".notice-error"); !strings.Contains(got, "no such coupon") {
 		t.Fatalf("a wrong coupon reads %q", got)
 	}
-	do("a coupon", chromedp.SendKeys(chromedp.CSS("#coupon-code"), "welcome5"), chromedp.Submit(chromedp.CSS("#coupon-code")), chromedp.WaitVisible(chromedp.CSS(".coupons")))
+	do("a coupon", chromedp.SendKeys(chromedp.CSS("#coupon-code"), "welcome5"), chromedp.Click(chromedp.CSS(".coupon-form button")), chromedp.WaitVisible(chromedp.CSS(".coupons")))
 	if got := text(".summary"); !strings.Contains(got, "WELCOME5") || !strings.Contains(got, "Discounts") {
 		t.Fatalf("after the coupon the summary reads %q", got)
+	}
+	if kept, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("window.sesameMark === true")); err != nil || !kept {
+		t.Fatalf("the cart's forms reloaded the page (%v)", err)
 	}
 	shot("10-cart-two-merchants")
 	do("checkout", chromedp.Click(chromedp.CSS(".summary a.button")), chromedp.WaitVisible(chromedp.CSS("#email")))
