@@ -122,6 +122,12 @@ func (s *Idempotency) start(ctx context.Context, scope, key, lease string) conte
 	return context.WithValue(ctx, idemRunKey{}, &idemRun{scope: scope, key: key, lease: lease, d: d})
 }
 
+// Detach implements web.IdempotencyStore: ctx keeps its run (for Complete
+// and Release) but no longer carries the run's deferred transaction.
+func (s *Idempotency) Detach(ctx context.Context) context.Context {
+	return context.WithValue(ctx, deferredKey{}, (*deferredTx)(nil))
+}
+
 func runIn(ctx context.Context) *idemRun {
 	r, _ := ctx.Value(idemRunKey{}).(*idemRun)
 	return r

@@ -29,6 +29,10 @@ type IdempotencyStore interface {
 	Complete(ctx context.Context, status int, response []byte) error
 	// Release rolls the run back and frees its key.
 	Release(ctx context.Context) error
+	// Detach returns the run's context without its transaction: store
+	// calls made with it commit on their own, while Complete and Release
+	// still take the run's context.
+	Detach(ctx context.Context) context.Context
 }
 
 const (
@@ -140,7 +144,11 @@ func (s *Server) idempotency(next http.Handler) http.Handler {
 					panic(v)
 				}
 			}()
-			next.ServeHTTP(rec, r.WithContext(runCtx))
+			handlerCtx := runCtx
+			if api.CallsProvider(r.URL.Path) {
+				handlerCtx = store.Detach(runCtx)
+			}
+			next.ServeHTTP(rec, r.WithContext(handlerCtx))
 		}()
 		status := rec.code()
 		if status >= 500 || status == http.StatusTooManyRequests {

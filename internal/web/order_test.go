@@ -1,9 +1,13 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
+	"net/http"
 	"testing"
+	"time"
 
+	"github.com/sesame-market/sesame/internal/payment"
 	"github.com/sesame-market/sesame/internal/sqlstore"
 	"github.com/sesame-market/sesame/internal/testkit"
 )
@@ -151,6 +155,75 @@ func TestBuyingOverHTTP(t *testing.T) {
 		}
 		if status, _, _ = f.sendWith("payer", "POST", "/api/v1/payments/{payment}/confirm", nil, nil); status != 409 {
 			t.Fatalf("confirm twice: %d", status)
+		}
+	})
+}
+
+// gatedProvider is the sandbox, whose charges wait at a gate: a provider
+// taking its time to answer.
+type gatedProvider struct {
+	payment.Sandbox
+	entered, release chan struct{}
+}
+
+func (g gatedProvider) Charge(ctx context.Context, c payment.Charge) (payment.Result, error) {
+	close(g.entered)
+	<-g.release
+	return g.Sandbox.Charge(ctx, c)
+}
+
+// TestCheckoutDoesNotHoldTheWriter: a checkout under an Idempotency-Key
+// waits for its payment provider without holding a write transaction (on
+// SQLite, the one writer): another buyer's cart changes meanwhile. The key
+// still replays the checkout's answer.
+func TestCheckoutDoesNotHoldTheWriter(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		f.buyingFixture()
+		gate := gatedProvider{entered: make(chan struct{}), release: make(chan struct{})}
+		f.svc.Orders.Providers["stripe"] = gate // a provider taking its time, as a real one may
+		defer delete(f.svc.Orders.Providers, "stripe")
+		key := map[string]string{"Idempotency-Key": "gated-checkout-1"}
+		body := map[string]any{"payment": map[string]any{"provider": "stripe", "token": payment.TokenSuccess}}
+		path := "/api/v1/carts/" + f.ids["shopperCart"] + "/checkout"
+		type answer struct {
+			status int
+			h      http.Header
+			out    []byte
+		}
+		first := make(chan answer, 1)
+		go func() {
+			status, h, out := f.sendWith("shopper", "POST", path, body, key)
+			first <- answer{status, h, out}
+		}()
+		select {
+		case <-gate.entered:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the checkout never reached its provider")
+		}
+		other := make(chan int, 1)
+		go func() {
+			status, _ := f.do("buyer", "PATCH", "/api/v1/carts/"+f.ids["cart"]+"/lines/"+f.ids["cartLine"], map[string]any{"quantity": 2})
+			other <- status
+		}()
+		select {
+		case status := <-other:
+			if status != 200 {
+				t.Errorf("another cart's change: %d", status)
+			}
+		case <-time.After(10 * time.Second):
+			close(gate.release)
+			t.Fatal("another buyer's write waited for the checkout's provider")
+		}
+		close(gate.release)
+		a := <-first
+		var co, again apiCheckout
+		if a.status != 201 || json.Unmarshal(a.out, &co) != nil || co.Payment.Status != "captured" {
+			t.Fatalf("the checkout: %d %s", a.status, a.out)
+		}
+		status, h, out := f.sendWith("shopper", "POST", path, body, key)
+		if status != 201 || h.Get("Idempotent-Replayed") != "true" || json.Unmarshal(out, &again) != nil || again.CheckoutID != co.CheckoutID {
+			t.Fatalf("the retry: %d %v %s", status, h, out)
 		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"maps"
 	"net/http"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -361,6 +362,19 @@ var noIdempotency = map[string]bool{"/api/v1/auth/login": true, "/api/v1/auth/lo
 // IgnoresIdempotencyKey reports whether POST path ignores Idempotency-Key
 // (signing in and out; see noIdempotency for why).
 func IgnoresIdempotencyKey(path string) bool { return noIdempotency[path] }
+
+// providerCalls are the POST routes that call a payment provider (a charge,
+// its confirmation, a refund) and are idempotent by keys of their own: a
+// checkout by its cart and attempt, a confirmation by its payment, a
+// cancellation by its order. Under an Idempotency-Key their writes commit
+// as they go rather than with the stored response, so that no write
+// transaction (on SQLite, the one writer) is held across the provider's
+// answer; a retry finds what they wrote.
+var providerCalls = regexp.MustCompile(`^/api/v1/(carts/[^/]+/checkout|payments/[^/]+/confirm|orders/[^/]+/cancel)$`)
+
+// CallsProvider reports whether POST path calls a payment provider (see
+// providerCalls).
+func CallsProvider(path string) bool { return providerCalls.MatchString(path) }
 
 // IdempotencyExemptPaths returns the POST paths that ignore
 // Idempotency-Key, in a fresh slice.
