@@ -47,6 +47,9 @@ type Service struct {
 	// Hold is how long a checkout awaiting the buyer's payment action keeps
 	// its stock (default inventory.DefaultHold).
 	Hold time.Duration
+	// Protection is the buyer protection after shipment (zero periods:
+	// DefaultProtection's).
+	Protection Protection
 
 	// law caches the tax rules, exchange rates and tariffs for a second:
 	// every cart priced reads them.
