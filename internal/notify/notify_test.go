@@ -248,3 +248,68 @@ func TestAccountMailsAreMailedOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestShipmentIsMailedOnce: an order shipped on the French bazaar gets its
+// buyer one mail in French with the carrier and the tracking number, even
+// when its event is delivered twice.
+func TestShipmentIsMailedOnce(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		m := testkit.NewMarket(t, db)
+		svc := &notify.Service{Store: db.Mails(), Users: db.Identity(), Orders: db.Orders(), Channels: m.Channels, Now: time.Now}
+		buyer := m.Buyer(t)
+		acc := order.Access{Actor: buyer}
+		c, _, err := m.Orders.CreateCart(ctx, buyer, order.CartInput{Channel: "bazaar"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Orders.AddLine(ctx, acc, c.ID, order.LineInput{VariantID: m.Variants["SOAP"], Quantity: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Orders.SetAddress(ctx, acc, c.ID, testkit.Paris()); err != nil {
+			t.Fatal(err)
+		}
+		co, _, err := m.Orders.Checkout(ctx, acc, c.ID, order.CheckoutInput{Payment: order.PaymentInput{Provider: "sandbox", Token: payment.TokenSuccess}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Orders.Ship(ctx, m.PVStaff, co.Orders[0].ID, order.ShipInput{Carrier: "Colissimo", TrackingNumber: "6A12345678901"}); err != nil {
+			t.Fatal(err)
+		}
+		evs, err := db.PendingEvents(ctx, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(evs, func(e events.Event) bool { return e.Type == events.OrderShipped })
+		if i < 0 {
+			t.Fatal("no order.shipped event")
+		}
+		for range 2 { // delivered twice
+			if err := svc.Handle(ctx, evs[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ms, err := svc.Recent(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var shipped []notify.Mail
+		for _, mail := range ms {
+			if mail.Kind == "order_shipped" {
+				shipped = append(shipped, mail)
+			}
+		}
+		if len(shipped) != 1 {
+			t.Fatalf("%d shipment mails", len(shipped))
+		}
+		mail := shipped[0]
+		for _, want := range []string{"Numéro de suivi : 6A12345678901", "Transporteur : Colissimo", co.Orders[0].ID, "75011 Paris"} {
+			if !strings.Contains(mail.Body, want) {
+				t.Errorf("the mail lacks %q:\n%s", want, mail.Body)
+			}
+		}
+		if mail.Lang != "fr" || mail.To != "buyer1@example.com" || !strings.Contains(mail.Subject, "expédiée") {
+			t.Errorf("mail: %s %s %q", mail.Lang, mail.To, mail.Subject)
+		}
+	})
+}
