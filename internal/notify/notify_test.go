@@ -68,6 +68,30 @@ func startSMTP(t *testing.T, box *mailbox) string {
 	return ln.Addr().String()
 }
 
+// paidSoap is a new buyer's paid checkout of n soaps on the French bazaar,
+// shipped to Paris.
+func paidSoap(t *testing.T, m *testkit.Market, n int64) order.Checkout {
+	t.Helper()
+	ctx := context.Background()
+	buyer := m.Buyer(t)
+	acc := order.Access{Actor: buyer}
+	c, _, err := m.Orders.CreateCart(ctx, buyer, order.CartInput{Channel: "bazaar"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Orders.AddLine(ctx, acc, c.ID, order.LineInput{VariantID: m.Variants["SOAP"], Quantity: n}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Orders.SetAddress(ctx, acc, c.ID, testkit.Paris()); err != nil {
+		t.Fatal(err)
+	}
+	co, _, err := m.Orders.Checkout(ctx, acc, c.ID, order.CheckoutInput{Payment: order.PaymentInput{Provider: "sandbox", Token: payment.TokenSuccess}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return co
+}
+
 // TestOrderConfirmationIsMailedOnce: an order paid on the French bazaar
 // gets its buyer one confirmation in French, even when its event is
 // delivered twice; a mail the server refuses at first is sent on a later
@@ -79,22 +103,7 @@ func TestOrderConfirmationIsMailedOnce(t *testing.T) {
 		box := &mailbox{refuse: 1}
 		svc := &notify.Service{Store: db.Mails(), Sender: notify.SMTP{Addr: startSMTP(t, box), From: "Sesame <orders@sesame.example>"},
 			Users: db.Identity(), Orders: db.Orders(), Channels: m.Channels, Now: time.Now}
-		buyer := m.Buyer(t)
-		c, _, err := m.Orders.CreateCart(ctx, buyer, order.CartInput{Channel: "bazaar"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		acc := order.Access{Actor: buyer}
-		if _, err := m.Orders.AddLine(ctx, acc, c.ID, order.LineInput{VariantID: m.Variants["SOAP"], Quantity: 2}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := m.Orders.SetAddress(ctx, acc, c.ID, testkit.Paris()); err != nil {
-			t.Fatal(err)
-		}
-		co, _, err := m.Orders.Checkout(ctx, acc, c.ID, order.CheckoutInput{Payment: order.PaymentInput{Provider: "sandbox", Token: payment.TokenSuccess}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		co := paidSoap(t, m, 2)
 		evs, err := db.PendingEvents(ctx, 1000)
 		if err != nil {
 			t.Fatal(err)
@@ -257,22 +266,7 @@ func TestShipmentIsMailedOnce(t *testing.T) {
 		ctx := context.Background()
 		m := testkit.NewMarket(t, db)
 		svc := &notify.Service{Store: db.Mails(), Users: db.Identity(), Orders: db.Orders(), Channels: m.Channels, Now: time.Now}
-		buyer := m.Buyer(t)
-		acc := order.Access{Actor: buyer}
-		c, _, err := m.Orders.CreateCart(ctx, buyer, order.CartInput{Channel: "bazaar"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := m.Orders.AddLine(ctx, acc, c.ID, order.LineInput{VariantID: m.Variants["SOAP"], Quantity: 1}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := m.Orders.SetAddress(ctx, acc, c.ID, testkit.Paris()); err != nil {
-			t.Fatal(err)
-		}
-		co, _, err := m.Orders.Checkout(ctx, acc, c.ID, order.CheckoutInput{Payment: order.PaymentInput{Provider: "sandbox", Token: payment.TokenSuccess}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		co := paidSoap(t, m, 1)
 		if _, err := m.Orders.Ship(ctx, m.PVStaff, co.Orders[0].ID, order.ShipInput{Carrier: "Colissimo", TrackingNumber: "6A12345678901"}); err != nil {
 			t.Fatal(err)
 		}

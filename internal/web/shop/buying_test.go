@@ -12,7 +12,6 @@ import (
 	"github.com/sesame-market/sesame/internal/inventory"
 	"github.com/sesame-market/sesame/internal/order"
 	"github.com/sesame-market/sesame/internal/promise"
-	"github.com/sesame-market/sesame/internal/sqlstore"
 	"github.com/sesame-market/sesame/internal/testkit"
 )
 
@@ -52,11 +51,8 @@ func inStock(t *testing.T, s *store, channel, seller, from string) catalog.View 
 // gives a Paris address, pays with the sandbox card, and finds the two
 // orders. Screenshots of each step, desktop and phone.
 func TestBuyingInABrowser(t *testing.T) {
-	ctx, dir := browser(t)
-	db := testkit.Open(t, sqlstore.SQLite)
-	s := newStore(t, db, 300)
-	s.sync()
-	tb := tab{t, ctx, dir}
+	tb, s := demoTab(t, 300)
+	ctx, dir := tb.ctx, tb.dir
 	shot, do, text := tb.shot, tb.do, tb.text
 	soap, cases := inStock(t, s, "bazaar", "Savonnerie", "FR"), inStock(t, s, "bazaar", "Shenzhen", "CN")
 	for _, v := range []catalog.View{soap, cases} {
@@ -160,11 +156,8 @@ func TestBuyingInABrowser(t *testing.T) {
 // order's page, extends the protection once, and, the order delivered,
 // confirms receipt; in English and French. Screenshots, desktop and phone.
 func TestProtectionInABrowser(t *testing.T) {
-	ctx, dir := browser(t)
-	db := testkit.Open(t, sqlstore.SQLite)
-	s := newStore(t, db, 300)
-	s.sync()
-	tb := tab{t, ctx, dir}
+	tb, s := demoTab(t, 300)
+	ctx, dir := tb.ctx, tb.dir
 	shot, do, text := tb.shot, tb.do, tb.text
 	bg := context.Background()
 	token, _, err := s.svc.Identity.Login(bg, buyerEmail, "sesame-demo")
