@@ -234,6 +234,13 @@ func TestExtendProtection(t *testing.T) {
 		if _, err := m.Orders.ExtendProtection(ctx, buyer, o.ID); !errs.Is(err, errs.Conflict) {
 			t.Fatalf("extended twice: %v", err)
 		}
+		// One timer per step that moved the clock (shipment, delivery,
+		// extension); the refused extension armed none.
+		var armed int
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM timers WHERE kind = $1 AND dedupe LIKE $2`, order.TimerAutoConfirm,
+			order.TimerAutoConfirm+":"+o.ID+":%").Scan(&armed); err != nil || armed != 3 {
+			t.Fatalf("%d auto-confirm timers (%v), want 3", armed, err)
+		}
 		m.Clock.Advance(11 * day)
 		runTimers(t, r)
 		if got, _ := m.Orders.Order(ctx, buyer, o.ID); got.Status != order.Delivered {
