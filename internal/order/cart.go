@@ -24,9 +24,10 @@ import (
 	"github.com/sesame-market/sesame/internal/pricing"
 )
 
-// Channels looks channels up by id or code.
+// Channels looks channels up by id or code, and their buyer protection.
 type Channels interface {
 	Public(ctx context.Context, idOrCode string) (channel.Channel, error)
+	Protection(ctx context.Context, idOrCode string) (channel.Protection, error)
 }
 
 // Terms returns what a merchant pays under its plan.
@@ -47,9 +48,6 @@ type Service struct {
 	// Hold is how long a checkout awaiting the buyer's payment action keeps
 	// its stock (default inventory.DefaultHold).
 	Hold time.Duration
-	// Protection is the buyer protection after shipment (zero periods:
-	// DefaultProtection's).
-	Protection Protection
 
 	// law caches the tax rules, exchange rates and tariffs for a second:
 	// every cart priced reads them.

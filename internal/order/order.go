@@ -94,7 +94,7 @@ type Status string
 
 // The order statuses. After paid, the merchant ships the order and records
 // its delivery; Completed is the order confirmed, by its buyer or when buyer
-// protection ends (see Protection). Disputed and Refunded belong to disputes,
+// protection ends (see protection.go). Disputed and Refunded belong to disputes,
 // for which the machine leaves room.
 const (
 	PendingPayment Status = "pending_payment"

@@ -1,12 +1,12 @@
 package order
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"strings"
 	"time"
 
+	"github.com/sesame-market/sesame/internal/channel"
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/events"
 	"github.com/sesame-market/sesame/internal/identity"
@@ -29,23 +29,11 @@ type Shipment struct {
 	ProtectionExtended bool       `json:"protection_extended" doc:"The buyer extended the protection (once at most)"`
 }
 
-// Protection is how long a buyer is protected once an order ships: the
-// order confirms itself Days after its delivery is recorded, or
-// UnconfirmedDays after shipment while no delivery is; the buyer may
-// extend it once by ExtensionDays, never past LimitDays after the order
-// was placed (its payment is completed within the checkout hold of that).
-//
-// The periods are the marketplace's (DefaultProtection unless the Service
-// is given others); per-channel periods are to come.
-type Protection struct {
-	Days            int
-	UnconfirmedDays int
-	ExtensionDays   int
-	LimitDays       int
-}
-
-// DefaultProtection is the protection of every channel.
-var DefaultProtection = Protection{Days: 10, UnconfirmedDays: 30, ExtensionDays: 15, LimitDays: 90}
+// ProtectionLimit is the latest a buyer's protection ends, counted from
+// the order (its payment completes within the checkout hold of that):
+// however a channel's protection runs (channel.Protection) and whatever its
+// buyer extends, the order confirms itself by then.
+const ProtectionLimit = 90 * 24 * time.Hour
 
 // TimerAutoConfirm is the timer kind that confirms an order whose buyer
 // protection ended.
@@ -61,17 +49,19 @@ type ShipInput struct {
 	TrackingNumber string `json:"tracking_number" minLength:"1" maxLength:"100" doc:"The carrier's tracking number of the parcel"`
 }
 
-func (s *Service) protection() Protection {
-	p := s.Protection
-	d := DefaultProtection
-	return Protection{Days: cmp.Or(p.Days, d.Days), UnconfirmedDays: cmp.Or(p.UnconfirmedDays, d.UnconfirmedDays),
-		ExtensionDays: cmp.Or(p.ExtensionDays, d.ExtensionDays), LimitDays: cmp.Or(p.LimitDays, d.LimitDays)}
+// protection is the buyer protection of order o's channel.
+func (s *Service) protection(ctx context.Context, o Order) (channel.Protection, error) {
+	p, err := s.Channels.Protection(ctx, o.ChannelID)
+	if err != nil {
+		return p, errs.E("order.protection", errs.Other, err)
+	}
+	return p, nil
 }
 
 func days(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }
 
-// limit is the latest an order's protection may end.
-func (p Protection) limit(o Order) time.Time { return o.CreatedAt.UTC().Add(days(p.LimitDays)) }
+// limit is the latest order o's protection may end.
+func limit(o Order) time.Time { return o.CreatedAt.UTC().Add(ProtectionLimit) }
 
 // autoConfirm is the timer that confirms order o at its ProtectionEndsAt;
 // step names the transition that armed it, so that a retried transition
@@ -139,8 +129,8 @@ func moving(op string, to Status, typ string, change func(o *Order, at time.Time
 
 // Ship records that the merchant sent a paid order, with its carrier and
 // tracking number: its stock reservation is shipped, and the buyer's
-// protection starts (the order confirms itself UnconfirmedDays later while
-// no delivery is recorded). Only the order's merchant ships it. Errors:
+// protection starts (the order confirms itself its channel's
+// UnconfirmedDays later while no delivery is recorded). Only the order's merchant ships it. Errors:
 // NotFound (not the actor's merchant's order), Invalid (no carrier or
 // tracking number), Conflict (not paid).
 func (s *Service) Ship(ctx context.Context, actor identity.Actor, id string, in ShipInput) (Order, error) {
@@ -156,9 +146,12 @@ func (s *Service) Ship(ctx context.Context, actor identity.Actor, id string, in 
 	if err != nil {
 		return Order{}, err
 	}
-	p := s.protection()
+	p, err := s.protection(ctx, o)
+	if err != nil {
+		return Order{}, err
+	}
 	return s.Store.AdvanceOrder(ctx, o.ID, s.Now().UTC(), moving(op, Shipped, events.OrderShipped, func(o *Order, at time.Time) error {
-		end := minTime(at.Add(days(p.UnconfirmedDays)), p.limit(*o))
+		end := minTime(at.Add(days(p.UnconfirmedDays)), limit(*o))
 		o.ShippedAt, o.Carrier, o.TrackingNumber, o.ProtectionEndsAt = &at, in.Carrier, in.TrackingNumber, &end
 		return nil
 	}))
@@ -166,7 +159,7 @@ func (s *Service) Ship(ctx context.Context, actor identity.Actor, id string, in 
 
 // Deliver records that a shipped order reached its buyer, at its
 // merchant's word or an operator's (standing in for the carrier): the
-// protection then ends Days later (never past its limit, nor before an
+// protection then ends its channel's Days later (never past its limit, nor before an
 // extension the buyer made). Errors: NotFound, Conflict (not shipped).
 func (s *Service) Deliver(ctx context.Context, actor identity.Actor, id string) (Order, error) {
 	const op = "order.Deliver"
@@ -174,9 +167,12 @@ func (s *Service) Deliver(ctx context.Context, actor identity.Actor, id string) 
 	if err != nil {
 		return Order{}, err
 	}
-	p := s.protection()
+	p, err := s.protection(ctx, o)
+	if err != nil {
+		return Order{}, err
+	}
 	return s.Store.AdvanceOrder(ctx, o.ID, s.Now().UTC(), moving(op, Delivered, events.OrderDelivered, func(o *Order, at time.Time) error {
-		end := minTime(at.Add(days(p.Days)), p.limit(*o))
+		end := minTime(at.Add(days(p.Days)), limit(*o))
 		if o.ProtectionExtended && o.ProtectionEndsAt != nil && o.ProtectionEndsAt.After(end) {
 			end = *o.ProtectionEndsAt
 		}
@@ -209,16 +205,20 @@ func confirming(op, reason string) func(Order, time.Time) (Order, *timers.Timer,
 }
 
 // ExtendProtection moves a shipped or delivered order's auto-confirmation
-// ExtensionDays later, once, at its buyer's request, never past LimitDays
-// after the order was placed. Errors: NotFound (not the buyer's), Conflict
-// (extended already, not shipped nor delivered, or at its limit already).
+// its channel's ExtensionDays later, once, at its buyer's request, never
+// past ProtectionLimit after the order was placed. Errors: NotFound (not
+// the buyer's), Conflict (extended already, not shipped nor delivered, at
+// its limit already, or on a channel without extensions).
 func (s *Service) ExtendProtection(ctx context.Context, actor identity.Actor, id string) (Order, error) {
 	const op = "order.ExtendProtection"
 	o, err := s.buyerOrder(ctx, op, actor, id)
 	if err != nil {
 		return Order{}, err
 	}
-	p := s.protection()
+	p, err := s.protection(ctx, o)
+	if err != nil {
+		return Order{}, err
+	}
 	return s.Store.AdvanceOrder(ctx, o.ID, s.Now().UTC(), func(o Order, at time.Time) (Order, *timers.Timer, []events.Event, error) {
 		switch {
 		case o.Status != Shipped && o.Status != Delivered || o.ProtectionEndsAt == nil:
@@ -226,7 +226,10 @@ func (s *Service) ExtendProtection(ctx context.Context, actor identity.Actor, id
 		case o.ProtectionExtended:
 			return o, nil, nil, errs.E(op, errs.Conflict, "the protection was extended already")
 		}
-		end := minTime(o.ProtectionEndsAt.Add(days(p.ExtensionDays)), p.limit(o))
+		if p.ExtensionDays == 0 {
+			return o, nil, nil, errs.E(op, errs.Conflict, "the channel's protection cannot be extended")
+		}
+		end := minTime(o.ProtectionEndsAt.Add(days(p.ExtensionDays)), limit(o))
 		if !end.After(*o.ProtectionEndsAt) {
 			return o, nil, nil, errs.E(op, errs.Conflict, "the protection is at its limit already")
 		}

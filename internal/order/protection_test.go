@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesame-market/sesame/internal/channel"
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/inventory"
@@ -272,6 +273,52 @@ func TestExtendProtection(t *testing.T) {
 		x, err := m.Orders.ExtendProtection(ctx, buyer, capped.ID)
 		if want := capped.CreatedAt.Add(90 * day); err != nil || !x.ProtectionEndsAt.Equal(want) {
 			t.Fatalf("extended to %v (%v), want the limit %v", x.ProtectionEndsAt, err, want)
+		}
+	})
+}
+
+// TestChannelProtection: a channel's own protection (set by an operator
+// only, within bounds) gives its orders their dates: 20 days after
+// shipment, 5 after delivery, extended by 7.
+func TestChannelProtection(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		m := testkit.NewMarket(t, db)
+		buyer := m.Buyer(t)
+		if p, err := m.Channels.Protection(ctx, "bazaar"); err != nil || p != (channel.Protection{ChannelID: p.ChannelID, Days: 10, UnconfirmedDays: 30, ExtensionDays: 15}) || p.ChannelID == "" {
+			t.Fatalf("the default protection: %+v %v", p, err)
+		}
+		short := channel.Protection{Days: 5, UnconfirmedDays: 20, ExtensionDays: 7}
+		if _, err := m.Channels.SetProtection(ctx, m.PVStaff, "bazaar", short); !errs.Is(err, errs.Forbidden) {
+			t.Fatalf("a merchant sets the protection: %v", err)
+		}
+		for _, bad := range []channel.Protection{{Days: 0, UnconfirmedDays: 20}, {Days: 5, UnconfirmedDays: 4}, {Days: 5, UnconfirmedDays: 91}, {Days: 5, UnconfirmedDays: 20, ExtensionDays: -1}} {
+			if _, err := m.Channels.SetProtection(ctx, identity.System, "bazaar", bad); !errs.Is(err, errs.Invalid) {
+				t.Errorf("%+v: %v", bad, err)
+			}
+		}
+		if _, err := m.Channels.SetProtection(ctx, identity.System, "bazaar", short); err != nil {
+			t.Fatal(err)
+		}
+		if p, err := m.Channels.Protection(ctx, "bazaar"); err != nil || p.Days != 5 || p.UnconfirmedDays != 20 || p.ExtensionDays != 7 {
+			t.Fatalf("the bazaar's protection: %+v %v", p, err)
+		}
+		o := paidSoap(t, m, buyer)
+		s := ship(t, m, o.ID)
+		if !s.ProtectionEndsAt.Equal(s.ShippedAt.Add(20 * day)) {
+			t.Fatalf("shipped: ends %v", s.ProtectionEndsAt)
+		}
+		m.Clock.Advance(day)
+		d, err := m.Orders.Deliver(ctx, m.PVStaff, o.ID)
+		if err != nil || !d.ProtectionEndsAt.Equal(d.DeliveredAt.Add(5*day)) {
+			t.Fatalf("delivered: ends %v (%v)", d.ProtectionEndsAt, err)
+		}
+		e, err := m.Orders.ExtendProtection(ctx, buyer, o.ID)
+		if err != nil || !e.ProtectionEndsAt.Equal(d.ProtectionEndsAt.Add(7*day)) {
+			t.Fatalf("extended: ends %v (%v)", e.ProtectionEndsAt, err)
+		}
+		if n := countEvents(t, db, "channel.protection.changed", s.ChannelID); n != 1 {
+			t.Errorf("%d channel.protection.changed events", n)
 		}
 	})
 }
