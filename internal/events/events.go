@@ -82,15 +82,12 @@ const (
 	PlanAssigned        = "merchant.plan.assigned"
 	ChannelCreated      = "channel.created"
 	ChannelRulesChanged = "channel.rules.changed"
-	// ChannelProtectionChanged: an operator set a channel's buyer
-	// protection (payload: the channel.Protection).
-	ChannelProtectionChanged = "channel.protection.changed"
-	PavilionCreated          = "channel.pavilion.created"
-	PavilionChanged          = "channel.pavilion.changed"
-	CategoryCreated          = "catalog.category.created"
-	BrandCreated             = "catalog.brand.created"
-	ProductCreated           = "catalog.product.created"
-	ProductUpdated           = "catalog.product.updated"
+	PavilionCreated     = "channel.pavilion.created"
+	PavilionChanged     = "channel.pavilion.changed"
+	CategoryCreated     = "catalog.category.created"
+	BrandCreated        = "catalog.brand.created"
+	ProductCreated      = "catalog.product.created"
+	ProductUpdated      = "catalog.product.updated"
 	// ProductListed and ProductUnlisted are no longer written: the listing
 	// events (ListingUpserted, ListingRemoved) replaced them. Rows of these
 	// types written by an older Sesame may still be in an outbox.
@@ -99,6 +96,10 @@ const (
 	PartnerCreated   = "identity.partner.created"
 	WarehouseCreated = "inventory.warehouse.created"
 )
+
+// ChannelProtectionChanged: an operator set a channel's buyer protection
+// (payload: the channel.Protection).
+const ChannelProtectionChanged = "channel.protection.changed"
 
 // Brand registry events.
 const (
