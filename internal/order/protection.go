@@ -220,18 +220,9 @@ func (s *Service) ExtendProtection(ctx context.Context, actor identity.Actor, id
 		return Order{}, err
 	}
 	return s.Store.AdvanceOrder(ctx, o.ID, s.Now().UTC(), func(o Order, at time.Time) (Order, *timers.Timer, []events.Event, error) {
-		switch {
-		case o.Status != Shipped && o.Status != Delivered || o.ProtectionEndsAt == nil:
-			return o, nil, nil, errs.E(op, errs.Conflict, "an order that is "+wording(o.Status)+" has no protection to extend")
-		case o.ProtectionExtended:
-			return o, nil, nil, errs.E(op, errs.Conflict, "the protection was extended already")
-		}
-		if p.ExtensionDays == 0 {
-			return o, nil, nil, errs.E(op, errs.Conflict, "the channel's protection cannot be extended")
-		}
-		end := minTime(o.ProtectionEndsAt.Add(days(p.ExtensionDays)), limit(o))
-		if !end.After(*o.ProtectionEndsAt) {
-			return o, nil, nil, errs.E(op, errs.Conflict, "the protection is at its limit already")
+		end, err := Extension(o, p)
+		if err != nil {
+			return o, nil, nil, err
 		}
 		o.ProtectionEndsAt, o.ProtectionExtended, o.UpdatedAt = &end, true, at
 		t, err := autoConfirm(o, "extended", at)
@@ -240,6 +231,27 @@ func (s *Service) ExtendProtection(ctx context.Context, actor identity.Actor, id
 		}
 		return o, t, []events.Event{orderEvent(events.OrderProtectionExtended, o, "", at)}, nil
 	})
+}
+
+// Extension is when order o's protection ends once extended under its
+// channel's protection p. Errors: Conflict (o is not shipped nor
+// delivered, was extended already, is on a channel without extensions, or
+// its protection is at its limit already).
+func Extension(o Order, p channel.Protection) (time.Time, error) {
+	const op = "order.ExtendProtection"
+	switch {
+	case o.Status != Shipped && o.Status != Delivered || o.ProtectionEndsAt == nil:
+		return time.Time{}, errs.E(op, errs.Conflict, "an order that is "+wording(o.Status)+" has no protection to extend")
+	case o.ProtectionExtended:
+		return time.Time{}, errs.E(op, errs.Conflict, "the protection was extended already")
+	case p.ExtensionDays == 0:
+		return time.Time{}, errs.E(op, errs.Conflict, "the channel's protection cannot be extended")
+	}
+	end := minTime(o.ProtectionEndsAt.Add(days(p.ExtensionDays)), limit(o))
+	if !end.After(*o.ProtectionEndsAt) {
+		return time.Time{}, errs.E(op, errs.Conflict, "the protection is at its limit already")
+	}
+	return end, nil
 }
 
 // AutoConfirmTimer is the handler of TimerAutoConfirm: an order still

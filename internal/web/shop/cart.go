@@ -622,7 +622,7 @@ func (s *Shop) orderRowOf(b *base, o order.Order) orderRow {
 		CanCancel: order.CanMove(o.Status, order.Cancelled), Address: o.Address,
 		Carrier: o.Carrier, Tracking: o.TrackingNumber, Shipped: day(o.ShippedAt), Delivered: day(o.DeliveredAt), Confirmed: day(o.ConfirmedAt)}
 	if o.Status == order.Shipped || o.Status == order.Delivered {
-		row.ProtectionEnds, row.CanConfirm, row.CanExtend = day(o.ProtectionEndsAt), true, !o.ProtectionExtended
+		row.ProtectionEnds, row.CanConfirm = day(o.ProtectionEndsAt), true
 	}
 	for _, p := range o.Parcels {
 		d := deliveryText(b.W, &promise.Result{ShipsFrom: p.ShipsFrom, Earliest: p.Earliest, Latest: p.Latest}, today)
@@ -666,6 +666,15 @@ func (s *Shop) orders(w http.ResponseWriter, r *http.Request, id string) {
 			return
 		}
 		row := s.orderRowOf(b, o)
+		if row.CanConfirm {
+			prot, err := s.svc.Channels.Protection(r.Context(), o.ChannelID)
+			if err != nil {
+				s.fail(w, r, b, err)
+				return
+			}
+			_, err = order.Extension(o, prot)
+			row.CanExtend = err == nil
+		}
 		p.One = &row
 		b.Title = b.W.T("order_title", "ID", o.ID) + " · " + b.Channel.Name
 		s.page(w, r, http.StatusOK, "orders", p)
