@@ -143,6 +143,10 @@ func MayOpenShop(f ShopFacts) error {
 
 // Store persists channels.
 type Store interface {
+	// Protection returns a channel's buyer protection; NotFound if it has
+	// none of its own. PutProtection sets it, with ev.
+	Protection(ctx context.Context, channelID string) (Protection, error)
+	PutProtection(ctx context.Context, p Protection, at time.Time, ev events.Event) error
 	// CreateChannel inserts ch; Conflict if the code is taken.
 	CreateChannel(ctx context.Context, ch Channel, ev events.Event) error
 	// Channel returns NotFound if no channel has this id or code.

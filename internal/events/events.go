@@ -97,6 +97,10 @@ const (
 	WarehouseCreated = "inventory.warehouse.created"
 )
 
+// ChannelProtectionChanged: an operator set a channel's buyer protection
+// (payload: the channel.Protection).
+const ChannelProtectionChanged = "channel.protection.changed"
+
 // Brand registry events.
 const (
 	// BrandAuthorised and BrandAuthorisationRevoked: an operator let a

@@ -101,11 +101,6 @@ func orderPaid(lang string, ch channel.Channel, o order.Order, name string, form
 		}
 		return format(a)
 	}
-	addr := []string{o.Address.Name, o.Address.Line1}
-	if o.Address.Line2 != "" {
-		addr = append(addr, o.Address.Line2)
-	}
-	addr = append(addr, strings.TrimSpace(o.Address.Postcode+" "+o.Address.City), o.Address.Country)
 	data := struct {
 		Name, Channel, Merchant, ID                         string
 		Lines                                               []mailLine
@@ -114,7 +109,7 @@ func orderPaid(lang string, ch channel.Channel, o order.Order, name string, form
 		Address                                             string
 	}{Name: name, Channel: ch.Name, Merchant: o.MerchantName, ID: o.ID, Subtotal: format(o.Subtotal), Discount: opt(o.Discount),
 		Shipping: format(o.Shipping), Tax: format(o.Tax), Duty: opt(o.Duty), Total: format(o.Total), Due: opt(o.DueOnDelivery),
-		Address: strings.Join(addr, ", ")}
+		Address: mailAddress(o.Address)}
 	for _, l := range o.Lines {
 		data.Lines = append(data.Lines, mailLine{Quantity: l.Quantity, Title: l.Title, Total: format(l.Total)})
 	}
@@ -122,6 +117,72 @@ func orderPaid(lang string, ch channel.Channel, o order.Order, name string, form
 		data.Parcels = append(data.Parcels, mailParcel{Earliest: p.Earliest.String(), Latest: p.Latest.String(), ShipsFrom: p.ShipsFrom})
 	}
 	return render(t.subject, data), render(t.body, data)
+}
+
+// The words of the mail that an order shipped, by language.
+var orderShippedText = map[string]struct{ subject, body string }{
+	"en": {"Your order with {{.Merchant}} has shipped",
+		`Hello {{.Name}},
+
+{{.Merchant}} has sent your order {{.ID}} from {{.Channel}}.
+
+Carrier: {{.Carrier}}
+Tracking number: {{.Tracking}}
+
+Ships to: {{.Address}}
+
+Once it arrives, confirm receipt on your order's page. Unless you confirm it or report a problem, it is confirmed for you on {{.Ends}}.
+`},
+	"fr": {"Votre commande chez {{.Merchant}} est expédiée",
+		`Bonjour {{.Name}},
+
+{{.Merchant}} a expédié votre commande {{.ID}} passée sur {{.Channel}}.
+
+Transporteur : {{.Carrier}}
+Numéro de suivi : {{.Tracking}}
+
+Livré à : {{.Address}}
+
+À son arrivée, confirmez la réception sur la page de votre commande. Sans confirmation ni réclamation de votre part, elle sera confirmée le {{.Ends}}.
+`},
+	"zh": {"您在 {{.Merchant}} 的订单已发货",
+		`{{.Name}}，您好：
+
+{{.Merchant}}已寄出您在{{.Channel}}的订单 {{.ID}}。
+
+承运人：{{.Carrier}}
+运单号：{{.Tracking}}
+
+收货地址：{{.Address}}
+
+收到后请在订单页面确认收货。如您未确认也未提出问题，订单将于 {{.Ends}} 自动确认收货。
+`},
+}
+
+// orderShipped is the subject and body of the mail that o shipped, in
+// lang (English when Sesame does not speak it).
+func orderShipped(lang string, ch channel.Channel, o order.Order, name string) (string, string) {
+	t, ok := orderShippedText[lang]
+	if !ok {
+		t = orderShippedText["en"]
+	}
+	ends := ""
+	if o.ProtectionEndsAt != nil {
+		ends = o.ProtectionEndsAt.UTC().Format(time.DateOnly)
+	}
+	data := struct{ Name, Channel, Merchant, ID, Carrier, Tracking, Address, Ends string }{Name: name, Channel: ch.Name, Merchant: o.MerchantName,
+		ID: o.ID, Carrier: o.Carrier, Tracking: o.TrackingNumber, Address: mailAddress(o.Address), Ends: ends}
+	return render(t.subject, data), render(t.body, data)
+}
+
+// mailAddress is an address on one line.
+func mailAddress(a order.Address) string {
+	addr := []string{a.Name, a.Line1}
+	if a.Line2 != "" {
+		addr = append(addr, a.Line2)
+	}
+	addr = append(addr, strings.TrimSpace(a.Postcode+" "+a.City), a.Country)
+	return strings.Join(addr, ", ")
 }
 
 // The words of the mails with a link, by kind and language.

@@ -103,7 +103,7 @@ const (
 )
 
 // Handle is the consumer of the order and account events: an order paid
-// gets its buyer's confirmation, a buyer's registration and a request for
+// gets its buyer's confirmation, an order shipped its tracking number, a buyer's registration and a request for
 // the verification mail get a verification link, a request for a password
 // reset gets a reset link. It is idempotent: the dedupe of an order's mail
 // is the order's, that of a link's mail the event's.
@@ -115,6 +115,8 @@ func (s *Service) Handle(ctx context.Context, e events.Event) error {
 		return s.linkMail(ctx, e, kindReset, identity.ResetPassword)
 	case events.OrderPaid:
 		return s.orderPaid(ctx, e)
+	case events.OrderShipped:
+		return s.orderMail(ctx, e, "order_shipped", orderShipped)
 	}
 	return nil
 }
@@ -205,6 +207,21 @@ func (s *Service) channelFor(ctx context.Context, code, lang string) (channel.Ch
 // orderPaid queues the confirmation of the order an order.paid event is
 // about.
 func (s *Service) orderPaid(ctx context.Context, e events.Event) error {
+	return s.orderMail(ctx, e, "order_paid", func(lang string, ch channel.Channel, o order.Order, name string) (string, string) {
+		return orderPaid(lang, ch, o, name, func(a money.Amount) string {
+			if s.Money != nil {
+				return s.Money.Format(a, lang)
+			}
+			return a.Decimal() + " " + a.Currency
+		})
+	})
+}
+
+// orderMail queues the mail of kind about the order event e is about, to
+// its buyer in its storefront's language, composed by compose; the dedupe
+// is the kind's and the order's, so that an event delivered twice queues
+// one mail.
+func (s *Service) orderMail(ctx context.Context, e events.Event, kind string, compose func(lang string, ch channel.Channel, o order.Order, name string) (string, string)) error {
 	var p events.OrderChange
 	if err := json.Unmarshal(e.Payload, &p); err != nil || p.OrderID == "" {
 		return nil // not an event Sesame wrote
@@ -222,14 +239,9 @@ func (s *Service) orderPaid(ctx context.Context, e events.Event) error {
 		return err
 	}
 	lang := ch.DefaultLanguage
-	subject, body := orderPaid(lang, ch, o, u.Name, func(a money.Amount) string {
-		if s.Money != nil {
-			return s.Money.Format(a, lang)
-		}
-		return a.Decimal() + " " + a.Currency
-	})
+	subject, body := compose(lang, ch, o, u.Name)
 	now := s.now()
-	return s.Store.QueueMail(ctx, Mail{ID: ids.New(ids.Mail), Dedupe: "order_paid:" + o.ID, Kind: "order_paid", To: u.Email, ToName: u.Name,
+	return s.Store.QueueMail(ctx, Mail{ID: ids.New(ids.Mail), Dedupe: kind + ":" + o.ID, Kind: kind, To: u.Email, ToName: u.Name,
 		Lang: lang, Subject: subject, Body: body, CreatedAt: now, NextAt: now})
 }
 

@@ -68,6 +68,30 @@ func startSMTP(t *testing.T, box *mailbox) string {
 	return ln.Addr().String()
 }
 
+// paidSoap is a new buyer's paid checkout of n soaps on the French bazaar,
+// shipped to Paris.
+func paidSoap(t *testing.T, m *testkit.Market, n int64) order.Checkout {
+	t.Helper()
+	ctx := context.Background()
+	buyer := m.Buyer(t)
+	acc := order.Access{Actor: buyer}
+	c, _, err := m.Orders.CreateCart(ctx, buyer, order.CartInput{Channel: "bazaar"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Orders.AddLine(ctx, acc, c.ID, order.LineInput{VariantID: m.Variants["SOAP"], Quantity: n}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Orders.SetAddress(ctx, acc, c.ID, testkit.Paris()); err != nil {
+		t.Fatal(err)
+	}
+	co, _, err := m.Orders.Checkout(ctx, acc, c.ID, order.CheckoutInput{Payment: order.PaymentInput{Provider: "sandbox", Token: payment.TokenSuccess}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return co
+}
+
 // TestOrderConfirmationIsMailedOnce: an order paid on the French bazaar
 // gets its buyer one confirmation in French, even when its event is
 // delivered twice; a mail the server refuses at first is sent on a later
@@ -79,22 +103,7 @@ func TestOrderConfirmationIsMailedOnce(t *testing.T) {
 		box := &mailbox{refuse: 1}
 		svc := &notify.Service{Store: db.Mails(), Sender: notify.SMTP{Addr: startSMTP(t, box), From: "Sesame <orders@sesame.example>"},
 			Users: db.Identity(), Orders: db.Orders(), Channels: m.Channels, Now: time.Now}
-		buyer := m.Buyer(t)
-		c, _, err := m.Orders.CreateCart(ctx, buyer, order.CartInput{Channel: "bazaar"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		acc := order.Access{Actor: buyer}
-		if _, err := m.Orders.AddLine(ctx, acc, c.ID, order.LineInput{VariantID: m.Variants["SOAP"], Quantity: 2}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := m.Orders.SetAddress(ctx, acc, c.ID, testkit.Paris()); err != nil {
-			t.Fatal(err)
-		}
-		co, _, err := m.Orders.Checkout(ctx, acc, c.ID, order.CheckoutInput{Payment: order.PaymentInput{Provider: "sandbox", Token: payment.TokenSuccess}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		co := paidSoap(t, m, 2)
 		evs, err := db.PendingEvents(ctx, 1000)
 		if err != nil {
 			t.Fatal(err)
@@ -245,6 +254,56 @@ func TestAccountMailsAreMailedOnce(t *testing.T) {
 		deliver()
 		if ms, _ := svc.Recent(ctx, 20); len(ms) != 6 {
 			t.Fatalf("%d mails after four resets in an hour, want 6", len(ms))
+		}
+	})
+}
+
+// TestShipmentIsMailedOnce: an order shipped on the French bazaar gets its
+// buyer one mail in French with the carrier and the tracking number, even
+// when its event is delivered twice.
+func TestShipmentIsMailedOnce(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		m := testkit.NewMarket(t, db)
+		svc := &notify.Service{Store: db.Mails(), Users: db.Identity(), Orders: db.Orders(), Channels: m.Channels, Now: time.Now}
+		co := paidSoap(t, m, 1)
+		if _, err := m.Orders.Ship(ctx, m.PVStaff, co.Orders[0].ID, order.ShipInput{Carrier: "Colissimo", TrackingNumber: "6A12345678901"}); err != nil {
+			t.Fatal(err)
+		}
+		evs, err := db.PendingEvents(ctx, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(evs, func(e events.Event) bool { return e.Type == events.OrderShipped })
+		if i < 0 {
+			t.Fatal("no order.shipped event")
+		}
+		for range 2 { // delivered twice
+			if err := svc.Handle(ctx, evs[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ms, err := svc.Recent(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var shipped []notify.Mail
+		for _, mail := range ms {
+			if mail.Kind == "order_shipped" {
+				shipped = append(shipped, mail)
+			}
+		}
+		if len(shipped) != 1 {
+			t.Fatalf("%d shipment mails", len(shipped))
+		}
+		mail := shipped[0]
+		for _, want := range []string{"Numéro de suivi : 6A12345678901", "Transporteur : Colissimo", co.Orders[0].ID, "75011 Paris"} {
+			if !strings.Contains(mail.Body, want) {
+				t.Errorf("the mail lacks %q:\n%s", want, mail.Body)
+			}
+		}
+		if mail.Lang != "fr" || mail.To != "buyer1@example.com" || !strings.Contains(mail.Subject, "expédiée") {
+			t.Errorf("mail: %s %s %q", mail.Lang, mail.To, mail.Subject)
 		}
 	})
 }

@@ -24,9 +24,10 @@ import (
 	"github.com/sesame-market/sesame/internal/pricing"
 )
 
-// Channels looks channels up by id or code.
+// Channels looks channels up by id or code, and their buyer protection.
 type Channels interface {
 	Public(ctx context.Context, idOrCode string) (channel.Channel, error)
+	Protection(ctx context.Context, idOrCode string) (channel.Protection, error)
 }
 
 // Terms returns what a merchant pays under its plan.

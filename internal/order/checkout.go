@@ -366,7 +366,8 @@ func (s *Service) build(ctx context.Context, c Cart, q Quote, rsvs []inventory.R
 func orderEvent(typ string, o Order, reason string, at time.Time) events.Event {
 	return events.New(typ, o.ID, o.MerchantID, at, events.OrderChange{V: events.OrderChangeV1, OrderID: o.ID, CheckoutID: o.CheckoutID,
 		MerchantID: o.MerchantID, BuyerID: o.BuyerID, ChannelID: o.ChannelID, Status: string(o.Status), Total: o.Total.Minor,
-		Currency: o.Total.Currency, Lines: len(o.Lines), Reason: reason, At: at})
+		Currency: o.Total.Currency, Lines: len(o.Lines), Reason: reason, Carrier: o.Carrier, TrackingNumber: o.TrackingNumber,
+		ProtectionEndsAt: o.ProtectionEndsAt, At: at})
 }
 
 // ConfirmPayment completes a payment that required the buyer's action:

@@ -92,8 +92,10 @@ type Tariff struct {
 // Status is where an order stands.
 type Status string
 
-// The order statuses. Those after paid belong to fulfilment and buyer
-// protection; the machine leaves room for them.
+// The order statuses. After paid, the merchant ships the order and records
+// its delivery; Completed is the order confirmed, by its buyer or when buyer
+// protection ends (see protection.go). Disputed and Refunded belong to disputes,
+// for which the machine leaves room.
 const (
 	PendingPayment Status = "pending_payment"
 	Paid           Status = "paid"
@@ -110,7 +112,7 @@ const (
 var transitions = map[Status][]Status{
 	PendingPayment: {Paid, Cancelled},
 	Paid:           {Shipped, Cancelled},
-	Shipped:        {Delivered, Disputed},
+	Shipped:        {Delivered, Completed, Disputed},
 	Delivered:      {Completed, Disputed},
 	Disputed:       {Completed, Refunded},
 }
@@ -150,9 +152,10 @@ type Order struct {
 	Parcels    []Parcel     `json:"parcels"`
 	Lines      []OrderLine  `json:"lines"`
 	// ReservationID is the stock reservation of the order's units.
-	ReservationID string    `json:"-"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	ReservationID string `json:"-"`
+	Shipment
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Totals are the amounts of a parcel, an order or a cart, all in one
@@ -366,6 +369,13 @@ type Store interface {
 	// MoveOrder moves order id from one of from to to, releasing its
 	// reservations when to is Cancelled, with evs. Conflict otherwise.
 	MoveOrder(ctx context.Context, id string, from []Status, to Status, at time.Time, evs []events.Event) (Order, error)
+	// AdvanceOrder moves order id through one step after payment, in one
+	// transaction: step is given the order as stored (locked) and at, and
+	// returns it changed (status and shipment), the timer to schedule if
+	// any, and the events; the store writes them, and ships the order's
+	// stock reservation when it moves to Shipped. step's error is returned
+	// and nothing is written. NotFound if there is no such order.
+	AdvanceOrder(ctx context.Context, id string, at time.Time, step func(o Order, at time.Time) (Order, *timers.Timer, []events.Event, error)) (Order, error)
 }
 
 // Stock is what orders need of inventory.

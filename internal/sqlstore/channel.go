@@ -269,3 +269,25 @@ func bumpChannel(ctx context.Context, tx *sql.Tx, id string) error {
 	_, err := tx.ExecContext(ctx, `UPDATE channels SET catalog_version = catalog_version + 1 WHERE id = $1`, id)
 	return err
 }
+
+// Protection implements channel.Store.
+func (s *Channels) Protection(ctx context.Context, channelID string) (channel.Protection, error) {
+	p := channel.Protection{ChannelID: channelID}
+	err := s.db.QueryRowContext(ctx, `SELECT protection_days, unconfirmed_days, extension_days FROM channel_protection WHERE channel_id = $1`, channelID).
+		Scan(&p.Days, &p.UnconfirmedDays, &p.ExtensionDays)
+	return p, wrap("sqlstore.Protection", err, "channel protection")
+}
+
+// PutProtection implements channel.Store.
+func (s *Channels) PutProtection(ctx context.Context, p channel.Protection, at time.Time, ev events.Event) error {
+	const op = "sqlstore.PutProtection"
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := execIn(ctx, tx, `INSERT INTO channel_protection (channel_id, protection_days, unconfirmed_days, extension_days, updated_at) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (channel_id) DO UPDATE SET protection_days = excluded.protection_days, unconfirmed_days = excluded.unconfirmed_days,
+			extension_days = excluded.extension_days, updated_at = excluded.updated_at`, p.ChannelID, p.Days, p.UnconfirmedDays, p.ExtensionDays, at.UTC()); err != nil {
+			return err
+		}
+		return insertEvents(ctx, tx, []events.Event{ev})
+	})
+	return wrap(op, err, "channel")
+}

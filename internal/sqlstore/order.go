@@ -719,7 +719,8 @@ func (s *Orders) SettlePayment(ctx context.Context, paymentID string, was, now p
 }
 
 // moveOrder writes order o's new status inside tx, with what its stock
-// reservation does: confirmed when paid, released when cancelled.
+// reservation does: confirmed when paid, shipped when shipped, released
+// when cancelled.
 func moveOrder(ctx context.Context, db *DB, tx *sql.Tx, o order.Order, to order.Status, at time.Time) error {
 	var rsv sql.NullString
 	if err := queryRowIn(ctx, tx, `SELECT reservation_id FROM orders WHERE id = $1`, o.ID).Scan(&rsv); err != nil {
@@ -738,6 +739,8 @@ func moveOrder(ctx context.Context, db *DB, tx *sql.Tx, o order.Order, to order.
 	switch to {
 	case order.Paid:
 		_, err = endReservation(ctx, db, tx, rsv.String, []inventory.ReservationStatus{inventory.Held}, inventory.Confirmed, at, false)
+	case order.Shipped:
+		_, err = endReservation(ctx, db, tx, rsv.String, []inventory.ReservationStatus{inventory.Confirmed}, inventory.Shipped, at, false)
 	case order.Cancelled:
 		_, err = endReservation(ctx, db, tx, rsv.String, []inventory.ReservationStatus{inventory.Held, inventory.Confirmed}, inventory.Released, at, false)
 		if errs.Is(err, errs.Conflict) {
@@ -812,6 +815,48 @@ func (s *Orders) MoveOrder(ctx context.Context, id string, from []order.Status, 
 		}
 		o.Status, o.UpdatedAt = to, at.UTC()
 		out = o
+		return nil
+	})
+	return out, wrap(op, err, "order")
+}
+
+// AdvanceOrder implements order.Store.
+func (s *Orders) AdvanceOrder(ctx context.Context, id string, at time.Time, step func(order.Order, time.Time) (order.Order, *timers.Timer, []events.Event, error)) (order.Order, error) {
+	const op = "sqlstore.AdvanceOrder"
+	lock := ""
+	if s.db.Engine == Postgres {
+		lock = " FOR UPDATE"
+	}
+	var out order.Order
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		os, err := queryOrders(ctx, tx, `SELECT doc, status, updated_at FROM orders WHERE id = $1`+lock, id)
+		if err != nil {
+			return err
+		}
+		if len(os) == 0 {
+			return sql.ErrNoRows
+		}
+		o, t, evs, err := step(os[0], at.UTC())
+		if err != nil {
+			return err
+		}
+		if o.Status != os[0].Status {
+			if err := moveOrder(ctx, s.db, tx, os[0], o.Status, at); err != nil {
+				return err
+			}
+		}
+		if _, err := execIn(ctx, tx, `UPDATE orders SET doc = $1, updated_at = $2 WHERE id = $3`, jsonText(o), at, id); err != nil {
+			return err
+		}
+		if t != nil {
+			if err := insertTimer(ctx, tx, *t); err != nil {
+				return err
+			}
+		}
+		if err := insertEvents(ctx, tx, evs); err != nil {
+			return err
+		}
+		o.UpdatedAt, out = at.UTC(), o
 		return nil
 	})
 	return out, wrap(op, err, "order")

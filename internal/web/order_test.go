@@ -227,3 +227,64 @@ func TestCheckoutDoesNotHoldTheWriter(t *testing.T) {
 		}
 	})
 }
+
+// TestProtectionOverHTTP: the merchant ships a paid order with its tracking
+// number and records its delivery, and the buyer confirms receipt; another
+// merchant finds no such order, a shipped order cannot be cancelled, and a
+// second confirmation is a conflict. Every answer matches the document.
+func TestProtectionOverHTTP(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		f.buyingFixture()
+		type apiOrder struct {
+			ID, Status         string
+			Carrier            string  `json:"carrier"`
+			TrackingNumber     string  `json:"tracking_number"`
+			Shipped            *string `json:"shipped_at"`
+			Delivered          *string `json:"delivered_at"`
+			Confirmed          *string `json:"confirmed_at"`
+			ProtectionEndsAt   *string `json:"protection_ends_at"`
+			ProtectionExtended bool    `json:"protection_extended"`
+		}
+		call := func(actor, path string, body any, want int) apiOrder {
+			t.Helper()
+			status, out := f.do(actor, "POST", "/api/v1/orders/{orderToShip}/"+path, body)
+			if status != want {
+				t.Fatalf("%s as %s: %d, want %d: %s", path, actor, status, want, out)
+			}
+			var o apiOrder
+			if want == 200 {
+				if err := json.Unmarshal(out, &o); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return o
+		}
+		track := map[string]any{"carrier": "Colissimo", "tracking_number": "6A0000000009"}
+		call("ownerB", "ship", track, 404)
+		call("payer", "ship", track, 404)
+		call("ownerA", "ship", map[string]any{"carrier": "Colissimo"}, 422)
+		o := call("ownerA", "ship", track, 200)
+		if o.Status != "shipped" || o.Carrier != "Colissimo" || o.TrackingNumber != "6A0000000009" || o.Shipped == nil || o.ProtectionEndsAt == nil || o.ProtectionExtended {
+			t.Fatalf("shipped: %+v", o)
+		}
+		call("ownerA", "ship", track, 409)
+		call("payer", "cancel", map[string]any{}, 409)
+		call("ownerB", "deliver", nil, 404)
+		o = call("ownerA", "deliver", nil, 200)
+		if o.Status != "delivered" || o.Delivered == nil || o.ProtectionEndsAt == nil {
+			t.Fatalf("delivered: %+v", o)
+		}
+		call("ownerA", "confirm-delivery", nil, 404)
+		o = call("payer", "extend-protection", nil, 200)
+		if !o.ProtectionExtended {
+			t.Fatalf("extended: %+v", o)
+		}
+		call("payer", "extend-protection", nil, 409)
+		o = call("payer", "confirm-delivery", nil, 200)
+		if o.Status != "completed" || o.Confirmed == nil {
+			t.Fatalf("confirmed: %+v", o)
+		}
+		call("payer", "confirm-delivery", nil, 409)
+	})
+}

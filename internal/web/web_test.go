@@ -314,6 +314,18 @@ func (f *fixture) buyingFixture() {
 	co, _, err := svc.Orders.Checkout(ctx, order.Access{Actor: payer}, c.ID, order.CheckoutInput{Payment: order.PaymentInput{Provider: "sandbox", Token: payment.TokenSuccess}})
 	check(err)
 	f.ids["order"] = co.Orders[0].ID
+	// Paid orders of the payer's for the routes after payment: one to
+	// ship, and two shipped, one to confirm and one to deliver and extend.
+	for _, name := range []string{"orderToShip", "shippedOrder", "shippedOrder2"} {
+		_, c, _ = cart("payer@example.com", true)
+		co, _, err = svc.Orders.Checkout(ctx, order.Access{Actor: payer}, c.ID, order.CheckoutInput{Payment: order.PaymentInput{Provider: "sandbox", Token: payment.TokenSuccess}})
+		check(err)
+		f.ids[name] = co.Orders[0].ID
+		if name != "orderToShip" {
+			_, err = svc.Orders.Ship(ctx, ownerA, co.Orders[0].ID, order.ShipInput{Carrier: "Colissimo", TrackingNumber: "6A0000000001"})
+			check(err)
+		}
+	}
 	_, c, _ = cart("payer@example.com", true)
 	co, _, err = svc.Orders.Checkout(ctx, order.Access{Actor: payer}, c.ID, order.CheckoutInput{Payment: order.PaymentInput{Provider: "sandbox", Token: payment.TokenRequiresAction}})
 	check(err)
@@ -519,6 +531,11 @@ func routes() map[string]route {
 		"POST /api/v1/carts/{id}/checkout":                     {path: "/api/v1/carts/{shopperCart}/checkout", body: map[string]any{"payment": map[string]any{"provider": "sandbox", "token": "tok_success"}}, allowed: "shopper", denied: everyone},
 		"POST /api/v1/payments/{id}/confirm":                   {path: "/api/v1/payments/{payment}/confirm", allowed: "payer", denied: everyone},
 		"POST /api/v1/orders/{id}/cancel":                      {path: "/api/v1/orders/{order}/cancel", body: map[string]any{"reason": "changed my mind"}, allowed: "payer", denied: except("ownerA", "operator")},
+		"PUT /api/v1/channels/{channel}/protection":            {path: "/api/v1/channels/bazaar/protection", body: map[string]any{"protection_days": 7, "unconfirmed_days": 21, "extension_days": 10}, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/orders/{id}/ship":                        {path: "/api/v1/orders/{orderToShip}/ship", body: map[string]any{"carrier": "Colissimo", "tracking_number": "6A0000000002"}, allowed: "ownerA", denied: except("ownerA")},
+		"POST /api/v1/orders/{id}/deliver":                     {path: "/api/v1/orders/{shippedOrder2}/deliver", allowed: "ownerA", denied: except("ownerA", "operator")},
+		"POST /api/v1/orders/{id}/confirm-delivery":            {path: "/api/v1/orders/{shippedOrder}/confirm-delivery", allowed: "payer", denied: everyone},
+		"POST /api/v1/orders/{id}/extend-protection":           {path: "/api/v1/orders/{shippedOrder2}/extend-protection", allowed: "payer", denied: everyone},
 		"PUT /api/v1/tax-rules/{id}":                           {path: "/api/v1/tax-rules/vat-fr-standard-2027", body: map[string]any{"kind": "vat", "country": "FR", "class": "standard", "rate_bps": 2100, "valid_from": "2027-01-01T00:00:00Z"}, allowed: "operator", denied: except("operator")},
 		"POST /api/v1/fx-rates":                                {body: map[string]any{"base": "EUR", "quote": "CNY", "rate": "8.3000"}, allowed: "operator", denied: except("operator")},
 		"PUT /api/v1/categories/{id}/tariff":                   {path: "/api/v1/categories/{category}/tariff", body: map[string]any{"hs_code": "392690", "tax_class": "standard"}, allowed: "operator", denied: except("operator")},

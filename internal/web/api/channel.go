@@ -81,6 +81,28 @@ func registerChannels(a huma.API, s Services) {
 			}
 			return &rulesOut{r}, nil
 		})
+	huma.Register(a, huma.Operation{OperationID: "get-channel-protection", Method: http.MethodGet, Path: "/api/v1/channels/{channel}/protection",
+		Summary: "A channel's buyer protection", Description: "Public. The days after which a shipped order confirms itself (from delivery, or from shipment while no delivery is recorded) " +
+			"and the days the buyer's one extension adds; never more than 90 days after the order.", Tags: tags, Errors: []int{404}},
+		func(ctx context.Context, in *channelRefIn) (*struct{ Body channel.Protection }, error) {
+			p, err := s.Channels.Protection(ctx, in.Channel)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &struct{ Body channel.Protection }{p}, nil
+		})
+	huma.Register(a, write(a, huma.Operation{OperationID: "put-channel-protection", Method: http.MethodPut, Path: "/api/v1/channels/{channel}/protection",
+		Summary: "Set a channel's buyer protection", Description: "Operators only. Orders shipped already keep the dates they were given.", Tags: tags}),
+		func(ctx context.Context, in *struct {
+			Channel string `path:"channel" maxLength:"64"`
+			Body    channel.Protection
+		}) (*struct{ Body channel.Protection }, error) {
+			p, err := s.Channels.SetProtection(ctx, ActorFrom(ctx), in.Channel, in.Body)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &struct{ Body channel.Protection }{p}, nil
+		})
 	huma.Register(a, write(a, huma.Operation{OperationID: "revoke", Method: http.MethodPost, Path: "/api/v1/channels/{channel}/revocations",
 		Summary: "Withdraw admissions", Description: "Operators only. Listings that no longer qualify are removed at once.", Tags: tags}),
 		func(ctx context.Context, in *struct {

@@ -8,6 +8,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/sesame-market/sesame/internal/errs"
+	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/money"
 	"github.com/sesame-market/sesame/internal/order"
 	"github.com/sesame-market/sesame/internal/payment"
@@ -355,6 +356,43 @@ func registerOrders(a huma.API, s Services) {
 			}
 			return &orderOut{Body: o}, nil
 		})
+	byID := func(op huma.Operation, do func(context.Context, identity.Actor, string) (order.Order, error)) {
+		op.Tags = otags
+		huma.Register(a, write(a, op), func(ctx context.Context, in *struct {
+			ID string `path:"id" maxLength:"64"`
+		}) (*orderOut, error) {
+			o, err := do(ctx, ActorFrom(ctx), in.ID)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &orderOut{Body: o}, nil
+		})
+	}
+	huma.Register(a, write(a, huma.Operation{OperationID: "ship-order", Method: http.MethodPost, Path: "/api/v1/orders/{id}/ship",
+		Summary: "Mark an order shipped", Description: "Its merchant's staff or API keys, for a paid order: the carrier and tracking number are recorded (the buyer is mailed them), " +
+			"the order's stock leaves its warehouse, and the buyer's protection starts: the order confirms itself the channel's `unconfirmed_days` later (30 by default) unless its delivery is recorded " +
+			"(`protection_ends_at`). Anyone else finds no such order (404); an order not paid is 409.",
+		Tags: otags}),
+		func(ctx context.Context, in *struct {
+			ID   string `path:"id" maxLength:"64"`
+			Body order.ShipInput
+		}) (*orderOut, error) {
+			o, err := s.Orders.Ship(ctx, ActorFrom(ctx), in.ID, in.Body)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &orderOut{Body: o}, nil
+		})
+	byID(huma.Operation{OperationID: "deliver-order", Method: http.MethodPost, Path: "/api/v1/orders/{id}/deliver",
+		Summary: "Record an order's delivery", Description: "Its merchant, or an operator standing in for the carrier, for a shipped order: `delivered_at` is recorded " +
+			"and the order confirms itself the channel's `protection_days` later (10 by default; `protection_ends_at`, never more than 90 days after the order) unless its buyer confirms it first. " +
+			"An order not shipped is 409."}, s.Orders.Deliver)
+	byID(huma.Operation{OperationID: "confirm-order-delivery", Method: http.MethodPost, Path: "/api/v1/orders/{id}/confirm-delivery",
+		Summary: "Confirm receipt of an order", Description: "Its buyer, for a shipped or delivered order: the order is completed (`confirmed_at`) and its protection ends. " +
+			"Anyone else finds no such order (404); an order not shipped, or completed already, is 409."}, s.Orders.ConfirmDelivery)
+	byID(huma.Operation{OperationID: "extend-order-protection", Method: http.MethodPost, Path: "/api/v1/orders/{id}/extend-protection",
+		Summary: "Extend an order's buyer protection", Description: "Its buyer, once, for a shipped or delivered order: `protection_ends_at` moves the channel's `extension_days` later (15 by default), " +
+			"never past 90 days after the order. A second extension, or one at the limit already, is 409."}, s.Orders.ExtendProtection)
 
 	ltags := []string{"Taxes and exchange rates"}
 	huma.Register(a, huma.Operation{OperationID: "list-tax-rules", Method: http.MethodGet, Path: "/api/v1/tax-rules",

@@ -59,6 +59,16 @@ func browser(t *testing.T) (context.Context, string) {
 	return ctx, dir
 }
 
+// demoTab opens a browser tab for t on a demo marketplace of products
+// products on SQLite, its events handed to the search engine.
+func demoTab(t *testing.T, products int) (tab, *store) {
+	t.Helper()
+	ctx, dir := browser(t)
+	s := newStore(t, testkit.Open(t, sqlstore.SQLite), products)
+	s.sync()
+	return tab{t, ctx, dir}, s
+}
+
 // tab is a browser tab of a test: its steps fail the test, its
 // screenshots go to dir.
 type tab struct {
@@ -111,11 +121,8 @@ func (b tab) text(sel string) string {
 // same in Chinese on the mall; a luxe search that shows only its maisons.
 // Screenshots of each step, desktop and phone, are saved for review.
 func TestBuyerInABrowser(t *testing.T) {
-	ctx, dir := browser(t)
-	db := testkit.Open(t, sqlstore.SQLite)
-	s := newStore(t, db, 300)
-	s.sync()
-	tb := tab{t, ctx, dir}
+	tb, s := demoTab(t, 300)
+	ctx, dir := tb.ctx, tb.dir
 	shot, do, text := tb.shot, tb.do, tb.text
 	location := func() string {
 		t.Helper()

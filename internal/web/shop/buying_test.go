@@ -12,7 +12,6 @@ import (
 	"github.com/sesame-market/sesame/internal/inventory"
 	"github.com/sesame-market/sesame/internal/order"
 	"github.com/sesame-market/sesame/internal/promise"
-	"github.com/sesame-market/sesame/internal/sqlstore"
 	"github.com/sesame-market/sesame/internal/testkit"
 )
 
@@ -52,11 +51,8 @@ func inStock(t *testing.T, s *store, channel, seller, from string) catalog.View 
 // gives a Paris address, pays with the sandbox card, and finds the two
 // orders. Screenshots of each step, desktop and phone.
 func TestBuyingInABrowser(t *testing.T) {
-	ctx, dir := browser(t)
-	db := testkit.Open(t, sqlstore.SQLite)
-	s := newStore(t, db, 300)
-	s.sync()
-	tb := tab{t, ctx, dir}
+	tb, s := demoTab(t, 300)
+	ctx, dir := tb.ctx, tb.dir
 	shot, do, text := tb.shot, tb.do, tb.text
 	soap, cases := inStock(t, s, "bazaar", "Savonnerie", "FR"), inStock(t, s, "bazaar", "Shenzhen", "CN")
 	for _, v := range []catalog.View{soap, cases} {
@@ -160,5 +156,85 @@ func TestBuyingInABrowser(t *testing.T) {
 	shot("16-checkout-zh")
 	do("Chinese checkout, phone", chromedp.EmulateViewport(390, 844), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#a-name")))
 	shot("16-checkout-zh-phone")
+	t.Logf("screenshots in %s", dir)
+}
+
+// TestProtectionInABrowser: the buyer of an order the merchant shipped
+// finds its carrier, tracking number and the end of its protection on the
+// order's page, extends the protection once, and, the order delivered,
+// confirms receipt; in English and French. Screenshots, desktop and phone.
+func TestProtectionInABrowser(t *testing.T) {
+	tb, s := demoTab(t, 300)
+	ctx, dir := tb.ctx, tb.dir
+	shot, do, text := tb.shot, tb.do, tb.text
+	bg := context.Background()
+	token, _, err := s.svc.Identity.Login(bg, buyerEmail, "sesame-demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	buyer, err := s.svc.Identity.Authenticate(bg, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	soap := inStock(t, s, "bazaar", "Savonnerie", "FR")
+	c, _, err := s.svc.Orders.CreateCart(bg, buyer, order.CartInput{Channel: "bazaar", Currency: "EUR"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := order.Access{Actor: buyer}
+	if _, err := s.svc.Orders.AddLine(bg, acc, c.ID, order.LineInput{VariantID: soap.Variants[0].ID, Quantity: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.Orders.SetAddress(bg, acc, c.ID, testkit.Paris()); err != nil {
+		t.Fatal(err)
+	}
+	co, _, err := s.svc.Orders.Checkout(bg, acc, c.ID, order.CheckoutInput{Payment: order.PaymentInput{Provider: "sandbox", Token: "tok_success"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := co.Orders[0]
+	staff := identity.Actor{Role: identity.Staff, UserID: "usr_test", MerchantID: o.MerchantID}
+	if _, err := s.svc.Orders.Ship(bg, staff, o.ID, order.ShipInput{Carrier: "Colissimo", TrackingNumber: "6A12345678901"}); err != nil {
+		t.Fatal(err)
+	}
+	page := s.srv.URL + "/bazaar/en/orders/" + o.ID
+	do("sign in", chromedp.Navigate(s.srv.URL+"/bazaar/en/signin?next=%2Fbazaar%2Fen%2Forders%2F"+o.ID), chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), buyerEmail), chromedp.SendKeys(chromedp.CSS("#password"), "sesame-demo"),
+		chromedp.Submit(chromedp.CSS("#password")), chromedp.WaitVisible(chromedp.CSS(".protection")))
+	if got := text(".protection"); !strings.Contains(got, "6A12345678901") || !strings.Contains(got, "Colissimo") || !strings.Contains(got, "protection runs until") {
+		t.Fatalf("the shipped order reads %q", got)
+	}
+	shot("20-order-shipped")
+	do("phone", chromedp.EmulateViewport(390, 844), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(".protection")))
+	shot("20-order-shipped-phone")
+	do("desktop", chromedp.EmulateViewport(1366, 1000))
+	do("extend", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`form[action$="/protection/extend"] button`)),
+		chromedp.Click(chromedp.CSS(`form[action$="/protection/extend"] button`)), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	if got := text(".notice"); !strings.Contains(got, "extended") {
+		t.Fatalf("after extending: %q", got)
+	}
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('form[action$="/protection/extend"]').length`)); err != nil || n != 0 {
+		t.Fatalf("%d extend forms after extending (%v)", n, err)
+	}
+	if _, err := s.svc.Orders.Deliver(bg, staff, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	do("delivered, in French", chromedp.Navigate(s.srv.URL+"/bazaar/fr/orders/"+o.ID), chromedp.WaitVisible(chromedp.CSS(".protection")))
+	if got := text(".protection"); !strings.Contains(got, "Livrée le") || !strings.Contains(got, "Numéro de suivi") {
+		t.Fatalf("the delivered order in French reads %q", got)
+	}
+	shot("21-order-delivered-fr")
+	do("delivered, in French, phone", chromedp.EmulateViewport(390, 844), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(".protection")))
+	shot("21-order-delivered-fr-phone")
+	do("confirm receipt", chromedp.Click(chromedp.CSS(`form[action$="/protection/confirm"] button`)), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	if got := text(".status"); got != "Terminée" {
+		t.Fatalf("after confirming, the status reads %q", got)
+	}
+	if got := text(".protection"); !strings.Contains(got, "confirmé la réception") {
+		t.Fatalf("the confirmed order reads %q", got)
+	}
+	shot("22-order-confirmed-fr-phone")
+	do("desktop again", chromedp.EmulateViewport(1366, 1000), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(".protection")))
+	shot("22-order-confirmed-fr")
 	t.Logf("screenshots in %s", dir)
 }

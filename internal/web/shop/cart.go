@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/money"
@@ -286,7 +287,7 @@ func invalidKey(field string) string {
 // key no redirect of Sesame's carries).
 func notice(r *http.Request) string {
 	switch m := r.URL.Query().Get("msg"); m {
-	case "added", "updated", "address_saved", "placed", "cancelled", "declined":
+	case "added", "updated", "address_saved", "placed", "cancelled", "declined", "receipt_confirmed", "protection_extended":
 		return m
 	}
 	return ""
@@ -307,6 +308,10 @@ func noticeText(W *Words, key string) string {
 		return W.T("msg_cancelled")
 	case "declined":
 		return W.T("msg_declined")
+	case "receipt_confirmed":
+		return W.T("msg_receipt_confirmed")
+	case "protection_extended":
+		return W.T("msg_protection_extended")
 	case "checkout_refused":
 		return W.T("msg_checkout_refused")
 	case "invalid_quantity":
@@ -589,6 +594,11 @@ type orderRow struct {
 	Subtotal, Shipping, Tax, Duty                                      string
 	HasDuty, HasDue, CanCancel                                         bool
 	Address                                                            order.Address
+	// Carrier and Tracking, once shipped; the dates of shipment, delivery
+	// and confirmation, and the end of the buyer's protection while it
+	// runs, "" otherwise.
+	Carrier, Tracking, Shipped, Delivered, Confirmed, ProtectionEnds string
+	CanConfirm, CanExtend                                            bool
 }
 
 type parcelRow struct {
@@ -609,7 +619,11 @@ func (s *Shop) orderRowOf(b *base, o order.Order) orderRow {
 		Status: statusText(b.W, o.Status), StatusClass: string(o.Status), Total: s.money(b, o.Total),
 		Subtotal: s.money(b, o.Subtotal), Shipping: s.money(b, o.Shipping), Tax: s.money(b, o.Tax), Duty: s.money(b, o.Duty),
 		Due: s.money(b, o.DueOnDelivery), HasDuty: o.Duty.Minor > 0, HasDue: o.DueOnDelivery.Minor > 0,
-		CanCancel: order.CanMove(o.Status, order.Cancelled), Address: o.Address}
+		CanCancel: order.CanMove(o.Status, order.Cancelled), Address: o.Address,
+		Carrier: o.Carrier, Tracking: o.TrackingNumber, Shipped: day(o.ShippedAt), Delivered: day(o.DeliveredAt), Confirmed: day(o.ConfirmedAt)}
+	if o.Status == order.Shipped || o.Status == order.Delivered {
+		row.ProtectionEnds, row.CanConfirm = day(o.ProtectionEndsAt), true
+	}
 	for _, p := range o.Parcels {
 		d := deliveryText(b.W, &promise.Result{ShipsFrom: p.ShipsFrom, Earliest: p.Earliest, Latest: p.Latest}, today)
 		row.Parcels = append(row.Parcels, parcelRow{ShipsFrom: d.ShipsFrom, Arrives: d.Arrives, Carrier: p.Carrier, TaxNote: taxNote(b.W, p.Regime)})
@@ -622,6 +636,14 @@ func (s *Shop) orderRowOf(b *base, o order.Order) orderRow {
 			Unit: s.money(b, l.UnitPrice), Total: s.money(b, l.Total), Quantity: l.Quantity})
 	}
 	return row
+}
+
+// day is the date of t, "" for none.
+func day(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.DateOnly)
 }
 
 // orders is the buyer's orders page, and one order's page.
@@ -644,6 +666,15 @@ func (s *Shop) orders(w http.ResponseWriter, r *http.Request, id string) {
 			return
 		}
 		row := s.orderRowOf(b, o)
+		if row.CanConfirm {
+			prot, err := s.svc.Channels.Protection(r.Context(), o.ChannelID)
+			if err != nil {
+				s.fail(w, r, b, err)
+				return
+			}
+			_, err = order.Extension(o, prot)
+			row.CanExtend = err == nil
+		}
 		p.One = &row
 		b.Title = b.W.T("order_title", "ID", o.ID) + " · " + b.Channel.Name
 		s.page(w, r, http.StatusOK, "orders", p)
@@ -680,6 +711,39 @@ func (s *Shop) cancelOrder(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err == nil:
 		s.redirectWith(w, r, b.Home+"orders/"+id, "cancelled")
+	case errs.Is(err, errs.Conflict):
+		s.redirectWith(w, r, b.Home+"orders/"+id, "")
+	default:
+		s.fail(w, r, b, err)
+	}
+}
+
+// protectOrder is the buyer's confirmation of receipt of an order
+// (action confirm) or extension of its protection (action extend).
+func (s *Shop) protectOrder(w http.ResponseWriter, r *http.Request) {
+	b, ok := s.posted(w, r, maxCartForm)
+	if !ok {
+		return
+	}
+	id, actor := r.PathValue("id"), api.ActorFrom(r.Context())
+	var (
+		err error
+		msg string
+	)
+	switch r.PathValue("action") {
+	case "confirm":
+		_, err = s.svc.Orders.ConfirmDelivery(r.Context(), actor, id)
+		msg = "receipt_confirmed"
+	case "extend":
+		_, err = s.svc.Orders.ExtendProtection(r.Context(), actor, id)
+		msg = "protection_extended"
+	default:
+		s.fail(w, r, b, errs.E("shop.protectOrder", errs.NotFound, "no such action"))
+		return
+	}
+	switch {
+	case err == nil:
+		s.redirectWith(w, r, b.Home+"orders/"+id, msg)
 	case errs.Is(err, errs.Conflict):
 		s.redirectWith(w, r, b.Home+"orders/"+id, "")
 	default:

@@ -152,6 +152,7 @@ const (
 	patternCart     = "POST /{channel}/{lang}/cart/{action}"
 	patternConfirm  = "POST /{channel}/{lang}/pay/{id}"
 	patternCancel   = "POST /{channel}/{lang}/orders/{id}/cancel"
+	patternProtect  = "POST /{channel}/{lang}/orders/{id}/protection/{action}"
 )
 
 // CatchAll reports whether pattern is one of the storefront's patterns that
@@ -160,7 +161,7 @@ const (
 func CatchAll(pattern string) bool {
 	switch pattern {
 	case patternChannel, patternPages, patternCurrency, patternSignIn, patternRegister, patternSignOut, patternShare,
-		patternCart, patternConfirm, patternCancel, patternForgot, patternReset, patternResend:
+		patternCart, patternConfirm, patternCancel, patternProtect, patternForgot, patternReset, patternResend:
 		return true
 	}
 	return false
@@ -204,6 +205,7 @@ func (s *Shop) Register(mux *http.ServeMux) {
 		mux.HandleFunc(patternCart, s.cartAction)
 		mux.HandleFunc(patternConfirm, s.confirmPayment)
 		mux.HandleFunc(patternCancel, s.cancelOrder)
+		mux.HandleFunc(patternProtect, s.protectOrder)
 	}
 	mux.HandleFunc("GET /s/{code}", s.visitShare)
 }
