@@ -615,7 +615,8 @@ type ordersPage struct {
 
 func (s *Shop) orderRowOf(b *base, o order.Order) orderRow {
 	today := promise.DateOf(s.now(), nil)
-	row := orderRow{ID: o.ID, Href: b.Home + "orders/" + o.ID, Merchant: o.MerchantName, Date: o.CreatedAt.Format("2006-01-02"),
+	day := func(t *time.Time) string { return dayText(b.W, t, today) }
+	row := orderRow{ID: o.ID, Href: b.Home + "orders/" + o.ID, Merchant: o.MerchantName, Date: day(&o.CreatedAt),
 		Status: statusText(b.W, o.Status), StatusClass: string(o.Status), Total: s.money(b, o.Total),
 		Subtotal: s.money(b, o.Subtotal), Shipping: s.money(b, o.Shipping), Tax: s.money(b, o.Tax), Duty: s.money(b, o.Duty),
 		Due: s.money(b, o.DueOnDelivery), HasDuty: o.Duty.Minor > 0, HasDue: o.DueOnDelivery.Minor > 0,
@@ -638,12 +639,17 @@ func (s *Shop) orderRowOf(b *base, o order.Order) orderRow {
 	return row
 }
 
-// day is the date of t, "" for none.
-func day(t *time.Time) string {
+// dayText is the date of t as the page's language writes it, with its
+// year when that is not today's; "" for none.
+func dayText(W *Words, t *time.Time, today promise.Date) string {
 	if t == nil {
 		return ""
 	}
-	return t.UTC().Format(time.DateOnly)
+	d := promise.DateOf(*t, nil)
+	if d.Year() == today.Year() {
+		return shortDate(W, d)
+	}
+	return W.T("date_year", "Date", shortDate(W, d), "Year", d.Year())
 }
 
 // orders is the buyer's orders page, and one order's page.
