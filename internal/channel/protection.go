@@ -22,7 +22,9 @@ type Protection struct {
 
 // DefaultProtection is the protection of a channel that has none of its
 // own.
-var DefaultProtection = Protection{Days: 10, UnconfirmedDays: 30, ExtensionDays: 15}
+func DefaultProtection() Protection {
+	return Protection{Days: 10, UnconfirmedDays: 30, ExtensionDays: 15}
+}
 
 // Protection returns a channel's buyer protection (DefaultProtection
 // unless an operator set another). Errors: NotFound.
@@ -33,7 +35,7 @@ func (s *Service) Protection(ctx context.Context, idOrCode string) (Protection, 
 	}
 	p, err := s.Store.Protection(ctx, ch.ID)
 	if errs.Is(err, errs.NotFound) {
-		p, err = DefaultProtection, nil
+		p, err = DefaultProtection(), nil
 	}
 	p.ChannelID = ch.ID
 	return p, err
