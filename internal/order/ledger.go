@@ -155,39 +155,49 @@ func (p Posting) Sum() int64 {
 // MaxLedgerPage bounds a page of postings.
 const MaxLedgerPage = 100
 
-// mayReadLedger reports whether actor may read merchantID's ledger: its
-// staff and API keys, and operators.
-func mayReadLedger(actor identity.Actor, merchantID string) bool {
-	return actor.IsOperator() || actor.ActsFor(merchantID)
+// ledgerOf checks that actor may read merchantID's ledger: its staff and
+// API keys, and operators. Anyone else signed in finds no such merchant.
+func ledgerOf(op string, actor identity.Actor, merchantID string) error {
+	switch {
+	case actor.IsAnonymous():
+		return errs.E(op, errs.Unauthenticated, "sign in")
+	case !ids.Valid(ids.Merchant, merchantID) || !(actor.IsOperator() || actor.ActsFor(merchantID)):
+		return errs.E(op, errs.NotFound, "merchant not found")
+	}
+	return nil
 }
 
 // Ledger returns the balances of merchantID's accounts, by account and
-// currency. Errors: NotFound (not the actor's merchant: the same answer as
-// for an unknown one).
+// currency. Errors: Unauthenticated, NotFound (not the actor's merchant:
+// the same answer as for an unknown one).
 func (s *Service) Ledger(ctx context.Context, actor identity.Actor, merchantID string) ([]Balance, error) {
 	const op = "order.Ledger"
-	if !ids.Valid(ids.Merchant, merchantID) || !mayReadLedger(actor, merchantID) {
-		return nil, errs.E(op, errs.NotFound, "merchant not found")
+	if err := ledgerOf(op, actor, merchantID); err != nil {
+		return nil, err
 	}
 	return s.Store.LedgerBalances(ctx, merchantID)
 }
 
 // MarketplaceLedger returns the balances of the marketplace's accounts.
-// Errors: NotFound (not an operator).
+// Errors: Unauthenticated (anonymous), Forbidden (not an operator).
 func (s *Service) MarketplaceLedger(ctx context.Context, actor identity.Actor) ([]Balance, error) {
+	const op = "order.MarketplaceLedger"
+	if actor.IsAnonymous() {
+		return nil, errs.E(op, errs.Unauthenticated, "sign in")
+	}
 	if !actor.IsOperator() {
-		return nil, errs.E("order.MarketplaceLedger", errs.NotFound, "not found")
+		return nil, errs.E(op, errs.Forbidden, "only operators read the marketplace's ledger")
 	}
 	return s.Store.LedgerBalances(ctx, "")
 }
 
 // LedgerEntries lists merchantID's postings with their entries, oldest
-// first, after the posting id after. Errors: NotFound (as Ledger),
+// first, after the posting id after. Errors: as Ledger;
 // Invalid (cursor, limit).
 func (s *Service) LedgerEntries(ctx context.Context, actor identity.Actor, merchantID, after string, limit int) ([]Posting, string, error) {
 	const op = "order.LedgerEntries"
-	if !ids.Valid(ids.Merchant, merchantID) || !mayReadLedger(actor, merchantID) {
-		return nil, "", errs.E(op, errs.NotFound, "merchant not found")
+	if err := ledgerOf(op, actor, merchantID); err != nil {
+		return nil, "", err
 	}
 	limit = cmp.Or(limit, 20)
 	if limit < 1 || limit > MaxLedgerPage {
