@@ -77,4 +77,6 @@ const (
 	Payment  = "pay"
 	Coupon   = "cpn"
 	Mail     = "mail"
+	// Posting prefixes the ids of the merchant ledger's postings.
+	Posting = "lpo"
 )

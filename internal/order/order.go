@@ -376,6 +376,15 @@ type Store interface {
 	// stock reservation when it moves to Shipped. step's error is returned
 	// and nothing is written. NotFound if there is no such order.
 	AdvanceOrder(ctx context.Context, id string, at time.Time, step func(o Order, at time.Time) (Order, *timers.Timer, []events.Event, error)) (Order, error)
+	// Every move above writes the order's ledger posting (LedgerPosting)
+	// in its transaction, once per order and kind.
+	//
+	// LedgerBalances returns the balances of merchantID's accounts ("":
+	// the marketplace's), by account and currency.
+	LedgerBalances(ctx context.Context, merchantID string) ([]Balance, error)
+	// LedgerPostings returns up to limit of merchantID's postings with
+	// their entries, oldest first, after the posting id after.
+	LedgerPostings(ctx context.Context, merchantID, after string, limit int) ([]Posting, error)
 }
 
 // Stock is what orders need of inventory.

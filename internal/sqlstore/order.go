@@ -550,6 +550,9 @@ func (s *Orders) PlaceCheckout(ctx context.Context, c order.Checkout, expiry *ti
 				string(o.Status), o.Total.Currency, o.Total.Minor, cbecValue(o), jsonText(o), o.CreatedAt); err != nil {
 				return err
 			}
+			if err := postMove(ctx, tx, o, "", o.Status, o.CreatedAt); err != nil {
+				return err
+			}
 		}
 		if p.Status == payment.Captured {
 			for _, id := range c.Reservations {
@@ -718,9 +721,9 @@ func (s *Orders) SettlePayment(ctx context.Context, paymentID string, was, now p
 	return out, wrap(op, err, "payment")
 }
 
-// moveOrder writes order o's new status inside tx, with what its stock
-// reservation does: confirmed when paid, shipped when shipped, released
-// when cancelled.
+// moveOrder writes order o's new status inside tx, with its ledger
+// posting and what its stock reservation does: confirmed when paid,
+// shipped when shipped, released when cancelled.
 func moveOrder(ctx context.Context, db *DB, tx *sql.Tx, o order.Order, to order.Status, at time.Time) error {
 	var rsv sql.NullString
 	if err := queryRowIn(ctx, tx, `SELECT reservation_id FROM orders WHERE id = $1`, o.ID).Scan(&rsv); err != nil {
@@ -732,6 +735,9 @@ func moveOrder(ctx context.Context, db *DB, tx *sql.Tx, o order.Order, to order.
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return errs.E("sqlstore.MoveOrder", errs.Conflict, "the order changed meanwhile")
+	}
+	if err := postMove(ctx, tx, o, o.Status, to, at); err != nil {
+		return err
 	}
 	if !rsv.Valid {
 		return nil

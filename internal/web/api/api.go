@@ -279,6 +279,7 @@ func Register(a huma.API, s Services, o Options) {
 	registerSearch(a, s)
 	registerShares(a, s, o)
 	registerOrders(a, s)
+	registerLedger(a, s)
 	documentRetryAfter(a)
 	documentProblems(a)
 }

@@ -1,0 +1,318 @@
+package order_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/sesame-market/sesame/internal/errs"
+	"github.com/sesame-market/sesame/internal/identity"
+	"github.com/sesame-market/sesame/internal/merchant"
+	"github.com/sesame-market/sesame/internal/money"
+	"github.com/sesame-market/sesame/internal/order"
+	"github.com/sesame-market/sesame/internal/payment"
+	"github.com/sesame-market/sesame/internal/sqlstore"
+	"github.com/sesame-market/sesame/internal/testkit"
+	"github.com/sesame-market/sesame/internal/timers"
+)
+
+// TestRandomLedgerAddsUp: a seeded random sequence of 240 steps, which
+// interleaves the lives of a hundred orders or more: checkouts (random
+// carts of both merchants, in EUR or GBP, paid at once or after the buyer's
+// action), payments confirmed or expired, cancellations, shipments,
+// deliveries, confirmations by the buyer and by the timer (each retried or
+// fired twice at random) keep the ledger whole: after every step, for
+// every merchant and currency, held + available + paid + fees is the
+// settlement and commission of its paid, not cancelled orders to the
+// minor unit (held that of the orders not yet completed, available that
+// of the completed ones); every posting sums to zero; no merchant's
+// balance is negative; the marketplace's clearing is the opposite of all
+// the merchants' balances. Provence settles in pounds, Shenzhen in euros.
+func TestRandomLedgerAddsUp(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		m := testkit.NewMarket(t, db)
+		plan, err := m.Merchants.CreatePlan(ctx, identity.System, merchant.PlanInput{Code: "sterling", Name: "Sterling", Currency: "GBP", CommissionBps: 1150})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Merchants.AssignPlan(ctx, identity.System, m.Provence.ID, plan.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []struct{ wh, merchant, sku string }{{"szx", m.Shenzhen.ID, "CASE-16"}, {"szx", m.Shenzhen.ID, "CASE-S25"},
+			{"fos", m.Provence.ID, "SOAP"}, {"fos", m.Provence.ID, "PERFUME"}} {
+			m.SetStock(t, s.wh, s.merchant, s.sku, 100_000)
+		}
+		staff := map[string]identity.Actor{m.Shenzhen.ID: m.SZStaff, m.Provence.ID: m.PVStaff}
+		steps := 240
+		if testing.Short() {
+			steps = 40
+		}
+		buyers := m.Buyers(t, steps)
+		rng := rand.New(rand.NewPCG(2026, 12))
+		skus := []string{"CASE-16", "CASE-S25", "SOAP", "PERFUME"}
+		var orders []placed
+		pick := func(sts ...order.Status) *placed {
+			stored := allOrders(t, m)
+			var in []placed
+			for _, p := range orders {
+				if slices.Contains(sts, stored[p.o.ID].Status) {
+					in = append(in, p)
+				}
+			}
+			if len(in) == 0 {
+				return nil
+			}
+			return &in[rng.IntN(len(in))]
+		}
+		ok := func(step int, what string, err error) {
+			t.Helper()
+			if err != nil && !errs.Is(err, errs.Conflict) {
+				t.Fatalf("step %d: %s: %v", step, what, err)
+			}
+		}
+		ops := map[string]int{}
+		for step := range steps {
+			op := rng.IntN(10)
+			switch {
+			case op < 3 || len(orders) == 0: // a checkout
+				ops["checkout"]++
+				buyer := buyers[step]
+				cur := []string{"EUR", "GBP"}[rng.IntN(2)]
+				c, _, err := m.Orders.CreateCart(ctx, buyer, order.CartInput{Channel: "bazaar", Currency: cur})
+				if err != nil {
+					t.Fatal(err)
+				}
+				n := 0
+				for _, sku := range skus {
+					if rng.IntN(2) == 0 && !(n == 0 && sku == skus[len(skus)-1]) {
+						continue
+					}
+					n++
+					if _, err := m.Orders.AddLine(ctx, as(buyer), c.ID, order.LineInput{VariantID: m.Variants[sku], Quantity: 1 + rng.Int64N(3)}); err != nil {
+						t.Fatalf("step %d: add %s: %v", step, sku, err)
+					}
+				}
+				if _, err := m.Orders.SetAddress(ctx, as(buyer), c.ID, testkit.Paris()); err != nil {
+					t.Fatal(err)
+				}
+				token := payment.TokenSuccess
+				if rng.IntN(4) == 0 {
+					token = payment.TokenRequiresAction
+				}
+				co, _, err := m.Orders.Checkout(ctx, as(buyer), c.ID, pay(token))
+				if err != nil {
+					t.Fatalf("step %d: checkout: %v", step, err)
+				}
+				for _, o := range co.Orders {
+					orders = append(orders, placed{o: o, buyer: buyer, pay: co.Payment.ID})
+				}
+			case op == 3: // a pending payment confirmed, or expired
+				p := pick(order.PendingPayment)
+				if p == nil {
+					continue
+				}
+				if rng.IntN(2) == 0 {
+					ops["confirm payment"]++
+					_, err := m.Orders.ConfirmPayment(ctx, p.buyer, p.pay)
+					ok(step, "confirm payment", err)
+				} else {
+					ops["expire payment"]++
+					m.Clock.Advance(16 * time.Minute)
+					ok(step, "expire", m.Orders.ExpiryTimer(ctx, timers.Timer{Payload: []byte(`{"payment":"` + p.pay + `"}`)}))
+				}
+			case op == 4: // a cancellation before shipment
+				if p := pick(order.Paid, order.PendingPayment); p != nil {
+					ops["cancel"]++
+					_, err := m.Orders.Cancel(ctx, p.buyer, p.o.ID, "")
+					ok(step, "cancel", err)
+				}
+			case op == 5 || op == 6: // a shipment
+				if p := pick(order.Paid); p != nil {
+					ops["ship"]++
+					_, err := m.Orders.Ship(ctx, staff[p.o.MerchantID], p.o.ID, order.ShipInput{Carrier: "Colissimo", TrackingNumber: "6A12345678901"})
+					ok(step, "ship", err)
+				}
+			case op == 7: // a delivery
+				if p := pick(order.Shipped); p != nil {
+					ops["deliver"]++
+					_, err := m.Orders.Deliver(ctx, staff[p.o.MerchantID], p.o.ID)
+					ok(step, "deliver", err)
+				}
+			case op == 8: // the buyer confirms, perhaps twice
+				if p := pick(order.Shipped, order.Delivered); p != nil {
+					ops["confirm delivery"]++
+					for range 1 + rng.IntN(2) {
+						_, err := m.Orders.ConfirmDelivery(ctx, p.buyer, p.o.ID)
+						ok(step, "confirm delivery", err)
+					}
+				}
+			default: // the protection ends: the timer fires, perhaps twice
+				p := pick(order.Shipped, order.Delivered)
+				if p == nil {
+					continue
+				}
+				ops["auto-confirm"]++
+				got, err := m.Orders.Order(ctx, identity.System, p.o.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if wait := got.ProtectionEndsAt.Sub(m.Clock.Now()); wait > 0 {
+					m.Clock.Advance(wait + time.Minute)
+				}
+				for range 1 + rng.IntN(2) {
+					ok(step, "auto-confirm", m.Orders.AutoConfirmTimer(ctx, timers.Timer{Payload: []byte(`{"order":"` + p.o.ID + `"}`)}))
+				}
+			}
+			checkLedger(t, db, m, step)
+		}
+		t.Logf("%d steps, %d orders: %v", steps, len(orders), ops)
+	})
+}
+
+// placed is an order of the random sequence, with its buyer and payment.
+type placed struct {
+	o     order.Order
+	buyer identity.Actor
+	pay   string
+}
+
+// allOrders returns every order as stored, by id.
+func allOrders(t testing.TB, m *testkit.Market) map[string]order.Order {
+	t.Helper()
+	out := map[string]order.Order{}
+	cursor := ""
+	for {
+		os, next, err := m.Orders.Orders(context.Background(), identity.System, cursor, order.MaxPage)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range os {
+			out[o.ID] = o
+		}
+		if next == "" {
+			return out
+		}
+		cursor = next
+	}
+}
+
+// checkLedger checks the ledger's balances against the orders as stored,
+// and that every posting sums to zero.
+func checkLedger(t *testing.T, db *sqlstore.DB, m *testkit.Market, step int) {
+	t.Helper()
+	ctx := context.Background()
+	var os []order.Order
+	for _, o := range allOrders(t, m) {
+		os = append(os, o)
+	}
+	want := ledgerWant(t, os)
+	got := map[string]int64{}
+	for _, id := range []string{m.Shenzhen.ID, m.Provence.ID} {
+		for k, v := range balances(t, m, id) {
+			got[id+" "+k] = v
+			if v < 0 {
+				t.Fatalf("step %d: %s %s is negative: %d", step, id, k, v)
+			}
+		}
+	}
+	for k, v := range balances(t, m, "") {
+		got[k] = v
+	}
+	// Accounts never posted to are absent from got; those whose postings
+	// cancel out are there at zero.
+	for k, v := range got {
+		if _, ok := want[k]; !ok && v == 0 {
+			want[k] = 0
+		}
+	}
+	for k, v := range want {
+		if _, ok := got[k]; !ok && v == 0 {
+			delete(want, k)
+		}
+	}
+	if diff := cmp.Diff(got, want); diff != "" {
+		t.Fatalf("step %d: the ledger (-got +want):\n%s", step, diff)
+	}
+	// The invariant as the merchant sees it: its accounts together are its
+	// paid, not cancelled orders' settlement and commission.
+	total := map[string]int64{}
+	for _, o := range os {
+		if o.Status != order.PendingPayment && o.Status != order.Cancelled {
+			settle, com, err := order.Escrow(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			total[o.MerchantID+" "+settle.Currency] += settle.Minor + com.Minor
+		}
+	}
+	sum := map[string]int64{}
+	for _, id := range []string{m.Shenzhen.ID, m.Provence.ID} {
+		for _, cur := range []string{"EUR", "GBP"} {
+			for _, a := range []string{"held", "available", "paid", "fees"} {
+				if v, ok := got[id+" "+a+" "+cur]; ok {
+					sum[id+" "+cur] += v
+				}
+			}
+		}
+	}
+	for k, v := range sum {
+		if v == 0 && total[k] == 0 {
+			delete(sum, k)
+		}
+	}
+	if diff := cmp.Diff(sum, total); diff != "" {
+		t.Fatalf("step %d: held + available + paid + fees (-got +want):\n%s", step, diff)
+	}
+	var unbalanced, empty int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT posting_id FROM ledger_entries GROUP BY posting_id HAVING SUM(amount) <> 0) u`).Scan(&unbalanced); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM ledger_postings p WHERE NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.posting_id = p.id)`).Scan(&empty); err != nil {
+		t.Fatal(err)
+	}
+	if unbalanced != 0 || empty != 0 {
+		t.Fatalf("step %d: %d postings do not sum to zero, %d have no entries", step, unbalanced, empty)
+	}
+}
+
+// ledgerWant is what the ledger should hold of orders os as stored, by
+// "merchant account currency", and the clearing account's by "clearing
+// currency".
+func ledgerWant(t testing.TB, os []order.Order) map[string]int64 {
+	t.Helper()
+	want := map[string]int64{}
+	for _, o := range os {
+		var held, available int64
+		switch o.Status {
+		case order.Paid, order.Shipped, order.Delivered, order.Disputed:
+			held = o.Settlement.Minor
+		case order.Completed:
+			available = o.Settlement.Minor
+		default:
+			continue
+		}
+		fee := o.Commission
+		if fee.Currency != o.Settlement.Currency {
+			r, err := money.ParseRate(o.FXRate)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fee, err = fee.Convert(o.Settlement.Currency, r, money.HalfUp); err != nil {
+				t.Fatal(err)
+			}
+		}
+		key := func(account string) string {
+			return fmt.Sprintf("%s %s %s", o.MerchantID, account, o.Settlement.Currency)
+		}
+		want[key("held")] += held
+		want[key("available")] += available
+		want[key("fees")] += fee.Minor
+		want["clearing "+o.Settlement.Currency] -= o.Settlement.Minor + fee.Minor
+	}
+	return want
+}
