@@ -202,26 +202,21 @@ func (s *Orders) SetQuantity(ctx context.Context, cartID, lineID string, q int64
 
 // SetCartCurrency implements order.Store.
 func (s *Orders) SetCartCurrency(ctx context.Context, cartID, currency string, at time.Time) error {
-	const op = "sqlstore.SetCartCurrency"
-	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := execIn(ctx, tx, `UPDATE carts SET currency = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND status = 'open'`, currency, at, cartID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return errs.E(op, errs.Conflict, "this cart is no longer open")
-		}
-		return nil
-	})
-	return wrap(op, err, "cart")
+	return s.updateOpenCart(ctx, "sqlstore.SetCartCurrency", `UPDATE carts SET currency = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND status = 'open'`,
+		currency, at, cartID)
 }
 
 // SetAddress implements order.Store.
 func (s *Orders) SetAddress(ctx context.Context, cartID string, a order.Address, at time.Time) error {
-	const op = "sqlstore.SetAddress"
+	return s.updateOpenCart(ctx, "sqlstore.SetAddress", `UPDATE carts SET address = $1, country = $2, version = version + 1, updated_at = $3 WHERE id = $4 AND status = 'open'`,
+		jsonText(a), a.Country, at, cartID)
+}
+
+// updateOpenCart runs q, an UPDATE of one open cart: Conflict when the
+// cart is no longer open.
+func (s *Orders) updateOpenCart(ctx context.Context, op, q string, args ...any) error {
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := execIn(ctx, tx, `UPDATE carts SET address = $1, country = $2, version = version + 1, updated_at = $3 WHERE id = $4 AND status = 'open'`,
-			jsonText(a), a.Country, at, cartID)
+		res, err := execIn(ctx, tx, q, args...)
 		if err != nil {
 			return err
 		}
