@@ -31,13 +31,20 @@ func postMove(ctx context.Context, tx *sql.Tx, o order.Order, from, to order.Sta
 	if n, _ := res.RowsAffected(); n != 1 {
 		return nil // posted already
 	}
+	// The entries in one statement (a posting has a handful).
+	var q strings.Builder
+	q.WriteString(`INSERT INTO ledger_entries (posting_id, seq, account, merchant_id, currency, amount) VALUES `)
+	args := make([]any, 0, 6*len(p.Entries))
 	for i, e := range p.Entries {
-		if _, err := execIn(ctx, tx, `INSERT INTO ledger_entries (posting_id, seq, account, merchant_id, currency, amount) VALUES ($1, $2, $3, $4, $5, $6)`,
-			p.ID, i, string(e.Account), nullStr(e.MerchantID), e.Amount.Currency, e.Amount.Minor); err != nil {
-			return err
+		if i > 0 {
+			q.WriteString(", ")
 		}
+		k := len(args)
+		fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6)
+		args = append(args, p.ID, i, string(e.Account), nullStr(e.MerchantID), e.Amount.Currency, e.Amount.Minor)
 	}
-	return nil
+	_, err = execIn(ctx, tx, q.String(), args...)
+	return err
 }
 
 // LedgerBalances implements order.Store.
