@@ -551,7 +551,7 @@ func (s *Orders) PlaceCheckout(ctx context.Context, c order.Checkout, expiry *ti
 		}
 		if p.Status == payment.Captured {
 			for _, id := range c.Reservations {
-				if _, err := endReservation(ctx, s.db, tx, id, []inventory.ReservationStatus{inventory.Held}, inventory.Confirmed, c.CreatedAt, false); err != nil {
+				if err := confirmReservation(ctx, s.db, tx, id); err != nil {
 					return err
 				}
 			}
@@ -739,7 +739,7 @@ func moveOrder(ctx context.Context, db *DB, tx *sql.Tx, o order.Order, to order.
 	}
 	switch to {
 	case order.Paid:
-		_, err = endReservation(ctx, db, tx, rsv.String, []inventory.ReservationStatus{inventory.Held}, inventory.Confirmed, at, false)
+		err = confirmReservation(ctx, db, tx, rsv.String)
 	case order.Shipped:
 		_, err = endReservation(ctx, db, tx, rsv.String, []inventory.ReservationStatus{inventory.Confirmed}, inventory.Shipped, at, false)
 	case order.Cancelled:

@@ -320,6 +320,24 @@ func (s *Stock) EndReservation(ctx context.Context, id string, from []inventory.
 
 // endReservation moves reservation id, inside tx, as EndReservation says;
 // lock locks its row (PostgreSQL).
+// confirmReservation confirms held reservation id inside tx (a paid
+// order's): one statement, as confirming moves no stock. Conflict when it is
+// not held.
+func confirmReservation(ctx context.Context, db *DB, tx *sql.Tx, id string) error {
+	res, err := db.txExec(ctx, tx, `UPDATE reservations SET status = 'confirmed', ended_at = NULL WHERE id = $1 AND status = 'held'`, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		var status string
+		if err := queryRowIn(ctx, tx, `SELECT status FROM reservations WHERE id = $1`, id).Scan(&status); err != nil {
+			return err
+		}
+		return errs.E("sqlstore.ConfirmReservation", errs.Conflict, "the reservation is "+status)
+	}
+	return nil
+}
+
 func endReservation(ctx context.Context, db *DB, tx *sql.Tx, id string, from []inventory.ReservationStatus, to inventory.ReservationStatus, at time.Time, dueOnly bool) (inventory.Reservation, error) {
 	const op = "sqlstore.EndReservation"
 	r, err := loadReservation(ctx, tx, id, db.Engine == Postgres)
