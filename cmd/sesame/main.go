@@ -14,6 +14,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/netip"
 	"net/url"
 	"os"
@@ -92,6 +93,10 @@ type config struct {
 	// outside the process (--nats-listen, SESAME_NATS_LISTEN), loopback only;
 	// empty: nowhere.
 	NATSListen string
+	// DebugAddr is where Go's profiles (net/http/pprof) are served
+	// (--debug-addr, SESAME_DEBUG_ADDR), a loopback address only; empty:
+	// nowhere.
+	DebugAddr string
 	// OutboxRetention is how long published events stay in the outbox
 	// (--outbox-retention, SESAME_OUTBOX_RETENTION).
 	OutboxRetention time.Duration
@@ -235,6 +240,8 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stdout i
 	if err != nil {
 		return c, fmt.Errorf("SESAME_OUTBOX_RETENTION: %w", err)
 	}
+	fs.StringVar(&c.DebugAddr, "debug-addr", env("SESAME_DEBUG_ADDR", ""),
+		"loopback host:port serving Go's profiles at /debug/pprof/; empty: none (SESAME_DEBUG_ADDR)")
 	fs.DurationVar(&c.OutboxRetention, "outbox-retention", retention, "how long published events stay in the outbox (SESAME_OUTBOX_RETENTION)")
 	if cmd == "demo" {
 		fs.IntVar(&c.Products, "products", 5000, "number of demo products to generate")
@@ -489,6 +496,13 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	if cfg.Hooks.Ready != nil {
 		cfg.Hooks.Ready <- url
 	}
+	if cfg.DebugAddr != "" {
+		stop, err := serveProfiles(cfg.DebugAddr)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- hs.Serve(ln) }()
 	select {
@@ -639,4 +653,26 @@ func floor(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// serveProfiles serves Go's runtime profiles (net/http/pprof) on addr,
+// which must be a loopback address: they show the process's insides.
+func serveProfiles(addr string) (stop func(), err error) {
+	host, _, err := net.SplitHostPort(addr)
+	if ip, perr := netip.ParseAddr(host); err != nil || perr != nil || !ip.IsLoopback() {
+		return nil, fmt.Errorf("--debug-addr %q: must be a loopback host:port, such as 127.0.0.1:6060", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	return func() { hs.Close() }, nil
 }

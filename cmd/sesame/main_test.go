@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -357,5 +358,35 @@ func awaitShutdown(t *testing.T, done <-chan error) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("no shutdown after 30s")
+	}
+}
+
+// TestProfilesOnLoopbackOnly: --debug-addr serves the profiles on a
+// loopback address and refuses any other.
+func TestProfilesOnLoopbackOnly(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:0", ":0", "192.0.2.1:6060", "localhost"} {
+		if _, err := serveProfiles(addr); err == nil {
+			t.Errorf("%s: served", addr)
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	stop, err := serveProfiles(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	res, err := http.Get("http://" + addr + "/debug/pprof/goroutine?debug=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(b), "goroutine") {
+		t.Errorf("goroutine profile: %d %.200s", res.StatusCode, b)
 	}
 }

@@ -183,6 +183,9 @@ type Store interface {
 	// ProductView is the JSON of product id's View on ch in lang (one of
 	// ch's); NotFound unless the product is actively listed there.
 	ProductView(ctx context.Context, id string, ch channel.Channel, lang string) ([]byte, error)
+	// ProductViewStock is ProductView with the product's SKUs and what
+	// each warehouse has available of them, read in the same query.
+	ProductViewStock(ctx context.Context, id string, ch channel.Channel, lang string) (ViewStock, error)
 	// ListedCount is how many products are actively listed on channelID.
 	ListedCount(ctx context.Context, channelID string) (int, error)
 	// ListedAt is the id of the product at position pos (from 0) among

@@ -250,6 +250,32 @@ func (s *Service) PageCurrent(ctx context.Context, channelID string, pg ViewPage
 	return err == nil && st == pg.Stamp, err
 }
 
+// Stocked is what one warehouse has available of one of a product's
+// variants: units on hand and not reserved, more than zero.
+type Stocked struct {
+	SKU         string
+	WarehouseID string
+	Available   int64
+}
+
+// ViewStock is a product's view on a channel with its stock.
+type ViewStock struct {
+	// View is the JSON of the product's View.
+	View []byte
+	// SKUs are the product's variants' SKUs.
+	SKUs []string
+	// Stock is what the warehouses have available of them: only those
+	// with units.
+	Stock []Stocked
+}
+
+// PublicProductStock is PublicProductJSON on channel ch, with what the
+// warehouses have available of the product's variants, read with the view
+// in one query so that a product page costs one. Errors: NotFound.
+func (s *Service) PublicProductStock(ctx context.Context, id string, ch channel.Channel, lang string) (ViewStock, error) {
+	return s.Store.ProductViewStock(ctx, id, ch, ch.Language(lang))
+}
+
 // PublicProductJSON is PublicProduct encoded as JSON, on channel ch (nil:
 // every channel's prices); on a channel it is read from the product's
 // pre-rendered view. Errors: NotFound.

@@ -256,6 +256,17 @@ func (s *Stock) Offers(ctx context.Context, merchantID string, skus []string, ma
 	if err != nil {
 		return nil, errs.E(op, errs.Other, err)
 	}
+	return s.offers(ctx, op, now, levels, skus, markets, dest)
+}
+
+// OffersFrom is Offers over levels the caller read with the product (the
+// available units of its skus per warehouse, current in the caller's
+// read), rather than over the stock read again.
+func (s *Stock) OffersFrom(ctx context.Context, levels []Units, skus []string, markets []string, dest *promise.Destination) (map[string]Offer, error) {
+	return s.offers(ctx, "inventory.OffersFrom", s.Now(), levels, skus, markets, dest)
+}
+
+func (s *Stock) offers(ctx context.Context, op string, now time.Time, levels []Units, skus []string, markets []string, dest *promise.Destination) (map[string]Offer, error) {
 	sum := make(map[string]int64, len(skus))
 	best := map[string]*promise.Result{}
 	for _, l := range levels {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 
@@ -97,10 +98,31 @@ func viewQuery(e Engine) string {
 		WHERE l.channel_id = $1 AND l.product_id = $2 AND l.active`
 }
 
-// pageQueries and viewQueries hold each engine's query, built once.
+// viewStockQuery is viewQuery with a line per SKU of the product (its
+// skus column) and warehouse holding available units of it, "sku TAB
+// warehouse TAB units", or "sku TAB TAB 0" for a SKU none holds: the stock
+// rows are found by their key, merchant and SKU.
+func viewStockQuery(e Engine) string {
+	if e == Postgres {
+		return `SELECT p.view, (SELECT string_agg(j.sku || E'\t' || coalesce(s.warehouse_id, '') || E'\t' || coalesce(s.on_hand - s.reserved, 0)::text, E'\n')
+			FROM json_array_elements_text(p.skus::json) AS j (sku)
+			LEFT JOIN stock s ON s.merchant_id = p.merchant_id AND s.sku = j.sku AND s.on_hand > s.reserved)
+		FROM listings l JOIN products p ON ` + listedProduct(e) + `
+		WHERE l.channel_id = $1 AND l.product_id = $2 AND l.active`
+	}
+	return `SELECT p.view, (SELECT group_concat(j.value || char(9) || coalesce(s.warehouse_id, '') || char(9) || coalesce(s.on_hand - s.reserved, 0), char(10))
+			FROM json_each(p.skus) AS j
+			LEFT JOIN stock s ON s.merchant_id = p.merchant_id AND s.sku = j.value AND s.on_hand > s.reserved)
+		FROM listings l JOIN products p ON ` + listedProduct(e) + `
+		WHERE l.channel_id = $1 AND l.product_id = $2 AND l.active`
+}
+
+// pageQueries, viewQueries and viewStockQueries hold each engine's query,
+// built once.
 var (
-	pageQueries = map[Engine]string{SQLite: pageQuery(SQLite), Postgres: pageQuery(Postgres)}
-	viewQueries = map[Engine]string{SQLite: viewQuery(SQLite), Postgres: viewQuery(Postgres)}
+	pageQueries      = map[Engine]string{SQLite: pageQuery(SQLite), Postgres: pageQuery(Postgres)}
+	viewQueries      = map[Engine]string{SQLite: viewQuery(SQLite), Postgres: viewQuery(Postgres)}
+	viewStockQueries = map[Engine]string{SQLite: viewStockQuery(SQLite), Postgres: viewStockQuery(Postgres)}
 )
 
 // listedProduct joins listing l to its product p: on SQLite by the
@@ -266,13 +288,62 @@ func (s *Catalog) ProductView(ctx context.Context, id string, ch channel.Channel
 	} else if err != nil {
 		return nil, wrap(op, err, "product")
 	}
+	b, err := s.renderView(ctx, id, view, ch, lang)
+	return b, wrap(op, err, "product")
+}
+
+// renderView is the JSON of product id's stored view on ch in lang, from
+// its document when the view holds no rendering for them.
+func (s *Catalog) renderView(ctx context.Context, id string, view []byte, ch channel.Channel, lang string) ([]byte, error) {
 	d := getDecoder()
 	defer putDecoder(d)
+	var err error
 	if d.buf, err = decodeView(view, d.buf, &d.r); err == nil {
 		if b, ok := d.r.Append(nil, &ch, lang); ok {
 			return b, nil
 		}
 	}
-	b, err := viewFromDoc(ctx, s.db, s.db.Formatters, id, &ch, lang)
-	return b, wrap(op, err, "product")
+	return viewFromDoc(ctx, s.db, s.db.Formatters, id, &ch, lang)
+}
+
+// ProductViewStock implements catalog.Store.
+func (s *Catalog) ProductViewStock(ctx context.Context, id string, ch channel.Channel, lang string) (catalog.ViewStock, error) {
+	const op = "sqlstore.ProductViewStock"
+	var view, lines []byte
+	err := s.db.QueryRowContext(ctx, viewStockQueries[s.db.Engine], ch.ID, prodID(id)).Scan(&view, &lines)
+	if err == sql.ErrNoRows {
+		return catalog.ViewStock{}, errs.E(op, errs.NotFound, "product not found")
+	} else if err != nil {
+		return catalog.ViewStock{}, wrap(op, err, "product")
+	}
+	out, err := parseStocked(lines)
+	if err != nil {
+		return catalog.ViewStock{}, errs.E(op, errs.Internal, err)
+	}
+	out.View, err = s.renderView(ctx, id, view, ch, lang)
+	return out, wrap(op, err, "product")
+}
+
+// parseStocked reads viewStockQuery's lines.
+func parseStocked(b []byte) (catalog.ViewStock, error) {
+	var out catalog.ViewStock
+	if len(b) == 0 {
+		return out, nil
+	}
+	for line := range bytes.SplitSeq(b, []byte{'\n'}) {
+		sku, rest, ok1 := bytes.Cut(line, []byte{'\t'})
+		wh, units, ok2 := bytes.Cut(rest, []byte{'\t'})
+		n, err := strconv.ParseInt(string(units), 10, 64)
+		if !ok1 || !ok2 || err != nil || len(sku) == 0 {
+			return out, fmt.Errorf("sqlstore: a stock line that is not sku, warehouse and units: %q", line)
+		}
+		k := string(sku)
+		if !slices.Contains(out.SKUs, k) {
+			out.SKUs = append(out.SKUs, k)
+		}
+		if len(wh) > 0 && n > 0 {
+			out.Stock = append(out.Stock, catalog.Stocked{SKU: k, WarehouseID: string(wh), Available: n})
+		}
+	}
+	return out, nil
 }

@@ -3,8 +3,11 @@ package sqlstore
 import (
 	"bytes"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
+
+	"github.com/sesame-market/sesame/internal/catalog"
 )
 
 // TestBucketKeys: a product's bucket key is at most its id, ids within one
@@ -38,5 +41,27 @@ func TestBucketKeys(t *testing.T) {
 	}
 	if bytes.Compare(pageEnd(""), idBytes("prd", id(1<<47, "ffffffffffffffffffff"))) <= 0 {
 		t.Fatal("an open page's end is not above every id")
+	}
+}
+
+// TestParseStocked: a product page's stock lines give every variant's SKU
+// once, in the order read, and only the warehouses holding units; a line
+// that is not sku, warehouse and units is refused rather than misread.
+func TestParseStocked(t *testing.T) {
+	got, err := parseStocked([]byte("A-1\twh1\t3\nA-2\t\t0\nA-1\twh2\t40"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := catalog.ViewStock{SKUs: []string{"A-1", "A-2"}, Stock: []catalog.Stocked{{SKU: "A-1", WarehouseID: "wh1", Available: 3}, {SKU: "A-1", WarehouseID: "wh2", Available: 40}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	if got, err := parseStocked(nil); err != nil || got.SKUs != nil || got.Stock != nil {
+		t.Errorf("no variants: %+v %v", got, err)
+	}
+	for _, bad := range []string{"A-1\twh1", "A-1\twh1\tx", "\twh1\t3", "A-1\twh1\t3\n"} {
+		if _, err := parseStocked([]byte(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
 	}
 }

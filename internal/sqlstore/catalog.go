@@ -302,19 +302,19 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 		// transaction, so that its listings can carry it (see listedProduct).
 		numbered := s.db.Engine == SQLite
 		var seq int64
-		nProduct, nListing := 7, 4
-		productCols, listingCols := `id, brand_id, category_id, version, doc, view, merchant_id`, `channel_id, product_id, active, listed_at`
+		nProduct, nListing := 8, 4
+		productCols, listingCols := `id, brand_id, category_id, version, doc, view, merchant_id, skus`, `channel_id, product_id, active, listed_at`
 		if numbered {
 			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM products`).Scan(&seq); err != nil {
 				return err
 			}
 			productCols, listingCols = `seq, `+productCols, `product_seq, `+listingCols
-			nProduct, nListing = 8, 5
+			nProduct, nListing = 9, 5
 		}
 		products := newRowInserter(ctx, s.db.Engine, prep, `INSERT INTO products (`+productCols+`) VALUES `, nProduct, nil)
 		variants := newRowInserter(ctx, s.db.Engine, prep, `INSERT INTO variants (merchant_id, sku, id, product_id) VALUES `, 4, products)
 		listings := newRowInserter(ctx, s.db.Engine, prep, `INSERT INTO listings (`+listingCols+`) VALUES `, nListing, products)
-		row := make([]any, 0, 8)
+		row := make([]any, 0, 9)
 		for i := range ps {
 			p := &ps[i]
 			seq++
@@ -322,7 +322,7 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 			if numbered {
 				row = append(row, seq)
 			}
-			if err := products.add(append(row, prodID(p.ID), nullStr(p.BrandID), p.CategoryID, p.Version, stored[i].doc, stored[i].view, p.MerchantID)...); err != nil {
+			if err := products.add(append(row, prodID(p.ID), nullStr(p.BrandID), p.CategoryID, p.Version, stored[i].doc, stored[i].view, p.MerchantID, skusOf(*p))...); err != nil {
 				return err
 			}
 			for _, v := range p.Variants {
@@ -480,10 +480,10 @@ func putProduct(ctx context.Context, prep func(string) (*sql.Stmt, error), chans
 		return err
 	}
 	doc := storeDoc(p)
-	q := `UPDATE products SET brand_id = $2, category_id = $3, version = $4, doc = $5, view = $6 WHERE id = $1`
-	args := []any{prodID(p.ID), nullStr(p.BrandID), p.CategoryID, p.Version, doc, view}
+	q := `UPDATE products SET brand_id = $2, category_id = $3, version = $4, doc = $5, view = $6, skus = $7 WHERE id = $1`
+	args := []any{prodID(p.ID), nullStr(p.BrandID), p.CategoryID, p.Version, doc, view, skusOf(p)}
 	if insert {
-		q = `INSERT INTO products (id, brand_id, category_id, version, doc, view, merchant_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`
+		q = `INSERT INTO products (id, brand_id, category_id, version, doc, view, skus, merchant_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
 		args = append(args, p.MerchantID)
 	}
 	st, err := prep(q)
@@ -497,6 +497,16 @@ func putProduct(ctx context.Context, prep func(string) (*sql.Stmt, error), chans
 		return err
 	}
 	return nil
+}
+
+// skusOf is the stored list of p's SKUs: a JSON array, in variant order.
+func skusOf(p catalog.Product) string {
+	skus := make([]string, len(p.Variants))
+	for i, v := range p.Variants {
+		skus[i] = v.SKU
+	}
+	b, _ := json.Marshal(skus) // strings always encode
+	return string(b)
 }
 
 // insertVariant records variant v of product productID: its id and SKU,

@@ -1,12 +1,14 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sesame-market/sesame/internal/inventory"
 	"github.com/sesame-market/sesame/internal/sqlstore"
 	"github.com/sesame-market/sesame/internal/testkit"
 )
@@ -58,6 +60,25 @@ func TestStockOverHTTP(t *testing.T) {
 		}
 		if got := availability(); got != "low_stock" {
 			t.Errorf("3 units: %q, want low_stock", got)
+		}
+		// Another node's counts (a Stock of its own over the same database,
+		// whose writes this node's caches never hear of) show on the next
+		// read, not a second later: a product page reads its stock with it.
+		other := inventory.NewStock(db.Stock())
+		ownerA, err := f.svc.Identity.Authenticate(context.Background(), f.cookies["ownerA"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			n    int64
+			want string
+		}{{0, "out_of_stock"}, {9, "in_stock"}, {3, "low_stock"}} {
+			if _, err := other.SetStock(context.Background(), ownerA, f.ids["whA"], inventory.StockInput{SKU: "A-1", OnHand: c.n}); err != nil {
+				t.Fatal(err)
+			}
+			if got := availability(); got != c.want {
+				t.Errorf("after another node counted %d: %q, want %s", c.n, got, c.want)
+			}
 		}
 		// Bad counts change nothing.
 		before := f.fingerprint()

@@ -4,8 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"fmt"
-	"hash/fnv"
+	"errors"
 	"net/http"
 	"reflect"
 	"runtime"
@@ -54,72 +53,32 @@ func promiseOf(r *promise.Result) Promise {
 	return Promise{Earliest: r.Earliest.String(), Latest: r.Latest.String(), ShipsFrom: r.ShipsFrom}
 }
 
-// viewHead is what withOffers needs of a product view: its merchant and
-// SKUs, and the hash of the view they were read from.
-type viewHead struct {
-	hash     uint64
-	merchant string
-	skus     []string
-}
-
-// headCacheEntries bounds the cache of view heads (a few hundred bytes
-// each).
-const headCacheEntries = 65536
-
 // offersOf adds to product views what their stock offers.
 type offersOf struct {
 	stock *inventory.Stock
-	// heads caches the heads of views by product id, so that a read does
-	// not decode its view again; the hash tells an edited view.
-	heads *lru.Cache[string, viewHead]
 }
 
 func newOffersOf(st *inventory.Stock) *offersOf {
-	heads, _ := lru.New[string, viewHead](headCacheEntries)
-	return &offersOf{stock: st, heads: heads}
+	return &offersOf{stock: st}
 }
 
-// head returns the merchant and SKUs of view, product id's.
-func (o *offersOf) head(id string, view []byte) (viewHead, error) {
-	h := fnv.New64a()
-	h.Write(view)
-	sum := h.Sum64()
-	if v, ok := o.heads.Get(id); ok && v.hash == sum {
-		return v, nil
-	}
-	var head struct {
-		Merchant struct {
-			ID string `json:"id"`
-		} `json:"merchant"`
-		Variants []struct {
-			SKU string `json:"sku"`
-		} `json:"variants"`
-	}
-	if err := json.Unmarshal(view, &head); err != nil || len(view) < 2 || view[len(view)-1] != '}' {
-		return viewHead{}, fmt.Errorf("api.offersOf: a product view that is not a JSON object: %w", err)
-	}
-	v := viewHead{hash: sum, merchant: head.Merchant.ID, skus: make([]string, len(head.Variants))}
-	for i, vr := range head.Variants {
-		v.skus[i] = vr.SKU
-	}
-	o.heads.Add(id, v)
-	return v, nil
-}
-
-// add returns view (a catalog.View's JSON, which it leaves untouched: it
-// may be cached) with the availability of its variants in the warehouses
-// that reach the channel's markets and, when dest is set, the delivery
-// promise (the availability is then dest's).
-func (o *offersOf) add(ctx context.Context, id string, view []byte, markets []string, dest *promise.Destination) ([]byte, error) {
-	head, err := o.head(id, view)
-	if err != nil {
-		return nil, err
-	}
-	skus := head.skus
+// add returns vs's view (a catalog.View's JSON, which it leaves untouched)
+// with the availability of its variants, from the stock read with it, in
+// the warehouses that reach the channel's markets and, when dest is set,
+// the delivery promise (the availability is then dest's).
+func (o *offersOf) add(ctx context.Context, vs catalog.ViewStock, markets []string, dest *promise.Destination) ([]byte, error) {
+	view, skus := vs.View, vs.SKUs
 	if len(skus) == 0 {
 		return view, nil
 	}
-	offers, err := o.stock.Offers(ctx, head.merchant, skus, markets, dest)
+	if len(view) < 2 || view[len(view)-1] != '}' {
+		return nil, errors.New("api.offersOf: a product view that is not a JSON object")
+	}
+	levels := make([]inventory.Units, len(vs.Stock))
+	for i, st := range vs.Stock {
+		levels[i] = inventory.Units{SKU: st.SKU, WarehouseID: st.WarehouseID, Available: st.Available}
+	}
+	offers, err := o.stock.OffersFrom(ctx, levels, skus, markets, dest)
 	if err != nil {
 		return nil, err
 	}
@@ -301,14 +260,21 @@ func registerCatalog(a huma.API, s Services) {
 				return nil, fail(ctx, err)
 			}
 			defer viewTurns.give()
-			b, err := s.Catalog.PublicProductJSON(ctx, in.ID, ch, cmp.Or(in.Lang, acceptLanguage(in.AcceptLanguage)))
+			lang := cmp.Or(in.Lang, acceptLanguage(in.AcceptLanguage))
+			if ch == nil || offers == nil {
+				b, err := s.Catalog.PublicProductJSON(ctx, in.ID, ch, lang)
+				if err != nil {
+					return nil, fail(ctx, err)
+				}
+				return jsonBody(b), nil
+			}
+			vs, err := s.Catalog.PublicProductStock(ctx, in.ID, *ch, lang)
 			if err != nil {
 				return nil, fail(ctx, err)
 			}
-			if ch != nil && offers != nil {
-				if b, err = offers.add(ctx, in.ID, b, ch.Markets, dest); err != nil {
-					return nil, fail(ctx, err)
-				}
+			b, err := offers.add(ctx, vs, ch.Markets, dest)
+			if err != nil {
+				return nil, fail(ctx, err)
 			}
 			return jsonBody(b), nil
 		})
