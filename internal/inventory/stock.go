@@ -141,6 +141,9 @@ type StockStore interface {
 	// exists, it is returned instead and nothing is written (created
 	// false). pick's errors are returned as they are.
 	Reserve(ctx context.Context, r Reservation, items []Item, pick Picker, expiry timers.Timer) (out Reservation, created bool, err error)
+	// ReserveAll is Reserve of every request in one transaction: all are
+	// written (or found live), or none is and the first error is returned.
+	ReserveAll(ctx context.Context, reqs []ReserveRequest) (out []Reservation, created []bool, err error)
 	// EndReservation moves reservation id from one of the statuses from to
 	// to at time at, with the stock it holds: released and expired units
 	// return to the available ones, shipped ones leave on-hand. With
@@ -519,6 +522,15 @@ type expiryPayload struct {
 	Reservation string `json:"reservation"`
 }
 
+// ReserveRequest is one reservation for the store to write (see
+// StockStore.Reserve).
+type ReserveRequest struct {
+	Reservation Reservation
+	Items       []Item
+	Pick        Picker
+	Expiry      timers.Timer
+}
+
 // Reserve holds the items for a checkout: each unit in one warehouse, chosen
 // by Pick, until the reservation is confirmed (paid), released, or its hold
 // ends; a timer then returns the units, also after a restart. A retried
@@ -527,17 +539,57 @@ type expiryPayload struct {
 // not cover an item).
 func (s *Stock) Reserve(ctx context.Context, in ReserveInput) (Reservation, bool, error) {
 	const op = "inventory.Reserve"
+	req, err := s.request(op, in)
+	if err != nil {
+		return Reservation{}, false, err
+	}
+	out, created, err := s.Store.Reserve(ctx, req.Reservation, req.Items, req.Pick, req.Expiry)
+	if err != nil {
+		return Reservation{}, false, errs.E(op, errs.Other, err)
+	}
+	if created {
+		s.changed(out.Lines)
+	}
+	return out, created, nil
+}
+
+// ReserveAll is Reserve of each of ins (a checkout's, one per merchant) in
+// one transaction: all are held, or none is. Errors: those of Reserve, of
+// the first input refused.
+func (s *Stock) ReserveAll(ctx context.Context, ins []ReserveInput) ([]Reservation, error) {
+	const op = "inventory.ReserveAll"
+	reqs := make([]ReserveRequest, len(ins))
+	for i, in := range ins {
+		var err error
+		if reqs[i], err = s.request(op, in); err != nil {
+			return nil, err
+		}
+	}
+	out, created, err := s.Store.ReserveAll(ctx, reqs)
+	if err != nil {
+		return nil, errs.E(op, errs.Other, err)
+	}
+	for i, r := range out {
+		if created[i] {
+			s.changed(r.Lines)
+		}
+	}
+	return out, nil
+}
+
+// request checks in and makes the reservation the store is to write.
+func (s *Stock) request(op string, in ReserveInput) (ReserveRequest, error) {
 	if in.Ref == "" || len(in.Ref) > 100 {
-		return Reservation{}, false, errs.Field(op, "ref", "must be 1 to 100 bytes")
+		return ReserveRequest{}, errs.Field(op, "ref", "must be 1 to 100 bytes")
 	}
 	if len(in.Items) == 0 || len(in.Items) > MaxItems {
-		return Reservation{}, false, errs.Field(op, "items", fmt.Sprintf("must be 1 to %d items", MaxItems))
+		return ReserveRequest{}, errs.Field(op, "items", fmt.Sprintf("must be 1 to %d items", MaxItems))
 	}
 	// One item per SKU: a SKU named twice is summed.
 	merged := make([]Item, 0, len(in.Items))
 	for _, it := range in.Items {
 		if it.MerchantID == "" || !skuPattern.MatchString(it.SKU) || it.Quantity < 1 || it.Quantity > MaxOnHand {
-			return Reservation{}, false, errs.Field(op, "items", "each item names a merchant, a SKU and a quantity of at least 1")
+			return ReserveRequest{}, errs.Field(op, "items", "each item names a merchant, a SKU and a quantity of at least 1")
 		}
 		if i := slices.IndexFunc(merged, func(m Item) bool { return m.MerchantID == it.MerchantID && m.SKU == it.SKU }); i >= 0 {
 			merged[i].Quantity += it.Quantity
@@ -553,7 +605,7 @@ func (s *Stock) Reserve(ctx context.Context, in ReserveInput) (Reservation, bool
 	r := Reservation{ID: ids.New(ids.Reservation), Ref: in.Ref, Status: Held, ExpiresAt: now.Add(hold), CreatedAt: now}
 	t, err := timers.New(TimerReservationExpiry, r.ExpiresAt, expiryPayload{Reservation: r.ID})
 	if err != nil {
-		return Reservation{}, false, errs.E(op, errs.Internal, err)
+		return ReserveRequest{}, errs.E(op, errs.Internal, err)
 	}
 	t.Dedupe, t.CreatedAt = TimerReservationExpiry+":"+r.ID, now
 	pick := s.Pick
@@ -563,14 +615,7 @@ func (s *Stock) Reserve(ctx context.Context, in ReserveInput) (Reservation, bool
 	if len(in.Prefer) > 0 {
 		pick = preferring(in.Prefer, pick)
 	}
-	out, created, err := s.Store.Reserve(ctx, r, merged, pick, t)
-	if err != nil {
-		return Reservation{}, false, errs.E(op, errs.Other, err)
-	}
-	if created {
-		s.changed(out.Lines)
-	}
-	return out, created, nil
+	return ReserveRequest{Reservation: r, Items: merged, Pick: pick, Expiry: t}, nil
 }
 
 // Confirm keeps a held reservation's units for its paid order, past its

@@ -603,3 +603,42 @@ func TestPickSources(t *testing.T) {
 		})
 	}
 }
+
+// TestReserveAllHoldsAllOrNone: a checkout's reservations (one per
+// merchant) are held in one go: when one merchant's stock falls short, the
+// other's units are not held either; a retry finds the ones it made.
+func TestReserveAllHoldsAllOrNone(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		e.set(t, e.m, e.w1, "", "CASE", 10)
+		e.set(t, e.n, e.wN, "", "N-1", 2)
+		ins := func(nQty int64) []inventory.ReserveInput {
+			return []inventory.ReserveInput{
+				{Ref: "chk_all/" + e.mID, Items: []inventory.Item{{MerchantID: e.mID, SKU: "CASE", Quantity: 3}}},
+				{Ref: "chk_all/" + e.nID, Items: []inventory.Item{{MerchantID: e.nID, SKU: "N-1", Quantity: nQty}}},
+			}
+		}
+		before, _ := db.Fingerprint(ctx)
+		_, err := e.stock.ReserveAll(ctx, ins(3))
+		wantKind(t, "the second merchant short", err, errs.Conflict)
+		bad := ins(1)
+		bad[1].Items[0].SKU = "not a sku"
+		_, err = e.stock.ReserveAll(ctx, bad)
+		wantKind(t, "the second input malformed", err, errs.Invalid)
+		if after, _ := db.Fingerprint(ctx); after != before {
+			t.Fatal("a refused reservation of two merchants held some stock")
+		}
+		rs, err := e.stock.ReserveAll(ctx, ins(2))
+		if err != nil || len(rs) != 2 || rs[0].Ref != "chk_all/"+e.mID || rs[1].Lines[0].WarehouseID != e.wN {
+			t.Fatalf("both: %+v %v", rs, err)
+		}
+		again, err := e.stock.ReserveAll(ctx, ins(2))
+		if err != nil || again[0].ID != rs[0].ID || again[1].ID != rs[1].ID {
+			t.Fatalf("the retry made new reservations: %+v %v", again, err)
+		}
+		if m, n := e.totals(t, e.mID, "CASE"), e.totals(t, e.nID, "N-1"); m.reserved != 3 || n.reserved != 2 {
+			t.Fatalf("reserved: CASE %d, N-1 %d; want 3 and 2", m.reserved, n.reserved)
+		}
+	})
+}

@@ -140,39 +140,40 @@ func (s *Service) place(ctx context.Context, c Cart, q Quote, ref string, prov p
 	return out, created, nil
 }
 
-// reserve holds the quote's lines, one reservation per merchant, each item
-// preferring the warehouse it was promised from. It returns the
+// reserve holds the quote's lines, one reservation per merchant (all or
+// none), each item preferring the warehouse it was promised from. It returns the
 // reservations and the warehouse holding each line.
 func (s *Service) reserve(ctx context.Context, ref string, q Quote) ([]inventory.Reservation, map[string]string, error) {
 	byMerchant := map[string][]QuotedLine{}
 	for _, l := range q.Lines {
 		byMerchant[l.MerchantID] = append(byMerchant[l.MerchantID], l)
 	}
+	// One transaction for every merchant's reservation, in merchant order
+	// (the order PostgreSQL locks their stock rows in).
 	merchants := slices.Sorted(maps.Keys(byMerchant))
-	var rsvs []inventory.Reservation
-	from := map[string]string{}
-	for _, m := range merchants {
+	ins := make([]inventory.ReserveInput, len(merchants))
+	for i, m := range merchants {
 		in := inventory.ReserveInput{Ref: ref + "/" + m, Hold: s.Hold, Prefer: map[string]string{}}
 		for _, l := range byMerchant[m] {
 			in.Items = append(in.Items, inventory.Item{MerchantID: m, SKU: l.SKU, Quantity: l.Quantity})
 			in.Prefer[l.SKU] = l.warehouseID
 		}
-		r, _, err := s.Stock.Reserve(ctx, in)
-		if err != nil {
-			for _, done := range rsvs {
-				s.Stock.Release(context.WithoutCancel(ctx), done.ID)
-			}
-			if errs.Is(err, errs.Conflict) {
-				return nil, nil, errs.E("order.Checkout", errs.Conflict, "not enough stock left: "+errs.Message(err))
-			}
-			return nil, nil, err
+		ins[i] = in
+	}
+	rsvs, err := s.Stock.ReserveAll(ctx, ins)
+	if err != nil {
+		if errs.Is(err, errs.Conflict) {
+			return nil, nil, errs.E("order.Checkout", errs.Conflict, "not enough stock left: "+errs.Message(err))
 		}
-		rsvs = append(rsvs, r)
+		return nil, nil, err
+	}
+	from := map[string]string{}
+	for i, m := range merchants {
 		for _, l := range byMerchant[m] {
 			// A line split over warehouses is taxed and promised from the
 			// one holding most of it.
 			best := int64(0)
-			for _, rl := range r.Lines {
+			for _, rl := range rsvs[i].Lines {
 				if rl.SKU == l.SKU && rl.Quantity > best {
 					best, from[l.ID] = rl.Quantity, rl.WarehouseID
 				}

@@ -391,6 +391,6 @@ type Store interface {
 type Stock interface {
 	Offers(ctx context.Context, merchantID string, skus []string, markets []string, dest *promise.Destination) (map[string]inventory.Offer, error)
 	PromiseFrom(ctx context.Context, warehouseID string, dest promise.Destination) (*promise.Result, error)
-	Reserve(ctx context.Context, in inventory.ReserveInput) (inventory.Reservation, bool, error)
+	ReserveAll(ctx context.Context, ins []inventory.ReserveInput) ([]inventory.Reservation, error)
 	Release(ctx context.Context, id string) (inventory.Reservation, error)
 }

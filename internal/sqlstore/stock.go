@@ -202,57 +202,81 @@ func (s *Stock) lockStock(ctx context.Context, tx *sql.Tx, items []inventory.Ite
 // first: a second checkout of the same ref waits for the first to commit
 // (PostgreSQL) or for the writer (SQLite), then finds it.
 func (s *Stock) Reserve(ctx context.Context, r inventory.Reservation, items []inventory.Item, pick inventory.Picker, expiry timers.Timer) (inventory.Reservation, bool, error) {
+	out, created, err := s.ReserveAll(ctx, []inventory.ReserveRequest{{Reservation: r, Items: items, Pick: pick, Expiry: expiry}})
+	if err != nil {
+		return inventory.Reservation{}, false, err
+	}
+	return out[0], created[0], nil
+}
+
+// ReserveAll implements inventory.StockStore.
+func (s *Stock) ReserveAll(ctx context.Context, reqs []inventory.ReserveRequest) ([]inventory.Reservation, []bool, error) {
 	const op = "sqlstore.Reserve"
 	var (
-		out     inventory.Reservation
-		created bool
+		out     []inventory.Reservation
+		created []bool
 	)
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		created = false
-		res, err := s.db.txExec(ctx, tx, `INSERT INTO reservations (id, ref, status, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (ref) WHERE status IN ('held', 'confirmed') DO NOTHING`, r.ID, r.Ref, string(r.Status), r.ExpiresAt, r.CreatedAt)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			var id string
-			if err := s.db.txQueryRow(ctx, tx, `SELECT id FROM reservations WHERE ref = $1 AND status IN ('held', 'confirmed')`, r.Ref).Scan(&id); err != nil {
-				return err
-			}
-			out, err = loadReservation(ctx, tx, id, false)
-			return err
-		}
-		levels, err := s.lockStock(ctx, tx, items)
-		if err != nil {
-			return err
-		}
-		lines, err := pick(items, levels)
-		if err != nil {
-			return err
-		}
-		for _, l := range lines {
-			res, err := s.db.txExec(ctx, tx, `UPDATE stock SET reserved = reserved + $1, updated_at = $2
-				WHERE merchant_id = $3 AND sku = $4 AND warehouse_id = $5 AND on_hand - reserved >= $1`,
-				l.Quantity, r.CreatedAt, l.MerchantID, l.SKU, l.WarehouseID)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n != 1 {
-				return errs.E(op, errs.Conflict, "not enough stock of "+l.SKU)
-			}
-			if _, err := s.db.txExec(ctx, tx, `INSERT INTO reservation_lines (reservation_id, merchant_id, sku, warehouse_id, quantity)
-				VALUES ($1, $2, $3, $4, $5)`, r.ID, l.MerchantID, l.SKU, l.WarehouseID, l.Quantity); err != nil {
+		out, created = make([]inventory.Reservation, len(reqs)), make([]bool, len(reqs))
+		for i, req := range reqs {
+			var err error
+			if out[i], created[i], err = s.reserveIn(ctx, tx, req); err != nil {
 				return err
 			}
 		}
-		if err := insertTimer(ctx, tx, expiry); err != nil {
-			return err
-		}
-		out, created = r, true
-		out.Lines = lines
 		return nil
 	})
-	return out, created, wrap(op, err, "reservation")
+	if err != nil {
+		return nil, nil, wrap(op, err, "reservation")
+	}
+	return out, created, nil
+}
+
+// reserveIn writes req inside tx, or finds the live reservation of its ref.
+func (s *Stock) reserveIn(ctx context.Context, tx *sql.Tx, req inventory.ReserveRequest) (inventory.Reservation, bool, error) {
+	const op = "sqlstore.Reserve"
+	r, items, pick, expiry := req.Reservation, req.Items, req.Pick, req.Expiry
+	res, err := s.db.txExec(ctx, tx, `INSERT INTO reservations (id, ref, status, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (ref) WHERE status IN ('held', 'confirmed') DO NOTHING`, r.ID, r.Ref, string(r.Status), r.ExpiresAt, r.CreatedAt)
+	if err != nil {
+		return inventory.Reservation{}, false, err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		var id string
+		if err := s.db.txQueryRow(ctx, tx, `SELECT id FROM reservations WHERE ref = $1 AND status IN ('held', 'confirmed')`, r.Ref).Scan(&id); err != nil {
+			return inventory.Reservation{}, false, err
+		}
+		out, err := loadReservation(ctx, tx, id, false)
+		return out, false, err
+	}
+	levels, err := s.lockStock(ctx, tx, items)
+	if err != nil {
+		return inventory.Reservation{}, false, err
+	}
+	lines, err := pick(items, levels)
+	if err != nil {
+		return inventory.Reservation{}, false, err
+	}
+	for _, l := range lines {
+		res, err := s.db.txExec(ctx, tx, `UPDATE stock SET reserved = reserved + $1, updated_at = $2
+			WHERE merchant_id = $3 AND sku = $4 AND warehouse_id = $5 AND on_hand - reserved >= $1`,
+			l.Quantity, r.CreatedAt, l.MerchantID, l.SKU, l.WarehouseID)
+		if err != nil {
+			return inventory.Reservation{}, false, err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return inventory.Reservation{}, false, errs.E(op, errs.Conflict, "not enough stock of "+l.SKU)
+		}
+		if _, err := s.db.txExec(ctx, tx, `INSERT INTO reservation_lines (reservation_id, merchant_id, sku, warehouse_id, quantity)
+			VALUES ($1, $2, $3, $4, $5)`, r.ID, l.MerchantID, l.SKU, l.WarehouseID, l.Quantity); err != nil {
+			return inventory.Reservation{}, false, err
+		}
+	}
+	if err := insertTimer(ctx, tx, expiry); err != nil {
+		return inventory.Reservation{}, false, err
+	}
+	r.Lines = lines
+	return r, true, nil
 }
 
 // loadReservation reads reservation id with its lines, locked on PostgreSQL
