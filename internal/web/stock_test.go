@@ -218,5 +218,18 @@ func TestStockOverHTTP(t *testing.T) {
 		if status, _, _ := list("ownerA", "{whA}", "?after=garbage"); status != 422 {
 			t.Errorf("a malformed cursor: %d", status)
 		}
+		// A variant added later shows its own stock.
+		if status, out := f.do("ownerA", "POST", "/api/v1/products/{productA}/variants",
+			`{"sku":"A-7","prices":[{"channel":"bazaar","currency":"EUR","amount":900}]}`); status != 201 {
+			t.Fatalf("add variant: %d %s", status, out)
+		}
+		if status, out := f.do("ownerA", "PUT", "/api/v1/warehouses/{whA}/stock", f.expand(`{"sku":"A-7","on_hand":30}`)); status != 200 {
+			t.Fatalf("count A-7: %d %s", status, out)
+		}
+		_, page := f.do("", "GET", "/api/v1/products/{productA}?channel=bazaar", nil)
+		var both struct{ Availability map[string]string }
+		if err := json.Unmarshal(page, &both); err != nil || both.Availability["A-7"] != "in_stock" {
+			t.Errorf("after a variant was added: %s", page)
+		}
 	})
 }
