@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"testing"
 
+	"github.com/sesame-market/sesame/internal/catalog"
 	"github.com/sesame-market/sesame/internal/events"
 )
 
@@ -69,4 +70,21 @@ func (db *DB) QueuedWrites() int {
 	db.queue.mu.Lock()
 	defer db.queue.mu.Unlock()
 	return len(db.queue.pending)
+}
+
+// DecodeDoc reads a product's stored document, for tests of migrations.
+func DecodeDoc(b []byte) (catalog.Product, error) { return loadProduct("sqlstore.DecodeDoc", b) }
+
+// Undo27 takes a database at schema 27 back to 26 by hand (the products'
+// SKUs dropped), so that a test can write data with today's code and then
+// see migration 27 fill it in.
+func (db *DB) Undo27(ctx context.Context) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{`ALTER TABLE products DROP COLUMN skus`, `DELETE FROM goose_db_version WHERE version_id = 27`} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
