@@ -386,3 +386,41 @@ func TestFeedLinesThatAreNotProducts(t *testing.T) {
 		t.Errorf("unknown column: %v", err)
 	}
 }
+
+// TestImportFindsTheLineTheStoreRefuses: a line that passes the checks but
+// that the store refuses (its SKU is one of the merchant's products made
+// through the API) is refused alone, on variants.sku, and the rest of its
+// batch is created.
+func TestImportFindsTheLineTheStoreRefuses(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		m := testkit.NewMarket(t, db)
+		cat := m.Categories["phone-cases"]
+		taken := []int{50, 51, 170}
+		for _, i := range taken {
+			_, err := m.Catalog.CreateProduct(ctx, m.SZStaff, catalog.ProductInput{CategoryID: cat, OriginCountry: "CN",
+				Translations: map[string]catalog.Text{"en": {Title: "Made by hand"}},
+				Variants:     []catalog.VariantInput{{SKU: feedtest.Default(i, cat).SKU}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		p, recs, err := importFeed(t, ctx, m, feed.JSONLines, 200, 200, func(i int) feedtest.Product { return feedtest.Default(i, cat) }, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want, got [][]string
+		for _, i := range taken {
+			want = append(want, []string{strconv.Itoa(i + 1), "variants.sku"})
+		}
+		for _, r := range recs {
+			got = append(got, r[:2])
+		}
+		if diff := cmp.Diff(got, want); diff != "" {
+			t.Errorf("refused (-got +want):\n%s\n%v", diff, recs)
+		}
+		if p.Created != 197 || p.Refused != 3 {
+			t.Errorf("%+v", p)
+		}
+	})
+}
