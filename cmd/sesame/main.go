@@ -2,6 +2,7 @@
 //
 //	sesame serve   [--addr :8080] [--data ./sesame-data] [--db postgres://...] [--nats nats://a,nats://b]
 //	sesame demo    [--addr 127.0.0.1:8080] [--products 5000] (serve, after seeding a demo marketplace into an empty data dir)
+//	sesame import  --merchant ID [--data ./sesame-data] [--db postgres://...] FILE (a catalogue feed, CSV or JSON Lines)
 package main
 
 import (
@@ -127,6 +128,7 @@ const usage = `Usage: sesame <command> [flags]
 Commands:
   serve   run the marketplace server
   demo    seed a demo marketplace into an empty data dir, then serve it
+  import  import a catalogue feed (CSV or JSON Lines) for a merchant
   floor   serve a fixed 2 KB JSON body: the baseline for load tests on this machine
   version print the version
 
@@ -169,6 +171,8 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		return nil
 	case "floor":
 		return floor(ctx, args, stdout)
+	case "import":
+		return importFeed(ctx, args, getenv, stdout, os.Stderr)
 	case "serve", "demo":
 	default:
 		fmt.Fprint(stdout, usage)

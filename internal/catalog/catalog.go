@@ -64,9 +64,13 @@ type Variant struct {
 
 // Product is a merchant's product with everything a storefront shows.
 type Product struct {
-	ID            string            `json:"id"`
-	MerchantID    string            `json:"merchant_id"`
-	MerchantName  string            `json:"merchant_name"`
+	ID           string `json:"id"`
+	MerchantID   string `json:"merchant_id"`
+	MerchantName string `json:"merchant_name"`
+	// Ref is the merchant's own reference for the product, unique per
+	// merchant: the key of a catalogue feed (ImportLines). Products made
+	// through the API have none.
+	Ref           string            `json:"ref,omitempty"`
 	BrandID       string            `json:"brand_id,omitempty"`
 	BrandName     string            `json:"brand_name,omitempty"`
 	CategoryID    string            `json:"category_id"`
@@ -136,6 +140,17 @@ type Store interface {
 	CreateProducts(ctx context.Context, ps []Product, evs []events.Event) error
 	// Product returns NotFound if there is no such product.
 	Product(ctx context.Context, id string) (Product, error)
+	// ProductsByRef returns merchantID's products whose Ref is one of refs,
+	// by ref; a ref no product has is absent.
+	ProductsByRef(ctx context.Context, merchantID string, refs []string) (map[string]Product, error)
+	// ReplaceProduct gives merchantID's product p.ID the content of p: brand,
+	// category, origin, texts, media, attributes, and its variants by SKU
+	// (a SKU the product has keeps its id and takes p's options and prices;
+	// a new one is added; one p does not name is kept). The brand rule and
+	// the listing rule apply as in UpdateProduct. NotFound if the product is
+	// not the merchant's; Forbidden on a brand the merchant may not use;
+	// Conflict on a SKU another product of the merchant uses.
+	ReplaceProduct(ctx context.Context, merchantID string, p Product, at time.Time, ev events.Event) error
 	// UpdateProduct applies a patch to merchantID's product; NotFound if the
 	// product is not the merchant's; Forbidden if the new brand is one the
 	// merchant may not use. Listings that no longer pass the listing rule
@@ -392,8 +407,9 @@ func (s *Service) CreateProduct(ctx context.Context, actor identity.Actor, in Pr
 	return s.Store.Product(ctx, p.ID)
 }
 
-// Import stores products built outside a request (the demo's generator, a
-// catalogue feed), listed on their Channels, in one transaction. Each goes
+// Import stores products built outside a request (the demo's generator),
+// listed on their Channels, in one transaction, all or none (a catalogue
+// feed, refused line by line, goes through ImportLines). Each goes
 // through the same normalise-and-validate step as CreateProduct
 // (checkProduct, prices included, with the same field errors), and the
 // store checks the brand rule and the listing rule for each as for one

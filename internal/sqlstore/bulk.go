@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"maps"
 	"reflect"
 	"runtime"
@@ -135,7 +136,7 @@ func freeSKUs(ctx context.Context, tx *sql.Tx, op string, ps []catalog.Product) 
 		for _, v := range p.Variants {
 			k := key{p.MerchantID, v.SKU}
 			if seen[k] {
-				return errs.E(op, errs.Conflict, "SKU "+v.SKU+" is used twice")
+				return skuTaken(op, "SKU "+v.SKU+" is used twice")
 			}
 			seen[k] = true
 			byMerchant[p.MerchantID] = append(byMerchant[p.MerchantID], v.SKU)
@@ -151,11 +152,17 @@ func freeSKUs(ctx context.Context, tx *sql.Tx, op string, ps []catalog.Product) 
 				return err
 			}
 			if len(taken) > 0 {
-				return errs.E(op, errs.Conflict, "SKU "+taken[0]+" is already used by one of your products")
+				return skuTaken(op, "SKU "+taken[0]+" is already used by one of your products")
 			}
 		}
 	}
 	return nil
+}
+
+// skuTaken is the Conflict of a SKU in use, naming the field at fault so
+// that an import reports it on the feed's line.
+func skuTaken(op, msg string) error {
+	return &errs.Error{Op: op, Kind: errs.Conflict, Field: "variants.sku", Err: errors.New(msg)}
 }
 
 // inList is head followed by a parenthesised list of placeholders for vals,

@@ -302,19 +302,19 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 		// transaction, so that its listings can carry it (see listedProduct).
 		numbered := s.db.Engine == SQLite
 		var seq int64
-		nProduct, nListing := 8, 4
-		productCols, listingCols := `id, brand_id, category_id, version, doc, view, merchant_id, skus`, `channel_id, product_id, active, listed_at`
+		nProduct, nListing := 9, 4
+		productCols, listingCols := `id, brand_id, category_id, version, doc, view, merchant_id, skus, ref`, `channel_id, product_id, active, listed_at`
 		if numbered {
 			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM products`).Scan(&seq); err != nil {
 				return err
 			}
 			productCols, listingCols = `seq, `+productCols, `product_seq, `+listingCols
-			nProduct, nListing = 9, 5
+			nProduct, nListing = 10, 5
 		}
 		products := newRowInserter(ctx, s.db.Engine, prep, `INSERT INTO products (`+productCols+`) VALUES `, nProduct, nil)
 		variants := newRowInserter(ctx, s.db.Engine, prep, `INSERT INTO variants (merchant_id, sku, id, product_id) VALUES `, 4, products)
 		listings := newRowInserter(ctx, s.db.Engine, prep, `INSERT INTO listings (`+listingCols+`) VALUES `, nListing, products)
-		row := make([]any, 0, 9)
+		row := make([]any, 0, 10)
 		for i := range ps {
 			p := &ps[i]
 			seq++
@@ -322,7 +322,7 @@ func (s *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, evs 
 			if numbered {
 				row = append(row, seq)
 			}
-			if err := products.add(append(row, prodID(p.ID), nullStr(p.BrandID), p.CategoryID, p.Version, stored[i].doc, stored[i].view, p.MerchantID, skusOf(*p))...); err != nil {
+			if err := products.add(append(row, prodID(p.ID), nullStr(p.BrandID), p.CategoryID, p.Version, stored[i].doc, stored[i].view, p.MerchantID, skusOf(*p), nullStr(p.Ref))...); err != nil {
 				return err
 			}
 			for _, v := range p.Variants {
@@ -518,7 +518,7 @@ func insertVariant(ctx context.Context, prep func(string) (*sql.Stmt, error), me
 	}
 	if _, err := st.ExecContext(ctx, varID(v.ID), prodID(productID), merchantID, v.SKU); err != nil {
 		if classify(err) == uniqueViolation {
-			return errs.E("sqlstore.AddVariant", errs.Conflict, "SKU "+v.SKU+" is already used by one of your products")
+			return skuTaken("sqlstore.AddVariant", "SKU "+v.SKU+" is already used by one of your products")
 		}
 		return err
 	}

@@ -29,6 +29,7 @@ type productDoc struct {
 	ID            string             `json:"id"`
 	MerchantID    string             `json:"merchant_id"`
 	MerchantName  string             `json:"merchant_name"`
+	Ref           string             `json:"ref,omitempty"`
 	BrandID       string             `json:"brand_id,omitempty"`
 	BrandName     string             `json:"brand_name,omitempty"`
 	CategoryID    string             `json:"category_id"`
@@ -70,7 +71,7 @@ type priceDoc struct {
 // collections stay as they are, so documents keep the shape they always had.
 func docOf(p catalog.Product) productDoc {
 	d := productDoc{
-		V: productDocV, ID: p.ID, MerchantID: p.MerchantID, MerchantName: p.MerchantName,
+		V: productDocV, ID: p.ID, MerchantID: p.MerchantID, MerchantName: p.MerchantName, Ref: p.Ref,
 		BrandID: p.BrandID, BrandName: p.BrandName, CategoryID: p.CategoryID, OriginCountry: p.OriginCountry,
 		Media: slices.Clone(p.Media), Attributes: maps.Clone(p.Attributes), Channels: slices.Clone(p.Channels),
 		Version: p.Version, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
@@ -100,7 +101,7 @@ func docOf(p catalog.Product) productDoc {
 // product is the catalogue's product that d stores.
 func (d productDoc) product() catalog.Product {
 	p := catalog.Product{
-		ID: d.ID, MerchantID: d.MerchantID, MerchantName: d.MerchantName,
+		ID: d.ID, MerchantID: d.MerchantID, MerchantName: d.MerchantName, Ref: d.Ref,
 		BrandID: d.BrandID, BrandName: d.BrandName, CategoryID: d.CategoryID, OriginCountry: d.OriginCountry,
 		Media: slices.Clone(d.Media), Attributes: maps.Clone(d.Attributes), Channels: slices.Clone(d.Channels),
 		Version: d.Version, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
