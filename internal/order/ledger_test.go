@@ -95,7 +95,7 @@ func TestLedgerOfTwoMerchants(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := map[string]int64{"held EUR": o.Settlement.Minor, "fees EUR": fee.Minor}
+			want := map[string]int64{"held EUR": o.Settlement.Minor, "available EUR": 0, "paid EUR": 0, "fees EUR": fee.Minor}
 			if diff := cmp.Diff(balances(t, m, o.MerchantID), want); diff != "" {
 				t.Errorf("%s's ledger after payment (-got +want):\n%s", o.MerchantName, diff)
 			}
@@ -116,7 +116,7 @@ func TestLedgerOfTwoMerchants(t *testing.T) {
 				t.Errorf("%s reads the marketplace's ledger: %v", name, err)
 			}
 		}
-		if bs, err := m.Orders.Ledger(ctx, m.PVStaff, m.Provence.ID); err != nil || len(bs) != 2 {
+		if bs, err := m.Orders.Ledger(ctx, m.PVStaff, m.Provence.ID); err != nil || len(bs) != 4 {
 			t.Errorf("Provence reads its ledger: %v %v", bs, err)
 		}
 
@@ -138,7 +138,7 @@ func TestLedgerOfTwoMerchants(t *testing.T) {
 			}
 		}
 		pvFee := balances(t, m, m.Provence.ID)["fees EUR"]
-		if diff := cmp.Diff(balances(t, m, m.Provence.ID), map[string]int64{"held EUR": 0, "available EUR": pv.Settlement.Minor, "fees EUR": pvFee}); diff != "" {
+		if diff := cmp.Diff(balances(t, m, m.Provence.ID), map[string]int64{"held EUR": 0, "available EUR": pv.Settlement.Minor, "paid EUR": 0, "fees EUR": pvFee}); diff != "" {
 			t.Errorf("Provence's ledger after confirmation (-got +want):\n%s", diff)
 		}
 		var kinds []order.PostingKind
@@ -156,7 +156,7 @@ func TestLedgerOfTwoMerchants(t *testing.T) {
 		if _, err := m.Orders.Cancel(ctx, buyer, sz.ID, ""); err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(balances(t, m, m.Shenzhen.ID), map[string]int64{"held EUR": 0, "fees EUR": 0}); diff != "" {
+		if diff := cmp.Diff(balances(t, m, m.Shenzhen.ID), map[string]int64{"held EUR": 0, "available EUR": 0, "paid EUR": 0, "fees EUR": 0}); diff != "" {
 			t.Errorf("Shenzhen's ledger after cancellation (-got +want):\n%s", diff)
 		}
 		if got := len(postings(t, m, m.Shenzhen.ID)); got != 2 {
@@ -188,7 +188,7 @@ func TestLedgerOfAPaymentConfirmed(t *testing.T) {
 			t.Fatal(err)
 		}
 		o := co.Orders[0]
-		want := map[string]int64{"held EUR": o.Settlement.Minor, "fees EUR": o.Commission.Minor}
+		want := map[string]int64{"held EUR": o.Settlement.Minor, "available EUR": 0, "paid EUR": 0, "fees EUR": o.Commission.Minor}
 		if diff := cmp.Diff(balances(t, m, m.Provence.ID), want); diff != "" {
 			t.Errorf("Provence's ledger after the payment's confirmation (-got +want):\n%s", diff)
 		}

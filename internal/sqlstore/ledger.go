@@ -1,10 +1,11 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/sesame-market/sesame/internal/errs"
@@ -12,118 +13,116 @@ import (
 	"github.com/sesame-market/sesame/internal/order"
 )
 
+// ledgerAccounts are the accounts of a posting's row, in the order its
+// entries are read back.
+var ledgerAccounts = [...]order.Account{order.Clearing, order.Held, order.Available, order.PaidOut, order.Fees}
+
 // postMove writes the ledger posting of order o's move from status from
 // ("" when placed) to status to inside tx, once: a posting of the order
 // and kind written already (a retried or repeated move) is left as it is.
+// A posting is one row, its entries its amounts on the five accounts.
 func postMove(ctx context.Context, tx *sql.Tx, o order.Order, from, to order.Status, at time.Time) error {
+	const op = "sqlstore.postMove"
 	p, err := order.LedgerPosting(o, from, to, at)
 	if err != nil || p == nil {
 		return err
 	}
 	if p.Sum() != 0 {
-		return errs.E("sqlstore.postMove", errs.Internal, fmt.Sprintf("the %s posting of order %s sums to %d", p.Kind, o.ID, p.Sum()))
+		return errs.E(op, errs.Internal, fmt.Sprintf("the %s posting of order %s sums to %d", p.Kind, o.ID, p.Sum()))
 	}
-	res, err := execIn(ctx, tx, `INSERT INTO ledger_postings (id, kind, order_id, merchant_id, currency, created_at) VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (order_id, kind) DO NOTHING`, p.ID, string(p.Kind), p.OrderID, p.MerchantID, p.Currency, p.CreatedAt)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return nil // posted already
-	}
-	// The entries in one statement (a posting has a handful).
-	var q strings.Builder
-	q.WriteString(`INSERT INTO ledger_entries (posting_id, seq, account, merchant_id, currency, amount) VALUES `)
-	args := make([]any, 0, 6*len(p.Entries))
-	for i, e := range p.Entries {
-		if i > 0 {
-			q.WriteString(", ")
+	var amounts [len(ledgerAccounts)]int64
+	for _, e := range p.Entries {
+		i := slices.Index(ledgerAccounts[:], e.Account)
+		mine := e.MerchantID == p.MerchantID && e.Account != order.Clearing || e.MerchantID == "" && e.Account == order.Clearing
+		if i < 0 || !mine || e.Amount.Currency != p.Currency {
+			return errs.E(op, errs.Internal, fmt.Sprintf("the %s posting of order %s has an entry %+v a row cannot hold", p.Kind, o.ID, e))
 		}
-		k := len(args)
-		fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6)
-		args = append(args, p.ID, i, string(e.Account), nullStr(e.MerchantID), e.Amount.Currency, e.Amount.Minor)
+		amounts[i] += e.Amount.Minor
 	}
-	_, err = execIn(ctx, tx, q.String(), args...)
+	_, err = execIn(ctx, tx, `INSERT INTO ledger_postings (id, kind, order_id, merchant_id, currency, created_at, clearing, held, available, paid, fees)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (order_id, kind) DO NOTHING`,
+		p.ID, string(p.Kind), p.OrderID, p.MerchantID, p.Currency, p.CreatedAt, amounts[0], amounts[1], amounts[2], amounts[3], amounts[4])
 	return err
 }
 
-// LedgerBalances implements order.Store.
+// LedgerBalances implements order.Store: a merchant's four accounts in
+// each currency it has postings in (0 where no money moved), or the
+// marketplace's clearing account in each currency.
 func (s *Orders) LedgerBalances(ctx context.Context, merchantID string) ([]order.Balance, error) {
 	const op = "sqlstore.LedgerBalances"
-	q := `SELECT account, currency, SUM(amount) FROM ledger_entries WHERE merchant_id = $1 GROUP BY account, currency ORDER BY account, currency`
-	args := []any{merchantID}
+	var (
+		rows *sql.Rows
+		err  error
+		accs []order.Account
+	)
 	if merchantID == "" {
-		q, args = `SELECT account, currency, SUM(amount) FROM ledger_entries WHERE merchant_id IS NULL GROUP BY account, currency ORDER BY account, currency`, nil
+		accs = []order.Account{order.Clearing}
+		rows, err = s.db.QueryContext(ctx, `SELECT currency, SUM(clearing) FROM ledger_postings GROUP BY currency`)
+	} else {
+		accs = []order.Account{order.Held, order.Available, order.PaidOut, order.Fees}
+		rows, err = s.db.QueryContext(ctx, `SELECT currency, SUM(held), SUM(available), SUM(paid), SUM(fees)
+			FROM ledger_postings WHERE merchant_id = $1 GROUP BY currency`, merchantID)
 	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, wrap(op, err, "ledger")
 	}
 	defer rows.Close()
 	out := []order.Balance{}
 	for rows.Next() {
-		var (
-			b       order.Balance
-			account string
-		)
-		if err := rows.Scan(&account, &b.Amount.Currency, &b.Amount.Minor); err != nil {
+		var cur string
+		sums := make([]int64, len(accs))
+		dst := []any{&cur}
+		for i := range sums {
+			dst = append(dst, &sums[i])
+		}
+		if err := rows.Scan(dst...); err != nil {
 			return nil, wrap(op, err, "ledger")
 		}
-		b.Account = order.Account(account)
-		out = append(out, b)
+		for i, a := range accs {
+			out = append(out, order.Balance{Account: a, Amount: money.Amount{Minor: sums[i], Currency: cur}})
+		}
 	}
-	return out, wrap(op, rows.Err(), "ledger")
+	if err := rows.Err(); err != nil {
+		return nil, wrap(op, err, "ledger")
+	}
+	slices.SortFunc(out, func(a, b order.Balance) int {
+		return cmp.Or(cmp.Compare(a.Account, b.Account), cmp.Compare(a.Amount.Currency, b.Amount.Currency))
+	})
+	return out, nil
 }
 
 // LedgerPostings implements order.Store.
 func (s *Orders) LedgerPostings(ctx context.Context, merchantID, after string, limit int) ([]order.Posting, error) {
 	const op = "sqlstore.LedgerPostings"
-	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, order_id, merchant_id, currency, created_at FROM ledger_postings
-		WHERE merchant_id = $1 AND id > $2 ORDER BY id LIMIT $3`, merchantID, after, limit)
-	if err != nil {
-		return nil, wrap(op, err, "ledger")
-	}
-	out := []order.Posting{}
-	at := map[string]int{}
-	for rows.Next() {
-		var (
-			p    order.Posting
-			kind string
-		)
-		if err := rows.Scan(&p.ID, &kind, &p.OrderID, &p.MerchantID, &p.Currency, &p.CreatedAt); err != nil {
-			rows.Close()
-			return nil, wrap(op, err, "ledger")
-		}
-		p.Kind, p.CreatedAt, p.Entries = order.PostingKind(kind), p.CreatedAt.UTC(), []order.Entry{}
-		at[p.ID] = len(out)
-		out = append(out, p)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(out) == 0 {
-		return out, wrap(op, err, "ledger")
-	}
-	marks := make([]string, len(out))
-	args := make([]any, len(out))
-	for i, p := range out {
-		marks[i], args[i] = fmt.Sprintf("$%d", i+1), p.ID
-	}
-	rows, err = s.db.QueryContext(ctx, `SELECT posting_id, account, COALESCE(merchant_id, ''), currency, amount FROM ledger_entries
-		WHERE posting_id IN (`+strings.Join(marks, ", ")+`) ORDER BY posting_id, seq`, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, order_id, merchant_id, currency, created_at, clearing, held, available, paid, fees
+		FROM ledger_postings WHERE merchant_id = $1 AND id > $2 ORDER BY id LIMIT $3`, merchantID, after, limit)
 	if err != nil {
 		return nil, wrap(op, err, "ledger")
 	}
 	defer rows.Close()
+	out := []order.Posting{}
 	for rows.Next() {
 		var (
-			id, account string
-			e           order.Entry
-			a           money.Amount
+			p       order.Posting
+			kind    string
+			amounts [len(ledgerAccounts)]int64
 		)
-		if err := rows.Scan(&id, &account, &e.MerchantID, &a.Currency, &a.Minor); err != nil {
+		if err := rows.Scan(&p.ID, &kind, &p.OrderID, &p.MerchantID, &p.Currency, &p.CreatedAt,
+			&amounts[0], &amounts[1], &amounts[2], &amounts[3], &amounts[4]); err != nil {
 			return nil, wrap(op, err, "ledger")
 		}
-		e.Account, e.Amount = order.Account(account), a
-		out[at[id]].Entries = append(out[at[id]].Entries, e)
+		p.Kind, p.CreatedAt, p.Entries = order.PostingKind(kind), p.CreatedAt.UTC(), []order.Entry{}
+		for i, a := range ledgerAccounts {
+			if amounts[i] == 0 {
+				continue
+			}
+			e := order.Entry{Account: a, Amount: money.Amount{Minor: amounts[i], Currency: p.Currency}}
+			if a != order.Clearing {
+				e.MerchantID = p.MerchantID
+			}
+			p.Entries = append(p.Entries, e)
+		}
+		out = append(out, p)
 	}
 	return out, wrap(op, rows.Err(), "ledger")
 }
