@@ -48,6 +48,8 @@ type searchPage struct {
 	Loading  string // the index is loading: this message instead of results
 	Story    string // a pavilion's
 	Sellers  []link // a pavilion's merchants, each to its shop
+	// Seller is a shop's merchant's rating, nil when none.
+	Seller *sellerView
 }
 
 type facetGroup struct {
@@ -151,6 +153,10 @@ func (s *Shop) search(w http.ResponseWriter, r *http.Request, at place) {
 		}
 		q.Merchants = []string{at.key}
 		p.Heading = name
+		if p.Seller, err = s.sellerRating(r, b, at.key); err != nil {
+			s.fail(w, r, b, err)
+			return
+		}
 	}
 	if at.kind == placePavilion || at.kind == placeShop {
 		path = b.Home + at.kind + "/" + url.PathEscape(at.key)
