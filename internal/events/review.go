@@ -36,9 +36,12 @@ type ReviewChange struct {
 	Seller *SellerAxes `json:"seller,omitempty"`
 	// ProductReviews and ProductStars are the count and the sum of the
 	// stars of the product's published reviews after the change.
-	ProductReviews int64     `json:"product_reviews"`
-	ProductStars   int64     `json:"product_stars"`
-	At             time.Time `json:"at"`
+	ProductReviews int64 `json:"product_reviews"`
+	ProductStars   int64 `json:"product_stars"`
+	// ProductAverageTenths is their average in tenths (45: 4.5), rounded
+	// half up; 0 without reviews.
+	ProductAverageTenths int64     `json:"product_average_tenths"`
+	At                   time.Time `json:"at"`
 }
 
 // SellerAxes are a merchant's marks on an order, 1 to 5 each.

@@ -206,7 +206,7 @@ func (in ReviewInput) Normalise() (ReviewInput, error) {
 func reviewEvent(typ string, r Review, seller *SellerRating, p Rating, at time.Time) events.Event {
 	c := events.ReviewChange{V: events.ReviewChangeV1, ReviewID: r.ID, OrderID: r.OrderID, LineID: r.LineID, ProductID: r.ProductID,
 		MerchantID: r.MerchantID, BuyerID: r.BuyerID, ChannelID: r.ChannelID, Stars: r.Stars, Status: string(r.Status),
-		ProductReviews: p.Count, ProductStars: p.Sum, At: at}
+		ProductReviews: p.Count, ProductStars: p.Sum, ProductAverageTenths: p.Tenths(), At: at}
 	if typ == events.ReviewModerated {
 		c.Reason = r.Reason
 	}

@@ -197,3 +197,26 @@ func (s *Orders) OrderReviews(ctx context.Context, orderID string) (order.OrderR
 	out.Rated = n > 0
 	return out, wrap(op, err, "review")
 }
+
+// ProductRatings implements search.Source: the average stars, in tenths,
+// of every product with published reviews.
+func (s *Catalog) ProductRatings(ctx context.Context) (map[string]int64, error) {
+	const op = "sqlstore.ProductRatings"
+	rows, err := s.db.QueryContext(ctx, `SELECT product_id, reviews, stars FROM product_ratings WHERE reviews > 0`)
+	if err != nil {
+		return nil, wrap(op, err, "rating")
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var (
+			id string
+			r  order.Rating
+		)
+		if err := rows.Scan(&id, &r.Count, &r.Sum); err != nil {
+			return nil, wrap(op, err, "rating")
+		}
+		out[id] = r.Tenths()
+	}
+	return out, wrap(op, rows.Err(), "rating")
+}

@@ -75,7 +75,7 @@ func confirmedOrder(t *testing.T, s *store, channel, currency string, addr order
 // review form per line, which posts without JavaScript; the review then
 // reads as given, the product's page shows its stars in words, its count
 // and the review, and its JSON-LD an AggregateRating; the shop's page shows
-// the seller's three ratings. A bad mark is refused and changes nothing; a
+// the seller's three ratings, and search a rating facet. A bad mark is refused and changes nothing; a
 // second post of the form changes nothing either.
 func TestReviewOnTheStorefront(t *testing.T) {
 	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
@@ -124,6 +124,19 @@ func TestReviewOnTheStorefront(t *testing.T) {
 			if !strings.Contains(body, want) {
 				t.Errorf("the product's page has no %q", want)
 			}
+		}
+		// Search follows the review: "4 stars & up" finds the product alone.
+		s.sync()
+		_, body = v.get("/bazaar/en/search")
+		if !strings.Contains(body, "4 stars &amp; up") || !strings.Contains(body, "Buyers&#39; rating") {
+			t.Errorf("no rating facet on the search page")
+		}
+		_, body = v.get("/bazaar/en/search?stars=4")
+		if !strings.Contains(body, soap.ID) || strings.Count(body, `class="card"`) > 1 {
+			t.Errorf("4 stars & up does not find the soap alone")
+		}
+		if res, _ := v.get("/bazaar/en/search?stars=9"); res.StatusCode != http.StatusBadRequest {
+			t.Errorf("nine stars & up: %d", res.StatusCode)
 		}
 		_, body = v.get("/bazaar/en/shop/" + o.MerchantID)
 		for _, want := range []string{"Seller ratings", "Item as described", "5.0 out of 5", "4.0 out of 5", "From 1 rated order"} {
