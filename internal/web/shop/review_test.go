@@ -150,8 +150,9 @@ func TestReviewOnTheStorefront(t *testing.T) {
 // TestReviewInABrowser: the buyer of a confirmed order reviews its line
 // and rates the seller through the order page's form, in English on
 // bazaar and in Chinese on mall; the product's page then shows the stars,
-// their words and the reviews. Screenshots, desktop (1280×900) and phone
-// (390×844).
+// their words and the reviews, the shop's page the seller's ratings, and
+// search finds the product among those rated 4 stars & up. Screenshots,
+// desktop (1280×900) and phone (390×844).
 func TestReviewInABrowser(t *testing.T) {
 	tb, s := demoTab(t, 300)
 	dir, shot, do, text := tb.dir, tb.shot, tb.do, tb.text
@@ -208,5 +209,8 @@ func TestReviewInABrowser(t *testing.T) {
 		t.Fatalf("the reviewed order in Chinese reads %q", got)
 	}
 	both("34-product-reviews-zh", "/mall/zh/p/"+mallSoap.ID, "#reviews")
+	both("35-shop-rated-zh", "/mall/zh/shop/"+zo.MerchantID, ".seller-rating")
+	s.sync()
+	both("36-search-rating-facet", "/bazaar/en/search?stars=4", ".card")
 	t.Logf("screenshots in %s", dir)
 }
