@@ -4,10 +4,12 @@ import "time"
 
 // The review events (payload: ReviewChange; tenant: the reviewed order's
 // merchant). ReviewCreated: a buyer reviewed a line of a confirmed order
-// (and, with it, may have rated the order's merchant); ReviewModerated: an
-// operator hid a review or published it again, with the reason.
+// (and, with it, may have rated the order's merchant); ReviewEdited: the
+// buyer changed the review's stars or text; ReviewModerated: an operator
+// hid a review or published it again, with the reason.
 const (
 	ReviewCreated   = "review.created"
+	ReviewEdited    = "review.edited"
 	ReviewModerated = "review.moderated"
 )
 

@@ -31,6 +31,8 @@ const (
 	MaxReason = 500
 	// MaxStars is the best mark; 1 is the worst.
 	MaxStars = 5
+	// EditWindow is how long after writing it a buyer may edit a review.
+	EditWindow = 30 * 24 * time.Hour
 )
 
 // SellerRating is what a buyer says of an order's merchant, 1 to 5 on each
@@ -67,6 +69,12 @@ type ReviewInput struct {
 	Stars  int           `json:"stars" minimum:"1" maximum:"5" doc:"The item's mark, 1 to 5"`
 	Text   string        `json:"text,omitempty" maxLength:"2000" doc:"What the buyer says of the item (up to 2,000 characters)"`
 	Seller *SellerRating `json:"seller,omitempty" doc:"The order's merchant, rated once per order: with the order's first review that carries it"`
+}
+
+// ReviewEdit is a buyer's new stars and text of their review.
+type ReviewEdit struct {
+	Stars int    `json:"stars" minimum:"1" maximum:"5" doc:"The item's mark, 1 to 5"`
+	Text  string `json:"text,omitempty" maxLength:"2000" doc:"What the buyer says of the item (up to 2,000 characters); empty: none"`
 }
 
 // ModerateInput is an operator's decision on a review.
@@ -152,6 +160,12 @@ type ReviewStore interface {
 	CreateReview(ctx context.Context, r Review, seller *SellerRating, evs func(Review, Rating) []events.Event) (Review, error)
 	// Review returns review id. NotFound if none.
 	Review(ctx context.Context, id string) (Review, error)
+	// EditReview changes review id in one transaction: step is given the
+	// review as stored (locked) and returns it changed (stars, text); the
+	// store writes it, moves the product's rating by the change of stars
+	// of a published review, and writes the events evs returns. step's
+	// error is returned and nothing is written. NotFound if none.
+	EditReview(ctx context.Context, id string, step func(Review) (Review, error), evs func(Review, Rating) []events.Event) (Review, error)
 	// ModerateReview sets review id's status and reason, the product's
 	// rating updated (a hidden review does not count) and evs's events
 	// written, in one transaction. NotFound if none.
@@ -250,6 +264,37 @@ func (s *Service) WriteReview(ctx context.Context, actor identity.Actor, orderID
 		BuyerID: o.BuyerID, ChannelID: o.ChannelID, Stars: in.Stars, Text: in.Text, Status: ReviewPublished, CreatedAt: at, UpdatedAt: at}
 	return s.Store.CreateReview(ctx, r, in.Seller, func(r Review, p Rating) []events.Event {
 		return []events.Event{reviewEvent(events.ReviewCreated, r, in.Seller, p, at)}
+	})
+}
+
+// EditReview changes the stars and text of one of the buyer's reviews
+// within EditWindow of writing it; a hidden review may be edited (say, to
+// take out what made an operator hide it) and stays hidden. The merchant's
+// rating of the order is not edited. Errors: NotFound (not the actor's
+// review: nobody else edits it), Invalid (a mark, the text), Conflict (past
+// the window).
+func (s *Service) EditReview(ctx context.Context, actor identity.Actor, id string, in ReviewEdit) (Review, error) {
+	const op = "order.EditReview"
+	notFound := errs.E(op, errs.NotFound, "review not found")
+	if actor.Role != identity.Buyer || !ids.Valid(ids.Review, id) {
+		return Review{}, notFound
+	}
+	n, err := ReviewInput{Stars: in.Stars, Text: in.Text}.Normalise()
+	if err != nil {
+		return Review{}, err
+	}
+	at := s.Now().UTC()
+	return s.Store.EditReview(ctx, id, func(r Review) (Review, error) {
+		if r.BuyerID != actor.UserID {
+			return r, notFound
+		}
+		if at.After(r.CreatedAt.Add(EditWindow)) {
+			return r, errs.E(op, errs.Conflict, fmt.Sprintf("a review may be edited for %d days after it was written", EditWindow/(24*time.Hour)))
+		}
+		r.Stars, r.Text, r.UpdatedAt = n.Stars, n.Text, at
+		return r, nil
+	}, func(r Review, p Rating) []events.Event {
+		return []events.Event{reviewEvent(events.ReviewEdited, r, nil, p, at)}
 	})
 }
 

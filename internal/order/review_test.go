@@ -163,5 +163,31 @@ func TestReviewAConfirmedLine(t *testing.T) {
 		if pr, _, _, _ = m.Orders.ProductReviews(ctx, line.ProductID, "", 10); pr.Count != 2 || pr.Sum != 9 {
 			t.Errorf("published again: %+v", pr)
 		}
+
+		// Edits: the buyer's own, within 30 days; the rating follows.
+		edit := order.ReviewEdit{Stars: 2, Text: " Lost its scent. "}
+		for name, a := range map[string]identity.Actor{"another buyer": other, "the merchant": m.PVStaff, "an operator": identity.System} {
+			if _, err := m.Orders.EditReview(ctx, a, r.ID, edit); !errs.Is(err, errs.NotFound) {
+				t.Errorf("an edit by %s: %v, want NotFound", name, err)
+			}
+		}
+		if _, err := m.Orders.EditReview(ctx, buyer, r.ID, order.ReviewEdit{Stars: 0}); !errs.Is(err, errs.Invalid) {
+			t.Errorf("an edit to 0 stars: %v", err)
+		}
+		m.Clock.Advance(29 * day)
+		e, err := m.Orders.EditReview(ctx, buyer, r.ID, edit)
+		if err != nil || e.Stars != 2 || e.Text != "Lost its scent." {
+			t.Fatalf("edit: %+v %v", e, err)
+		}
+		if pr, _, _, _ = m.Orders.ProductReviews(ctx, line.ProductID, "", 10); pr.Count != 2 || pr.Sum != 7 {
+			t.Errorf("after the edit: %+v", pr)
+		}
+		if n := countEvents(t, db, events.ReviewEdited, r.ID); n != 1 {
+			t.Errorf("%d review.edited events, want 1", n)
+		}
+		m.Clock.Advance(2 * day)
+		if _, err := m.Orders.EditReview(ctx, buyer, r.ID, edit); !errs.Is(err, errs.Conflict) {
+			t.Errorf("an edit after 31 days: %v, want Conflict", err)
+		}
 	})
 }

@@ -173,7 +173,7 @@ func (e *Engine) index(ctx context.Context, id string) (*Index, error) {
 // does not know. A review event sets its product's rating in every index.
 func (e *Engine) Handle(ctx context.Context, ev events.Event) error {
 	switch ev.Type {
-	case events.ReviewCreated, events.ReviewModerated:
+	case events.ReviewCreated, events.ReviewEdited, events.ReviewModerated:
 		var c events.ReviewChange
 		if err := json.Unmarshal(ev.Payload, &c); err != nil {
 			return e.skip(ev, err)

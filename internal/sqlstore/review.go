@@ -96,13 +96,43 @@ func (s *Orders) Review(ctx context.Context, id string) (order.Review, error) {
 	return r, wrap("sqlstore.Review", err, "review")
 }
 
+// EditReview implements order.Store.
+func (s *Orders) EditReview(ctx context.Context, id string, step func(order.Review) (order.Review, error), evs func(order.Review, order.Rating) []events.Event) (order.Review, error) {
+	const op = "sqlstore.EditReview"
+	var out order.Review
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		was, err := scanReview(queryRowIn(ctx, tx, `SELECT `+reviewCols+` FROM reviews WHERE id = $1`+s.db.forUpdate(), id))
+		if err != nil {
+			return err
+		}
+		r, err := step(was)
+		if err != nil {
+			return err
+		}
+		if _, err := execIn(ctx, tx, `UPDATE reviews SET stars = $1, body = $2, updated_at = $3 WHERE id = $4`, r.Stars, r.Text, r.UpdatedAt, id); err != nil {
+			return err
+		}
+		if r.Status == order.ReviewPublished && r.Stars != was.Stars {
+			if _, err := execIn(ctx, tx, `UPDATE product_ratings SET stars = stars + $1 WHERE product_id = $2`, r.Stars-was.Stars, r.ProductID); err != nil {
+				return err
+			}
+		}
+		p, err := productRating(ctx, tx, r.ProductID)
+		if err != nil {
+			return err
+		}
+		out = r
+		return insertEvents(ctx, tx, evs(r, p))
+	})
+	return out, wrap(op, err, "review")
+}
+
 // ModerateReview implements order.Store.
 func (s *Orders) ModerateReview(ctx context.Context, id string, status order.ReviewStatus, reason string, at time.Time, evs func(order.Review, order.Rating) []events.Event) (order.Review, error) {
 	const op = "sqlstore.ModerateReview"
-	lock := s.db.forUpdate()
 	var out order.Review
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		r, err := scanReview(queryRowIn(ctx, tx, `SELECT `+reviewCols+` FROM reviews WHERE id = $1`+lock, id))
+		r, err := scanReview(queryRowIn(ctx, tx, `SELECT `+reviewCols+` FROM reviews WHERE id = $1`+s.db.forUpdate(), id))
 		if err != nil {
 			return err
 		}

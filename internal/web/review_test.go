@@ -14,8 +14,8 @@ import (
 // public. An order not confirmed is 409, another buyer's and the merchant's
 // attempts 404, a line of another order 404, bad stars 422, a second review
 // 409, and none of them changes the database; moderation is for operators
-// and takes the review off the product's page. Every answer matches the
-// document.
+// and takes the review off the product's page; its buyer may still edit
+// it. Every answer matches the document.
 func TestReviewsOverHTTP(t *testing.T) {
 	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		f := newFixture(t, db)
@@ -112,6 +112,20 @@ func TestReviewsOverHTTP(t *testing.T) {
 		get("/api/v1/products/"+product+"/reviews", &page)
 		if len(page.Items) != 1 || page.Items[0]["id"] == r.ID || page.Rating.AverageTenths != 20 {
 			t.Errorf("after moderation %+v", page)
+		}
+		// The buyer edits the hidden review: it stays hidden, out of the rating.
+		edit := map[string]any{"stars": 1, "text": "No phone number now."}
+		for _, actor := range []string{"buyer", "ownerA", "operator"} {
+			if status, out := f.do(actor, "PUT", "/api/v1/reviews/"+r.ID, edit); status != 404 {
+				t.Errorf("an edit by %s: %d %s", actor, status, out)
+			}
+		}
+		if status, out := f.do("payer", "PUT", "/api/v1/reviews/"+r.ID, edit); status != 200 || !strings.Contains(string(out), `"status":"hidden"`) {
+			t.Errorf("the buyer's edit: %d %s", status, out)
+		}
+		get("/api/v1/products/"+product+"/reviews", &page)
+		if len(page.Items) != 1 || page.Rating.AverageTenths != 20 {
+			t.Errorf("after the edit of a hidden review %+v", page)
 		}
 	})
 }

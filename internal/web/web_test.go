@@ -554,6 +554,7 @@ func routes() map[string]route {
 		"POST /api/v1/orders/{id}/extend-protection":           {path: "/api/v1/orders/{shippedOrder2}/extend-protection", allowed: "payer", denied: everyone},
 		"POST /api/v1/orders/{id}/reviews": {path: "/api/v1/orders/{confirmedOrder}/reviews", body: map[string]any{"line_id": "{confirmedOrderLine}", "stars": 4, "text": "Fits well.",
 			"seller": map[string]any{"described": 5, "communication": 4, "shipping": 4}}, allowed: "payer", denied: everyone},
+		"PUT /api/v1/reviews/{id}":           {path: "/api/v1/reviews/{review}", body: map[string]any{"stars": 3, "text": "Scratched, but it works."}, allowed: "payer", denied: everyone},
 		"POST /api/v1/reviews/{id}/moderate": {path: "/api/v1/reviews/{review}/moderate", body: map[string]any{"status": "hidden", "reason": "personal data"}, allowed: "operator", denied: except("operator")},
 		"PUT /api/v1/tax-rules/{id}":         {path: "/api/v1/tax-rules/vat-fr-standard-2027", body: map[string]any{"kind": "vat", "country": "FR", "class": "standard", "rate_bps": 2100, "valid_from": "2027-01-01T00:00:00Z"}, allowed: "operator", denied: except("operator")},
 		"POST /api/v1/fx-rates":              {body: map[string]any{"base": "EUR", "quote": "CNY", "rate": "8.3000"}, allowed: "operator", denied: except("operator")},

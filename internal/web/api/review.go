@@ -68,6 +68,20 @@ func registerReviews(a huma.API, s Services) {
 			}
 			return &struct{ Body order.MerchantRating }{r}, nil
 		})
+	huma.Register(a, write(a, huma.Operation{OperationID: "edit-review", Method: http.MethodPut, Path: "/api/v1/reviews/{id}",
+		Summary: "Edit a review", Description: "Its buyer, within 30 days of writing it: new stars and text (the product's rating follows). " +
+			"A hidden review stays hidden; the merchant's rating of the order is not edited. Anyone else finds no such review (404); past 30 days is 409.",
+		Tags: tags}),
+		func(ctx context.Context, in *struct {
+			ID   string `path:"id" maxLength:"64"`
+			Body order.ReviewEdit
+		}) (*reviewOut, error) {
+			r, err := s.Orders.EditReview(ctx, ActorFrom(ctx), in.ID, in.Body)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &reviewOut{Body: r}, nil
+		})
 	huma.Register(a, write(a, huma.Operation{OperationID: "moderate-review", Method: http.MethodPost, Path: "/api/v1/reviews/{id}/moderate",
 		Summary: "Hide a review, or publish it again", Description: "Operators, with a reason. A hidden review leaves its product's rating and its page; the merchant's rating of its order stays.",
 		Tags: tags}),
