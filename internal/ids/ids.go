@@ -79,4 +79,6 @@ const (
 	Mail     = "mail"
 	// Posting prefixes the ids of the merchant ledger's postings.
 	Posting = "lpo"
+	// Review prefixes the ids of buyers' reviews of order lines.
+	Review = "rev"
 )

@@ -276,8 +276,9 @@ type Filter struct {
 	Limit      int
 }
 
-// Store persists carts, checkouts and orders.
+// Store persists carts, checkouts and orders, and the reviews of orders.
 type Store interface {
+	ReviewStore
 	// CreateCart inserts c.
 	CreateCart(ctx context.Context, c Cart) error
 	// Cart returns cart id with its lines. NotFound if there is none.

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -27,7 +28,7 @@ import (
 
 // Subjects returns the bus subjects an engine follows.
 func Subjects() []string {
-	return []string{events.SubjectPrefix + "catalog.listing.>", events.SubjectPrefix + "catalog.listings.>"}
+	return []string{events.SubjectPrefix + "catalog.listing.>", events.SubjectPrefix + "catalog.listings.>", events.SubjectPrefix + "review.>"}
 }
 
 // Source is where an engine loads what each channel shows.
@@ -35,6 +36,9 @@ type Source interface {
 	// ChannelListings returns up to limit of channelID's listed products
 	// after product id after, in id order.
 	ChannelListings(ctx context.Context, channelID, after string, limit int) ([]events.Listing, error)
+	// ProductRatings returns the average stars, in tenths, of every
+	// product with published reviews, by product id.
+	ProductRatings(ctx context.Context) (map[string]int64, error)
 }
 
 // Channels lists the channels (the engine keeps an index for each).
@@ -74,9 +78,18 @@ func (e *Engine) Load(ctx context.Context, src Source) error {
 	if err != nil {
 		return fmt.Errorf("search.Load: channels: %w", err)
 	}
+	ratings, err := src.ProductRatings(ctx)
+	if err != nil {
+		return fmt.Errorf("search.Load: ratings: %w", err)
+	}
 	start := time.Now()
 	for _, ch := range chans {
 		x := e.indexOf(ch)
+		x.mu.Lock()
+		for id, tenths := range ratings {
+			x.rate(id, tenths)
+		}
+		x.mu.Unlock()
 		after := ""
 		for {
 			ls, err := src.ChannelListings(ctx, ch.ID, after, loadPage)
@@ -156,9 +169,26 @@ func (e *Engine) index(ctx context.Context, id string) (*Index, error) {
 }
 
 // Handle applies one event (an events.Handler); events other than the
-// listing events are ignored, and so is a listing version it does not know.
+// listing and review events are ignored, and so is a listing version it
+// does not know. A review event sets its product's rating in every index.
 func (e *Engine) Handle(ctx context.Context, ev events.Event) error {
 	switch ev.Type {
+	case events.ReviewCreated, events.ReviewEdited, events.ReviewModerated:
+		var c events.ReviewChange
+		if err := json.Unmarshal(ev.Payload, &c); err != nil {
+			return e.skip(ev, err)
+		}
+		if c.V != events.ReviewChangeV1 {
+			return e.skip(ev, fmt.Errorf("version %d", c.V))
+		}
+		e.mu.RLock()
+		xs := slices.Collect(maps.Values(e.byID))
+		e.mu.RUnlock()
+		for _, x := range xs {
+			x.mu.Lock()
+			x.rate(c.ProductID, c.ProductAverageTenths)
+			x.mu.Unlock()
+		}
 	case events.ListingUpserted:
 		var l events.Listing
 		if err := json.Unmarshal(ev.Payload, &l); err != nil {
@@ -192,7 +222,7 @@ func (e *Engine) Handle(ctx context.Context, ev events.Event) error {
 
 // skip logs an event that cannot be applied: retrying would not change it.
 func (e *Engine) skip(ev events.Event, err error) error {
-	e.log.Error("search: listing event skipped", "event_id", ev.ID, "event_type", ev.Type, "err", err)
+	e.log.Error("search: event skipped", "event_id", ev.ID, "event_type", ev.Type, "err", err)
 	return nil
 }
 

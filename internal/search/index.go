@@ -49,6 +49,12 @@ type Index struct {
 	origins   facet
 	ships     facet
 	cats      categories
+
+	// ratings are the whole stars (the average rounded down, 0: none) of
+	// the products with reviews, listed here or not yet; stars the same
+	// per document.
+	ratings map[[16]byte]uint8
+	stars   []uint8
 }
 
 // A doc is one product as the channel shows it; its texts are a record in
@@ -234,7 +240,7 @@ func (c *categories) setsOf(ids []string) []*roaring.Bitmap {
 // newIndex returns an empty index of channel ch.
 func newIndex(ch channel.Channel) *Index {
 	x := &Index{ch: ch, langs: slices.Clone(ch.Languages), curs: slices.Clone(ch.Currencies),
-		byProduct: map[[16]byte]uint32{}, live: roaring.New()}
+		byProduct: map[[16]byte]uint32{}, live: roaring.New(), ratings: map[[16]byte]uint8{}}
 	x.prices = make([][]int64, len(x.curs))
 	x.buckets = make([][]uint8, len(x.curs))
 
@@ -285,6 +291,7 @@ func (x *Index) upsert(l *events.Listing) bool {
 		x.byProduct[key] = d
 		x.docs = append(x.docs, doc{})
 		x.rows = append(x.rows, row{})
+		x.stars = append(x.stars, x.ratings[key])
 		for c := range x.prices {
 			x.prices[c] = append(x.prices[c], -1)
 			x.buckets[c] = append(x.buckets[c], 0)
@@ -301,6 +308,24 @@ func (x *Index) upsert(l *events.Listing) bool {
 		x.compact()
 	}
 	return true
+}
+
+// rate sets product id's rating, an average of tenths of stars (0: no
+// reviews). The caller holds the write lock.
+func (x *Index) rate(id string, tenths int64) {
+	key, ok := productKey(id)
+	if !ok {
+		return
+	}
+	s := uint8(min(max(tenths/10, 0), 5))
+	if s == 0 {
+		delete(x.ratings, key)
+	} else {
+		x.ratings[key] = s
+	}
+	if d, ok := x.byProduct[key]; ok {
+		x.stars[d] = s
+	}
 }
 
 // remove stops showing product id. The caller holds the write lock.

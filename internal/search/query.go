@@ -53,9 +53,12 @@ type Query struct {
 	// MinPrice and MaxPrice bound the price in Currency, in minor units,
 	// both included; 0 leaves that side open.
 	MinPrice, MaxPrice int64
-	Sort               string // one of Sorts; empty: relevance
-	Cursor             string // a Result's NextCursor, for the next page
-	Limit              int    // 1 to MaxLimit; 0: DefaultLimit
+	// MinStars keeps the products whose buyers' average is at least that
+	// many stars (1 to 5); 0: no rating filter.
+	MinStars int
+	Sort     string // one of Sorts; empty: relevance
+	Cursor   string // a Result's NextCursor, for the next page
+	Limit    int    // 1 to MaxLimit; 0: DefaultLimit
 }
 
 // A Result is one page of a search.
@@ -94,6 +97,13 @@ type Facets struct {
 	ShipsFrom  []ValueCount    `json:"ships_from"`
 	Origins    []ValueCount    `json:"origins"`
 	Prices     []RangeCount    `json:"prices" doc:"Price ranges in the result's currency"`
+	Ratings    []StarsCount    `json:"ratings" doc:"How many products are rated at least 4, 3, 2 and 1 stars on average (none without)"`
+}
+
+// A StarsCount is how many products have an average of at least Stars.
+type StarsCount struct {
+	Stars int `json:"stars" minimum:"1" maximum:"5"`
+	Count int `json:"count"`
 }
 
 // A ValueCount is one value of a facet and how many products have it.
@@ -150,6 +160,9 @@ func (x *Index) check(q *Query) (cursor, error) {
 	if q.Limit < 1 || q.Limit > MaxLimit {
 		return cursor{}, errs.Field(op, "limit", fmt.Sprintf("must be between 1 and %d", MaxLimit))
 	}
+	if q.MinStars < 0 || q.MinStars > 5 {
+		return cursor{}, errs.Field(op, "min_stars", "must be 1 to 5, or 0 for none")
+	}
 	if q.MinPrice < 0 || q.MaxPrice < 0 || (q.MaxPrice > 0 && q.MinPrice > q.MaxPrice) {
 		return cursor{}, errs.Field(op, "price", "must be a range of non-negative amounts, the lower first")
 	}
@@ -190,6 +203,7 @@ func (x *Index) Search(q Query) (Result, error) {
 	hits := sc.scan(matched)
 	res.Total = len(hits)
 	res.Facets = x.facets(li, sc.counts, sc.prices(q.Currency))
+	res.Facets.Ratings = sc.ratings()
 
 	// The page.
 	var page []uint32
@@ -348,6 +362,7 @@ const (
 // The filters are the facets' and the price range's.
 const (
 	filterPrice = nFacets + iota
+	filterRating
 	nFilters
 )
 
@@ -380,10 +395,14 @@ type scanner struct {
 	// buckets counts per price range (see bucketOf) the documents failing
 	// no filter but the price's.
 	buckets []int
+	// minStars is the rating filter (0: none); stars counts per whole star
+	// the documents failing no filter but the rating's.
+	minStars uint8
+	stars    [6]int
 }
 
 func (x *Index) scanner(q Query, ci int) *scanner {
-	sc := &scanner{x: x, ci: ci, lo: q.MinPrice, hi: q.MaxPrice, priced: q.MinPrice > 0 || q.MaxPrice > 0,
+	sc := &scanner{x: x, ci: ci, lo: q.MinPrice, hi: q.MaxPrice, priced: q.MinPrice > 0 || q.MaxPrice > 0, minStars: uint8(q.MinStars),
 		buckets: make([]int, len(priceBounds)+2)}
 	pick := func(f *facet, keys []string) []bool {
 		if len(keys) == 0 {
@@ -455,7 +474,7 @@ const (
 // order, counting facets as it goes.
 func (sc *scanner) scan(matched *roaring.Bitmap) []uint32 {
 	x := sc.x
-	rows, prices, buckets := x.rows, x.prices[sc.ci], x.buckets[sc.ci]
+	rows, prices, buckets, stars := x.rows, x.prices[sc.ci], x.buckets[sc.ci], x.stars
 	inRow := sc.ci < rowCurrencies
 	catSel, brandSel, shipsSel, originSel := sc.sel[facetCategory], sc.sel[facetBrand], sc.sel[facetShips], sc.sel[facetOrigin]
 	cats, brands, ships, origins := sc.counts[facetCategory], sc.counts[facetBrand], sc.counts[facetShips], sc.counts[facetOrigin]
@@ -492,6 +511,13 @@ func (sc *scanner) scan(matched *roaring.Bitmap) []uint32 {
 					}
 				}
 			}
+			if stars[d] < sc.minStars {
+				fail |= 1 << filterRating
+			}
+			switch fail {
+			case 0, 1 << filterRating:
+				sc.stars[stars[d]]++
+			}
 			switch fail {
 			case 0:
 				hits = append(hits, d)
@@ -525,6 +551,19 @@ func (sc *scanner) scan(matched *roaring.Bitmap) []uint32 {
 		}
 	}
 	return hits
+}
+
+// ratings returns how many documents failing no filter but the rating's
+// have an average of at least 4, 3, 2 and 1 stars.
+func (sc *scanner) ratings() []StarsCount {
+	out := []StarsCount{}
+	n := sc.stars[5]
+	for s := 4; s >= 1; s-- {
+		if n += sc.stars[s]; n > 0 {
+			out = append(out, StarsCount{Stars: s, Count: n})
+		}
+	}
+	return out
 }
 
 // prices returns the price ranges' counts in currency cur.

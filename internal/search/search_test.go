@@ -107,6 +107,8 @@ func (emptySource) ChannelListings(context.Context, string, string, int) ([]even
 	return nil, nil
 }
 
+func (emptySource) ProductRatings(context.Context) (map[string]int64, error) { return nil, nil }
+
 // pid is the product id of a test product named short ("p01").
 func pid(short string) string {
 	h := hex.EncodeToString([]byte(short))

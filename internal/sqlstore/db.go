@@ -572,6 +572,16 @@ func wrap(op string, err error, what string) error {
 	return errs.E(op, errs.Internal, err)
 }
 
+// forUpdate is the clause that locks the rows a read of a write
+// transaction returns: PostgreSQL's FOR UPDATE; none on SQLite, whose one
+// writer holds the whole database.
+func (db *DB) forUpdate() string {
+	if db.Engine == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
 // nullStr maps "" to NULL for optional references.
 func nullStr(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 

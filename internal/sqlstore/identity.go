@@ -222,10 +222,7 @@ func (s *Identity) LoginAttempt(ctx context.Context, email string, now time.Time
 	} else if !errors.Is(err, sql.ErrNoRows) {
 		return 0, wrap(op, err, "login record")
 	}
-	lock := ""
-	if s.db.Engine == Postgres {
-		lock = " FOR UPDATE"
-	}
+	lock := s.db.forUpdate()
 	var wait time.Duration
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (email, failures, last_failed_at) VALUES ($1, 0, $2) ON CONFLICT (email) DO NOTHING`,

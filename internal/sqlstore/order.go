@@ -824,10 +824,7 @@ func (s *Orders) MoveOrder(ctx context.Context, id string, from []order.Status, 
 // AdvanceOrder implements order.Store.
 func (s *Orders) AdvanceOrder(ctx context.Context, id string, at time.Time, step func(order.Order, time.Time) (order.Order, *timers.Timer, []events.Event, error)) (order.Order, error) {
 	const op = "sqlstore.AdvanceOrder"
-	lock := ""
-	if s.db.Engine == Postgres {
-		lock = " FOR UPDATE"
-	}
+	lock := s.db.forUpdate()
 	var out order.Order
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
 		os, err := queryOrders(ctx, tx, `SELECT doc, status, updated_at FROM orders WHERE id = $1`+lock, id)

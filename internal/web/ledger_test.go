@@ -65,10 +65,11 @@ func TestLedgerOverHTTP(t *testing.T) {
 		}
 		var l apiLedger
 		get("ownerA", "/api/v1/merchants/{A}/ledger", 200, &l)
-		held, fees := l.of("held", "EUR"), l.of("fees", "EUR")
+		held, avail, fees := l.of("held", "EUR"), l.of("available", "EUR"), l.of("fees", "EUR")
 		// A has no plan in this marketplace: Sesame keeps nothing of its
-		// orders. Its four accounts show, those no money moved on at 0.
-		if held <= 0 || fees != 0 || len(l.Balances) != 4 || l.of("available", "EUR") != 0 || l.of("paid", "EUR") != 0 {
+		// orders. The fixture's confirmed orders (reviewed) are available.
+		// Its four accounts show, those no money moved on at 0.
+		if held <= 0 || avail <= 0 || fees != 0 || len(l.Balances) != 4 || l.of("paid", "EUR") != 0 {
 			t.Fatalf("A's ledger: %+v", l)
 		}
 		for _, actor := range []string{"ownerB", "keyB", "buyer", "payer", "partner"} {
@@ -96,12 +97,14 @@ func TestLedgerOverHTTP(t *testing.T) {
 			NextCursor string `json:"next_cursor"`
 		}
 		var posted, seen int64
+		kinds := map[string]int{}
 		after := ""
 		for pages := 0; ; pages++ {
 			var p page
 			get("ownerA", "/api/v1/merchants/{A}/ledger/entries?limit=3&after="+after, 200, &p)
 			for _, it := range p.Items {
 				seen++
+				kinds[it.Kind]++
 				var sum int64
 				for _, e := range it.Entries {
 					sum += e.Amount.Amount
@@ -110,8 +113,9 @@ func TestLedgerOverHTTP(t *testing.T) {
 					}
 				}
 				// Without a commission, a paid posting moves the money
-				// from clearing to held: no entry of 0 on fees.
-				if it.Kind != "paid" || it.OrderID == "" || sum != 0 || len(it.Entries) != 2 {
+				// from clearing to held, a released one from held to
+				// available: no entry of 0 on fees.
+				if it.OrderID == "" || sum != 0 || len(it.Entries) != 2 {
 					t.Errorf("posting %+v sums to %d", it, sum)
 				}
 			}
@@ -123,14 +127,14 @@ func TestLedgerOverHTTP(t *testing.T) {
 			}
 			after = p.NextCursor
 		}
-		if seen != 4 || posted != held {
-			t.Errorf("%d postings holding %d, want the 4 paid orders holding %d", seen, posted, held)
+		if kinds["paid"] != 6 || kinds["released"] != 2 || seen != 8 || posted != held {
+			t.Errorf("postings %v holding %d, want the 6 paid orders and the 2 confirmed ones holding %d", kinds, posted, held)
 		}
 
 		var m apiLedger
 		get("operator", "/api/v1/ledger/marketplace", 200, &m)
-		if m.of("clearing", "EUR") != -(held + fees) {
-			t.Errorf("the marketplace's clearing %+v, want %d", m, -(held + fees))
+		if m.of("clearing", "EUR") != -(held + avail + fees) {
+			t.Errorf("the marketplace's clearing %+v, want %d", m, -(held + avail + fees))
 		}
 		for _, actor := range []string{"ownerA", "buyer", "partner"} {
 			get(actor, "/api/v1/ledger/marketplace", 403, nil)
@@ -141,7 +145,7 @@ func TestLedgerOverHTTP(t *testing.T) {
 			t.Fatalf("confirm: %d %s", status, out)
 		}
 		get("accountsKeyA", "/api/v1/merchants/{A}/ledger", 200, &l)
-		if l.of("available", "EUR") <= 0 || l.of("held", "EUR")+l.of("available", "EUR") != held || l.of("fees", "EUR") != fees {
+		if l.of("available", "EUR") <= avail || l.of("held", "EUR")+l.of("available", "EUR") != held+avail || l.of("fees", "EUR") != fees {
 			t.Errorf("A's ledger after a confirmation: %+v, held before %d", l, held)
 		}
 	})

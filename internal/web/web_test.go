@@ -320,12 +320,28 @@ func (f *fixture) buyingFixture() {
 		_, c, _ = cart("payer@example.com", true)
 		co, _, err = svc.Orders.Checkout(ctx, order.Access{Actor: payer}, c.ID, order.CheckoutInput{Payment: order.PaymentInput{Provider: "sandbox", Token: payment.TokenSuccess}})
 		check(err)
-		f.ids[name] = co.Orders[0].ID
+		f.ids[name], f.ids[name+"Line"] = co.Orders[0].ID, co.Orders[0].Lines[0].ID
 		if name != "orderToShip" {
 			_, err = svc.Orders.Ship(ctx, ownerA, co.Orders[0].ID, order.ShipInput{Carrier: "Colissimo", TrackingNumber: "6A0000000001"})
 			check(err)
 		}
 	}
+	// Confirmed orders of the payer's: one to review, one reviewed already
+	// (its review to moderate).
+	for _, name := range []string{"confirmedOrder", "reviewedOrder"} {
+		_, c, _ = cart("payer@example.com", true)
+		co, _, err = svc.Orders.Checkout(ctx, order.Access{Actor: payer}, c.ID, order.CheckoutInput{Payment: order.PaymentInput{Provider: "sandbox", Token: payment.TokenSuccess}})
+		check(err)
+		o := co.Orders[0]
+		f.ids[name], f.ids[name+"Line"] = o.ID, o.Lines[0].ID
+		_, err = svc.Orders.Ship(ctx, ownerA, o.ID, order.ShipInput{Carrier: "Colissimo", TrackingNumber: "6A0000000003"})
+		check(err)
+		_, err = svc.Orders.ConfirmDelivery(ctx, payer, o.ID)
+		check(err)
+	}
+	r, err := svc.Orders.WriteReview(ctx, payer, f.ids["reviewedOrder"], order.ReviewInput{LineID: f.ids["reviewedOrderLine"], Stars: 2, Text: "Scratched."})
+	check(err)
+	f.ids["review"] = r.ID
 	_, c, _ = cart("payer@example.com", true)
 	co, _, err = svc.Orders.Checkout(ctx, order.Access{Actor: payer}, c.ID, order.CheckoutInput{Payment: order.PaymentInput{Provider: "sandbox", Token: payment.TokenRequiresAction}})
 	check(err)
@@ -536,10 +552,14 @@ func routes() map[string]route {
 		"POST /api/v1/orders/{id}/deliver":                     {path: "/api/v1/orders/{shippedOrder2}/deliver", allowed: "ownerA", denied: except("ownerA", "operator")},
 		"POST /api/v1/orders/{id}/confirm-delivery":            {path: "/api/v1/orders/{shippedOrder}/confirm-delivery", allowed: "payer", denied: everyone},
 		"POST /api/v1/orders/{id}/extend-protection":           {path: "/api/v1/orders/{shippedOrder2}/extend-protection", allowed: "payer", denied: everyone},
-		"PUT /api/v1/tax-rules/{id}":                           {path: "/api/v1/tax-rules/vat-fr-standard-2027", body: map[string]any{"kind": "vat", "country": "FR", "class": "standard", "rate_bps": 2100, "valid_from": "2027-01-01T00:00:00Z"}, allowed: "operator", denied: except("operator")},
-		"POST /api/v1/fx-rates":                                {body: map[string]any{"base": "EUR", "quote": "CNY", "rate": "8.3000"}, allowed: "operator", denied: except("operator")},
-		"PUT /api/v1/categories/{id}/tariff":                   {path: "/api/v1/categories/{category}/tariff", body: map[string]any{"hs_code": "392690", "tax_class": "standard"}, allowed: "operator", denied: except("operator")},
-		"POST /api/v1/warehouses":                              {body: map[string]any{"code": "idf-2", "name": "IDF 2", "country": "FR", "city": "Roissy", "operator_partner_id": "{partner}"}, allowed: "operator", denied: append([]string{"buyer", "partner"}, unapproved...)},
+		"POST /api/v1/orders/{id}/reviews": {path: "/api/v1/orders/{confirmedOrder}/reviews", body: map[string]any{"line_id": "{confirmedOrderLine}", "stars": 4, "text": "Fits well.",
+			"seller": map[string]any{"described": 5, "communication": 4, "shipping": 4}}, allowed: "payer", denied: everyone},
+		"PUT /api/v1/reviews/{id}":           {path: "/api/v1/reviews/{review}", body: map[string]any{"stars": 3, "text": "Scratched, but it works."}, allowed: "payer", denied: everyone},
+		"POST /api/v1/reviews/{id}/moderate": {path: "/api/v1/reviews/{review}/moderate", body: map[string]any{"status": "hidden", "reason": "personal data"}, allowed: "operator", denied: except("operator")},
+		"PUT /api/v1/tax-rules/{id}":         {path: "/api/v1/tax-rules/vat-fr-standard-2027", body: map[string]any{"kind": "vat", "country": "FR", "class": "standard", "rate_bps": 2100, "valid_from": "2027-01-01T00:00:00Z"}, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/fx-rates":              {body: map[string]any{"base": "EUR", "quote": "CNY", "rate": "8.3000"}, allowed: "operator", denied: except("operator")},
+		"PUT /api/v1/categories/{id}/tariff": {path: "/api/v1/categories/{category}/tariff", body: map[string]any{"hs_code": "392690", "tax_class": "standard"}, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/warehouses":            {body: map[string]any{"code": "idf-2", "name": "IDF 2", "country": "FR", "city": "Roissy", "operator_partner_id": "{partner}"}, allowed: "operator", denied: append([]string{"buyer", "partner"}, unapproved...)},
 	}
 }
 

@@ -280,6 +280,7 @@ func Register(a huma.API, s Services, o Options) {
 	registerShares(a, s, o)
 	registerOrders(a, s)
 	registerLedger(a, s)
+	registerReviews(a, s)
 	documentRetryAfter(a)
 	documentProblems(a)
 }

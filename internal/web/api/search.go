@@ -69,6 +69,13 @@ type SearchFacets struct {
 	ShipsFrom  []FacetValue    `json:"ships_from"`
 	Origins    []FacetValue    `json:"origins"`
 	Prices     []PriceRange    `json:"prices"`
+	Ratings    []StarsFacet    `json:"ratings" doc:"How many products have buyers' average of at least 4, 3, 2 and 1 stars (none without)"`
+}
+
+// StarsFacet is how many products have an average of at least Stars.
+type StarsFacet struct {
+	Stars int `json:"stars" minimum:"1" maximum:"5"`
+	Count int `json:"count"`
 }
 
 // SearchResult is one page of a search.
@@ -97,7 +104,8 @@ func toSearchResult(channel string, r search.Result) SearchResult {
 		Items: make([]SearchItem, len(r.Items)),
 		Facets: SearchFacets{Categories: toCategoryFacets(r.Facets.Categories), Brands: toFacetValues(r.Facets.Brands),
 			ShipsFrom: toFacetValues(r.Facets.ShipsFrom), Origins: toFacetValues(r.Facets.Origins),
-			Prices: mapSlice(r.Facets.Prices, func(p search.RangeCount) PriceRange { return PriceRange(p) })}}
+			Prices:  mapSlice(r.Facets.Prices, func(p search.RangeCount) PriceRange { return PriceRange(p) }),
+			Ratings: mapSlice(r.Facets.Ratings, func(c search.StarsCount) StarsFacet { return StarsFacet(c) })}}
 	for i, it := range r.Items {
 		out.Items[i] = SearchItem{ID: it.ID, Title: it.Title, Merchant: NamedRef(it.Merchant), CategoryID: it.CategoryID,
 			OriginCountry: it.OriginCountry, ShipsFrom: it.ShipsFrom, Image: it.Image, Price: it.Price, PriceFrom: it.PriceFrom}
@@ -134,6 +142,7 @@ func registerSearch(a huma.API, s Services) {
 			Origin         []string `query:"origin" maxItems:"50" doc:"Countries of origin (\"Made in\", ISO 3166-1 alpha-2)"`
 			PriceMin       int64    `query:"price_min" minimum:"0" doc:"Lowest price, minor units of the currency"`
 			PriceMax       int64    `query:"price_max" minimum:"0" doc:"Highest price, minor units of the currency (0: none)"`
+			MinStars       int      `query:"min_stars" minimum:"0" maximum:"5" doc:"Products whose buyers' average is at least this many stars (4: \"4 stars & up\"); 0: any"`
 			Sort           string   `query:"sort" enum:"relevance,price_asc,price_desc,newest" doc:"Default relevance: titles holding more of the words first, then newest"`
 			Cursor         string   `query:"cursor" maxLength:"100"`
 			Limit          int      `query:"limit" minimum:"0" maximum:"100" doc:"Page size, 1-100 (default 24)"`
@@ -151,7 +160,7 @@ func registerSearch(a huma.API, s Services) {
 			}
 			r, err := s.Search.Search(ctx, search.Query{Channel: ch.Code, Lang: ch.Language(cmp.Or(in.Lang, acceptLanguage(in.AcceptLanguage))),
 				Text: in.Q, Currency: in.Currency, Categories: in.Category, Brands: in.Brand, ShipsFrom: in.ShipsFrom, Origins: in.Origin,
-				MinPrice: in.PriceMin, MaxPrice: in.PriceMax, Sort: in.Sort, Cursor: in.Cursor, Limit: in.Limit})
+				MinPrice: in.PriceMin, MaxPrice: in.PriceMax, MinStars: in.MinStars, Sort: in.Sort, Cursor: in.Cursor, Limit: in.Limit})
 			searchTurns.give()
 			if err != nil {
 				return nil, fail(ctx, err)

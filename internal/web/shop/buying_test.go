@@ -168,35 +168,8 @@ func TestProtectionInABrowser(t *testing.T) {
 	ctx, dir := tb.ctx, tb.dir
 	shot, do, text := tb.shot, tb.do, tb.text
 	bg := context.Background()
-	token, _, err := s.svc.Identity.Login(bg, buyerEmail, "sesame-demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	buyer, err := s.svc.Identity.Authenticate(bg, token)
-	if err != nil {
-		t.Fatal(err)
-	}
 	soap := inStock(t, s, "bazaar", "Savonnerie", "FR")
-	c, _, err := s.svc.Orders.CreateCart(bg, buyer, order.CartInput{Channel: "bazaar", Currency: "EUR"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	acc := order.Access{Actor: buyer}
-	if _, err := s.svc.Orders.AddLine(bg, acc, c.ID, order.LineInput{VariantID: soap.Variants[0].ID, Quantity: 1}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.svc.Orders.SetAddress(bg, acc, c.ID, testkit.Paris()); err != nil {
-		t.Fatal(err)
-	}
-	co, _, err := s.svc.Orders.Checkout(bg, acc, c.ID, order.CheckoutInput{Payment: order.PaymentInput{Provider: "sandbox", Token: "tok_success"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := co.Orders[0]
-	staff := identity.Actor{Role: identity.Staff, UserID: "usr_test", MerchantID: o.MerchantID}
-	if _, err := s.svc.Orders.Ship(bg, staff, o.ID, order.ShipInput{Carrier: "Colissimo", TrackingNumber: "6A12345678901"}); err != nil {
-		t.Fatal(err)
-	}
+	o, staff := shippedOrder(t, s, "bazaar", "EUR", testkit.Paris(), soap)
 	page := s.srv.URL + "/bazaar/en/orders/" + o.ID
 	do("sign in", chromedp.Navigate(s.srv.URL+"/bazaar/en/signin?next=%2Fbazaar%2Fen%2Forders%2F"+o.ID), chromedp.WaitVisible(chromedp.CSS("#email")),
 		chromedp.SendKeys(chromedp.CSS("#email"), buyerEmail), chromedp.SendKeys(chromedp.CSS("#password"), "sesame-demo"),

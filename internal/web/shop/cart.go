@@ -287,7 +287,7 @@ func invalidKey(field string) string {
 // key no redirect of Sesame's carries).
 func notice(r *http.Request) string {
 	switch m := r.URL.Query().Get("msg"); m {
-	case "added", "updated", "address_saved", "placed", "cancelled", "declined", "receipt_confirmed", "protection_extended":
+	case "added", "updated", "address_saved", "placed", "cancelled", "declined", "receipt_confirmed", "protection_extended", "reviewed":
 		return m
 	}
 	return ""
@@ -312,6 +312,8 @@ func noticeText(W *Words, key string) string {
 		return W.T("msg_receipt_confirmed")
 	case "protection_extended":
 		return W.T("msg_protection_extended")
+	case "reviewed":
+		return W.T("msg_reviewed")
 	case "checkout_refused":
 		return W.T("msg_checkout_refused")
 	case "invalid_quantity":
@@ -599,6 +601,10 @@ type orderRow struct {
 	// runs, "" otherwise.
 	Carrier, Tracking, Shipped, Delivered, Confirmed, ProtectionEnds string
 	CanConfirm, CanExtend                                            bool
+	// Reviews are a confirmed order's lines with their reviews or forms,
+	// for its buyer; Marks the choices of a mark.
+	Reviews []lineReview
+	Marks   []markOption
 }
 
 type parcelRow struct {
@@ -681,6 +687,10 @@ func (s *Shop) orders(w http.ResponseWriter, r *http.Request, id string) {
 			_, err = order.Extension(o, prot)
 			row.CanExtend = err == nil
 		}
+		if err := s.orderReviews(r, b, o, &row); err != nil {
+			s.fail(w, r, b, err)
+			return
+		}
 		p.One = &row
 		b.Title = b.W.T("order_title", "ID", o.ID) + " · " + b.Channel.Name
 		s.page(w, r, http.StatusOK, "orders", p)
@@ -714,9 +724,16 @@ func (s *Shop) cancelOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	id := r.PathValue("id")
 	_, err := s.svc.Orders.Cancel(r.Context(), api.ActorFrom(r.Context()), id, "cancelled by the buyer")
+	s.backToOrder(w, r, b, id, "cancelled", err)
+}
+
+// backToOrder answers a form of order id's page: back to the page with
+// notice msg when err is nil, without one when the order had moved on
+// (Conflict: the page then shows where it stands), else the error.
+func (s *Shop) backToOrder(w http.ResponseWriter, r *http.Request, b *base, id, msg string, err error) {
 	switch {
 	case err == nil:
-		s.redirectWith(w, r, b.Home+"orders/"+id, "cancelled")
+		s.redirectWith(w, r, b.Home+"orders/"+id, msg)
 	case errs.Is(err, errs.Conflict):
 		s.redirectWith(w, r, b.Home+"orders/"+id, "")
 	default:
@@ -747,14 +764,7 @@ func (s *Shop) protectOrder(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, b, errs.E("shop.protectOrder", errs.NotFound, "no such action"))
 		return
 	}
-	switch {
-	case err == nil:
-		s.redirectWith(w, r, b.Home+"orders/"+id, msg)
-	case errs.Is(err, errs.Conflict):
-		s.redirectWith(w, r, b.Home+"orders/"+id, "")
-	default:
-		s.fail(w, r, b, err)
-	}
+	s.backToOrder(w, r, b, id, msg, err)
 }
 
 // mailboxPage is the demo's mailbox: the e-mails Sesame sent, newest first.

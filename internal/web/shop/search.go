@@ -28,6 +28,7 @@ const (
 	paramShips    = "ships_from"
 	paramOrigin   = "origin"
 	paramPrice    = "price" // "min-max" in minor units, max empty for none
+	paramStars    = "stars" // buyers' average of at least that many stars, 1 to 4
 	paramSort     = "sort"
 	paramAfter    = "after"
 )
@@ -48,6 +49,8 @@ type searchPage struct {
 	Loading  string // the index is loading: this message instead of results
 	Story    string // a pavilion's
 	Sellers  []link // a pavilion's merchants, each to its shop
+	// Seller is a shop's merchant's rating, nil when none.
+	Seller *sellerView
 }
 
 type facetGroup struct {
@@ -151,6 +154,10 @@ func (s *Shop) search(w http.ResponseWriter, r *http.Request, at place) {
 		}
 		q.Merchants = []string{at.key}
 		p.Heading = name
+		if p.Seller, err = s.sellerRating(r, b, at.key); err != nil {
+			s.fail(w, r, b, err)
+			return
+		}
 	}
 	if at.kind == placePavilion || at.kind == placeShop {
 		path = b.Home + at.kind + "/" + url.PathEscape(at.key)
@@ -176,6 +183,14 @@ func (s *Shop) search(w http.ResponseWriter, r *http.Request, at place) {
 		}
 		q.MinPrice, q.MaxPrice = lo, hi
 	}
+	if v := in.Get(paramStars); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 4 {
+			s.fail(w, r, b, errs.Field("shop.search", "stars", b.W.T("error_invalid")))
+			return
+		}
+		q.MinStars = n
+	}
 	switch {
 	case p.Heading != "":
 	case q.Text != "":
@@ -186,7 +201,7 @@ func (s *Shop) search(w http.ResponseWriter, r *http.Request, at place) {
 	b.Title = p.Heading + " · " + b.Channel.Name
 	// A search, a filtered or a later page is noindex; a category's first
 	// page, unfiltered, is what a search engine should list.
-	filtered := len(in[paramCategory])+len(q.Brands)+len(q.ShipsFrom)+len(q.Origins) > 0 || in.Get(paramPrice) != "" || q.Sort != ""
+	filtered := len(in[paramCategory])+len(q.Brands)+len(q.ShipsFrom)+len(q.Origins) > 0 || in.Get(paramPrice) != "" || q.MinStars > 0 || q.Sort != ""
 	b.NoIndex = at.kind == placeSearch || filtered || q.Cursor != "" || q.Text != ""
 
 	res, err := s.svc.Search.Search(r.Context(), q)
@@ -209,7 +224,7 @@ func (s *Shop) search(w http.ResponseWriter, r *http.Request, at place) {
 	// cursor: a new choice starts from the first page.
 	base := url.Values{}
 	for k, vs := range in {
-		if k != paramAfter && k != paramSort && len(vs) > 0 && slices.Contains([]string{paramQuery, paramCategory, paramBrand, paramShips, paramOrigin, paramPrice}, k) {
+		if k != paramAfter && k != paramSort && len(vs) > 0 && slices.Contains([]string{paramQuery, paramCategory, paramBrand, paramShips, paramOrigin, paramPrice, paramStars}, k) {
 			base[k] = slices.Clone(vs)
 		}
 	}
@@ -233,7 +248,7 @@ func (s *Shop) search(w http.ResponseWriter, r *http.Request, at place) {
 		on := slices.Contains(v[key], value)
 		if on {
 			v[key] = slices.DeleteFunc(v[key], func(s string) bool { return s == value })
-		} else if key == paramPrice {
+		} else if key == paramPrice || key == paramStars {
 			v.Set(key, value)
 		} else {
 			v.Add(key, value)
@@ -286,6 +301,16 @@ func (s *Shop) search(w http.ResponseWriter, r *http.Request, at place) {
 		}
 	}
 	addValues("price", b.W.T("facet_price"), paramPrice, prices, func(v search.ValueCount) string { return names[v.Value] })
+	stars := []search.ValueCount{}
+	for _, c := range res.Facets.Ratings {
+		if c.Stars <= 4 {
+			stars = append(stars, search.ValueCount{Value: strconv.Itoa(c.Stars), Count: c.Count})
+		}
+	}
+	addValues("rating", b.W.T("facet_rating"), paramStars, stars, func(v search.ValueCount) string {
+		n, _ := strconv.Atoi(v.Value)
+		return b.W.N("stars_and_up", n)
+	})
 	for _, g := range p.Groups {
 		for _, v := range g.Values {
 			if v.On {

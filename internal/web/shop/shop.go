@@ -153,6 +153,7 @@ const (
 	patternConfirm  = "POST /{channel}/{lang}/pay/{id}"
 	patternCancel   = "POST /{channel}/{lang}/orders/{id}/cancel"
 	patternProtect  = "POST /{channel}/{lang}/orders/{id}/protection/{action}"
+	patternReview   = "POST /{channel}/{lang}/orders/{id}/reviews"
 )
 
 // CatchAll reports whether pattern is one of the storefront's patterns that
@@ -161,7 +162,7 @@ const (
 func CatchAll(pattern string) bool {
 	switch pattern {
 	case patternChannel, patternPages, patternCurrency, patternSignIn, patternRegister, patternSignOut, patternShare,
-		patternCart, patternConfirm, patternCancel, patternProtect, patternForgot, patternReset, patternResend:
+		patternCart, patternConfirm, patternCancel, patternProtect, patternReview, patternForgot, patternReset, patternResend:
 		return true
 	}
 	return false
@@ -206,6 +207,7 @@ func (s *Shop) Register(mux *http.ServeMux) {
 		mux.HandleFunc(patternConfirm, s.confirmPayment)
 		mux.HandleFunc(patternCancel, s.cancelOrder)
 		mux.HandleFunc(patternProtect, s.protectOrder)
+		mux.HandleFunc(patternReview, s.reviewOrder)
 	}
 	mux.HandleFunc("GET /s/{code}", s.visitShare)
 }
@@ -567,6 +569,11 @@ type productPage struct {
 	// channel's markets.
 	Dest        promise.Destination
 	DestOptions []option
+	// Rating and Reviews are the product's rating and its latest published
+	// reviews; nil and none without reviews.
+	Rating      *ratingView
+	ReviewCount string
+	Reviews     []reviewRow
 }
 
 type variantRow struct {
@@ -665,6 +672,10 @@ func (s *Shop) product(w http.ResponseWriter, r *http.Request, slug string) {
 	}
 	p.StockText = stockText(b.W, p.Stock)
 	if err := s.reductions(r, b, v, &p); err != nil {
+		s.fail(w, r, b, err)
+		return
+	}
+	if err := s.productReviews(r, b, &p); err != nil {
 		s.fail(w, r, b, err)
 		return
 	}
@@ -873,6 +884,9 @@ func (s *Shop) productLD(r *http.Request, b *base, v catalog.View, p productPage
 	}
 	if v.OriginCountry != "" {
 		prod["countryOfOrigin"] = map[string]any{"@type": "Country", "name": v.OriginCountry}
+	}
+	if p.Rating != nil {
+		prod["aggregateRating"] = aggregateRating(p.Rating)
 	}
 	crumbs := map[string]any{"@context": "https://schema.org", "@type": "BreadcrumbList"}
 	var items []any

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/sesame-market/sesame/internal/identity"
+	"github.com/sesame-market/sesame/internal/order"
 	"github.com/sesame-market/sesame/internal/sqlstore"
 	"github.com/sesame-market/sesame/internal/testkit"
 )
@@ -120,6 +121,30 @@ func TestPagesAreValidHTML(t *testing.T) {
 		t.Fatalf("no order on the orders page:\n%s", orders)
 	}
 	get("order", om[1], http.StatusOK)
+	// The order shipped and confirmed: its review form, the review, and the
+	// product's and the shop's pages with their ratings.
+	o, err := s.svc.Orders.Order(context.Background(), identity.System, strings.TrimPrefix(om[1], "/bazaar/fr/orders/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	staff := identity.Actor{Role: identity.Staff, UserID: "usr_test", MerchantID: o.MerchantID}
+	if _, err := s.svc.Orders.Ship(context.Background(), staff, o.ID, order.ShipInput{Carrier: "SF Express", TrackingNumber: "SF1234567890"}); err != nil {
+		t.Fatal(err)
+	}
+	if res, _ = v.post(om[1]+"/protection/confirm", "", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirm receipt: %d", res.StatusCode)
+	}
+	get("order-confirmed", om[1], http.StatusOK)
+	res, body = v.post(om[1]+"/reviews", "", url.Values{"line": {o.Lines[0].ID}, "stars": {"0"}})
+	keep("review-refused", "POST "+om[1]+"/reviews", body)
+	if res, _ = v.post(om[1]+"/reviews", "", url.Values{"line": {o.Lines[0].ID}, "stars": {"4"}, "text": {"Solide.\nBien emballée."},
+		"described": {"5"}, "communication": {"4"}, "shipping": {"3"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("review: %d", res.StatusCode)
+	}
+	get("order-reviewed", res.Header.Get("Location"), http.StatusOK)
+	res, _ = v.get("/bazaar/fr/p/" + p.ID)
+	get("product-reviewed", res.Header.Get("Location"), http.StatusOK)
+	get("shop-rated", "/bazaar/fr/shop/"+o.MerchantID, http.StatusOK)
 
 	// The account's verification, then the pages of the mailed links.
 	get("account-verify-sent", "/bazaar/fr/account?verify=sent", http.StatusOK)
