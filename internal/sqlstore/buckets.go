@@ -309,11 +309,21 @@ func (s *Catalog) renderView(ctx context.Context, id string, view []byte, ch cha
 // ProductViewStock implements catalog.Store.
 func (s *Catalog) ProductViewStock(ctx context.Context, id string, ch channel.Channel, lang string) (catalog.ViewStock, error) {
 	const op = "sqlstore.ProductViewStock"
-	var view, lines []byte
-	err := s.db.QueryRowContext(ctx, viewStockQueries[s.db.Engine], ch.ID, prodID(id)).Scan(&view, &lines)
-	if err == sql.ErrNoRows {
+	rows, err := s.db.QueryContext(ctx, viewStockQueries[s.db.Engine], ch.ID, prodID(id))
+	if err != nil {
+		return catalog.ViewStock{}, wrap(op, err, "product")
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return catalog.ViewStock{}, wrap(op, err, "product")
+		}
 		return catalog.ViewStock{}, errs.E(op, errs.NotFound, "product not found")
-	} else if err != nil {
+	}
+	// Read in place (valid until the rows move on): the view is decoded
+	// and the lines parsed before they are closed.
+	var view, lines sql.RawBytes
+	if err := rows.Scan(&view, &lines); err != nil {
 		return catalog.ViewStock{}, wrap(op, err, "product")
 	}
 	out, err := parseStocked(lines)

@@ -82,19 +82,21 @@ func (o *offersOf) add(ctx context.Context, vs catalog.ViewStock, markets []stri
 	if err != nil {
 		return nil, err
 	}
-	avail := make(map[string]inventory.Availability, len(offers))
-	for sku, o := range offers {
-		avail[sku] = o.Availability
-	}
 	best := inventory.BestPromise(offers)
-	a, err := json.Marshal(avail)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]byte, 0, len(view)+len(a)+200)
+	out := make([]byte, 0, len(view)+32*len(skus)+200)
 	out = append(out, view[:len(view)-1]...)
-	out = append(out, `,"availability":`...)
-	out = append(out, a...)
+	out = append(out, `,"availability":{`...)
+	// In key order, as encoding/json writes a map.
+	sorted := slices.Sorted(slices.Values(skus))
+	for i, sku := range slices.Compact(sorted) {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = appendJSONString(out, sku)
+		out = append(out, ':')
+		out = appendJSONString(out, string(offers[sku].Availability))
+	}
+	out = append(out, '}')
 	if best != nil {
 		dp := DeliveryPromise{Promise: promiseOf(best)}
 		for _, sku := range skus {
@@ -113,6 +115,20 @@ func (o *offersOf) add(ctx context.Context, vs catalog.ViewStock, markets []stri
 		out = append(out, p...)
 	}
 	return append(out, '}'), nil
+}
+
+// appendJSONString appends s to b as encoding/json encodes it: as it is
+// between quotes when it holds nothing to escape (a SKU, a status), else
+// through the encoder.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return append(b, jsonString(s)...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // rawJSON is a response whose body is already encoded.
