@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -219,6 +220,49 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	if res, _ = send(t, mustRequest("GET", base+"/api/v1/products?channel=bazaar&cursor=bogus"), ""); res.StatusCode != 422 {
 		t.Errorf("bad cursor: %s", res.Status)
+	}
+
+	// The demo buyer has an order in each state of an order's life, the
+	// completed one reviewed.
+	res, b = send(t, mustRequest("POST", base+"/api/v1/auth/login"), `{"email":"buyer@sesame.example","password":"sesame-demo"}`)
+	if res.StatusCode != 200 {
+		t.Fatalf("buyer's login: %v %s", res.Status, b)
+	}
+	buyer := res.Cookies()[0]
+	req = mustRequest("GET", base+"/api/v1/orders")
+	req.AddCookie(buyer)
+	res, b = send(t, req, "")
+	var orders struct {
+		Items []struct{ ID, Status string }
+	}
+	if err := json.Unmarshal(b, &orders); res.StatusCode != 200 || err != nil {
+		t.Fatalf("buyer's orders: %v %s", res.Status, b)
+	}
+	var states []string
+	completed := ""
+	for _, o := range orders.Items {
+		states = append(states, o.Status)
+		if o.Status == "completed" {
+			completed = o.ID
+		}
+	}
+	slices.Sort(states)
+	if want := []string{"cancelled", "completed", "delivered", "paid", "pending_payment", "shipped"}; !slices.Equal(states, want) {
+		t.Errorf("the demo buyer's orders are %v, want one of each of %v", states, want)
+	}
+	req = mustRequest("GET", base+"/api/v1/orders/"+completed)
+	req.AddCookie(buyer)
+	res, b = send(t, req, "")
+	var reviewed struct {
+		Lines []struct {
+			ProductID string `json:"product_id"`
+		}
+	}
+	if err := json.Unmarshal(b, &reviewed); res.StatusCode != 200 || err != nil || len(reviewed.Lines) == 0 {
+		t.Fatalf("the completed order: %v %s", res.Status, b)
+	}
+	if res, b = send(t, mustRequest("GET", base+"/api/v1/products/"+reviewed.Lines[0].ProductID+"/reviews"), ""); res.StatusCode != 200 || !strings.Contains(string(b), `"stars":5`) {
+		t.Errorf("the completed order's product has no review of 5 stars: %v %s", res.Status, b)
 	}
 
 	// A buyer registering on the mall finds the verification mail in the

@@ -168,7 +168,8 @@ func Seed(ctx context.Context, s Services, products int, progress io.Writer) (Re
 	if err := mustUser(s.Identity.CreateOperator(ctx, sys, identity.Registration{Email: "operator@sesame.example", Name: "Olivia Operator", Password: Password})); err != nil {
 		return res, fmt.Errorf("operator: %w", err)
 	}
-	if err := mustUser(s.Identity.RegisterBuyer(ctx, identity.Registration{Email: "buyer@sesame.example", Name: "Bastien Buyer", Password: Password})); err != nil {
+	buyer, err := s.Identity.RegisterBuyer(ctx, identity.Registration{Email: "buyer@sesame.example", Name: "Bastien Buyer", Password: Password})
+	if err != nil {
 		return res, fmt.Errorf("buyer: %w", err)
 	}
 
@@ -366,6 +367,9 @@ func Seed(ctx context.Context, s Services, products int, progress io.Writer) (Re
 	n, marks, err := seedCatalogue(ctx, s, sellers, products, catIDs, progress)
 	res.Products = n
 	res.StartRate, res.EndRate = tenthRates(marks)
+	if err == nil && s.Orders != nil && s.Stock != nil && n > 0 {
+		err = seedOrders(ctx, s, buyer.Actor(), bazaar, sellers)
+	}
 	res.Duration = time.Since(start)
 	return res, err
 }
