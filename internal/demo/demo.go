@@ -48,6 +48,9 @@ type Services struct {
 	Stock *inventory.Stock
 	// Orders, when set, receives the categories' tariffs.
 	Orders *order.Service
+	// BuyerOrders, with Orders and Stock, leaves the demo buyer an order
+	// in each of OrderStates.
+	BuyerOrders bool
 	// Batch is how many products one catalogue import holds (default 5,000).
 	Batch int
 }
@@ -367,7 +370,7 @@ func Seed(ctx context.Context, s Services, products int, progress io.Writer) (Re
 	n, marks, err := seedCatalogue(ctx, s, sellers, products, catIDs, progress)
 	res.Products = n
 	res.StartRate, res.EndRate = tenthRates(marks)
-	if err == nil && s.Orders != nil && s.Stock != nil && n > 0 {
+	if err == nil && s.BuyerOrders && s.Orders != nil && s.Stock != nil && n > 0 {
 		err = seedOrders(ctx, s, buyer.Actor(), bazaar, sellers)
 	}
 	res.Duration = time.Since(start)

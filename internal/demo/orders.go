@@ -24,9 +24,12 @@ func OrderStates() []order.Status {
 // and delivery by the merchant, confirmation, review or cancellation by
 // the buyer.
 func seedOrders(ctx context.Context, s Services, buyer identity.Actor, bazaar channel.Channel, sellers []*seller) error {
-	staff := map[string]identity.Actor{}
+	staff, carrier := map[string]identity.Actor{}, map[string]string{}
 	for _, sl := range sellers {
-		staff[sl.m.ID] = sl.actor
+		staff[sl.m.ID], carrier[sl.m.ID] = sl.actor, "Colissimo"
+		if sl.country == "CN" {
+			carrier[sl.m.ID] = "YunExpress"
+		}
 	}
 	pg, err := s.Catalog.ChannelPageOf(ctx, bazaar, "fr", "", 100)
 	if err != nil {
@@ -82,7 +85,7 @@ func seedOrders(ctx context.Context, s Services, buyer identity.Actor, bazaar ch
 		case order.Cancelled:
 			_, err = s.Orders.Cancel(ctx, buyer, o.ID, "ordered twice")
 		case order.Shipped, order.Delivered, order.Completed:
-			_, err = s.Orders.Ship(ctx, seller, o.ID, order.ShipInput{Carrier: "Colissimo", TrackingNumber: fmt.Sprintf("6A%011d", 20261201+len(o.ID))})
+			_, err = s.Orders.Ship(ctx, seller, o.ID, order.ShipInput{Carrier: carrier[o.MerchantID], TrackingNumber: fmt.Sprintf("6A%011d", 20261201+len(o.ID))})
 			if err == nil && st != order.Shipped {
 				_, err = s.Orders.Deliver(ctx, seller, o.ID)
 			}

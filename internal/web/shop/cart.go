@@ -633,6 +633,14 @@ func (s *Shop) orderRowOf(b *base, o order.Order) orderRow {
 	}
 	for _, p := range o.Parcels {
 		d := deliveryText(b.W, &promise.Result{ShipsFrom: p.ShipsFrom, Earliest: p.Earliest, Latest: p.Latest}, today)
+		// The promise until the parcel arrives: then the day it did; a
+		// cancelled order's promise no longer holds.
+		switch {
+		case o.DeliveredAt != nil:
+			d.Arrives = b.W.T("order_delivered_on", "Date", row.Delivered)
+		case o.Status == order.Cancelled:
+			d.Arrives = ""
+		}
 		row.Parcels = append(row.Parcels, parcelRow{ShipsFrom: d.ShipsFrom, Arrives: d.Arrives, Carrier: p.Carrier, TaxNote: taxNote(b.W, p.Regime)})
 		if row.Arrives == "" {
 			row.Arrives = d.Arrives
