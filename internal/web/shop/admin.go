@@ -328,15 +328,15 @@ type applicationForm struct {
 // status allows.
 type applicationPage struct {
 	*base
-	M                   merchant.Merchant
-	Status, Applied     string
-	Reviewed            string
-	Form                applicationForm
-	Notice              string
-	CanApprove          bool
-	CanReject           bool
-	CanSuspend          bool
-	ReinstateNotApprove bool
+	M               merchant.Merchant
+	Status, Applied string
+	Reviewed        string
+	Form            applicationForm
+	Notice          string
+	CanApprove      bool
+	CanReject       bool
+	CanSuspend      bool
+	Reinstate       bool
 }
 
 func (s *Shop) consoleApplication(w http.ResponseWriter, r *http.Request, b *base, actor identity.Actor, id string, status int, f applicationForm) {
@@ -347,7 +347,7 @@ func (s *Shop) consoleApplication(w http.ResponseWriter, r *http.Request, b *bas
 	}
 	p := applicationPage{base: b, M: m, Status: statusWord(b.W, m.Status), Applied: day(m.CreatedAt), Form: f,
 		CanApprove: m.Status == merchant.Pending || m.Status == merchant.Suspended, CanReject: m.Status == merchant.Pending,
-		CanSuspend: m.Status == merchant.Approved, ReinstateNotApprove: m.Status == merchant.Suspended}
+		CanSuspend: m.Status == merchant.Approved, Reinstate: m.Status == merchant.Suspended}
 	if m.ReviewedAt != nil {
 		p.Reviewed = day(*m.ReviewedAt)
 	}
