@@ -13,8 +13,8 @@ import (
 // TestConsoleInABrowser walks an operator's path in a real browser: sign
 // in to the console, open the waiting applications, approve one, register
 // a marketplace brand and authorise the new merchant to use it; then the
-// same pages in Chinese. Screenshots of each step, desktop (1280×900) and
-// phone (390×844), are saved for review.
+// same pages in Chinese, and the registry in French. Screenshots of each
+// step, desktop (1280×900) and phone (390×844), are saved for review.
 func TestConsoleInABrowser(t *testing.T) {
 	tb, s := demoTab(t, 50)
 	do, text := tb.do, tb.text
@@ -47,12 +47,19 @@ func TestConsoleInABrowser(t *testing.T) {
 	shots("console-3-applications-en")
 	do("application", chromedp.Click(chromedp.CSS(`table.data a[href$="`+m.ID+`"]`)), chromedp.WaitVisible(chromedp.CSS("#reject-reason")))
 	shots("console-4-application-en")
+	// A reason of blanks is refused on the page, the application still waiting.
+	do("reject without a reason", chromedp.SendKeys(chromedp.CSS("#reject-reason"), "   "), chromedp.Click(chromedp.CSS(`form[action$="/reject"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("#form-error")))
+	if got := text("#form-error"); !strings.Contains(got, "Give a reason") {
+		t.Fatalf("the refused rejection reads %q", got)
+	}
+	shots("console-4a-reason-refused-en")
 	do("approve", chromedp.Click(chromedp.CSS(`form[action$="/approve"] button`)), chromedp.WaitVisible(chromedp.CSS(".notice")))
 	if got := text(".notice"); !strings.Contains(got, "approved") {
 		t.Fatalf("after approving, the notice reads %q", got)
 	}
 	shots("console-5-approved-en")
-	if got, err := s.svc.Merchants.Merchant(tb.ctx, identity.System, m.ID); err != nil || got.Status != merchant.Approved {
+	if got, err := s.svc.Merchants.Merchant(tb.ctx, identity.System, m.ID); err != nil || got.Status != merchant.Approved || got.StatusReason != "" {
 		t.Fatalf("the merchant is %s (%v)", got.Status, err)
 	}
 
@@ -78,5 +85,8 @@ func TestConsoleInABrowser(t *testing.T) {
 	shots("console-9-applications-zh")
 	do("application zh", chromedp.Navigate(s.srv.URL+"/admin/zh/applications/"+m.ID), chromedp.WaitVisible(chromedp.CSS("#suspend-reason")))
 	shots("console-10-application-zh")
+	// French, whose words run longest.
+	do("brands fr", chromedp.Navigate(s.srv.URL+"/admin/fr/brands"), chromedp.WaitVisible(chromedp.CSS("#brand-name")))
+	shots("console-11-brands-fr")
 	t.Logf("screenshots in %s", tb.dir)
 }
