@@ -193,6 +193,17 @@ type ChannelInput struct {
 
 var slugRE = regexp.MustCompile(`^[a-z0-9-]{2,60}$`)
 
+// Reserved reports whether code begins one of Sesame's own addresses (the
+// operator's console, the API, its documents, static files): a channel so
+// named would be hidden behind them.
+func Reserved(code string) bool {
+	switch code {
+	case "admin", "api", "docs", "healthz", "media", "openapi", "problems", "sitemaps", "static":
+		return true
+	}
+	return false
+}
+
 // CreateChannel creates a channel. Operators only. Errors: Forbidden,
 // Invalid, Conflict.
 func (s *Service) CreateChannel(ctx context.Context, actor identity.Actor, in ChannelInput) (Channel, error) {
@@ -202,6 +213,9 @@ func (s *Service) CreateChannel(ctx context.Context, actor identity.Actor, in Ch
 	}
 	if !slugRE.MatchString(in.Code) {
 		return Channel{}, errs.Field(op, "code", "must be 2 to 60 lower-case letters, digits or dashes")
+	}
+	if Reserved(in.Code) {
+		return Channel{}, errs.Field(op, "code", "is the first segment of Sesame's own addresses; choose another")
 	}
 	var err error
 	if in.Name, err = text.Line(op, "name", in.Name, 200, true); err != nil {

@@ -1,11 +1,13 @@
 package channel_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/sesame-market/sesame/internal/channel"
 	"github.com/sesame-market/sesame/internal/errs"
+	"github.com/sesame-market/sesame/internal/identity"
 )
 
 func TestMayList(t *testing.T) {
@@ -78,5 +80,21 @@ func TestMayOpenShop(t *testing.T) {
 				t.Fatalf("MayOpenShop(%+v) = %v, want kind %v", tt.f, err, tt.kind)
 			}
 		})
+	}
+}
+
+// TestReservedCodes: a channel may not take a code that begins Sesame's own
+// addresses, such as the operator's console's.
+func TestReservedCodes(t *testing.T) {
+	s := channel.NewService(nil) // refused before the store is reached
+	for _, code := range []string{"admin", "api", "static", "docs"} {
+		_, err := s.CreateChannel(context.Background(), identity.System, channel.ChannelInput{Code: code, Name: "Shadowed",
+			Markets: []string{"FR"}, Languages: []string{"fr"}, Currencies: []string{"EUR"}})
+		if !errs.Is(err, errs.Invalid) || errs.FieldOf(err) != "code" {
+			t.Errorf("channel %q: %v", code, err)
+		}
+	}
+	if channel.Reserved("bazaar") {
+		t.Error("bazaar is reserved")
 	}
 }

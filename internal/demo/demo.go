@@ -140,7 +140,7 @@ const IOSSNumber = "IM2509999999"
 // Logins returns the demo accounts worth trying, one per role.
 func Logins() []Login {
 	return []Login{
-		{"operator", "operator@sesame.example", "approves merchants, runs channels, pavilions and plans"},
+		{"operator", "operator@sesame.example", "reviews merchants and brands in the console at /admin/; runs channels, pavilions and plans"},
 		{"buyer", "buyer@sesame.example", "browses the storefronts"},
 		{"merchant (China)", sellerSpecs[0].email, "Shenzhen Case Factory: phone cases on bazaar and mall"},
 		{"merchant (France, luxury)", sellerSpecs[11].email, "Maison Lumière: admitted to the luxe channel"},
@@ -287,6 +287,15 @@ func Seed(ctx context.Context, s Services, products int, progress io.Writer) (Re
 				return res, fmt.Errorf("shop of %s on %s: %w", sl.name, ch.Code, err)
 			}
 		}
+	}
+	// One application is left waiting, so that the operator's console has
+	// one to review.
+	waiting := "atelier@ceramiques-vallauris.example"
+	if _, _, err := s.Merchants.Apply(ctx, identity.Actor{}, merchant.Application{Name: "Céramiques de Vallauris", Country: "FR",
+		Trader: merchant.Trader{LegalName: "Céramiques de Vallauris SAS", RegistrationNumber: "FR-998877", VATNumber: "FR12998877665",
+			Address: address("FR", len(sellers)), Email: waiting, Phone: phone("FR", len(sellers)), SelfCertified: true},
+		Owner: identity.Registration{Email: waiting, Name: "Owner, Céramiques de Vallauris", Password: Password}}); err != nil {
+		return res, fmt.Errorf("waiting application: %w", err)
 	}
 	res.Logins = Logins()
 

@@ -132,7 +132,8 @@ func New(cfg Config) (*Server, error) {
 	api.Register(s.api, cfg.Services, api.Options{ReportInternal: s.reportInternal, PublicURL: cfg.PublicURL})
 
 	store, err := shop.New(shop.Config{Services: shop.Services{Catalog: cfg.Services.Catalog, Channels: cfg.Services.Channels, Search: cfg.Services.Search,
-		Identity: cfg.Services.Identity, Shares: cfg.Services.Shares, Stock: cfg.Services.Stock, Orders: cfg.Services.Orders, Mailbox: cfg.Mailbox},
+		Identity: cfg.Services.Identity, Shares: cfg.Services.Shares, Stock: cfg.Services.Stock, Orders: cfg.Services.Orders, Mailbox: cfg.Mailbox,
+		Merchants: cfg.Services.Merchants},
 		Logger: cfg.Logger, PublicURL: cfg.PublicURL, RequestID: RequestID, NotFound: s.noRoute(mux),
 		SitemapURLs: cfg.SitemapURLs, SecureCookies: cfg.Services.SecureCookies})
 	if err != nil {

@@ -78,7 +78,11 @@ func (s *Shop) formPageFor(name string) func(http.ResponseWriter, *http.Request)
 // form renders the sign-in or registration page; neither is indexed.
 func (s *Shop) form(w http.ResponseWriter, r *http.Request, status int, name string, p *formPage) {
 	p.NoIndex = true
-	p.Title = p.W.T(name+"_title") + " · " + p.Channel.Name
+	site := p.Channel.Name
+	if site == "" {
+		site = p.W.T("console_title")
+	}
+	p.Title = p.W.T(name+"_title") + " · " + site
 	s.page(w, r, status, name, p)
 }
 
@@ -190,10 +194,14 @@ func invalidMessage(W *Words, field string) string {
 
 // signOut ends the session and sends the buyer to the home page.
 func (s *Shop) signOut(w http.ResponseWriter, r *http.Request) {
-	b, ok := s.storefront(w, r)
-	if !ok {
-		return
+	if b, ok := s.storefront(w, r); ok {
+		s.endSession(w, r, b, b.Home)
 	}
+}
+
+// endSession ends the request's session, forgets its cookie and sends the
+// person to the page to.
+func (s *Shop) endSession(w http.ResponseWriter, r *http.Request, b *base, to string) {
 	if t := api.SessionToken(r.Context()); t != "" {
 		if err := s.svc.Identity.Logout(r.Context(), t); err != nil {
 			s.fail(w, r, b, err)
@@ -202,7 +210,7 @@ func (s *Shop) signOut(w http.ResponseWriter, r *http.Request) {
 	}
 	c := api.EndSessionCookie(s.cfg.SecureCookies)
 	http.SetCookie(w, &c)
-	http.Redirect(w, r, b.Home, http.StatusSeeOther)
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 // accountPage is the signed-in person's account.

@@ -30,6 +30,7 @@ import (
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/inventory"
+	"github.com/sesame-market/sesame/internal/merchant"
 	"github.com/sesame-market/sesame/internal/money"
 	"github.com/sesame-market/sesame/internal/notify"
 	"github.com/sesame-market/sesame/internal/order"
@@ -59,6 +60,9 @@ type Services struct {
 	// Mailbox lists the e-mails sent, for the demo's mailbox page (nil:
 	// no such page).
 	Mailbox func(ctx context.Context, limit int) ([]notify.Mail, error)
+	// Merchants reviews merchants, for the operator's console (nil: no
+	// console).
+	Merchants *merchant.Service
 }
 
 // Config wires the storefront.
@@ -97,7 +101,8 @@ type Shop struct {
 }
 
 // pageNames are the templates of whole pages, each filling layout.html.
-var pageNames = []string{"home", "list", "product", "search", "error", "signin", "register", "forgot", "reset", "verify", "account", "cart", "confirm", "orders", "mailbox"}
+var pageNames = []string{"home", "list", "product", "search", "error", "signin", "register", "forgot", "reset", "verify", "account", "cart", "confirm", "orders", "mailbox",
+	"admin_signin", "admin_home", "admin_applications", "admin_application", "admin_brands", "admin_brand"}
 
 // New parses every template, message file and static file, so that a
 // broken one fails at start (and in tests), never on a buyer's request.
@@ -161,6 +166,8 @@ const (
 // exists.
 func CatchAll(pattern string) bool {
 	switch pattern {
+	case patternConsolePages, patternConsoleReview, patternConsoleAuthorise:
+		return true
 	case patternChannel, patternPages, patternCurrency, patternSignIn, patternRegister, patternSignOut, patternShare,
 		patternCart, patternConfirm, patternCancel, patternProtect, patternReview, patternForgot, patternReset, patternResend:
 		return true
@@ -210,6 +217,7 @@ func (s *Shop) Register(mux *http.ServeMux) {
 		mux.HandleFunc(patternReview, s.reviewOrder)
 	}
 	mux.HandleFunc("GET /s/{code}", s.visitShare)
+	s.registerConsole(mux)
 }
 
 // route sends a storefront path to its page.
@@ -295,6 +303,9 @@ type base struct {
 	Buying bool
 	// Mailbox is true in the demo, which shows the e-mails it sent.
 	Mailbox bool
+	// Console is true on the operator's console, once the operator is
+	// known: the header shows the console's sections.
+	Console bool
 	notice  string // a notice already in words (a service's refusal)
 }
 
@@ -957,14 +968,8 @@ func (s *Shop) notFound(w http.ResponseWriter, r *http.Request, b *base) {
 // one when the channel is not known).
 func (s *Shop) fail(w http.ResponseWriter, r *http.Request, b *base, err error) {
 	if b == nil {
-		b = &base{W: newWords(s.words, "en", s.log), Lang: "en", Theme: "market", Home: "/", Path: r.URL.Path}
-		if tags, _, e := language.ParseAcceptLanguage(r.Header.Get("Accept-Language")); e == nil && len(tags) > 0 {
-			_, idx, conf := uiMatcher.Match(tags...)
-			if conf != language.No {
-				b.Lang = uiLanguages[idx]
-				b.W = newWords(s.words, b.Lang, s.log)
-			}
-		}
+		lang := preferredLanguage(r)
+		b = &base{W: newWords(s.words, lang, s.log), Lang: lang, Theme: "market", Home: "/", Path: r.URL.Path}
 	}
 	b.NoIndex = true
 	p := errorPage{base: b}

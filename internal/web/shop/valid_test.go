@@ -186,6 +186,42 @@ func TestPagesAreValidHTML(t *testing.T) {
 	res, body = v.post("/bazaar/fr/reset", "", url.Values{"token": {reset}, "password": {"a brand new password"}})
 	keep("reset-failed", "POST /bazaar/fr/reset", body)
 
+	// The operator's console, its refused forms included.
+	pending := s.apply("Atelier Valide", "owner@atelier-valide.example")
+	get("console-signin", "/admin/en/signin", http.StatusOK)
+	res, body = v.post("/admin/fr/signin", "", url.Values{"email": {buyerEmail}, "password": {"sesame-demo"}})
+	keep("console-signin-refused", "POST /admin/fr/signin", body)
+	op := s.consoleVisitor()
+	for _, lang := range []string{"en", "fr", "zh"} {
+		for _, p := range []string{"", "applications", "applications?status=", "applications/" + pending.ID, "brands"} {
+			res, body := op.get("/admin/" + lang + "/" + p)
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("GET /admin/%s/%s: %d", lang, p, res.StatusCode)
+			}
+			keep("console", "/admin/"+lang+"/"+p, body)
+		}
+	}
+	res, body = op.post("/admin/en/applications/"+pending.ID+"/reject", "", url.Values{"reason": {""}})
+	keep("console-reject-refused", "POST reject", body)
+	res, body = op.post("/admin/en/brands", "", url.Values{"slug": {"Bad Slug"}, "name": {"Valid"}})
+	keep("console-brand-refused", "POST brands", body)
+	res, _ = op.post("/admin/en/brands", "", url.Values{"slug": {"valid-brand"}, "name": {"Valid"}})
+	res, body = op.get(res.Header.Get("Location"))
+	keep("console-brand", "brand", body)
+	bid := regexp.MustCompile(`/admin/en/brands/(brd_[0-9a-z]+)/authorise`).FindStringSubmatch(body)
+	if bid == nil {
+		t.Fatalf("no authorisation form:\n%s", body)
+	}
+	res, body = op.post("/admin/en/brands/"+bid[1]+"/authorise", "", url.Values{"merchant": {""}})
+	keep("console-authorise-refused", "POST authorise", body)
+	res, _ = op.post("/admin/en/applications/"+pending.ID+"/approve", "", nil)
+	res, _ = op.post("/admin/en/brands/"+bid[1]+"/authorise", "", url.Values{"merchant": {pending.ID}})
+	res, body = op.get(res.Header.Get("Location"))
+	keep("console-brand-authorised", "brand authorised", body)
+	res, body = op.get("/admin/en/applications/" + pending.ID + "?done=approve")
+	keep("console-approved", "approved", body)
+	_ = res
+
 	out, err := exec.Command("java", "-jar", jar, "--errors-only", "--format", "json", dir).CombinedOutput()
 	var report struct {
 		Messages []struct {
