@@ -401,6 +401,14 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	}()
 
 	var logins []web.Login
+	// The profiles are served from here on, the demo's seed included.
+	if cfg.DebugAddr != "" {
+		stop, err := serveProfiles(cfg.DebugAddr)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	if cmd == "demo" {
 		logins, err = seedDemo(ctx, db, svc, cfg, stdout)
 		if err != nil {
@@ -499,13 +507,6 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	}
 	if cfg.Hooks.Ready != nil {
 		cfg.Hooks.Ready <- url
-	}
-	if cfg.DebugAddr != "" {
-		stop, err := serveProfiles(cfg.DebugAddr)
-		if err != nil {
-			return err
-		}
-		defer stop()
 	}
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- hs.Serve(ln) }()

@@ -81,42 +81,31 @@ func (s *Stock) SetStock(ctx context.Context, ls []inventory.StockLevel, ev func
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
 		prepare := func(q string) (*sql.Stmt, error) { return tx.PrepareContext(ctx, q) }
-		known, err := prepare(`SELECT 1 FROM variants WHERE merchant_id = $1 AND sku = $2`)
-		if err != nil {
-			return err
-		}
-		defer known.Close()
+		// One statement a count: the upsert returns the level, or no row
+		// when the count is below the reserved units; a SKU the merchant
+		// does not have breaks the foreign key to its variants.
 		upsert, err := prepare(`INSERT INTO stock (merchant_id, sku, warehouse_id, on_hand, updated_at) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (merchant_id, sku, warehouse_id) DO UPDATE SET on_hand = excluded.on_hand, updated_at = excluded.updated_at
-			WHERE stock.reserved <= excluded.on_hand`)
+			WHERE stock.reserved <= excluded.on_hand RETURNING ` + stockCols)
 		if err != nil {
 			return err
 		}
 		defer upsert.Close()
-		read, err := prepare(`SELECT ` + stockCols + ` FROM stock WHERE merchant_id = $1 AND sku = $2 AND warehouse_id = $3`)
-		if err != nil {
-			return err
-		}
-		defer read.Close()
 		evs := make([]events.Event, 0, len(ls))
 		for _, l := range ls {
-			var one int
-			if err := known.QueryRowContext(ctx, l.MerchantID, l.SKU).Scan(&one); err != nil {
-				if errors.Is(err, sql.ErrNoRows) {
-					return errs.Field(op, "sku", "the merchant has no SKU "+l.SKU)
+			got, err := scanStock(upsert.QueryRowContext(ctx, l.MerchantID, l.SKU, l.WarehouseID, l.OnHand, l.UpdatedAt))
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				var reserved int64
+				if err := tx.QueryRowContext(ctx, `SELECT reserved FROM stock WHERE merchant_id = $1 AND sku = $2 AND warehouse_id = $3`,
+					l.MerchantID, l.SKU, l.WarehouseID).Scan(&reserved); err != nil {
+					return err
 				}
+				return errs.E(op, errs.Conflict, fmt.Sprintf("%d units of %s are reserved for buyers: the count cannot be lower", reserved, l.SKU))
+			case err != nil && classify(err) == foreignKeyViolation:
+				return errs.Field(op, "sku", "the merchant has no SKU "+l.SKU)
+			case err != nil:
 				return err
-			}
-			res, err := upsert.ExecContext(ctx, l.MerchantID, l.SKU, l.WarehouseID, l.OnHand, l.UpdatedAt)
-			if err != nil {
-				return err
-			}
-			got, err := scanStock(read.QueryRowContext(ctx, l.MerchantID, l.SKU, l.WarehouseID))
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n != 1 {
-				return errs.E(op, errs.Conflict, fmt.Sprintf("%d units of %s are reserved for buyers: the count cannot be lower", got.Reserved, l.SKU))
 			}
 			out = append(out, got)
 			evs = append(evs, ev(got))
