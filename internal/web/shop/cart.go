@@ -633,12 +633,13 @@ func (s *Shop) orderRowOf(b *base, o order.Order) orderRow {
 	}
 	for _, p := range o.Parcels {
 		d := deliveryText(b.W, &promise.Result{ShipsFrom: p.ShipsFrom, Earliest: p.Earliest, Latest: p.Latest}, today)
-		// The promise until the parcel arrives: then the day it did; a
-		// cancelled order's promise no longer holds.
+		// The promise until the parcel arrives: then the day it did; the
+		// promise of an order confirmed without a delivery, or cancelled,
+		// no longer holds.
 		switch {
 		case o.DeliveredAt != nil:
 			d.Arrives = b.W.T("order_delivered_on", "Date", row.Delivered)
-		case o.Status == order.Cancelled:
+		case o.ConfirmedAt != nil, o.Status == order.Cancelled:
 			d.Arrives = ""
 		}
 		row.Parcels = append(row.Parcels, parcelRow{ShipsFrom: d.ShipsFrom, Arrives: d.Arrives, Carrier: p.Carrier, TaxNote: taxNote(b.W, p.Regime)})
