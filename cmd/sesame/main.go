@@ -492,6 +492,8 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	timerRunner := newTimerRunner(db, ids, svc.Stock, cfg, log)
 	timerRunner.Handle(order.TimerPaymentExpiry, svc.Orders.ExpiryTimer)
 	timerRunner.Handle(order.TimerAutoConfirm, svc.Orders.AutoConfirmTimer)
+	timerRunner.Handle(order.TimerDisputeDeadline, svc.Orders.DisputeDeadlineTimer)
+	timerRunner.Handle(order.TimerDisputeRefund, svc.Orders.DisputeRefundTimer)
 	timersDone := make(chan error, 1)
 	go func() { timersDone <- timerRunner.Run(runCtx) }()
 	defer func() { cancel(); <-timersDone }()

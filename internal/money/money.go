@@ -382,3 +382,31 @@ func (a Amount) Allocate(weights []int64) ([]Amount, error) {
 	}
 	return parts, nil
 }
+
+// ParseMajor reads an amount typed in major units ("12.50", "12,50",
+// "1 250", "12") in currency code, as a person writes it in a form. It
+// refuses a negative amount and more decimals than the currency has.
+// Errors: Invalid.
+func ParseMajor(s, code string) (Amount, error) {
+	const op = "money.ParseMajor"
+	s = strings.Join(strings.Fields(s), "")
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\u202f", ""), "\u00a0", "")
+	if strings.Count(s, ",") == 1 && !strings.Contains(s, ".") {
+		s = strings.Replace(s, ",", ".", 1)
+	}
+	if s == "" || strings.ContainsAny(s, "-+eE,") {
+		return Amount{}, errs.E(op, errs.Invalid, "not an amount: "+s)
+	}
+	if _, frac, ok := strings.Cut(s, "."); ok && len(frac) > Digits(code) {
+		return Amount{}, errs.E(op, errs.Invalid, fmt.Sprintf("at most %d decimals in %s", Digits(code), code))
+	}
+	d, err := currency.NewAmount(s, code)
+	if err != nil {
+		return Amount{}, errs.E(op, errs.Invalid, err)
+	}
+	n, err := d.Int64()
+	if err != nil {
+		return Amount{}, errs.E(op, errs.Invalid, err)
+	}
+	return New(n, code)
+}

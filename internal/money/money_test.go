@@ -116,3 +116,25 @@ func TestApplyBasisPointsRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestParseMajor: amounts as people type them in forms, in their
+// currency's minor units; anything else is refused.
+func TestParseMajor(t *testing.T) {
+	for in, want := range map[string]int64{"12.50": 1250, "12,50": 1250, "12": 1200, " 1 250,5 ": 125050, "0.07": 7} {
+		got, err := ParseMajor(in, "EUR")
+		if err != nil || got.Minor != want || got.Currency != "EUR" {
+			t.Errorf("%q: %+v %v, want %d", in, got, err, want)
+		}
+	}
+	if got, err := ParseMajor("1500", "JPY"); err != nil || got.Minor != 1500 {
+		t.Errorf("yen: %+v %v", got, err)
+	}
+	for _, in := range []string{"", "-1", "1.234", "abc", "1,000.50", "1e3", "12.5.1"} {
+		if _, err := ParseMajor(in, "EUR"); !errs.Is(err, errs.Invalid) {
+			t.Errorf("%q: %v", in, err)
+		}
+	}
+	if _, err := ParseMajor("1.5", "JPY"); !errs.Is(err, errs.Invalid) {
+		t.Error("decimals of yen")
+	}
+}

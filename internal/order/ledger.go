@@ -45,6 +45,10 @@ const (
 	// PostReversed: the paid order was cancelled and refunded; what PostPaid
 	// posted is reversed.
 	PostReversed PostingKind = "reversed"
+	// PostRefunded: a dispute refunded the order in full or in part; the
+	// refunded share of its settlement and commission goes back to
+	// clearing, and the rest of its settlement, if any, is available.
+	PostRefunded PostingKind = "refunded"
 )
 
 // Entry is one line of a posting: an amount (signed) on an account. A
@@ -59,7 +63,7 @@ type Entry struct {
 // entries, all in the merchant's settlement currency, sum to zero.
 type Posting struct {
 	ID         string      `json:"id"`
-	Kind       PostingKind `json:"kind" enum:"paid,released,reversed"`
+	Kind       PostingKind `json:"kind" enum:"paid,released,reversed,refunded"`
 	OrderID    string      `json:"order_id"`
 	MerchantID string      `json:"merchant_id"`
 	Currency   string      `json:"currency"`
@@ -104,6 +108,10 @@ func Escrow(o Order) (settlement, commission money.Amount, err error) {
 //	paid (placed captured, or pending payment confirmed): clearing −(settlement+commission), held +settlement, fees +commission
 //	completed (from shipped, delivered or disputed):      held −settlement, available +settlement
 //	cancelled from paid (refunded in full):               held −settlement, fees −commission, clearing +(settlement+commission)
+//	refunded, or completed with a refund, from disputed:  held −settlement, available +(settlement−s), fees −c, clearing +(s+c)
+//
+// where s and c are the shares of the settlement and the commission the
+// dispute's refund took back (o.Refund, RefundShare).
 //
 // The store writes it in the transaction of the move, once per order and
 // kind. Errors: as Escrow.
@@ -112,6 +120,8 @@ func LedgerPosting(o Order, from, to Status, at time.Time) (*Posting, error) {
 	switch {
 	case to == Paid && (from == "" || from == PendingPayment):
 		kind = PostPaid
+	case from == Disputed && (to == Refunded || to == Completed && o.Refund != nil):
+		kind = PostRefunded
 	case to == Completed && (from == Shipped || from == Delivered || from == Disputed):
 		kind = PostReleased
 	case to == Cancelled && from == Paid:
@@ -139,6 +149,18 @@ func LedgerPosting(o Order, from, to Status, at time.Time) (*Posting, error) {
 		p.Entries = []Entry{mine(Held, -settle.Minor), mine(Available, settle.Minor)}
 	case PostReversed:
 		p.Entries = []Entry{mine(Held, -settle.Minor), mine(Fees, -com.Minor), clearing(gross)}
+	case PostRefunded:
+		if o.Refund == nil || o.Refund.Settlement.Currency != cur || o.Refund.Settlement.Minor > settle.Minor || o.Refund.Commission.Minor > com.Minor {
+			return nil, errs.E("order.LedgerPosting", errs.Internal, fmt.Sprintf("order %s is refunded without a refund share of its escrow", o.ID))
+		}
+		s, c := o.Refund.Settlement.Minor, o.Refund.Commission.Minor
+		p.Entries = []Entry{clearing(s + c), mine(Held, -settle.Minor)}
+		if rest := settle.Minor - s; rest != 0 {
+			p.Entries = append(p.Entries, mine(Available, rest))
+		}
+		if c != 0 {
+			p.Entries = append(p.Entries, mine(Fees, -c))
+		}
 	}
 	return p, nil
 }

@@ -25,10 +25,12 @@ import (
 // carts of both merchants, in EUR or GBP, paid at once or after the buyer's
 // action), payments confirmed or expired, cancellations, shipments,
 // deliveries, confirmations by the buyer and by the timer (each retried or
-// fired twice at random) keep the ledger whole: after every step, for
+// fired twice at random), disputes asking for some or all of an order,
+// answered, accepted, escalated, withdrawn, decided or left to their
+// deadlines (refunds in full and in part), keep the ledger whole: after every step, for
 // every merchant and currency, held + available + paid + fees is the
-// settlement and commission of its paid, not cancelled orders to the
-// minor unit (held that of the orders not yet completed, available that
+// settlement and commission of its paid, not cancelled orders, less the
+// shares disputes refunded, to the minor unit (held that of the orders not yet completed, available that
 // of the completed ones); every posting sums to zero; no merchant's
 // balance is negative; the marketplace's clearing is the opposite of all
 // the merchants' balances. Provence settles in pounds, Shenzhen in euros.
@@ -76,8 +78,9 @@ func TestRandomLedgerAddsUp(t *testing.T) {
 			}
 		}
 		ops := map[string]int{}
+		runner := disputeRunner(db, m)
 		for step := range steps {
-			op := rng.IntN(10)
+			op := rng.IntN(15)
 			switch {
 			case op < 3 || len(orders) == 0: // a checkout
 				ops["checkout"]++
@@ -151,6 +154,56 @@ func TestRandomLedgerAddsUp(t *testing.T) {
 						ok(step, "confirm delivery", err)
 					}
 				}
+			case op == 10 || op == 11: // the buyer disputes, asking for some or all
+				if p := pick(order.Shipped, order.Delivered); p != nil {
+					ops["dispute"]++
+					_, err := m.Orders.OpenDispute(ctx, p.buyer, p.o.ID, order.DisputeInput{Reason: order.ReasonDamaged, Message: "Broken.",
+						Refund: rng.Int64N(p.o.Total.Minor + 1)})
+					ok(step, "dispute", err)
+				}
+			case op == 12 || op == 13 || op == 14 && rng.IntN(3) > 0: // the party whose turn it is acts, perhaps twice
+				p := pick(order.Disputed)
+				if p == nil {
+					continue
+				}
+				d, err := m.Orders.OrderDispute(ctx, p.buyer, p.o.ID)
+				if err != nil {
+					t.Fatalf("step %d: %v", step, err)
+				}
+				for range 1 + rng.IntN(2) {
+					switch d.Status {
+					case order.DisputeAwaitingMerchant:
+						in := order.AnswerInput{Action: []string{"refund", "offer", "contest"}[rng.IntN(3)], Message: "No."}
+						if in.Action == "offer" {
+							if d.Requested.Minor < 2 {
+								in.Action = "refund"
+							}
+							in.Amount = 1 + rng.Int64N(max(d.Requested.Minor-1, 1))
+						}
+						ops["answer "+in.Action]++
+						_, err = m.Orders.Answer(ctx, staff[p.o.MerchantID], d.ID, in)
+					case order.DisputeAwaitingBuyer:
+						switch rng.IntN(3) {
+						case 0:
+							ops["accept"]++
+							_, err = m.Orders.Accept(ctx, p.buyer, d.ID)
+						case 1:
+							ops["escalate"]++
+							_, err = m.Orders.Escalate(ctx, p.buyer, d.ID)
+						default:
+							ops["withdraw"]++
+							_, err = m.Orders.Withdraw(ctx, p.buyer, d.ID)
+						}
+					case order.DisputeEscalated:
+						ops["decide"]++
+						_, err = m.Orders.Decide(ctx, identity.System, d.ID, order.DecisionInput{Refund: rng.Int64N(p.o.Total.Minor + 1), Message: "Decided."})
+					}
+					ok(step, "dispute step", err)
+				}
+			case op == 14: // the disputes' deadlines pass
+				ops["deadlines"]++
+				m.Clock.Advance(8 * 24 * time.Hour)
+				runTimers(t, runner)
 			default: // the protection ends: the timer fires, perhaps twice
 				p := pick(order.Shipped, order.Delivered)
 				if p == nil {
@@ -242,12 +295,15 @@ func checkLedger(t *testing.T, db *sqlstore.DB, m *testkit.Market, step int) {
 	// paid, not cancelled orders' settlement and commission.
 	total := map[string]int64{}
 	for _, o := range os {
-		if o.Status != order.PendingPayment && o.Status != order.Cancelled {
+		if o.Status != order.PendingPayment && o.Status != order.Cancelled && o.Status != order.Refunded {
 			settle, com, err := order.Escrow(o)
 			if err != nil {
 				t.Fatal(err)
 			}
 			total[o.MerchantID+" "+settle.Currency] += settle.Minor + com.Minor
+			if o.Refund != nil { // what buyers paid, less what was refunded
+				total[o.MerchantID+" "+settle.Currency] -= o.Refund.Settlement.Minor + o.Refund.Commission.Minor
+			}
 		}
 	}
 	sum := map[string]int64{}
@@ -289,13 +345,17 @@ func ledgerWant(t testing.TB, os []order.Order) map[string]int64 {
 	t.Helper()
 	want := map[string]int64{}
 	for _, o := range os {
-		var held, available int64
+		var held, available, refundedFee int64
 		switch o.Status {
 		case order.Paid, order.Shipped, order.Delivered, order.Disputed:
 			held = o.Settlement.Minor
 		case order.Completed:
 			available = o.Settlement.Minor
-		default:
+			if o.Refund != nil { // refunded in part: the rest is available
+				available -= o.Refund.Settlement.Minor
+				refundedFee = o.Refund.Commission.Minor
+			}
+		default: // cancelled, refunded in full: nothing stays
 			continue
 		}
 		fee := o.Commission
@@ -313,8 +373,8 @@ func ledgerWant(t testing.TB, os []order.Order) map[string]int64 {
 		}
 		want[key("held")] += held
 		want[key("available")] += available
-		want[key("fees")] += fee.Minor
-		want["clearing "+o.Settlement.Currency] -= o.Settlement.Minor + fee.Minor
+		want[key("fees")] += fee.Minor - refundedFee
+		want["clearing "+o.Settlement.Currency] -= held + available + fee.Minor - refundedFee
 	}
 	return want
 }

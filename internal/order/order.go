@@ -94,8 +94,8 @@ type Status string
 
 // The order statuses. After paid, the merchant ships the order and records
 // its delivery; Completed is the order confirmed, by its buyer or when buyer
-// protection ends (see protection.go). Disputed and Refunded belong to disputes,
-// for which the machine leaves room.
+// protection ends (see protection.go). Disputed and Refunded belong to
+// disputes (see dispute.go).
 const (
 	PendingPayment Status = "pending_payment"
 	Paid           Status = "paid"
@@ -114,7 +114,9 @@ var transitions = map[Status][]Status{
 	Paid:           {Shipped, Cancelled},
 	Shipped:        {Delivered, Completed, Disputed},
 	Delivered:      {Completed, Disputed},
-	Disputed:       {Completed, Refunded},
+	// A disputed order is refunded in full, completed (refunded in part or
+	// not at all), or back where it was when its buyer withdraws.
+	Disputed: {Completed, Refunded, Shipped, Delivered},
 }
 
 // CanMove reports whether an order may move from one status to another.
@@ -154,8 +156,20 @@ type Order struct {
 	// ReservationID is the stock reservation of the order's units.
 	ReservationID string `json:"-"`
 	Shipment
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	// Refund is what a dispute refunded of the order, once it did.
+	Refund    *OrderRefund `json:"refund,omitempty"`
+	CreatedAt time.Time    `json:"created_at"`
+	UpdatedAt time.Time    `json:"updated_at"`
+}
+
+// OrderRefund is what a dispute refunded of an order: Amount to its buyer
+// in the order's currency, and the shares of the merchant's settlement and
+// of the commission it took back, in the settlement currency (RefundShare).
+type OrderRefund struct {
+	Amount     money.Amount `json:"amount" doc:"Refunded to the buyer, in the order's currency"`
+	Settlement money.Amount `json:"settlement" doc:"The share of the merchant's settlement the refund took back"`
+	Commission money.Amount `json:"commission" doc:"The share of the commission the refund reversed"`
+	At         time.Time    `json:"at"`
 }
 
 // Totals are the amounts of a parcel, an order or a cart, all in one
@@ -279,6 +293,7 @@ type Filter struct {
 // Store persists carts, checkouts and orders, and the reviews of orders.
 type Store interface {
 	ReviewStore
+	DisputeStore
 	// CreateCart inserts c.
 	CreateCart(ctx context.Context, c Cart) error
 	// Cart returns cart id with its lines. NotFound if there is none.

@@ -741,6 +741,9 @@ func moveOrder(ctx context.Context, db *DB, tx *sql.Tx, o order.Order, to order.
 	case order.Paid:
 		err = confirmReservation(ctx, db, tx, rsv.String)
 	case order.Shipped:
+		if o.Status != order.Paid {
+			return nil // back from a dispute: shipped already
+		}
 		_, err = endReservation(ctx, db, tx, rsv.String, []inventory.ReservationStatus{inventory.Confirmed}, inventory.Shipped, at, false)
 	case order.Cancelled:
 		_, err = endReservation(ctx, db, tx, rsv.String, []inventory.ReservationStatus{inventory.Held, inventory.Confirmed}, inventory.Released, at, false)

@@ -127,8 +127,8 @@ func TestLedgerOverHTTP(t *testing.T) {
 			}
 			after = p.NextCursor
 		}
-		if kinds["paid"] != 6 || kinds["released"] != 2 || seen != 8 || posted != held {
-			t.Errorf("postings %v holding %d, want the 6 paid orders and the 2 confirmed ones holding %d", kinds, posted, held)
+		if kinds["paid"] != 12 || kinds["released"] != 2 || seen != 14 || posted != held {
+			t.Errorf("postings %v holding %d, want the 12 paid orders (6 of them disputed) and the 2 confirmed ones holding %d", kinds, posted, held)
 		}
 
 		var m apiLedger

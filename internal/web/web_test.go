@@ -269,7 +269,7 @@ func (f *fixture) buyingFixture() {
 		Variants:     []catalog.VariantInput{{SKU: "A-C", Prices: []catalog.PriceInput{{Channel: "bazaar", Currency: "EUR", Amount: 1500}}}}})
 	check(err)
 	check(svc.Catalog.List(ctx, ownerA, prod.ID, "bazaar"))
-	_, err = svc.Stock.SetStock(ctx, ownerA, f.ids["whA"], inventory.StockInput{SKU: "A-C", OnHand: 10})
+	_, err = svc.Stock.SetStock(ctx, ownerA, f.ids["whA"], inventory.StockInput{SKU: "A-C", OnHand: 30})
 	check(err)
 	f.ids["variantA"] = prod.Variants[0].ID
 	paris := order.Address{Name: "C. Martin", Line1: "12 rue de la Roquette", Postcode: "75011", City: "Paris", Country: "FR"}
@@ -342,6 +342,33 @@ func (f *fixture) buyingFixture() {
 	r, err := svc.Orders.WriteReview(ctx, payer, f.ids["reviewedOrder"], order.ReviewInput{LineID: f.ids["reviewedOrderLine"], Stars: 2, Text: "Scratched."})
 	check(err)
 	f.ids["review"] = r.ID
+	// Shipped orders of the payer's, disputed or to dispute: one per
+	// dispute route, each dispute where its route needs it.
+	for _, name := range []string{"disputableOrder", "disputeOpen", "disputeToAnswer", "disputeOffered", "disputeContested", "disputeEscalated"} {
+		_, c, _ = cart("payer@example.com", true)
+		co, _, err = svc.Orders.Checkout(ctx, order.Access{Actor: payer}, c.ID, order.CheckoutInput{Payment: order.PaymentInput{Provider: "sandbox", Token: payment.TokenSuccess}})
+		check(err)
+		o := co.Orders[0]
+		_, err = svc.Orders.Ship(ctx, ownerA, o.ID, order.ShipInput{Carrier: "Colissimo", TrackingNumber: "6A0000000004"})
+		check(err)
+		f.ids[name] = o.ID
+		if name == "disputableOrder" {
+			continue
+		}
+		d, err := svc.Orders.OpenDispute(ctx, payer, o.ID, order.DisputeInput{Reason: order.ReasonNotReceived, Message: "Nothing came."})
+		check(err)
+		f.ids[name] = d.ID
+		switch name {
+		case "disputeOffered":
+			_, err = svc.Orders.Answer(ctx, ownerA, d.ID, order.AnswerInput{Action: "offer", Amount: 1, Message: "A token of apology."})
+		case "disputeContested", "disputeEscalated":
+			_, err = svc.Orders.Answer(ctx, ownerA, d.ID, order.AnswerInput{Action: "contest", Message: "It was delivered."})
+			if err == nil && name == "disputeEscalated" {
+				_, err = svc.Orders.Escalate(ctx, payer, d.ID)
+			}
+		}
+		check(err)
+	}
 	_, c, _ = cart("payer@example.com", true)
 	co, _, err = svc.Orders.Checkout(ctx, order.Access{Actor: payer}, c.ID, order.CheckoutInput{Payment: order.PaymentInput{Provider: "sandbox", Token: payment.TokenRequiresAction}})
 	check(err)
@@ -554,12 +581,20 @@ func routes() map[string]route {
 		"POST /api/v1/orders/{id}/extend-protection":           {path: "/api/v1/orders/{shippedOrder2}/extend-protection", allowed: "payer", denied: everyone},
 		"POST /api/v1/orders/{id}/reviews": {path: "/api/v1/orders/{confirmedOrder}/reviews", body: map[string]any{"line_id": "{confirmedOrderLine}", "stars": 4, "text": "Fits well.",
 			"seller": map[string]any{"described": 5, "communication": 4, "shipping": 4}}, allowed: "payer", denied: everyone},
-		"PUT /api/v1/reviews/{id}":           {path: "/api/v1/reviews/{review}", body: map[string]any{"stars": 3, "text": "Scratched, but it works."}, allowed: "payer", denied: everyone},
-		"POST /api/v1/reviews/{id}/moderate": {path: "/api/v1/reviews/{review}/moderate", body: map[string]any{"status": "hidden", "reason": "personal data"}, allowed: "operator", denied: except("operator")},
-		"PUT /api/v1/tax-rules/{id}":         {path: "/api/v1/tax-rules/vat-fr-standard-2027", body: map[string]any{"kind": "vat", "country": "FR", "class": "standard", "rate_bps": 2100, "valid_from": "2027-01-01T00:00:00Z"}, allowed: "operator", denied: except("operator")},
-		"POST /api/v1/fx-rates":              {body: map[string]any{"base": "EUR", "quote": "CNY", "rate": "8.3000"}, allowed: "operator", denied: except("operator")},
-		"PUT /api/v1/categories/{id}/tariff": {path: "/api/v1/categories/{category}/tariff", body: map[string]any{"hs_code": "392690", "tax_class": "standard"}, allowed: "operator", denied: except("operator")},
-		"POST /api/v1/warehouses":            {body: map[string]any{"code": "idf-2", "name": "IDF 2", "country": "FR", "city": "Roissy", "operator_partner_id": "{partner}"}, allowed: "operator", denied: append([]string{"buyer", "partner"}, unapproved...)},
+		"POST /api/v1/orders/{id}/disputes": {path: "/api/v1/orders/{disputableOrder}/disputes", body: map[string]any{"reason": "damaged", "message": "Cracked.",
+			"photos": []any{map[string]any{"data": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="}}}, allowed: "payer", denied: everyone},
+		"POST /api/v1/disputes/{id}/messages": {path: "/api/v1/disputes/{disputeOpen}/messages", body: map[string]any{"message": "Any news?"}, allowed: "payer", denied: except("ownerA", "operator")},
+		"POST /api/v1/disputes/{id}/withdraw": {path: "/api/v1/disputes/{disputeOpen}/withdraw", allowed: "payer", denied: everyone},
+		"POST /api/v1/disputes/{id}/answer":   {path: "/api/v1/disputes/{disputeToAnswer}/answer", body: map[string]any{"action": "offer", "amount": 1, "message": "Half?"}, allowed: "ownerA", denied: except("ownerA")},
+		"POST /api/v1/disputes/{id}/accept":   {path: "/api/v1/disputes/{disputeOffered}/accept", allowed: "payer", denied: everyone},
+		"POST /api/v1/disputes/{id}/escalate": {path: "/api/v1/disputes/{disputeContested}/escalate", allowed: "payer", denied: everyone},
+		"POST /api/v1/disputes/{id}/decide":   {path: "/api/v1/disputes/{disputeEscalated}/decide", body: map[string]any{"refund": 1, "message": "Partly right."}, allowed: "operator", denied: except("operator")},
+		"PUT /api/v1/reviews/{id}":            {path: "/api/v1/reviews/{review}", body: map[string]any{"stars": 3, "text": "Scratched, but it works."}, allowed: "payer", denied: everyone},
+		"POST /api/v1/reviews/{id}/moderate":  {path: "/api/v1/reviews/{review}/moderate", body: map[string]any{"status": "hidden", "reason": "personal data"}, allowed: "operator", denied: except("operator")},
+		"PUT /api/v1/tax-rules/{id}":          {path: "/api/v1/tax-rules/vat-fr-standard-2027", body: map[string]any{"kind": "vat", "country": "FR", "class": "standard", "rate_bps": 2100, "valid_from": "2027-01-01T00:00:00Z"}, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/fx-rates":               {body: map[string]any{"base": "EUR", "quote": "CNY", "rate": "8.3000"}, allowed: "operator", denied: except("operator")},
+		"PUT /api/v1/categories/{id}/tariff":  {path: "/api/v1/categories/{category}/tariff", body: map[string]any{"hs_code": "392690", "tax_class": "standard"}, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/warehouses":             {body: map[string]any{"code": "idf-2", "name": "IDF 2", "country": "FR", "city": "Roissy", "operator_partner_id": "{partner}"}, allowed: "operator", denied: append([]string{"buyer", "partner"}, unapproved...)},
 	}
 }
 

@@ -281,6 +281,7 @@ func Register(a huma.API, s Services, o Options) {
 	registerOrders(a, s)
 	registerLedger(a, s)
 	registerReviews(a, s)
+	registerDisputes(a, s)
 	documentRetryAfter(a)
 	documentProblems(a)
 }
