@@ -247,7 +247,7 @@ func TestDemoEndToEnd(t *testing.T) {
 		}
 	}
 	slices.Sort(states)
-	if want := []string{"cancelled", "completed", "delivered", "paid", "pending_payment", "shipped"}; !slices.Equal(states, want) {
+	if want := []string{"cancelled", "completed", "delivered", "disputed", "paid", "pending_payment", "refunded", "shipped"}; !slices.Equal(states, want) {
 		t.Errorf("the demo buyer's orders are %v, want one of each of %v", states, want)
 	}
 	req = mustRequest("GET", base+"/api/v1/orders/"+completed)

@@ -1,8 +1,12 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 
 	"github.com/sesame-market/sesame/internal/channel"
 	"github.com/sesame-market/sesame/internal/identity"
@@ -13,9 +17,31 @@ import (
 // OrderStates are the states the demo buyer's orders are left in, one
 // order each, so that a person trying Sesame finds every page of an
 // order's life: awaiting its payment, paid, shipped, delivered, completed
-// (confirmed by the buyer, and reviewed), and cancelled (refunded).
+// (confirmed by the buyer, and reviewed), cancelled (refunded), disputed
+// (with a photo, the seller's offer of a partial refund awaiting the
+// buyer's answer) and refunded (a parcel that never arrived).
 func OrderStates() []order.Status {
-	return []order.Status{order.PendingPayment, order.Paid, order.Shipped, order.Delivered, order.Completed, order.Cancelled}
+	return []order.Status{order.PendingPayment, order.Paid, order.Shipped, order.Delivered, order.Completed, order.Cancelled, order.Disputed, order.Refunded}
+}
+
+// evidence is the demo dispute's photo: a bar on a table, broken in two.
+func evidence() []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 320, 240))
+	for y := range 240 {
+		for x := range 320 {
+			c := color.RGBA{232, 226, 214, 255} // the table
+			if x > 60 && x < 260 && y > 70 && y < 170 {
+				c = color.RGBA{196, 170, 214, 255} // the bar
+				if d := x - 150 - (y-120)/3; d > -4 && d < 4 {
+					c = color.RGBA{90, 80, 96, 255} // the break
+				}
+			}
+			img.Set(x, y, c)
+		}
+	}
+	var b bytes.Buffer
+	_ = png.Encode(&b, img)
+	return b.Bytes()
 }
 
 // seedOrders places the demo buyer's orders on bazaar, one per state of
@@ -84,6 +110,28 @@ func seedOrders(ctx context.Context, s Services, buyer identity.Actor, bazaar ch
 		switch st {
 		case order.Cancelled:
 			_, err = s.Orders.Cancel(ctx, buyer, o.ID, "ordered twice")
+		case order.Disputed, order.Refunded:
+			_, err = s.Orders.Ship(ctx, seller, o.ID, order.ShipInput{Carrier: carrier[o.MerchantID], TrackingNumber: fmt.Sprintf("6A%011d", 20261201+len(o.ID))})
+			if err == nil && st == order.Disputed {
+				_, err = s.Orders.Deliver(ctx, seller, o.ID)
+			}
+			var d order.Dispute
+			if err == nil && st == order.Disputed {
+				d, err = s.Orders.OpenDispute(ctx, buyer, o.ID, order.DisputeInput{Reason: order.ReasonDamaged,
+					Message: "Le produit est arrivé cassé en deux, l'emballage était écrasé. Voici une photo.",
+					Photos:  []order.PhotoUpload{{Data: evidence()}}})
+				if err == nil {
+					_, err = s.Orders.Answer(ctx, seller, d.ID, order.AnswerInput{Action: "offer", Amount: o.Total.Minor / 2,
+						Message: "Désolés ! Le transporteur a dû l'écraser. Nous vous proposons de rembourser la moitié, et vous gardez le produit."})
+				}
+			}
+			if err == nil && st == order.Refunded {
+				d, err = s.Orders.OpenDispute(ctx, buyer, o.ID, order.DisputeInput{Reason: order.ReasonNotReceived,
+					Message: "Le suivi n'a plus bougé depuis trois semaines et je n'ai rien reçu."})
+				if err == nil {
+					_, err = s.Orders.Answer(ctx, seller, d.ID, order.AnswerInput{Action: "refund", Message: "Le colis est perdu : nous vous remboursons intégralement."})
+				}
+			}
 		case order.Shipped, order.Delivered, order.Completed:
 			_, err = s.Orders.Ship(ctx, seller, o.ID, order.ShipInput{Carrier: carrier[o.MerchantID], TrackingNumber: fmt.Sprintf("6A%011d", 20261201+len(o.ID))})
 			if err == nil && st != order.Shipped {

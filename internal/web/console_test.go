@@ -36,6 +36,11 @@ func consoleRoutes() []consoleRoute {
 		{"POST", "/admin/en/brands", url.Values{"slug": {"console-brand"}, "name": {"Console Brand"}}, http.StatusSeeOther},
 		{"POST", "/admin/en/brands/{marketBrand}/authorise", url.Values{"merchant": {"{D}"}}, http.StatusSeeOther},
 		{"POST", "/admin/en/brands/{marketBrand}/revoke", url.Values{"merchant": {"{B}"}}, http.StatusSeeOther},
+		{"GET", "/admin/en/disputes", nil, http.StatusOK},
+		{"GET", "/admin/fr/disputes?status=", nil, http.StatusOK},
+		{"GET", "/admin/zh/disputes/{disputeEscalated}", nil, http.StatusOK},
+		{"POST", "/admin/en/disputes/{disputeOpen}/message", url.Values{"message": {"We are looking into it."}}, http.StatusSeeOther},
+		{"POST", "/admin/en/disputes/{disputeEscalated}/decide", url.Values{"refund": {"0,01"}, "message": {"Partly right."}}, http.StatusSeeOther},
 		// Last: suspending A ends its owner's sessions.
 		{"POST", "/admin/en/applications/{A}/suspend", url.Values{"reason": {"counterfeits"}}, http.StatusSeeOther},
 	}
@@ -88,6 +93,7 @@ func (f *fixture) consoleDo(actor, method, path, origin string, form url.Values)
 func TestConsoleAccessTable(t *testing.T) {
 	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		f := newFixture(t, db)
+		f.buyingFixture()
 		unknown := map[string]string{}
 		for _, lang := range []string{"en", "fr", "zh"} {
 			res, body := f.consoleDo("buyer", "GET", "/admin/"+lang+"/no-such-page", "", nil)

@@ -14,6 +14,7 @@ import (
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/merchant"
+	"github.com/sesame-market/sesame/internal/order"
 	"github.com/sesame-market/sesame/internal/web/api"
 )
 
@@ -60,6 +61,9 @@ func (s *Shop) registerConsole(mux *http.ServeMux) {
 	mux.HandleFunc(patternConsoleReview, s.consoleReview)
 	mux.HandleFunc(patternConsoleBrand, s.consoleCreateBrand)
 	mux.HandleFunc(patternConsoleAuthorise, s.consoleAuthorise)
+	if s.svc.Orders != nil {
+		mux.HandleFunc(patternConsoleDispute, s.consoleDisputeAction)
+	}
 }
 
 // consoleLanguage sends /admin to the console in the language the browser
@@ -147,6 +151,10 @@ func (s *Shop) consoleRoute(w http.ResponseWriter, r *http.Request) {
 		s.consoleBrands(w, r, b, http.StatusOK, brandForm{})
 	case strings.HasPrefix(page, "brands/") && !strings.Contains(page[7:], "/"):
 		s.consoleBrand(w, r, b, actor, page[7:], http.StatusOK, "")
+	case s.svc.Orders != nil && page == "disputes":
+		s.consoleDisputes(w, r, b, actor)
+	case s.svc.Orders != nil && strings.HasPrefix(page, "disputes/") && !strings.Contains(page[9:], "/"):
+		s.consoleDispute(w, r, b, actor, page[9:], http.StatusOK, disputeForm{})
 	default:
 		s.notFound(w, r, b)
 	}
@@ -207,7 +215,7 @@ func (s *Shop) consoleSignOut(w http.ResponseWriter, r *http.Request) {
 // dashboardPage is the console's landing page.
 type dashboardPage struct {
 	*base
-	Waiting, Merchants, Brands string
+	Waiting, Merchants, Brands, Escalated string
 }
 
 // countCap bounds how many merchants the dashboard counts; beyond it, it
@@ -230,8 +238,19 @@ func (s *Shop) consoleDashboard(w http.ResponseWriter, r *http.Request, b *base,
 		s.fail(w, r, b, err)
 		return
 	}
-	s.consolePage(w, r, b, http.StatusOK, "admin_home", b.W.T("console_dashboard"),
-		dashboardPage{base: b, Waiting: waiting, Merchants: all, Brands: strconv.Itoa(len(brands))})
+	p := dashboardPage{base: b, Waiting: waiting, Merchants: all, Brands: strconv.Itoa(len(brands))}
+	if s.svc.Orders != nil {
+		ds, next, err := s.svc.Orders.Disputes(r.Context(), actor, order.DisputeEscalated, "", order.MaxDisputePage)
+		if err != nil {
+			s.fail(w, r, b, err)
+			return
+		}
+		p.Escalated = strconv.Itoa(len(ds))
+		if next != "" {
+			p.Escalated += "+"
+		}
+	}
+	s.consolePage(w, r, b, http.StatusOK, "admin_home", b.W.T("console_dashboard"), p)
 }
 
 // countMerchants counts the merchants of a status ("" for all), up to

@@ -287,7 +287,9 @@ func invalidKey(field string) string {
 // key no redirect of Sesame's carries).
 func notice(r *http.Request) string {
 	switch m := r.URL.Query().Get("msg"); m {
-	case "added", "updated", "address_saved", "placed", "cancelled", "declined", "receipt_confirmed", "protection_extended", "reviewed":
+	case "added", "updated", "address_saved", "placed", "cancelled", "declined", "receipt_confirmed", "protection_extended", "reviewed",
+		"dispute_opened", "dispute_messaged", "dispute_accepted", "dispute_escalated_msg", "dispute_withdrawn",
+		"dispute_bad_photo", "dispute_bad_refund", "dispute_bad_message", "dispute_bad_form":
 		return m
 	}
 	return ""
@@ -314,6 +316,24 @@ func noticeText(W *Words, key string) string {
 		return W.T("msg_protection_extended")
 	case "reviewed":
 		return W.T("msg_reviewed")
+	case "dispute_opened":
+		return W.T("msg_dispute_opened")
+	case "dispute_messaged":
+		return W.T("msg_dispute_messaged")
+	case "dispute_accepted":
+		return W.T("msg_dispute_accepted")
+	case "dispute_escalated_msg":
+		return W.T("msg_dispute_escalated")
+	case "dispute_withdrawn":
+		return W.T("msg_dispute_withdrawn")
+	case "dispute_bad_photo":
+		return W.T("msg_dispute_bad_photo")
+	case "dispute_bad_refund":
+		return W.T("msg_dispute_bad_refund")
+	case "dispute_bad_message":
+		return W.T("msg_dispute_bad_message")
+	case "dispute_bad_form":
+		return W.T("msg_dispute_bad_form")
 	case "checkout_refused":
 		return W.T("msg_checkout_refused")
 	case "invalid_quantity":
@@ -605,6 +625,14 @@ type orderRow struct {
 	// for its buyer; Marks the choices of a mark.
 	Reviews []lineReview
 	Marks   []markOption
+	// Dispute is the order's dispute, for its buyer; CanDispute says the
+	// form that opens one shows, with its Reasons and at most RefundMax
+	// (the total, in major units) to ask for.
+	Dispute    *disputeView
+	CanDispute bool
+	Reasons    []reasonOption
+	RefundMax  string
+	Currency   string
 }
 
 type parcelRow struct {
@@ -627,7 +655,8 @@ func (s *Shop) orderRowOf(b *base, o order.Order) orderRow {
 		Subtotal: s.money(b, o.Subtotal), Shipping: s.money(b, o.Shipping), Tax: s.money(b, o.Tax), Duty: s.money(b, o.Duty),
 		Due: s.money(b, o.DueOnDelivery), HasDuty: o.Duty.Minor > 0, HasDue: o.DueOnDelivery.Minor > 0,
 		CanCancel: order.CanMove(o.Status, order.Cancelled), Address: o.Address,
-		Carrier: o.Carrier, Tracking: o.TrackingNumber, Shipped: day(o.ShippedAt), Delivered: day(o.DeliveredAt), Confirmed: day(o.ConfirmedAt)}
+		Carrier: o.Carrier, Tracking: o.TrackingNumber, Shipped: day(o.ShippedAt), Delivered: day(o.DeliveredAt), Confirmed: day(o.ConfirmedAt),
+		Currency: o.Total.Currency}
 	if o.Status == order.Shipped || o.Status == order.Delivered {
 		row.ProtectionEnds, row.CanConfirm = day(o.ProtectionEndsAt), true
 	}
@@ -697,6 +726,10 @@ func (s *Shop) orders(w http.ResponseWriter, r *http.Request, id string) {
 			row.CanExtend = err == nil
 		}
 		if err := s.orderReviews(r, b, o, &row); err != nil {
+			s.fail(w, r, b, err)
+			return
+		}
+		if err := s.orderDispute(r, b, o, &row); err != nil {
 			s.fail(w, r, b, err)
 			return
 		}

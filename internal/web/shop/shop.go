@@ -102,7 +102,7 @@ type Shop struct {
 
 // pageNames are the templates of whole pages, each filling layout.html.
 var pageNames = []string{"home", "list", "product", "search", "error", "signin", "register", "forgot", "reset", "verify", "account", "cart", "confirm", "orders", "mailbox",
-	"admin_signin", "admin_home", "admin_applications", "admin_application", "admin_brands", "admin_brand"}
+	"admin_signin", "admin_home", "admin_applications", "admin_application", "admin_brands", "admin_brand", "admin_disputes", "admin_dispute"}
 
 // New parses every template, message file and static file, so that a
 // broken one fails at start (and in tests), never on a buyer's request.
@@ -166,10 +166,10 @@ const (
 // exists.
 func CatchAll(pattern string) bool {
 	switch pattern {
-	case patternConsolePages, patternConsoleReview, patternConsoleAuthorise:
+	case patternConsolePages, patternConsoleReview, patternConsoleAuthorise, patternConsoleDispute:
 		return true
 	case patternChannel, patternPages, patternCurrency, patternSignIn, patternRegister, patternSignOut, patternShare,
-		patternCart, patternConfirm, patternCancel, patternProtect, patternReview, patternForgot, patternReset, patternResend:
+		patternCart, patternConfirm, patternCancel, patternProtect, patternReview, patternDispute, patternDisputeAct, patternForgot, patternReset, patternResend:
 		return true
 	}
 	return false
@@ -215,6 +215,8 @@ func (s *Shop) Register(mux *http.ServeMux) {
 		mux.HandleFunc(patternCancel, s.cancelOrder)
 		mux.HandleFunc(patternProtect, s.protectOrder)
 		mux.HandleFunc(patternReview, s.reviewOrder)
+		mux.HandleFunc(patternDispute, s.openDispute)
+		mux.HandleFunc(patternDisputeAct, s.disputeAction)
 	}
 	mux.HandleFunc("GET /s/{code}", s.visitShare)
 	s.registerConsole(mux)
@@ -254,6 +256,12 @@ func (s *Shop) route(w http.ResponseWriter, r *http.Request) {
 		s.orders(w, r, "")
 	case s.svc.Orders != nil && strings.HasPrefix(page, "orders/") && !strings.Contains(page[7:], "/"):
 		s.orders(w, r, page[7:])
+	case s.svc.Orders != nil && strings.HasPrefix(page, "orders/") && strings.Contains(page, "/dispute/photos/"):
+		if o, p, ok := disputePhotoPath(page); ok {
+			s.disputePhoto(w, r, o, p)
+		} else if b, ok := s.storefront(w, r); ok {
+			s.notFound(w, r, b)
+		}
 	case s.svc.Orders != nil && strings.HasPrefix(page, "pay/") && !strings.Contains(page[4:], "/"):
 		s.payPage(w, r, page[4:])
 	case s.placeOf(page) != nil:

@@ -146,6 +146,24 @@ func TestPagesAreValidHTML(t *testing.T) {
 	get("product-reviewed", res.Header.Get("Location"), http.StatusOK)
 	get("shop-rated", "/bazaar/fr/shop/"+o.MerchantID, http.StatusOK)
 
+	// A shipped order with its dispute form; then its dispute, with a
+	// photo and the seller's offer; then escalated, for the console.
+	so, sstaff := shippedOrder(t, s, "bazaar", "EUR", testkit.Paris(), p)
+	get("order-disputable", "/bazaar/fr/orders/"+so.ID, http.StatusOK)
+	dsp, err := s.svc.Orders.OpenDispute(context.Background(), demoBuyer(t, s), so.ID, order.DisputeInput{Reason: order.ReasonDamaged,
+		Message: "Coque fendue à l'arrivée.", Photos: []order.PhotoUpload{{Data: parcelPhoto(t)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.Orders.Answer(context.Background(), sstaff, dsp.ID, order.AnswerInput{Action: "offer", Amount: 100, Message: "Un euro ?"}); err != nil {
+		t.Fatal(err)
+	}
+	get("order-disputed", "/bazaar/fr/orders/"+so.ID, http.StatusOK)
+	if _, err := s.svc.Orders.Escalate(context.Background(), demoBuyer(t, s), dsp.ID); err != nil {
+		t.Fatal(err)
+	}
+	get("order-escalated", "/bazaar/fr/orders/"+so.ID+"?msg=dispute_escalated_msg", http.StatusOK)
+
 	// The account's verification, then the pages of the mailed links.
 	get("account-verify-sent", "/bazaar/fr/account?verify=sent", http.StatusOK)
 	u, err := s.db.Identity().UserByEmail(context.Background(), buyerEmail)
@@ -193,7 +211,7 @@ func TestPagesAreValidHTML(t *testing.T) {
 	keep("console-signin-refused", "POST /admin/fr/signin", body)
 	op := s.consoleVisitor()
 	for _, lang := range []string{"en", "fr", "zh"} {
-		for _, p := range []string{"", "applications", "applications?status=", "applications/" + pending.ID, "brands"} {
+		for _, p := range []string{"", "applications", "applications?status=", "applications/" + pending.ID, "brands", "disputes", "disputes/" + dsp.ID} {
 			res, body := op.get("/admin/" + lang + "/" + p)
 			if res.StatusCode != http.StatusOK {
 				t.Fatalf("GET /admin/%s/%s: %d", lang, p, res.StatusCode)
