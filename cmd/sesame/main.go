@@ -462,7 +462,8 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	}
 	// E-mails: a durable consumer of the order and account events queues
 	// them (once per event), the sender hands them to the relay.
-	mails := &notify.Service{Store: db.Mails(), Users: db.Identity(), Orders: db.Orders(), Channels: chans, Tokens: ids, PublicURL: publicURL,
+	mails := &notify.Service{Store: db.Mails(), Users: db.Identity(), Orders: db.Orders(), Merchants: db.Merchants(),
+		Channels: chans, Tokens: ids, PublicURL: publicURL,
 		Money: formatters, Logger: log}
 	switch {
 	case cfg.SMTPAddr != "":

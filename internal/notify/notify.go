@@ -20,6 +20,7 @@ import (
 	"github.com/sesame-market/sesame/internal/events"
 	"github.com/sesame-market/sesame/internal/identity" // the recipient's address and name
 	"github.com/sesame-market/sesame/internal/ids"
+	"github.com/sesame-market/sesame/internal/merchant" // a dispute mails its merchant
 	"github.com/sesame-market/sesame/internal/money"
 	"github.com/sesame-market/sesame/internal/order" // an order's confirmation lists its lines
 )
@@ -72,6 +73,11 @@ type Service struct {
 	Orders interface {
 		Order(ctx context.Context, id string) (order.Order, error)
 	}
+	// Merchants, when set, gives the dispute mails the merchant's address
+	// (nil: no dispute mails).
+	Merchants interface {
+		Merchant(ctx context.Context, id string) (merchant.Merchant, error)
+	}
 	Channels interface {
 		Public(ctx context.Context, idOrCode string) (channel.Channel, error)
 		Channels(ctx context.Context) ([]channel.Channel, error)
@@ -93,7 +99,7 @@ type Service struct {
 
 // Subjects are the events the mail consumer follows.
 func Subjects() []string {
-	return []string{events.SubjectPrefix + "order.>", events.SubjectPrefix + "identity.user.>"}
+	return []string{events.SubjectPrefix + "order.>", events.SubjectPrefix + "dispute.>", events.SubjectPrefix + "identity.user.>"}
 }
 
 // The kinds of mails with a link.
@@ -105,7 +111,8 @@ const (
 // Handle is the consumer of the order and account events: an order paid
 // gets its buyer's confirmation, an order shipped its tracking number, a buyer's registration and a request for
 // the verification mail get a verification link, a request for a password
-// reset gets a reset link. It is idempotent: the dedupe of an order's mail
+// reset gets a reset link, a dispute's steps mail whom they concern
+// (dispute.go). It is idempotent: the dedupe of an order's mail
 // is the order's, that of a link's mail the event's.
 func (s *Service) Handle(ctx context.Context, e events.Event) error {
 	switch e.Type {
@@ -117,6 +124,8 @@ func (s *Service) Handle(ctx context.Context, e events.Event) error {
 		return s.orderPaid(ctx, e)
 	case events.OrderShipped:
 		return s.orderMail(ctx, e, "order_shipped", orderShipped)
+	case events.DisputeOpened, events.DisputeAnswered, events.DisputeEscalated, events.DisputeClosed:
+		return s.disputeMail(ctx, e)
 	}
 	return nil
 }

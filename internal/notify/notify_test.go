@@ -3,6 +3,7 @@ package notify_test
 import (
 	"context"
 	"io"
+	"maps"
 	"net"
 	"slices"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/sesame-market/sesame/internal/events"
 	"github.com/sesame-market/sesame/internal/identity"
+	"github.com/sesame-market/sesame/internal/money"
 	"github.com/sesame-market/sesame/internal/notify"
 	"github.com/sesame-market/sesame/internal/order"
 	"github.com/sesame-market/sesame/internal/payment"
@@ -304,6 +306,84 @@ func TestShipmentIsMailedOnce(t *testing.T) {
 		}
 		if mail.Lang != "fr" || mail.To != "buyer1@example.com" || !strings.Contains(mail.Subject, "expédiée") {
 			t.Errorf("mail: %s %s %q", mail.Lang, mail.To, mail.Subject)
+		}
+	})
+}
+
+// TestDisputeIsMailedToWhomItConcerns: a dispute opened mails the
+// merchant its deadline, in its country's language; the merchant's offer
+// mails the buyer theirs; the refund that closes it mails both; each once,
+// however often its event is delivered.
+func TestDisputeIsMailedToWhomItConcerns(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		m := testkit.NewMarket(t, db)
+		svc := &notify.Service{Store: db.Mails(), Users: db.Identity(), Orders: db.Orders(), Merchants: db.Merchants(),
+			Channels: m.Channels, Money: money.NewFormatters(16), Now: time.Now}
+		co := paidSoap(t, m, 1)
+		o := co.Orders[0]
+		if _, err := m.Orders.Ship(ctx, m.PVStaff, o.ID, order.ShipInput{Carrier: "Colissimo", TrackingNumber: "6A12345678901"}); err != nil {
+			t.Fatal(err)
+		}
+		buyer, err := db.Identity().UserByID(ctx, o.BuyerID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		as := identity.Actor{Role: identity.Buyer, UserID: buyer.ID}
+		d, err := m.Orders.OpenDispute(ctx, as, o.ID, order.DisputeInput{Reason: order.ReasonDamaged, Message: "Cassé."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Orders.Answer(ctx, m.PVStaff, d.ID, order.AnswerInput{Action: "offer", Amount: 200, Message: "2 € ?"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Orders.Accept(ctx, as, d.ID); err != nil {
+			t.Fatal(err)
+		}
+		evs, err := db.PendingEvents(ctx, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			for range 2 { // delivered twice
+				if err := svc.Handle(ctx, e); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		ms, err := svc.Recent(ctx, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]notify.Mail{}
+		for _, mail := range ms {
+			if strings.HasPrefix(mail.Kind, "dispute_") {
+				key := mail.Kind + " " + mail.To
+				if _, dup := got[key]; dup {
+					t.Errorf("%s mailed twice", key)
+				}
+				got[key] = mail
+			}
+		}
+		pv, err := db.Merchants().Merchant(ctx, m.Provence.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opened, ok := got["dispute_opened "+pv.Trader.Email]
+		if !ok || opened.Lang != "fr" || !strings.Contains(opened.Body, d.ReplyDueAt.Format(time.DateOnly)) || !strings.Contains(opened.Subject, o.ID) {
+			t.Errorf("the merchant's mail: %+v", opened)
+		}
+		answered, ok := got["dispute_answered "+buyer.Email]
+		if !ok || !strings.Contains(answered.Body, "2,00") {
+			t.Errorf("the buyer's mail of the offer: %+v", answered)
+		}
+		for _, to := range []string{buyer.Email, pv.Trader.Email} {
+			if c, ok := got["dispute_closed "+to]; !ok || !strings.Contains(c.Body, "2,00") {
+				t.Errorf("the closing mail to %s: %+v", to, c)
+			}
+		}
+		if len(got) != 4 {
+			t.Errorf("%d dispute mails: %v", len(got), slices.Collect(maps.Keys(got)))
 		}
 	})
 }

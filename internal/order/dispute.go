@@ -37,8 +37,10 @@ const (
 	ReasonCounterfeit    DisputeReason = "counterfeit"
 )
 
-// DisputeReasons are the reasons a dispute may give.
-var DisputeReasons = []DisputeReason{ReasonNotReceived, ReasonNotAsDescribed, ReasonDamaged, ReasonWrongItem, ReasonCounterfeit}
+// DisputeReasons returns the reasons a dispute may give.
+func DisputeReasons() []DisputeReason {
+	return []DisputeReason{ReasonNotReceived, ReasonNotAsDescribed, ReasonDamaged, ReasonWrongItem, ReasonCounterfeit}
+}
 
 // DisputeStatus is whose turn it is in a dispute.
 type DisputeStatus string
@@ -435,7 +437,7 @@ func (s *Service) OpenDispute(ctx context.Context, actor identity.Actor, orderID
 	if err != nil {
 		return Dispute{}, err
 	}
-	if !slices.Contains(DisputeReasons, in.Reason) {
+	if !slices.Contains(DisputeReasons(), in.Reason) {
 		return Dispute{}, errs.Field(op, "reason", "one of not_received, not_as_described, damaged, wrong_item, counterfeit")
 	}
 	body, err := messageText(op, "message", in.Message, true)

@@ -67,7 +67,7 @@ func reasonText(W *Words, r order.DisputeReason) string {
 
 func reasonOptions(b *base) []reasonOption {
 	var out []reasonOption
-	for _, r := range order.DisputeReasons {
+	for _, r := range order.DisputeReasons() {
 		out = append(out, reasonOption{Value: string(r), Label: reasonText(b.W, r)})
 	}
 	return out
