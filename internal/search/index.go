@@ -55,6 +55,9 @@ type Index struct {
 	// per document.
 	ratings map[[16]byte]uint8
 	stars   []uint8
+	// rated[s] holds the documents rated s whole stars (1 to 5), for the
+	// rankings that put the better rated first.
+	rated [6]*roaring.Bitmap
 }
 
 // A doc is one product as the channel shows it; its texts are a record in
@@ -241,6 +244,9 @@ func (c *categories) setsOf(ids []string) []*roaring.Bitmap {
 func newIndex(ch channel.Channel) *Index {
 	x := &Index{ch: ch, langs: slices.Clone(ch.Languages), curs: slices.Clone(ch.Currencies),
 		byProduct: map[[16]byte]uint32{}, live: roaring.New(), ratings: map[[16]byte]uint8{}}
+	for s := range x.rated {
+		x.rated[s] = roaring.New()
+	}
 	x.prices = make([][]int64, len(x.curs))
 	x.buckets = make([][]uint8, len(x.curs))
 
@@ -292,6 +298,9 @@ func (x *Index) upsert(l *events.Listing) bool {
 		x.docs = append(x.docs, doc{})
 		x.rows = append(x.rows, row{})
 		x.stars = append(x.stars, x.ratings[key])
+		if st := x.ratings[key]; st > 0 {
+			x.rated[st].Add(d)
+		}
 		for c := range x.prices {
 			x.prices[c] = append(x.prices[c], -1)
 			x.buckets[c] = append(x.buckets[c], 0)
@@ -324,6 +333,12 @@ func (x *Index) rate(id string, tenths int64) {
 		x.ratings[key] = s
 	}
 	if d, ok := x.byProduct[key]; ok {
+		if was := x.stars[d]; was > 0 {
+			x.rated[was].Remove(d)
+		}
+		if s > 0 {
+			x.rated[s].Add(d)
+		}
 		x.stars[d] = s
 	}
 }

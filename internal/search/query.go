@@ -20,14 +20,17 @@ import (
 
 // Sorts of results.
 const (
-	SortRelevance = "relevance" // titles holding more of the words first, then newest
+	SortRelevance = "relevance" // titles holding more of the words first, then the better rated, then newest
 	SortPriceAsc  = "price_asc"
 	SortPriceDesc = "price_desc"
 	SortNewest    = "newest"
+	SortRating    = "rating" // the better rated first (whole stars of the average; unrated last), then newest
 )
 
 // Sorts returns the sorts a query may ask for.
-func Sorts() []string { return []string{SortRelevance, SortPriceAsc, SortPriceDesc, SortNewest} }
+func Sorts() []string {
+	return []string{SortRelevance, SortPriceAsc, SortPriceDesc, SortNewest, SortRating}
+}
 
 // MaxQueryLen is the longest query text accepted, in characters.
 const MaxQueryLen = 200
@@ -211,6 +214,8 @@ func (x *Index) Search(q Query) (Result, error) {
 	switch {
 	case q.Sort == SortRelevance && len(titles) > 0:
 		page, next = x.byRelevance(roaring.BitmapOf(hits...), titles, cur, q.Limit)
+	case q.Sort == SortRating:
+		page, next = x.byRating(roaring.BitmapOf(hits...), cur, q.Limit)
 	case q.Sort == SortRelevance || q.Sort == SortNewest:
 		page, next = byNewest(hits, cur, q.Limit)
 	default:
@@ -658,7 +663,8 @@ func (x *Index) item(d uint32, li, ci int) Item {
 }
 
 // byRelevance pages hits by how many of the words their titles hold, most
-// first, then newest first.
+// first; among equals the better rated (whole stars, unrated last), then
+// newest first.
 func (x *Index) byRelevance(hits *roaring.Bitmap, titles [][]*roaring.Bitmap, cur cursor, limit int) ([]uint32, cursor) {
 	// tiers[k] holds the hits whose title holds exactly k of the words.
 	tiers := []*roaring.Bitmap{hits.Clone()}
@@ -674,35 +680,70 @@ func (x *Index) byRelevance(hits *roaring.Bitmap, titles [][]*roaring.Bitmap, cu
 			tiers[k+1].Or(up)
 		}
 	}
-	var page []uint32
+	// Within a tier, the better rated first: the key of a tier of k words
+	// and s stars is k*8 + s, so that keys fall as the ranking does.
+	var ranked []rankedTier
 	for k := len(tiers) - 1; k >= 0; k-- {
-		if cur.set && int64(k) > cur.key {
+		for s := 5; s >= 0; s-- {
+			if cur.set && int64(k*8+s) > cur.key {
+				continue
+			}
+			ranked = append(ranked, rankedTier{key: int64(k*8 + s), docs: x.ofStars(tiers[k], s)})
+		}
+	}
+	return pageTiers(ranked, cur, limit)
+}
+
+// byRating pages hits the better rated first (unrated last), newest first
+// among equals; a tier's key is its stars.
+func (x *Index) byRating(hits *roaring.Bitmap, cur cursor, limit int) ([]uint32, cursor) {
+	var ranked []rankedTier
+	for s := 5; s >= 0; s-- {
+		if cur.set && int64(s) > cur.key {
 			continue
 		}
-		tier := tiers[k]
-		if cur.set && int64(k) == cur.key {
-			tier.RemoveRange(uint64(cur.doc), uint64(1)<<32)
+		ranked = append(ranked, rankedTier{key: int64(s), docs: x.ofStars(hits, s)})
+	}
+	return pageTiers(ranked, cur, limit)
+}
+
+// ofStars is the documents of b rated s whole stars (0: unrated).
+func (x *Index) ofStars(b *roaring.Bitmap, s int) *roaring.Bitmap {
+	if s > 0 {
+		return roaring.And(b, x.rated[s])
+	}
+	out := b.Clone()
+	for s := 1; s <= 5; s++ {
+		out.AndNot(x.rated[s])
+	}
+	return out
+}
+
+// rankedTier is a set of documents of one rank; keys fall as ranks do.
+type rankedTier struct {
+	key  int64
+	docs *roaring.Bitmap
+}
+
+// pageTiers pages tiers in order, each newest first, after the cursor
+// (the key of its tier and the last document shown).
+func pageTiers(tiers []rankedTier, cur cursor, limit int) ([]uint32, cursor) {
+	var page []uint32
+	var last int64
+	for _, t := range tiers {
+		if cur.set && t.key == cur.key {
+			t.docs.RemoveRange(uint64(cur.doc), uint64(1)<<32)
 		}
-		it := tier.ReverseIterator()
+		it := t.docs.ReverseIterator()
 		for it.HasNext() {
 			d := it.Next()
 			if len(page) == limit {
-				last := page[len(page)-1]
-				return page, cursor{set: true, key: x.tierOf(tiers, last), doc: last}
+				return page, cursor{set: true, key: last, doc: page[len(page)-1]}
 			}
-			page = append(page, d)
+			page, last = append(page, d), t.key
 		}
 	}
 	return page, cursor{}
-}
-
-func (x *Index) tierOf(tiers []*roaring.Bitmap, d uint32) int64 {
-	for k := len(tiers) - 1; k >= 0; k-- {
-		if tiers[k].Contains(d) {
-			return int64(k)
-		}
-	}
-	return 0
 }
 
 // byNewest pages hits (in document order) newest first.

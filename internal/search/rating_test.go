@@ -70,3 +70,48 @@ func TestRatingFilterAndFacet(t *testing.T) {
 		t.Error("six stars: no error")
 	}
 }
+
+// TestRatingRanks: among results holding as many of the words, the better
+// rated come first (Lavender soap, 4.7, before the newer Aleppo soap, 3.9);
+// sorted by rating, whole stars rank (unrated last) and the newest leads
+// among equals; paging one result at a time gives the same order, also
+// after a rating changes between pages' worth of queries.
+func TestRatingRanks(t *testing.T) {
+	e := New(func(context.Context) ([]channel.Channel, error) { return []channel.Channel{bazaar, mall}, nil }, slog.New(slog.DiscardHandler))
+	if err := e.Load(context.Background(), ratedSource{ratings: map[string]int64{pid("p04"): 47, pid("p05"): 39, pid("p03"): 42, pid("p01"): 21}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range catalogue {
+		l := p.listing()
+		if err := e.Handle(context.Background(), events.New(events.ListingUpserted, l.ProductID, "", time.Now(), l)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := search(t, e, Query{Channel: "bazaar", Lang: "en", Text: "soap"}); !cmp.Equal(shorts(r), []string{"p04", "p05"}) {
+		t.Errorf("soap by relevance: %v", shorts(r))
+	}
+	all := search(t, e, Query{Channel: "bazaar", Lang: "en", Sort: SortRating, Limit: 100})
+	got := shorts(all)
+	if len(got) < 5 || !cmp.Equal(got[:4], []string{"p04", "p03", "p05", "p01"}) {
+		t.Fatalf("by rating: %v", got)
+	}
+	var paged []string
+	cursor := ""
+	for range len(got) + 1 {
+		r := search(t, e, Query{Channel: "bazaar", Lang: "en", Sort: SortRating, Limit: 1, Cursor: cursor})
+		paged = append(paged, shorts(r)...)
+		if cursor = r.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if diff := cmp.Diff(paged, got); diff != "" {
+		t.Errorf("paged by rating (-got +want):\n%s", diff)
+	}
+	reviewed(t, e, "p01", 50)
+	if r := search(t, e, Query{Channel: "bazaar", Lang: "en", Sort: SortRating, Limit: 1}); !cmp.Equal(shorts(r), []string{"p01"}) {
+		t.Errorf("after p01's five stars: %v", shorts(r))
+	}
+	if r := search(t, e, Query{Channel: "bazaar", Lang: "en", Text: "armorlite case"}); len(r.Items) == 0 || shorts(r)[0] != "p01" {
+		t.Errorf("armorlite case: %v", shorts(r))
+	}
+}

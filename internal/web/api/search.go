@@ -143,7 +143,7 @@ func registerSearch(a huma.API, s Services) {
 			PriceMin       int64    `query:"price_min" minimum:"0" doc:"Lowest price, minor units of the currency"`
 			PriceMax       int64    `query:"price_max" minimum:"0" doc:"Highest price, minor units of the currency (0: none)"`
 			MinStars       int      `query:"min_stars" minimum:"0" maximum:"5" doc:"Products whose buyers' average is at least this many stars (4: \"4 stars & up\"); 0: any"`
-			Sort           string   `query:"sort" enum:"relevance,price_asc,price_desc,newest" doc:"Default relevance: titles holding more of the words first, then newest"`
+			Sort           string   `query:"sort" enum:"relevance,price_asc,price_desc,newest,rating" doc:"Default relevance: titles holding more of the words first, then the better rated (whole stars of the average), then newest. rating: the better rated first, unrated last, then newest"`
 			Cursor         string   `query:"cursor" maxLength:"100"`
 			Limit          int      `query:"limit" minimum:"0" maximum:"100" doc:"Page size, 1-100 (default 24)"`
 			AcceptLanguage string   `header:"Accept-Language" doc:"Used when lang is absent"`

@@ -326,7 +326,7 @@ func (s *Shop) search(w http.ResponseWriter, r *http.Request, at place) {
 		p.Clear = href(v)
 	}
 	for _, so := range []struct{ id, name string }{{search.SortRelevance, b.W.T("sort_relevance")}, {search.SortPriceAsc, b.W.T("sort_price_asc")},
-		{search.SortPriceDesc, b.W.T("sort_price_desc")}, {search.SortNewest, b.W.T("sort_newest")}} {
+		{search.SortPriceDesc, b.W.T("sort_price_desc")}, {search.SortNewest, b.W.T("sort_newest")}, {search.SortRating, b.W.T("sort_rating")}} {
 		v := url.Values{}
 		for k, vs := range base {
 			v[k] = vs
