@@ -159,10 +159,11 @@ type DisputeMessage struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// Photo is a photo of a dispute's evidence.
+// Photo is a photo of a dispute's evidence or of a review: OwnerID is
+// the dispute's or the review's id.
 type Photo struct {
 	ID          string
-	DisputeID   string
+	OwnerID     string
 	ContentType string
 	Data        []byte
 	CreatedAt   time.Time
@@ -172,6 +173,10 @@ type Photo struct {
 type PhotoUpload struct {
 	Data []byte `json:"data" doc:"The image's bytes (JPEG, PNG or GIF, at most 4 MiB), base64 in JSON"`
 }
+
+// A review's photos are photos like a dispute's (photos), ids of
+// ReviewPhotoPrefix.
+const ReviewPhotoPrefix = "rph"
 
 // DisputeInput opens a dispute.
 type DisputeInput struct {
@@ -314,10 +319,11 @@ func partyOf(actor identity.Actor, d Dispute) Party {
 	return ""
 }
 
-// photos checks a message's uploads and makes them photos of dispute id:
+// photos checks a message's or a review's uploads and makes them photos of
+// dispute or review id:
 // JPEG, PNG or GIF images, decoded to be sure, at most MaxPhotos of at most
 // MaxPhotoBytes. Errors: Invalid.
-func photos(op, id string, ups []PhotoUpload, at time.Time) ([]Photo, []string, error) {
+func photos(op, prefix, id string, ups []PhotoUpload, at time.Time) ([]Photo, []string, error) {
 	if len(ups) > MaxPhotos {
 		return nil, nil, errs.Field(op, "photos", fmt.Sprintf("at most %d photos", MaxPhotos))
 	}
@@ -344,7 +350,7 @@ func photos(op, id string, ups []PhotoUpload, at time.Time) ([]Photo, []string, 
 		if _, _, err := image.Decode(bytes.NewReader(u.Data)); err != nil {
 			return nil, nil, errs.Field(op, field, "the image cannot be read")
 		}
-		p := Photo{ID: ids.New(PhotoIDPrefix), DisputeID: id, ContentType: ct, Data: u.Data, CreatedAt: at}
+		p := Photo{ID: ids.New(prefix), OwnerID: id, ContentType: ct, Data: u.Data, CreatedAt: at}
 		out, refs = append(out, p), append(refs, p.ID)
 	}
 	return out, refs, nil
@@ -449,7 +455,7 @@ func (s *Service) OpenDispute(ctx context.Context, actor identity.Actor, orderID
 	}
 	id := ids.New(DisputeIDPrefix)
 	now := s.Now().UTC()
-	ph, refs, err := photos(op, id, in.Photos, now)
+	ph, refs, err := photos(op, PhotoIDPrefix, id, in.Photos, now)
 	if err != nil {
 		return Dispute{}, err
 	}
@@ -592,7 +598,7 @@ func (s *Service) PostMessage(ctx context.Context, actor identity.Actor, id stri
 		return Dispute{}, err
 	}
 	now := s.Now().UTC()
-	ph, refs, err := photos(op, id, in.Photos, now)
+	ph, refs, err := photos(op, PhotoIDPrefix, id, in.Photos, now)
 	if err != nil {
 		return Dispute{}, err
 	}

@@ -55,6 +55,7 @@ type Review struct {
 	ChannelID  string       `json:"channel_id"`
 	Stars      int          `json:"stars" minimum:"1" maximum:"5"`
 	Text       string       `json:"text,omitempty"`
+	Photos     []string     `json:"photo_ids" doc:"The ids of its photos: GET /api/v1/reviews/{id}/photos/{photo_id}"`
 	Status     ReviewStatus `json:"status" enum:"published,hidden"`
 	// Reason is the operator's reason for the last moderation.
 	Reason    string    `json:"moderation_reason,omitempty"`
@@ -69,6 +70,7 @@ type ReviewInput struct {
 	Stars  int           `json:"stars" minimum:"1" maximum:"5" doc:"The item's mark, 1 to 5"`
 	Text   string        `json:"text,omitempty" maxLength:"2000" doc:"What the buyer says of the item (up to 2,000 characters)"`
 	Seller *SellerRating `json:"seller,omitempty" doc:"The order's merchant, rated once per order: with the order's first review that carries it"`
+	Photos []PhotoUpload `json:"photos,omitempty" maxItems:"3" doc:"Up to three photos of the item (JPEG, PNG or GIF, 4 MiB each, base64)"`
 }
 
 // ReviewEdit is a buyer's new stars and text of their review.
@@ -157,7 +159,9 @@ type ReviewStore interface {
 	// updated and the events evs returns (given the product's rating after
 	// the write), in one transaction. Conflict if the line has a review or
 	// seller is given for an order rated already.
-	CreateReview(ctx context.Context, r Review, seller *SellerRating, evs func(Review, Rating) []events.Event) (Review, error)
+	CreateReview(ctx context.Context, r Review, seller *SellerRating, photos []Photo, evs func(Review, Rating) []events.Event) (Review, error)
+	// ReviewPhoto returns photo id of review reviewID. NotFound if none.
+	ReviewPhoto(ctx context.Context, reviewID, id string) (Photo, error)
 	// Review returns review id. NotFound if none.
 	Review(ctx context.Context, id string) (Review, error)
 	// EditReview changes review id in one transaction: step is given the
@@ -262,7 +266,12 @@ func (s *Service) WriteReview(ctx context.Context, actor identity.Actor, orderID
 	at := s.Now().UTC()
 	r := Review{ID: ids.New(ids.Review), OrderID: o.ID, LineID: line.ID, ProductID: line.ProductID, MerchantID: o.MerchantID,
 		BuyerID: o.BuyerID, ChannelID: o.ChannelID, Stars: in.Stars, Text: in.Text, Status: ReviewPublished, CreatedAt: at, UpdatedAt: at}
-	return s.Store.CreateReview(ctx, r, in.Seller, func(r Review, p Rating) []events.Event {
+	ph, refs, err := photos(op, ReviewPhotoPrefix, r.ID, in.Photos, at)
+	if err != nil {
+		return Review{}, err
+	}
+	r.Photos = refs
+	return s.Store.CreateReview(ctx, r, in.Seller, ph, func(r Review, p Rating) []events.Event {
 		return []events.Event{reviewEvent(events.ReviewCreated, r, in.Seller, p, at)}
 	})
 }
@@ -376,4 +385,26 @@ func (s *Service) OrderReviews(ctx context.Context, actor identity.Actor, id str
 		return OrderReviews{}, err
 	}
 	return s.Store.OrderReviews(ctx, o.ID)
+}
+
+// ReviewPhoto returns a photo of review id: anyone's, while the review is
+// published; its buyer's and operators' when it is hidden. Errors:
+// NotFound.
+func (s *Service) ReviewPhoto(ctx context.Context, actor identity.Actor, id, photoID string) (Photo, error) {
+	const op = "order.ReviewPhoto"
+	notFound := errs.E(op, errs.NotFound, "photo not found")
+	if !ids.Valid(ids.Review, id) || !ids.Valid(ReviewPhotoPrefix, photoID) {
+		return Photo{}, notFound
+	}
+	r, err := s.Store.Review(ctx, id)
+	if errs.Is(err, errs.NotFound) {
+		return Photo{}, notFound
+	}
+	if err != nil {
+		return Photo{}, err
+	}
+	if r.Status != ReviewPublished && !actor.IsOperator() && !(actor.Role == identity.Buyer && actor.UserID == r.BuyerID) {
+		return Photo{}, notFound
+	}
+	return s.Store.ReviewPhoto(ctx, id, photoID)
 }

@@ -191,3 +191,50 @@ func TestReviewAConfirmedLine(t *testing.T) {
 		}
 	})
 }
+
+// TestReviewPhotos: a review carries up to three photos, checked as a
+// dispute's are; anyone reads them while the review is published, only
+// its buyer and operators once it is hidden; a photo that is no image is
+// refused and changes nothing.
+func TestReviewPhotos(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		m := testkit.NewMarket(t, db)
+		buyer := m.Buyer(t)
+		o := confirmedSoap(t, m, buyer)
+		pic := photoPNG(t)
+		before, _ := db.Fingerprint(ctx)
+		bad := order.ReviewInput{LineID: o.Lines[0].ID, Stars: 5, Photos: []order.PhotoUpload{{Data: []byte("<svg/>")}}}
+		if _, err := m.Orders.WriteReview(ctx, buyer, o.ID, bad); !errs.Is(err, errs.Invalid) || errs.FieldOf(err) != "photos[0].data" {
+			t.Errorf("an SVG: %v", err)
+		}
+		if after, _ := db.Fingerprint(ctx); after != before {
+			t.Error("a refused review changed the database")
+		}
+		r, err := m.Orders.WriteReview(ctx, buyer, o.ID, order.ReviewInput{LineID: o.Lines[0].ID, Stars: 5, Text: "As shown.", Photos: []order.PhotoUpload{{Data: pic}, {Data: pic}}})
+		if err != nil || len(r.Photos) != 2 {
+			t.Fatalf("reviewed: %+v %v", r, err)
+		}
+		_, rs, _, err := m.Orders.ProductReviews(ctx, o.Lines[0].ProductID, "", 10)
+		if err != nil || len(rs) != 1 || !cmp.Equal(rs[0].Photos, r.Photos) {
+			t.Fatalf("the product's reviews: %+v %v", rs, err)
+		}
+		if p, err := m.Orders.ReviewPhoto(ctx, identity.Actor{}, r.ID, r.Photos[1]); err != nil || p.ContentType != "image/png" || len(p.Data) != len(pic) {
+			t.Errorf("a visitor reads the photo: %v", err)
+		}
+		if _, err := m.Orders.ReviewPhoto(ctx, identity.Actor{}, r.ID, "rph_nope"); !errs.Is(err, errs.NotFound) {
+			t.Errorf("no such photo: %v", err)
+		}
+		if _, err := m.Orders.ModerateReview(ctx, identity.System, r.ID, order.ModerateInput{Status: order.ReviewHidden, Reason: "a face"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Orders.ReviewPhoto(ctx, identity.Actor{}, r.ID, r.Photos[0]); !errs.Is(err, errs.NotFound) {
+			t.Errorf("a visitor reads a hidden review's photo: %v", err)
+		}
+		for _, a := range []identity.Actor{buyer, identity.System} {
+			if _, err := m.Orders.ReviewPhoto(ctx, a, r.ID, r.Photos[0]); err != nil {
+				t.Errorf("the buyer or an operator reads it: %v", err)
+			}
+		}
+	})
+}

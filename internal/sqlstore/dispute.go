@@ -219,7 +219,7 @@ func (s *Orders) Disputes(ctx context.Context, f order.DisputeFilter) ([]order.D
 
 // DisputePhoto implements order.Store.
 func (s *Orders) DisputePhoto(ctx context.Context, disputeID, id string) (order.Photo, error) {
-	p := order.Photo{ID: id, DisputeID: disputeID}
+	p := order.Photo{ID: id, OwnerID: disputeID}
 	err := s.db.QueryRowContext(ctx, `SELECT content_type, data, created_at FROM dispute_photos WHERE id = $1 AND dispute_id = $2`, id, disputeID).
 		Scan(&p.ContentType, &p.Data, &p.CreatedAt)
 	p.CreatedAt = p.CreatedAt.UTC()

@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/sesame-market/sesame/internal/errs"
@@ -10,15 +12,24 @@ import (
 	"github.com/sesame-market/sesame/internal/order"
 )
 
-const reviewCols = `id, order_id, line_id, product_id, merchant_id, buyer_id, channel_id, stars, body, status, reason, created_at, updated_at`
+const reviewCols = `id, order_id, line_id, product_id, merchant_id, buyer_id, channel_id, stars, body, status, reason, created_at, updated_at, photos`
 
 func scanReview(row interface{ Scan(...any) error }) (order.Review, error) {
 	var (
 		r      order.Review
 		status string
+		photos []byte
 	)
-	err := row.Scan(&r.ID, &r.OrderID, &r.LineID, &r.ProductID, &r.MerchantID, &r.BuyerID, &r.ChannelID, &r.Stars, &r.Text, &status, &r.Reason, &r.CreatedAt, &r.UpdatedAt)
+	err := row.Scan(&r.ID, &r.OrderID, &r.LineID, &r.ProductID, &r.MerchantID, &r.BuyerID, &r.ChannelID, &r.Stars, &r.Text, &status, &r.Reason, &r.CreatedAt, &r.UpdatedAt, &photos)
 	r.Status, r.CreatedAt, r.UpdatedAt = order.ReviewStatus(status), r.CreatedAt.UTC(), r.UpdatedAt.UTC()
+	if err == nil {
+		if err = json.Unmarshal(photos, &r.Photos); err != nil {
+			err = fmt.Errorf("review photos: %w", err)
+		}
+	}
+	if r.Photos == nil {
+		r.Photos = []string{}
+	}
 	return r, err
 }
 
@@ -49,7 +60,7 @@ func countReview(ctx context.Context, tx *sql.Tx, productID string, stars, sign 
 }
 
 // CreateReview implements order.Store.
-func (s *Orders) CreateReview(ctx context.Context, r order.Review, seller *order.SellerRating, evs func(order.Review, order.Rating) []events.Event) (order.Review, error) {
+func (s *Orders) CreateReview(ctx context.Context, r order.Review, seller *order.SellerRating, photos []order.Photo, evs func(order.Review, order.Rating) []events.Event) (order.Review, error) {
 	const op = "sqlstore.CreateReview"
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
 		var n int
@@ -59,9 +70,19 @@ func (s *Orders) CreateReview(ctx context.Context, r order.Review, seller *order
 		if n > 0 {
 			return errs.E(op, errs.Conflict, "the line has a review already")
 		}
-		if _, err := execIn(ctx, tx, `INSERT INTO reviews (`+reviewCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-			r.ID, r.OrderID, r.LineID, r.ProductID, r.MerchantID, r.BuyerID, r.ChannelID, r.Stars, r.Text, string(r.Status), r.Reason, r.CreatedAt, r.UpdatedAt); err != nil {
+		if r.Photos == nil {
+			r.Photos = []string{}
+		}
+		if _, err := execIn(ctx, tx, `INSERT INTO reviews (`+reviewCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+			r.ID, r.OrderID, r.LineID, r.ProductID, r.MerchantID, r.BuyerID, r.ChannelID, r.Stars, r.Text, string(r.Status), r.Reason, r.CreatedAt, r.UpdatedAt,
+			jsonText(r.Photos)); err != nil {
 			return err
+		}
+		for _, p := range photos {
+			if _, err := execIn(ctx, tx, `INSERT INTO review_photos (id, review_id, content_type, data, created_at) VALUES ($1, $2, $3, $4, $5)`,
+				p.ID, r.ID, p.ContentType, p.Data, p.CreatedAt.UTC()); err != nil {
+				return err
+			}
 		}
 		if seller != nil {
 			if err := queryRowIn(ctx, tx, `SELECT COUNT(*) FROM seller_ratings WHERE order_id = $1`, r.OrderID).Scan(&n); err != nil {
@@ -249,4 +270,13 @@ func (s *Catalog) ProductRatings(ctx context.Context) (map[string]int64, error) 
 		out[id] = r.Tenths()
 	}
 	return out, wrap(op, rows.Err(), "rating")
+}
+
+// ReviewPhoto implements order.Store.
+func (s *Orders) ReviewPhoto(ctx context.Context, reviewID, id string) (order.Photo, error) {
+	p := order.Photo{ID: id, OwnerID: reviewID}
+	err := s.db.QueryRowContext(ctx, `SELECT content_type, data, created_at FROM review_photos WHERE id = $1 AND review_id = $2`, id, reviewID).
+		Scan(&p.ContentType, &p.Data, &p.CreatedAt)
+	p.CreatedAt = p.CreatedAt.UTC()
+	return p, wrap("sqlstore.ReviewPhoto", err, "photo")
 }

@@ -31,7 +31,7 @@ func registerReviews(a huma.API, s Services) {
 			"the merchant's marks on the item as described, its communication and the speed of shipping. One review per line: a second is 409, " +
 			"and so is a seller rating for an order whose merchant was rated already; an order not confirmed is 409. " +
 			"Anyone but the buyer (the merchant included) finds no such order (404), and so does a line not of the order.",
-		Tags: tags, DefaultStatus: http.StatusCreated}),
+		Tags: tags, DefaultStatus: http.StatusCreated, MaxBodyBytes: maxDisputeBody}),
 		func(ctx context.Context, in *struct {
 			ID   string `path:"id" maxLength:"64"`
 			Body order.ReviewInput
@@ -67,6 +67,28 @@ func registerReviews(a huma.API, s Services) {
 				return nil, fail(ctx, err)
 			}
 			return &struct{ Body order.MerchantRating }{r}, nil
+		})
+	huma.Register(a, huma.Operation{OperationID: "get-review-photo", Method: http.MethodGet, Path: "/api/v1/reviews/{id}/photos/{photo}",
+		Summary: "A photo of a review", Description: "The image, while its review is published (its buyer and operators see it while hidden too); otherwise 404.",
+		Tags: tags, Security: public, Errors: []int{404}, Responses: map[string]*huma.Response{"200": {Description: "The image",
+			Content: map[string]*huma.MediaType{"image/jpeg": {}, "image/png": {}, "image/gif": {}}}}},
+		func(ctx context.Context, in *struct {
+			ID    string `path:"id" maxLength:"64"`
+			Photo string `path:"photo" maxLength:"64"`
+		}) (*struct {
+			ContentType  string `header:"Content-Type"`
+			CacheControl string `header:"Cache-Control"`
+			Body         []byte
+		}, error) {
+			p, err := s.Orders.ReviewPhoto(ctx, ActorFrom(ctx), in.ID, in.Photo)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &struct {
+				ContentType  string `header:"Content-Type"`
+				CacheControl string `header:"Cache-Control"`
+				Body         []byte
+			}{p.ContentType, "public, max-age=300", p.Data}, nil
 		})
 	huma.Register(a, write(a, huma.Operation{OperationID: "edit-review", Method: http.MethodPut, Path: "/api/v1/reviews/{id}",
 		Summary: "Edit a review", Description: "Its buyer, within 30 days of writing it: new stars and text (the product's rating follows). " +

@@ -289,7 +289,7 @@ func notice(r *http.Request) string {
 	switch m := r.URL.Query().Get("msg"); m {
 	case "added", "updated", "address_saved", "placed", "cancelled", "declined", "receipt_confirmed", "protection_extended", "reviewed",
 		"dispute_opened", "dispute_messaged", "dispute_accepted", "dispute_escalated_msg", "dispute_withdrawn",
-		"dispute_bad_photo", "dispute_bad_refund", "dispute_bad_message", "dispute_bad_form":
+		"dispute_bad_photo", "dispute_bad_refund", "dispute_bad_message", "dispute_bad_form", "review_bad_photo":
 		return m
 	}
 	return ""
@@ -334,6 +334,8 @@ func noticeText(W *Words, key string) string {
 		return W.T("msg_dispute_bad_message")
 	case "dispute_bad_form":
 		return W.T("msg_dispute_bad_form")
+	case "review_bad_photo":
+		return W.T("msg_dispute_bad_photo")
 	case "checkout_refused":
 		return W.T("msg_checkout_refused")
 	case "invalid_quantity":

@@ -220,3 +220,32 @@ func TestDisputeInABrowser(t *testing.T) {
 	shot("45-dispute-form-fr-phone")
 	t.Logf("screenshots in %s", dir)
 }
+
+// TestReviewPhotoOnTheStorefront: the review form sends a photo as a
+// file; the product's page then shows it with the review, and anyone can
+// open it; a text sent as a photo goes back to the order with a notice.
+func TestReviewPhotoOnTheStorefront(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		s := newStore(t, db, 150)
+		s.sync()
+		soap := inStock(t, s, "bazaar", "Savonnerie", "FR")
+		o := confirmedOrder(t, s, "bazaar", "EUR", testkit.Paris(), soap)
+		v := s.visitor()
+		v.signIn("/bazaar/en/")
+		page := "/bazaar/en/orders/" + o.ID
+		form := map[string]string{"line": o.Lines[0].ID, "stars": "5", "text": "Exactly as in the picture."}
+		res, _ := v.postMultipart(page+"/reviews", form, []byte("GIF89a but not really"))
+		wantRedirect(t, res, http.StatusSeeOther, page+"?msg=review_bad_photo")
+		res, _ = v.postMultipart(page+"/reviews", form, parcelPhoto(t))
+		wantRedirect(t, res, http.StatusSeeOther, page+"?msg=reviewed")
+		res, _ = s.visitor().get("/bazaar/en/p/" + soap.ID)
+		_, body := s.visitor().get(res.Header.Get("Location"))
+		m := regexp.MustCompile(`<img src="(/api/v1/reviews/rev_[0-9a-f]+/photos/rph_[0-9a-f]+)"`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("no review photo on the product's page:\n%s", body)
+		}
+		if res, got := s.visitor().get(m[1]); res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/png" || got != string(parcelPhoto(t)) {
+			t.Errorf("the photo to a visitor: %d %v", res.StatusCode, res.Header)
+		}
+	})
+}

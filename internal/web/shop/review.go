@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/order"
 	"github.com/sesame-market/sesame/internal/promise"
 	"github.com/sesame-market/sesame/internal/web/api"
@@ -63,9 +64,10 @@ func ratingOf(b *base, tenths, count int64) ratingView {
 
 // reviewRow is a published review on a product's page.
 type reviewRow struct {
-	Stars ratingView
-	Text  string
-	Date  string
+	Stars  ratingView
+	Text   string
+	Date   string
+	Photos []photoView
 }
 
 // productReviews fills in p's rating and latest reviews (none when the shop
@@ -82,7 +84,11 @@ func (s *Shop) productReviews(r *http.Request, b *base, p *productPage) error {
 	p.Rating, p.ReviewCount = &rv, b.W.N("review_count", int(pr.Count))
 	today := promise.DateOf(s.now(), nil)
 	for _, v := range rs {
-		p.Reviews = append(p.Reviews, reviewRow{Stars: ratingOf(b, int64(v.Stars)*10, 1), Text: v.Text, Date: dayText(b.W, &v.CreatedAt, today)})
+		row := reviewRow{Stars: ratingOf(b, int64(v.Stars)*10, 1), Text: v.Text, Date: dayText(b.W, &v.CreatedAt, today)}
+		for i, ph := range v.Photos {
+			row.Photos = append(row.Photos, photoView{Href: "/api/v1/reviews/" + v.ID + "/photos/" + ph, Alt: b.W.T("review_photo_alt", "N", i+1)})
+		}
+		p.Reviews = append(p.Reviews, row)
 	}
 	return nil
 }
@@ -165,11 +171,15 @@ func (s *Shop) orderReviews(r *http.Request, b *base, o order.Order, row *orderR
 // reviewOrder is the buyer's review of a line of a confirmed order, posted
 // by the order page's form.
 func (s *Shop) reviewOrder(w http.ResponseWriter, r *http.Request) {
-	b, ok := s.posted(w, r, maxReviewForm)
+	b, ok := s.posted(w, r, maxReviewForm+order.MaxPhotos*order.MaxPhotoBytes)
 	if !ok {
 		return
 	}
 	id, actor := r.PathValue("id"), api.ActorFrom(r.Context())
+	if err := parseDisputeForm(r); err != nil {
+		s.reviewRefused(w, r, b, id, err)
+		return
+	}
 	mark := func(name string) int {
 		n, _ := strconv.Atoi(r.PostFormValue(name))
 		return n
@@ -178,6 +188,23 @@ func (s *Shop) reviewOrder(w http.ResponseWriter, r *http.Request) {
 	if d, c, sh := mark("described"), mark("communication"), mark("shipping"); d != 0 || c != 0 || sh != 0 {
 		in.Seller = &order.SellerRating{Described: d, Communication: c, Shipping: sh}
 	}
-	_, err := s.svc.Orders.WriteReview(r.Context(), actor, id, in)
+	var err error
+	if in.Photos, err = formPhotos(r); err != nil {
+		s.reviewRefused(w, r, b, id, err)
+		return
+	}
+	_, err = s.svc.Orders.WriteReview(r.Context(), actor, id, in)
+	s.reviewRefused(w, r, b, id, err)
+}
+
+// reviewRefused answers the review form: a photo that cannot be used
+// goes back to the order's page with a notice; anything else as
+// backToOrder does (a bad mark is the error page: the form's own
+// controls cannot send one).
+func (s *Shop) reviewRefused(w http.ResponseWriter, r *http.Request, b *base, id string, err error) {
+	if errs.Is(err, errs.Invalid) && strings.HasPrefix(errs.FieldOf(err), "photos") {
+		s.redirectWith(w, r, b.Home+"orders/"+id, "review_bad_photo")
+		return
+	}
 	s.backToOrder(w, r, b, id, "reviewed", err)
 }
