@@ -495,6 +495,16 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	timerRunner.Handle(order.TimerAutoConfirm, svc.Orders.AutoConfirmTimer)
 	timerRunner.Handle(order.TimerDisputeDeadline, svc.Orders.DisputeDeadlineTimer)
 	timerRunner.Handle(order.TimerDisputeRefund, svc.Orders.DisputeRefundTimer)
+	timerRunner.Handle(order.TimerPayoutTransfer, svc.Orders.PayoutTransferTimer)
+	// The daily payout run makes its own transactions, one per merchant,
+	// outside the timer's: its context carries none of the timer's.
+	timerRunner.Every(order.TimerPayoutRun, payoutRunInterval, func(ctx context.Context) error {
+		run, err := svc.Orders.RunPayouts(context.Background())
+		if err == nil && run.Payouts > 0 {
+			log.Info("payout run", "merchants", run.Merchants, "payouts", run.Payouts, "pending", run.Pending, "seconds", run.Seconds)
+		}
+		return err
+	})
 	timersDone := make(chan error, 1)
 	go func() { timersDone <- timerRunner.Run(runCtx) }()
 	defer func() { cancel(); <-timersDone }()
@@ -549,6 +559,10 @@ const idemSweepInterval = time.Hour
 // of every timer kind. The sweeps are recurring timers rather than
 // goroutines, so that one node of many runs each, and a sweep due while
 // every node was down runs at the next start.
+// payoutRunInterval is how often every merchant's available balance is
+// paid out.
+const payoutRunInterval = 24 * time.Hour
+
 func newTimerRunner(db *sqlstore.DB, ids *identity.Service, stock *inventory.Stock, cfg config, log *slog.Logger) *timers.Runner {
 	r := &timers.Runner{Store: db.Timers(), Logger: log}
 	r.Handle(inventory.TimerReservationExpiry, stock.ExpiryTimer)

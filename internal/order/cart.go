@@ -41,6 +41,9 @@ type Service struct {
 	Terms    Terms
 	// Providers are the payment providers by name.
 	Providers map[string]payment.Provider
+	// PayoutProvider names the provider of Providers that pays merchants
+	// out ("": the sandbox).
+	PayoutProvider string
 	// IOSSNumber is the marketplace's EU import one-stop-shop number, put
 	// on the customs data of the parcels whose VAT it collected.
 	IOSSNumber string

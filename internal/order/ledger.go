@@ -49,6 +49,8 @@ const (
 	// refunded share of its settlement and commission goes back to
 	// clearing, and the rest of its settlement, if any, is available.
 	PostRefunded PostingKind = "refunded"
+	// PostPayout: a payout paid the merchant's available balance out.
+	PostPayout PostingKind = "payout"
 )
 
 // Entry is one line of a posting: an amount (signed) on an account. A
@@ -63,8 +65,9 @@ type Entry struct {
 // entries, all in the merchant's settlement currency, sum to zero.
 type Posting struct {
 	ID         string      `json:"id"`
-	Kind       PostingKind `json:"kind" enum:"paid,released,reversed,refunded"`
-	OrderID    string      `json:"order_id"`
+	Kind       PostingKind `json:"kind" enum:"paid,released,reversed,refunded,payout"`
+	OrderID    string      `json:"order_id,omitempty" doc:"The order whose move it records; absent for a payout's"`
+	PayoutID   string      `json:"payout_id,omitempty" doc:"The payout it records (kind payout)"`
 	MerchantID string      `json:"merchant_id"`
 	Currency   string      `json:"currency"`
 	Entries    []Entry     `json:"entries"`

@@ -294,6 +294,7 @@ type Filter struct {
 type Store interface {
 	ReviewStore
 	DisputeStore
+	PayoutStore
 	// CreateCart inserts c.
 	CreateCart(ctx context.Context, c Cart) error
 	// Cart returns cart id with its lines. NotFound if there is none.

@@ -60,7 +60,15 @@ type Provider interface {
 	Confirm(ctx context.Context, ref string) (Result, error)
 	// Refund returns amount of charge ref; key makes it idempotent.
 	Refund(ctx context.Context, ref, key string, amount money.Amount) (Result, error)
+	// Transfer pays amount out to account, a merchant's account at the
+	// provider (a Stripe Connect account, acct_…); key makes it idempotent:
+	// a transfer retried with the same key is the same transfer. Errors:
+	// Invalid (the provider refused it), Unavailable.
+	Transfer(ctx context.Context, key, account string, amount money.Amount) (Result, error)
 }
+
+// Paid is the status of a transfer made.
+const Paid Status = "paid"
 
 // The sandbox provider's tokens.
 const (
@@ -123,4 +131,17 @@ func (Sandbox) Refund(ctx context.Context, charge, key string, amount money.Amou
 		return Result{}, errs.E("payment.SandboxRefund", errs.NotFound, "no such sandbox charge")
 	}
 	return Result{Ref: ref("sbx_re_", key), Status: Refunded}, nil
+}
+
+// Transfer implements Provider: a sandbox transfer to any account is made,
+// its ref derived from its key.
+func (Sandbox) Transfer(ctx context.Context, key, account string, amount money.Amount) (Result, error) {
+	const op = "payment.SandboxTransfer"
+	if key == "" {
+		return Result{}, errs.E(op, errs.Invalid, "a transfer needs an idempotency key")
+	}
+	if amount.Minor <= 0 {
+		return Result{}, errs.Field(op, "amount", "a transfer is of a positive amount")
+	}
+	return Result{Ref: ref("sbx_tr_", key), Status: Paid}, nil
 }

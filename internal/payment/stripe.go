@@ -107,6 +107,23 @@ func (s *Stripe) Refund(ctx context.Context, ref, key string, amount money.Amoun
 	return Result{Ref: re.ID, Status: Refunded}, nil
 }
 
+// Transfer implements Provider with a Connect transfer to the connected
+// account (acct_…) from the platform's balance.
+func (s *Stripe) Transfer(ctx context.Context, key, account string, amount money.Amount) (Result, error) {
+	const op = "payment.StripeTransfer"
+	if !strings.HasPrefix(account, "acct_") {
+		return Result{}, errs.Field(op, "account", "a Stripe Connect account id (acct_…)")
+	}
+	p := &stripe.TransferCreateParams{Amount: stripe.Int64(amount.Minor), Currency: stripe.String(strings.ToLower(amount.Currency)),
+		Destination: stripe.String(account), TransferGroup: stripe.String(key)}
+	p.SetIdempotencyKey(key)
+	tr, err := s.client.V1Transfers.Create(ctx, p)
+	if err != nil {
+		return fail(op, err)
+	}
+	return Result{Ref: tr.ID, Status: Paid}, nil
+}
+
 // Event is what a provider's webhook says about a charge.
 type Event struct {
 	ID     string // the provider's event id: a replayed event has the same

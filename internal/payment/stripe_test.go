@@ -84,3 +84,23 @@ func TestStripeWebhookSignature(t *testing.T) {
 		}
 	}
 }
+
+// TestStripeTransferAgainstStripeMock: a payout is a Connect transfer to
+// the merchant's connected account, with its idempotency key; an account
+// that is not a Connect account's id is refused before any request.
+func TestStripeTransferAgainstStripeMock(t *testing.T) {
+	s := payment.NewStripe("sk_test_123", stripeMock(t))
+	ctx := context.Background()
+	r, err := s.Transfer(ctx, "payout/pyt_1", "acct_1032D82eZvKYlo2C", money.Amount{Minor: 125000, Currency: "EUR"})
+	if err != nil || !strings.HasPrefix(r.Ref, "tr_") || r.Status != payment.Paid {
+		t.Fatalf("transfer: %+v %v", r, err)
+	}
+	if _, err := s.Transfer(ctx, "payout/pyt_2", "ba_123", money.Amount{Minor: 100, Currency: "EUR"}); !errs.Is(err, errs.Invalid) {
+		t.Errorf("a bank account as the destination: %v", err)
+	}
+	sb, err := payment.Sandbox{}.Transfer(ctx, "payout/pyt_1", "sandbox", money.Amount{Minor: 100, Currency: "EUR"})
+	again, _ := payment.Sandbox{}.Transfer(ctx, "payout/pyt_1", "sandbox", money.Amount{Minor: 100, Currency: "EUR"})
+	if err != nil || sb.Ref != again.Ref || sb.Status != payment.Paid {
+		t.Errorf("the sandbox's transfer is not the same when retried: %+v %+v %v", sb, again, err)
+	}
+}

@@ -94,22 +94,31 @@ func (s *Orders) LedgerBalances(ctx context.Context, merchantID string) ([]order
 // LedgerPostings implements order.Store.
 func (s *Orders) LedgerPostings(ctx context.Context, merchantID, after string, limit int) ([]order.Posting, error) {
 	const op = "sqlstore.LedgerPostings"
-	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, order_id, merchant_id, currency, created_at, clearing, held, available, paid, fees
+	rows, err := s.db.QueryContext(ctx, `SELECT `+postingCols+`
 		FROM ledger_postings WHERE merchant_id = $1 AND id > $2 ORDER BY id LIMIT $3`, merchantID, after, limit)
 	if err != nil {
 		return nil, wrap(op, err, "ledger")
 	}
-	defer rows.Close()
 	out := []order.Posting{}
+	err = scanPostings(rows, func(p order.Posting) error { out = append(out, p); return nil })
+	return out, wrap(op, err, "ledger")
+}
+
+// postingCols are the columns scanPostings reads.
+const postingCols = `id, kind, COALESCE(order_id, ''), COALESCE(payout_id, ''), merchant_id, currency, created_at, clearing, held, available, paid, fees`
+
+// scanPostings reads rows of postingCols, each to fn, and closes rows.
+func scanPostings(rows *sql.Rows, fn func(order.Posting) error) error {
+	defer rows.Close()
 	for rows.Next() {
 		var (
 			p       order.Posting
 			kind    string
 			amounts [len(ledgerAccounts)]int64
 		)
-		if err := rows.Scan(&p.ID, &kind, &p.OrderID, &p.MerchantID, &p.Currency, &p.CreatedAt,
+		if err := rows.Scan(&p.ID, &kind, &p.OrderID, &p.PayoutID, &p.MerchantID, &p.Currency, &p.CreatedAt,
 			&amounts[0], &amounts[1], &amounts[2], &amounts[3], &amounts[4]); err != nil {
-			return nil, wrap(op, err, "ledger")
+			return err
 		}
 		p.Kind, p.CreatedAt, p.Entries = order.PostingKind(kind), p.CreatedAt.UTC(), []order.Entry{}
 		for i, a := range ledgerAccounts {
@@ -122,7 +131,9 @@ func (s *Orders) LedgerPostings(ctx context.Context, merchantID, after string, l
 			}
 			p.Entries = append(p.Entries, e)
 		}
-		out = append(out, p)
+		if err := fn(p); err != nil {
+			return err
+		}
 	}
-	return out, wrap(op, rows.Err(), "ledger")
+	return rows.Err()
 }

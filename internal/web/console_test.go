@@ -41,6 +41,8 @@ func consoleRoutes() []consoleRoute {
 		{"GET", "/admin/zh/disputes/{disputeEscalated}", nil, http.StatusOK},
 		{"POST", "/admin/en/disputes/{disputeOpen}/message", url.Values{"message": {"We are looking into it."}}, http.StatusSeeOther},
 		{"POST", "/admin/en/disputes/{disputeEscalated}/decide", url.Values{"refund": {"0,01"}, "message": {"Partly right."}}, http.StatusSeeOther},
+		{"GET", "/admin/fr/payouts", nil, http.StatusOK},
+		{"POST", "/admin/en/payouts/run", nil, http.StatusOK},
 		// Last: suspending A ends its owner's sessions.
 		{"POST", "/admin/en/applications/{A}/suspend", url.Values{"reason": {"counterfeits"}}, http.StatusSeeOther},
 	}

@@ -130,3 +130,6 @@ func (pendingAtStripe) Confirm(_ context.Context, ref string) (payment.Result, e
 func (pendingAtStripe) Refund(_ context.Context, _, key string, _ money.Amount) (payment.Result, error) {
 	return payment.Result{Ref: "re_" + key, Status: payment.Refunded}, nil
 }
+func (pendingAtStripe) Transfer(_ context.Context, key, _ string, _ money.Amount) (payment.Result, error) {
+	return payment.Result{Ref: "tr_" + key, Status: payment.Paid}, nil
+}

@@ -282,6 +282,7 @@ func Register(a huma.API, s Services, o Options) {
 	registerLedger(a, s)
 	registerReviews(a, s)
 	registerDisputes(a, s)
+	registerPayouts(a, s)
 	documentRetryAfter(a)
 	documentProblems(a)
 }

@@ -63,6 +63,7 @@ func (s *Shop) registerConsole(mux *http.ServeMux) {
 	mux.HandleFunc(patternConsoleAuthorise, s.consoleAuthorise)
 	if s.svc.Orders != nil {
 		mux.HandleFunc(patternConsoleDispute, s.consoleDisputeAction)
+		mux.HandleFunc(patternConsolePayouts, s.consoleRunPayouts)
 	}
 }
 
@@ -151,6 +152,8 @@ func (s *Shop) consoleRoute(w http.ResponseWriter, r *http.Request) {
 		s.consoleBrands(w, r, b, http.StatusOK, brandForm{})
 	case strings.HasPrefix(page, "brands/") && !strings.Contains(page[7:], "/"):
 		s.consoleBrand(w, r, b, actor, page[7:], http.StatusOK, "")
+	case s.svc.Orders != nil && page == "payouts":
+		s.consolePayouts(w, r, b, actor, "")
 	case s.svc.Orders != nil && page == "disputes":
 		s.consoleDisputes(w, r, b, actor)
 	case s.svc.Orders != nil && strings.HasPrefix(page, "disputes/") && !strings.Contains(page[9:], "/"):

@@ -249,3 +249,70 @@ func TestReviewPhotoOnTheStorefront(t *testing.T) {
 		}
 	})
 }
+
+// TestDisputeAndPayoutsInTheConsole: an operator opens the escalated
+// dispute from the dashboard, reads its thread and photo, and decides a
+// partial refund; then runs the payouts and sees what each merchant was
+// paid; the disputes in Chinese. Screenshots, desktop and phone.
+func TestDisputeAndPayoutsInTheConsole(t *testing.T) {
+	tb, s := demoTab(t, 300)
+	do, text := tb.do, tb.text
+	bg := context.Background()
+	shots := func(name string) {
+		t.Helper()
+		do("desktop", chromedp.EmulateViewport(1280, 900))
+		tb.shot(name)
+		do("phone", chromedp.EmulateViewport(390, 844))
+		tb.shot(name + "-phone")
+		do("desktop", chromedp.EmulateViewport(1280, 900))
+	}
+	soap := inStock(t, s, "bazaar", "Savonnerie", "FR")
+	o, staff := shippedOrder(t, s, "bazaar", "EUR", testkit.Paris(), soap)
+	buyer := demoBuyer(t, s)
+	d, err := s.svc.Orders.OpenDispute(bg, buyer, o.ID, order.DisputeInput{Reason: order.ReasonNotAsDescribed, Message: "The scent is nothing like lavender.",
+		Photos: []order.PhotoUpload{{Data: parcelPhoto(t)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.Orders.Answer(bg, staff, d.ID, order.AnswerInput{Action: "contest", Message: "It is our lavender soap, as described."}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.Orders.Escalate(bg, buyer, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	// A confirmed order, so that the payouts have something to pay.
+	confirmedOrder(t, s, "bazaar", "EUR", testkit.Paris(), soap)
+
+	do("desktop", chromedp.EmulateViewport(1280, 900))
+	do("console", chromedp.Navigate(s.srv.URL+"/admin/en/"), chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), operatorEmail), chromedp.SendKeys(chromedp.CSS("#password"), "sesame-demo"),
+		chromedp.Submit(chromedp.CSS("#password")), chromedp.WaitVisible(chromedp.CSS(".counts")))
+	do("disputes", chromedp.Click(chromedp.CSS(`.counts a[href$="disputes?status=escalated"]`)), chromedp.WaitVisible(chromedp.CSS("table.data")))
+	if got := text("table.data tbody"); !strings.Contains(got, "Savonnerie de Provence") || !strings.Contains(got, "Not as described") {
+		t.Fatalf("the escalated disputes read %q", got)
+	}
+	shots("console-20-disputes-en")
+	do("the dispute", chromedp.Click(chromedp.CSS(`table.data a[href$="`+d.ID+`"]`)), chromedp.WaitVisible(chromedp.CSS("#decide-refund")),
+		chromedp.WaitVisible(chromedp.CSS(".thread img")))
+	shots("console-21-dispute-en")
+	do("decide", chromedp.SetValue(chromedp.CSS("#decide-refund"), "5.00"),
+		chromedp.SendKeys(chromedp.CSS("#decide-message"), "The photo shows the soap as listed; the seller refunds €5 as a gesture."),
+		chromedp.Click(chromedp.CSS(`form[action$="/decide"] button`)), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	if got := text("h1"); !strings.Contains(got, "Closed") {
+		t.Fatalf("after the decision the page reads %q", got)
+	}
+	shots("console-22-dispute-decided-en")
+	if got, err := s.svc.Orders.Dispute(bg, buyer, d.ID); err != nil || got.Outcome != order.OutcomePartiallyRefunded || got.Refund.Minor != 500 {
+		t.Fatalf("the dispute: %+v %v", got, err)
+	}
+	do("payouts", chromedp.Click(chromedp.CSS(`.links a[href$="/payouts"]`)), chromedp.WaitVisible(chromedp.CSS(`form[action$="/payouts/run"]`)),
+		chromedp.Click(chromedp.CSS(`form[action$="/payouts/run"] button`)), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	if got := text("table.data tbody"); !strings.Contains(got, "Savonnerie de Provence") || !strings.Contains(got, "Paid") {
+		t.Fatalf("the payouts read %q", got)
+	}
+	shots("console-23-payouts-en")
+	do("disputes zh", chromedp.Navigate(s.srv.URL+"/admin/zh/disputes/"+d.ID), chromedp.WaitVisible(chromedp.CSS(".thread")))
+	shots("console-24-dispute-zh")
+	do("payouts fr", chromedp.Navigate(s.srv.URL+"/admin/fr/payouts"), chromedp.WaitVisible(chromedp.CSS("table.data")))
+	shots("console-25-payouts-fr")
+}

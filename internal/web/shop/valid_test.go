@@ -211,7 +211,7 @@ func TestPagesAreValidHTML(t *testing.T) {
 	keep("console-signin-refused", "POST /admin/fr/signin", body)
 	op := s.consoleVisitor()
 	for _, lang := range []string{"en", "fr", "zh"} {
-		for _, p := range []string{"", "applications", "applications?status=", "applications/" + pending.ID, "brands", "disputes", "disputes/" + dsp.ID} {
+		for _, p := range []string{"", "applications", "applications?status=", "applications/" + pending.ID, "brands", "disputes", "disputes/" + dsp.ID, "payouts"} {
 			res, body := op.get("/admin/" + lang + "/" + p)
 			if res.StatusCode != http.StatusOK {
 				t.Fatalf("GET /admin/%s/%s: %d", lang, p, res.StatusCode)
