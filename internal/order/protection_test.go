@@ -19,7 +19,7 @@ import (
 const day = 24 * time.Hour
 
 // paidSoap is a buyer's paid order of soap from Provence.
-func paidSoap(t *testing.T, m *testkit.Market, buyer identity.Actor) order.Order {
+func paidSoap(t testing.TB, m *testkit.Market, buyer identity.Actor) order.Order {
 	t.Helper()
 	c := cartWith(t, m, buyer, "bazaar", "EUR", ptr(testkit.Paris()), "SOAP")
 	co, _, err := m.Orders.Checkout(context.Background(), as(buyer), c.ID, pay(payment.TokenSuccess))
@@ -29,7 +29,7 @@ func paidSoap(t *testing.T, m *testkit.Market, buyer identity.Actor) order.Order
 	return co.Orders[0]
 }
 
-func ship(t *testing.T, m *testkit.Market, id string) order.Order {
+func ship(t testing.TB, m *testkit.Market, id string) order.Order {
 	t.Helper()
 	o, err := m.Orders.Ship(context.Background(), m.PVStaff, id, order.ShipInput{Carrier: "Colissimo", TrackingNumber: "6A12345678901"})
 	if err != nil {

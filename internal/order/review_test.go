@@ -15,7 +15,7 @@ import (
 )
 
 // confirmedSoap is a buyer's order of soap, shipped and confirmed.
-func confirmedSoap(t *testing.T, m *testkit.Market, buyer identity.Actor) order.Order {
+func confirmedSoap(t testing.TB, m *testkit.Market, buyer identity.Actor) order.Order {
 	t.Helper()
 	o := ship(t, m, paidSoap(t, m, buyer).ID)
 	o, err := m.Orders.ConfirmDelivery(context.Background(), buyer, o.ID)
