@@ -681,14 +681,15 @@ func (x *Index) byRelevance(hits *roaring.Bitmap, titles [][]*roaring.Bitmap, cu
 		}
 	}
 	// Within a tier, the better rated first: the key of a tier of k words
-	// and s stars is k*8 + s, so that keys fall as the ranking does.
+	// and s stars is k*8 + s, so that keys fall as the ranking does. The
+	// sub-tiers are made as the page reaches them: a page is usually full
+	// within the best rated of the first tier.
 	var ranked []rankedTier
 	for k := len(tiers) - 1; k >= 0; k-- {
 		for s := 5; s >= 0; s-- {
-			if cur.set && int64(k*8+s) > cur.key {
-				continue
+			if key := int64(k*8 + s); !cur.set || key <= cur.key {
+				ranked = append(ranked, rankedTier{key: key, docs: func() *roaring.Bitmap { return x.ofStars(tiers[k], s) }})
 			}
-			ranked = append(ranked, rankedTier{key: int64(k*8 + s), docs: x.ofStars(tiers[k], s)})
 		}
 	}
 	return pageTiers(ranked, cur, limit)
@@ -699,10 +700,9 @@ func (x *Index) byRelevance(hits *roaring.Bitmap, titles [][]*roaring.Bitmap, cu
 func (x *Index) byRating(hits *roaring.Bitmap, cur cursor, limit int) ([]uint32, cursor) {
 	var ranked []rankedTier
 	for s := 5; s >= 0; s-- {
-		if cur.set && int64(s) > cur.key {
-			continue
+		if !cur.set || int64(s) <= cur.key {
+			ranked = append(ranked, rankedTier{key: int64(s), docs: func() *roaring.Bitmap { return x.ofStars(hits, s) }})
 		}
-		ranked = append(ranked, rankedTier{key: int64(s), docs: x.ofStars(hits, s)})
 	}
 	return pageTiers(ranked, cur, limit)
 }
@@ -719,10 +719,11 @@ func (x *Index) ofStars(b *roaring.Bitmap, s int) *roaring.Bitmap {
 	return out
 }
 
-// rankedTier is a set of documents of one rank; keys fall as ranks do.
+// rankedTier is a set of documents of one rank, made when a page reaches
+// it; keys fall as ranks do.
 type rankedTier struct {
 	key  int64
-	docs *roaring.Bitmap
+	docs func() *roaring.Bitmap
 }
 
 // pageTiers pages tiers in order, each newest first, after the cursor
@@ -731,10 +732,11 @@ func pageTiers(tiers []rankedTier, cur cursor, limit int) ([]uint32, cursor) {
 	var page []uint32
 	var last int64
 	for _, t := range tiers {
+		docs := t.docs()
 		if cur.set && t.key == cur.key {
-			t.docs.RemoveRange(uint64(cur.doc), uint64(1)<<32)
+			docs.RemoveRange(uint64(cur.doc), uint64(1)<<32)
 		}
-		it := t.docs.ReverseIterator()
+		it := docs.ReverseIterator()
 		for it.HasNext() {
 			d := it.Next()
 			if len(page) == limit {
