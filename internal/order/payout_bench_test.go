@@ -86,4 +86,3 @@ func envInt(name string, def int) int {
 	}
 	return def
 }
-

@@ -52,7 +52,7 @@ func (db *DB) SeedSettledOrders(ctx context.Context, like order.Order, merchants
 			return fmt.Errorf("%s: orders: %w", op, err)
 		}
 		for i, p := range []struct {
-			kind                             string
+			kind                            string
 			clearing, held, available, fees int64
 		}{{string(order.PostPaid), -(settle.Minor + com.Minor), settle.Minor, 0, com.Minor}, {string(order.PostReleased), 0, -settle.Minor, settle.Minor, 0}} {
 			q := fmt.Sprintf(`INSERT INTO ledger_postings (id, kind, order_id, merchant_id, currency, created_at, clearing, held, available, paid, fees)
