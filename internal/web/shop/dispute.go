@@ -128,6 +128,10 @@ func (s *Shop) orderDispute(r *http.Request, b *base, o order.Order, row *orderR
 		return err
 	}
 	row.Dispute = s.disputeViewOf(b, o, d)
+	if d.Status == order.DisputeClosed && d.Outcome != order.OutcomeWithdrawn {
+		// The dispute, not the buyer, completed the order: its section says how.
+		row.Confirmed = ""
+	}
 	return nil
 }
 

@@ -48,11 +48,15 @@ func (s *store) searchAPI(query string) (int, api.SearchResult) {
 
 func (s *store) contract() *webtest.Contract {
 	s.t.Helper()
+	if s.validator != nil {
+		return s.validator
+	}
 	_, doc := s.get("/openapi.json")
 	c, err := webtest.NewContract([]byte(doc))
 	if err != nil {
 		s.t.Fatal(err)
 	}
+	s.validator = c
 	return c
 }
 

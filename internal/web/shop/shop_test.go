@@ -27,6 +27,7 @@ import (
 	"github.com/sesame-market/sesame/internal/testkit"
 	"github.com/sesame-market/sesame/internal/web"
 	"github.com/sesame-market/sesame/internal/web/api"
+	"github.com/sesame-market/sesame/internal/web/webtest"
 )
 
 // store is the demo marketplace behind a real server on a real database.
@@ -40,6 +41,8 @@ type store struct {
 	// mails, when set, is the mail consumer sync feeds too, whose queue
 	// the storefront's mailbox page shows.
 	mails *notify.Service
+	// validator is the API's contract, built once (see contract).
+	validator *webtest.Contract
 }
 
 // newMailStore is newStore with the demo's mailbox: the mail consumer
