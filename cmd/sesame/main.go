@@ -366,6 +366,7 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	svc.Orders = order.NewService(db.Orders(), chans, svc.Stock, func(ctx context.Context, id string) (merchant.Terms, error) {
 		return svc.Merchants.Terms(ctx, identity.System, id)
 	})
+	svc.Orders.Providers["sandbox"] = payment.Sandbox{Books: db.SandboxBooks()}
 	svc.Orders.IOSSNumber = cfg.IOSSNumber
 	if cfg.StripeKey != "" {
 		svc.Orders.Providers["stripe"] = payment.NewStripe(cfg.StripeKey, cfg.StripeURL)
@@ -496,6 +497,8 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	timerRunner.Handle(order.TimerDisputeDeadline, svc.Orders.DisputeDeadlineTimer)
 	timerRunner.Handle(order.TimerDisputeRefund, svc.Orders.DisputeRefundTimer)
 	timerRunner.Handle(order.TimerPayoutTransfer, svc.Orders.PayoutTransferTimer)
+	timerRunner.Handle(order.TimerReserveRelease, svc.Orders.ReserveReleaseTimer)
+	timerRunner.Handle(order.TimerHoldLimit, svc.Orders.HoldLimitTimer)
 	// The daily payout run makes its own transactions, one per merchant,
 	// outside the timer's: its context carries none of the timer's.
 	timerRunner.Every(order.TimerPayoutRun, payoutRunInterval, func(ctx context.Context) error {

@@ -26,3 +26,21 @@ type PayoutChange struct {
 	ProviderRef string    `json:"provider_ref,omitempty"`
 	At          time.Time `json:"at"`
 }
+
+// LedgerReserveReleased: an order's rolling reserve was kept its plan's
+// days and is available (payload: ReserveRelease; tenant: the merchant).
+const LedgerReserveReleased = "ledger.reserve_released"
+
+// ReserveReleaseV1 is the version of ReserveRelease.
+const ReserveReleaseV1 = 1
+
+// ReserveRelease is the payload of LedgerReserveReleased: Amount, in minor
+// units of Currency, is what became available.
+type ReserveRelease struct {
+	V          int       `json:"v"`
+	OrderID    string    `json:"order_id"`
+	MerchantID string    `json:"merchant_id"`
+	Currency   string    `json:"currency"`
+	Amount     int64     `json:"amount"`
+	At         time.Time `json:"at"`
+}

@@ -88,7 +88,11 @@ type Plan struct {
 	CommissionMin int64                `json:"commission_min_per_line" doc:"Least commission on one order line at the default rate, in minor units of the plan's currency; 0: none"`
 	CommissionMax int64                `json:"commission_max_per_line" doc:"Most commission on one order line at the default rate, in minor units of the plan's currency; 0: no cap"`
 	Categories    []CategoryCommission `json:"category_commissions"`
-	CreatedAt     time.Time            `json:"created_at"`
+	// ReserveBps of each order's settlement is kept in reserve ReserveDays
+	// after the order completes (a rolling reserve); 0: none.
+	ReserveBps  int64     `json:"reserve_bps" doc:"Share of each order's settlement kept in reserve after completion, in basis points; 0: no reserve"`
+	ReserveDays int       `json:"reserve_days" doc:"Days the reserve is kept after the order completes"`
+	CreatedAt   time.Time `json:"created_at"`
 }
 
 // CategoryCommission overrides a plan's commission for one category (and its
@@ -125,6 +129,8 @@ type Terms struct {
 	CommissionMin int64                `json:"commission_min_per_line"`
 	CommissionMax int64                `json:"commission_max_per_line"`
 	Categories    []CategoryCommission `json:"category_commissions"`
+	ReserveBps    int64                `json:"reserve_bps"`
+	ReserveDays   int                  `json:"reserve_days"`
 }
 
 // Terms computes what merchant pays under plan p and programme g (which may
@@ -144,6 +150,7 @@ func ComputeTerms(p Plan, g Programme) (Terms, error) {
 	// A programme lowers the rates; the per-line bounds stay the plan's.
 	t.CommissionBps = disc(p.CommissionBps)
 	t.Currency, t.CommissionMin, t.CommissionMax = p.Deposit.Currency, p.CommissionMin, p.CommissionMax
+	t.ReserveBps, t.ReserveDays = p.ReserveBps, p.ReserveDays
 	t.Categories = make([]CategoryCommission, len(p.Categories))
 	for i, c := range p.Categories {
 		t.Categories[i] = CategoryCommission{CategoryID: c.CategoryID, CommissionBps: disc(c.CommissionBps), Min: c.Min, Max: c.Max}
@@ -478,6 +485,8 @@ type PlanInput struct {
 	CommissionMin int64                `json:"commission_min_per_line,omitempty" minimum:"0" doc:"Least commission on one order line at the default rate, in minor units; 0: none"`
 	CommissionMax int64                `json:"commission_max_per_line,omitempty" minimum:"0" doc:"Most commission on one order line at the default rate, in minor units; 0: no cap"`
 	Categories    []CategoryCommission `json:"category_commissions,omitempty"`
+	ReserveBps    int64                `json:"reserve_bps,omitempty" minimum:"0" maximum:"5000" doc:"Share of each order's settlement kept in reserve after completion, in basis points (at most 50 %); 0: none"`
+	ReserveDays   int                  `json:"reserve_days,omitempty" minimum:"0" maximum:"365" doc:"Days the reserve is kept after the order completes; required with a reserve"`
 }
 
 // CreatePlan creates a plan. Operators only. Errors: Forbidden, Invalid, Conflict.
@@ -513,6 +522,16 @@ func (s *Service) CreatePlan(ctx context.Context, actor identity.Actor, in PlanI
 		}
 		seen[c.CategoryID] = true
 	}
+	switch {
+	case in.ReserveBps < 0 || in.ReserveBps > 5000:
+		return Plan{}, errs.Field(op, "reserve_bps", "0 to 5000 (50 %)")
+	case in.ReserveDays < 0 || in.ReserveDays > 365:
+		return Plan{}, errs.Field(op, "reserve_days", "0 to 365 days")
+	case in.ReserveBps > 0 && in.ReserveDays == 0:
+		return Plan{}, errs.Field(op, "reserve_days", "a reserve is kept for at least a day")
+	case in.ReserveBps == 0 && in.ReserveDays > 0:
+		return Plan{}, errs.Field(op, "reserve_bps", "days of reserve need a share to keep")
+	}
 	name, err := text.Line(op, "name", in.Name, 200, true)
 	if err != nil {
 		return Plan{}, err
@@ -522,7 +541,7 @@ func (s *Service) CreatePlan(ctx context.Context, actor identity.Actor, in PlanI
 	}
 	p := Plan{ID: ids.New(ids.Plan), Code: in.Code, Name: name, Deposit: dep, YearlyFee: fee,
 		CommissionBps: in.CommissionBps, CommissionMin: in.CommissionMin, CommissionMax: in.CommissionMax,
-		Categories: append([]CategoryCommission{}, in.Categories...), CreatedAt: s.Now()}
+		Categories: append([]CategoryCommission{}, in.Categories...), ReserveBps: in.ReserveBps, ReserveDays: in.ReserveDays, CreatedAt: s.Now()}
 	if err := s.Store.CreatePlan(ctx, p, events.New(events.PlanCreated, p.ID, "", p.CreatedAt, p)); err != nil {
 		return Plan{}, errs.E(op, errs.Other, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"strconv"
@@ -344,6 +345,9 @@ func (s *Service) build(ctx context.Context, c Cart, q Quote, rsvs []inventory.R
 			return Checkout{}, nil, nil, errs.E(op, errs.Other, err)
 		}
 		o.Settlement, o.FXRate = conv, rate.Rate.String()
+		if terms.ReserveBps > 0 && terms.ReserveDays > 0 {
+			o.Reserve = &OrderReserve{Bps: terms.ReserveBps, Days: terms.ReserveDays}
+		}
 	}
 	for _, o := range co.Orders {
 		evs = append(evs, orderEvent(events.OrderPlaced, o, "", now))
@@ -522,6 +526,7 @@ func (s *Service) Cancel(ctx context.Context, actor identity.Actor, id, reason s
 		return Order{}, errs.E(op, errs.Conflict, "an order that is "+strings.ReplaceAll(string(o.Status), "_", " ")+" cannot be cancelled")
 	}
 	now := s.Now().UTC()
+	ref := ""
 	if o.Status == Paid {
 		co, err := s.Store.Checkout(ctx, o.CheckoutID)
 		if err != nil {
@@ -531,12 +536,22 @@ func (s *Service) Cancel(ctx context.Context, actor identity.Actor, id, reason s
 		if !ok {
 			return Order{}, errs.E(op, errs.Unavailable, "the payment's provider is not configured")
 		}
-		if _, err := prov.Refund(ctx, co.Payment.ProviderRef, "refund/"+o.ID, o.Total); err != nil {
+		res, err := prov.Refund(ctx, co.Payment.ProviderRef, "refund/"+o.ID, o.Total)
+		if err != nil {
 			return Order{}, errs.E(op, errs.Other, err)
 		}
+		ref = res.Ref
 	}
 	reason = cmp.Or(reason, "cancelled")
-	return s.Store.MoveOrder(ctx, o.ID, []Status{o.Status}, Cancelled, now, []events.Event{orderEvent(events.OrderCancelled, withStatus(o, Cancelled), reason, now)})
+	out, err := s.Store.MoveOrder(ctx, o.ID, []Status{o.Status}, Cancelled, now, []events.Event{orderEvent(events.OrderCancelled, withStatus(o, Cancelled), reason, now)})
+	if err == nil && ref != "" {
+		// The provider's id of the refund, for reconciliation: a failure
+		// here leaves the refund listed as a difference to look at.
+		if err := s.Store.SetRefundRef(ctx, o.ID, ref); err != nil {
+			slog.WarnContext(ctx, "refund ref not recorded", "order", o.ID, "err", err)
+		}
+	}
+	return out, err
 }
 
 func withStatus(o Order, st Status) Order { o.Status = st; return o }

@@ -108,6 +108,9 @@ const (
 const (
 	TimerDisputeDeadline = "order.dispute_deadline"
 	TimerDisputeRefund   = "order.dispute_refund"
+	// TimerHoldLimit decides a dispute still open when its order reaches
+	// ProtectionLimit: no buyer's money is held longer.
+	TimerHoldLimit = "order.hold_limit"
 )
 
 // The ids of disputes, their messages and their photos.
@@ -475,8 +478,13 @@ func (s *Service) OpenDispute(ctx context.Context, actor identity.Actor, orderID
 		if err != nil {
 			return DisputeChange{}, err
 		}
+		hold, err := timers.New(TimerHoldLimit, limit(o), disputeTimerPayload{Order: o.ID, Dispute: id})
+		if err != nil {
+			return DisputeChange{}, errs.E(op, errs.Internal, err)
+		}
+		hold.Dedupe, hold.CreatedAt = TimerHoldLimit+":"+id, at
 		o.Status, o.UpdatedAt = Disputed, at
-		return DisputeChange{Order: o, Dispute: nd, Message: message(PartyBuyer, body, refs, at), Photos: ph, Timers: []timers.Timer{t},
+		return DisputeChange{Order: o, Dispute: nd, Message: message(PartyBuyer, body, refs, at), Photos: ph, Timers: []timers.Timer{t, hold},
 			Events: []events.Event{orderEvent(events.OrderDisputed, o, string(in.Reason), at), disputeEvent(events.DisputeOpened, nd, PartyBuyer, at)}}, nil
 	})
 }
@@ -848,6 +856,31 @@ func (s *Service) DisputeRefundTimer(ctx context.Context, t timers.Timer) error 
 	return err
 }
 
+// HoldLimitTimer is the handler of TimerHoldLimit: a dispute still open
+// when its order reaches ProtectionLimit (an operator has not decided it,
+// a deadline falls later) is decided then, as the deadline of the party
+// whose turn it is would: awaiting the merchant or an operator, the buyer
+// is refunded what they asked for; awaiting the buyer, the merchant's
+// offer is accepted, or a contested claim dropped. A dispute decided
+// meanwhile is left.
+func (s *Service) HoldLimitTimer(ctx context.Context, t timers.Timer) error {
+	var p disputeTimerPayload
+	if err := json.Unmarshal(t.Payload, &p); err != nil || p.Order == "" || p.Dispute == "" {
+		return nil
+	}
+	const op = "order.HoldLimitTimer"
+	_, err := s.Store.AdvanceDispute(ctx, p.Order, s.Now().UTC(), func(o Order, d *Dispute, at time.Time) (DisputeChange, error) {
+		if d == nil || d.ID != p.Dispute || at.Before(limit(o)) {
+			return DisputeChange{}, errs.E(op, errs.Conflict, "not at the order's limit")
+		}
+		return decideBySilence(op, o, *d, at, true)
+	})
+	if errs.Is(err, errs.Conflict) || errs.Is(err, errs.NotFound) {
+		return nil
+	}
+	return err
+}
+
 // DisputeDeadlineTimer is the handler of TimerDisputeDeadline: a deadline
 // passed in silence decides. A merchant's silence refunds the buyer what
 // they asked for; a buyer's accepts the merchant's offer, or drops a
@@ -862,25 +895,7 @@ func (s *Service) DisputeDeadlineTimer(ctx context.Context, t timers.Timer) erro
 		if d == nil || d.ID != p.Dispute || d.ReplyDueAt == nil || !d.ReplyDueAt.Equal(p.Due) || at.Before(*d.ReplyDueAt) {
 			return DisputeChange{}, errs.E(op, errs.Conflict, "the deadline moved")
 		}
-		nd := *d
-		var c DisputeChange
-		switch d.Status {
-		case DisputeAwaitingMerchant:
-			t, err := refunding(&nd, nd.Requested, PartyDeadline, at)
-			if err != nil {
-				return c, err
-			}
-			c.Timers, c.Events = []timers.Timer{t}, []events.Event{disputeEvent(events.DisputeRefunding, nd, PartyDeadline, at)}
-		case DisputeAwaitingBuyer:
-			var err error
-			if c, err = accepting(&o, &nd, PartyDeadline, at); err != nil {
-				return c, err
-			}
-		default:
-			return c, errs.E(op, errs.Conflict, "the dispute awaits no one")
-		}
-		c.Order, c.Dispute = o, nd
-		return c, nil
+		return decideBySilence(op, o, *d, at, false)
 	})
 	if errs.Is(err, errs.Conflict) || errs.Is(err, errs.NotFound) {
 		return nil
@@ -888,4 +903,30 @@ func (s *Service) DisputeDeadlineTimer(ctx context.Context, t timers.Timer) erro
 	// A refund decided here is completed by its own timer, outside this
 	// transaction: the provider is not called while it holds the store.
 	return err
+}
+
+// decideBySilence decides dispute nd of order o at at, as the silence of
+// the party whose turn it is: the merchant's (or, with escalated, an
+// operator's on an escalated dispute) refunds the buyer what they asked
+// for; the buyer's accepts the merchant's offer, or drops a contested
+// claim. Conflict when it awaits no one.
+func decideBySilence(op string, o Order, nd Dispute, at time.Time, escalated bool) (DisputeChange, error) {
+	var c DisputeChange
+	switch {
+	case nd.Status == DisputeAwaitingMerchant, escalated && nd.Status == DisputeEscalated:
+		t, err := refunding(&nd, nd.Requested, PartyDeadline, at)
+		if err != nil {
+			return c, err
+		}
+		c.Timers, c.Events = []timers.Timer{t}, []events.Event{disputeEvent(events.DisputeRefunding, nd, PartyDeadline, at)}
+	case nd.Status == DisputeAwaitingBuyer:
+		var err error
+		if c, err = accepting(&o, &nd, PartyDeadline, at); err != nil {
+			return c, err
+		}
+	default:
+		return c, errs.E(op, errs.Conflict, "the dispute awaits no one")
+	}
+	c.Order, c.Dispute = o, nd
+	return c, nil
 }

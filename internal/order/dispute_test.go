@@ -53,6 +53,8 @@ func disputeRunner(db *sqlstore.DB, m *testkit.Market) *timers.Runner {
 	r := autoConfirmRunner(db, m)
 	r.Handle(order.TimerDisputeDeadline, m.Orders.DisputeDeadlineTimer)
 	r.Handle(order.TimerDisputeRefund, m.Orders.DisputeRefundTimer)
+	r.Handle(order.TimerReserveRelease, m.Orders.ReserveReleaseTimer)
+	r.Handle(order.TimerHoldLimit, m.Orders.HoldLimitTimer)
 	return r
 }
 
@@ -294,9 +296,10 @@ func TestDisputeDeadlines(t *testing.T) {
 		if o, _ := m.Orders.Order(ctx, buyer, contested.ID); o.Status != order.Completed || o.Refund != nil {
 			t.Errorf("the contested order: %s", o.Status)
 		}
-		// Months later, the escalated dispute still waits for an operator:
-		// its order neither confirmed itself nor was refunded.
-		m.Clock.Advance(80 * day)
+		// Weeks later, short of the hold limit, the escalated dispute still
+		// waits for an operator: its order neither confirmed itself nor was
+		// refunded.
+		m.Clock.Advance(escalated.CreatedAt.Add(order.ProtectionLimit - time.Hour).Sub(m.Clock.Now()))
 		runTimers(t, r)
 		if o, _ := m.Orders.Order(ctx, buyer, escalated.ID); o.Status != order.Disputed {
 			t.Errorf("the escalated order: %s", o.Status)

@@ -19,15 +19,20 @@ import (
 type Account string
 
 // The accounts. A paid order's money is Held until the order is
-// completed, then Available to pay out; Paid is what was paid out; Fees is
-// the commission Sesame keeps of the merchant's orders. Clearing is the
+// completed, then Available to pay out, less the share its merchant's plan
+// keeps in Reserve for some days (a rolling reserve); Paid is what was paid
+// out; Fees is the commission Sesame keeps of the merchant's orders; Owed
+// is negative by what a refund after payout took back beyond what the
+// merchant had (the next payouts recover it). Clearing is the
 // marketplace's: the buyers' money it collected and owes out, negative by
 // what it holds for merchants.
 const (
 	Held      Account = "held"
 	Available Account = "available"
+	Reserve   Account = "reserve"
 	PaidOut   Account = "paid"
 	Fees      Account = "fees"
+	Owed      Account = "owed"
 	Clearing  Account = "clearing"
 )
 
@@ -49,14 +54,26 @@ const (
 	// refunded share of its settlement and commission goes back to
 	// clearing, and the rest of its settlement, if any, is available.
 	PostRefunded PostingKind = "refunded"
-	// PostPayout: a payout paid the merchant's available balance out.
+	// PostPayout: a payout paid the merchant's available balance out, less
+	// what it recovered of what the merchant owed.
 	PostPayout PostingKind = "payout"
+	// PostReserveReleased: the order's reserve was held its plan's days;
+	// it is available.
+	PostReserveReleased PostingKind = "reserve_released"
+	// PostClawback: an operator refunded a completed order (after its
+	// money was available, perhaps paid out): the refunded share of its
+	// settlement is taken from its reserve, then from what is available,
+	// the rest owed; the refunded share of its commission is reversed.
+	PostClawback PostingKind = "clawback"
+	// PostRecovered: a payout run found no more available than the
+	// merchant owed, and kept it all (no order, no payout).
+	PostRecovered PostingKind = "recovered"
 )
 
 // Entry is one line of a posting: an amount (signed) on an account. A
 // marketplace account's entry has no MerchantID.
 type Entry struct {
-	Account    Account      `json:"account" enum:"held,available,paid,fees,clearing"`
+	Account    Account      `json:"account" enum:"held,available,reserve,paid,fees,owed,clearing"`
 	MerchantID string       `json:"merchant_id,omitempty" doc:"The merchant whose account it is; absent for the marketplace's clearing account"`
 	Amount     money.Amount `json:"amount" doc:"Signed: positive adds to the account's balance"`
 }
@@ -65,8 +82,8 @@ type Entry struct {
 // entries, all in the merchant's settlement currency, sum to zero.
 type Posting struct {
 	ID         string      `json:"id"`
-	Kind       PostingKind `json:"kind" enum:"paid,released,reversed,refunded,payout"`
-	OrderID    string      `json:"order_id,omitempty" doc:"The order whose move it records; absent for a payout's"`
+	Kind       PostingKind `json:"kind" enum:"paid,released,reversed,refunded,payout,reserve_released,clawback,recovered"`
+	OrderID    string      `json:"order_id,omitempty" doc:"The order whose move it records; absent for a payout's and a recovery's"`
 	PayoutID   string      `json:"payout_id,omitempty" doc:"The payout it records (kind payout)"`
 	MerchantID string      `json:"merchant_id"`
 	Currency   string      `json:"currency"`
@@ -76,8 +93,8 @@ type Posting struct {
 
 // Balance is an account's balance in one currency.
 type Balance struct {
-	Account Account      `json:"account" enum:"held,available,paid,fees,clearing"`
-	Amount  money.Amount `json:"amount"`
+	Account Account      `json:"account" enum:"held,available,reserve,paid,fees,owed,clearing"`
+	Amount  money.Amount `json:"amount" doc:"Owed is negative by what the merchant owes"`
 }
 
 // Escrow is what a paid order puts in escrow, in its merchant's settlement
@@ -109,12 +126,15 @@ func Escrow(o Order) (settlement, commission money.Amount, err error) {
 // posts nothing:
 //
 //	paid (placed captured, or pending payment confirmed): clearing −(settlement+commission), held +settlement, fees +commission
-//	completed (from shipped, delivered or disputed):      held −settlement, available +settlement
+//	completed (from shipped, delivered or disputed):      held −settlement, available +(settlement−r), reserve +r
 //	cancelled from paid (refunded in full):               held −settlement, fees −commission, clearing +(settlement+commission)
-//	refunded, or completed with a refund, from disputed:  held −settlement, available +(settlement−s), fees −c, clearing +(s+c)
+//	refunded, or completed with a refund, from disputed:  held −settlement, available +(rest−r), reserve +r, fees −c, clearing +(s+c)
 //
 // where s and c are the shares of the settlement and the commission the
-// dispute's refund took back (o.Refund, RefundShare).
+// dispute's refund took back (o.Refund, RefundShare), rest is
+// settlement−s, and r the reserve the order's plan keeps of what becomes
+// available (ReserveOf). A refund of a completed order (a clawback) is
+// posted by ClawbackPosting, which needs the merchant's balances.
 //
 // The store writes it in the transaction of the move, once per order and
 // kind. Errors: as Escrow.
@@ -149,7 +169,14 @@ func LedgerPosting(o Order, from, to Status, at time.Time) (*Posting, error) {
 	case PostPaid:
 		p.Entries = []Entry{clearing(-gross), mine(Held, settle.Minor), mine(Fees, com.Minor)}
 	case PostReleased:
-		p.Entries = []Entry{mine(Held, -settle.Minor), mine(Available, settle.Minor)}
+		r, err := ReserveOf(o, settle.Minor)
+		if err != nil {
+			return nil, err
+		}
+		p.Entries = []Entry{mine(Held, -settle.Minor), mine(Available, settle.Minor-r)}
+		if r != 0 {
+			p.Entries = append(p.Entries, mine(Reserve, r))
+		}
 	case PostReversed:
 		p.Entries = []Entry{mine(Held, -settle.Minor), mine(Fees, -com.Minor), clearing(gross)}
 	case PostRefunded:
@@ -158,14 +185,69 @@ func LedgerPosting(o Order, from, to Status, at time.Time) (*Posting, error) {
 		}
 		s, c := o.Refund.Settlement.Minor, o.Refund.Commission.Minor
 		p.Entries = []Entry{clearing(s + c), mine(Held, -settle.Minor)}
-		if rest := settle.Minor - s; rest != 0 {
-			p.Entries = append(p.Entries, mine(Available, rest))
+		rest := settle.Minor - s
+		r, err := ReserveOf(o, rest)
+		if err != nil {
+			return nil, err
+		}
+		if rest-r != 0 {
+			p.Entries = append(p.Entries, mine(Available, rest-r))
+		}
+		if r != 0 {
+			p.Entries = append(p.Entries, mine(Reserve, r))
 		}
 		if c != 0 {
 			p.Entries = append(p.Entries, mine(Fees, -c))
 		}
 	}
 	return p, nil
+}
+
+// OrderReserve is the rolling reserve of an order's merchant's plan when
+// the order was placed: Bps of what becomes available at completion is
+// kept in reserve for Days.
+type OrderReserve struct {
+	Bps  int64 `json:"bps" doc:"The share of the settlement kept in reserve, in basis points"`
+	Days int   `json:"days" doc:"For how many days after completion"`
+}
+
+// ReserveOf is the reserve order o keeps of minor units of its settlement
+// becoming available: its plan's share, rounded down (the merchant's to
+// the minor unit). Errors: Internal (an amount money refuses).
+func ReserveOf(o Order, minor int64) (int64, error) {
+	if o.Reserve == nil || o.Reserve.Bps <= 0 || o.Reserve.Days <= 0 || minor <= 0 {
+		return 0, nil
+	}
+	r, err := money.Amount{Minor: minor, Currency: o.Settlement.Currency}.ApplyBasisPoints(o.Reserve.Bps, money.Down)
+	if err != nil {
+		return 0, errs.E("order.ReserveOf", errs.Internal, err)
+	}
+	return r.Minor, nil
+}
+
+// ClawbackPosting is the posting of refunding s of order o's settlement
+// and c of its commission after the order was completed, given what is
+// left of the order's reserve and the merchant's available balance in the
+// settlement currency: s is taken from the reserve first, then from what
+// is available, and the rest is owed (the next payouts recover it).
+//
+//	clearing +(s+c), fees −c, reserve −min(s, left), available −…, owed −…
+func ClawbackPosting(o Order, s, c, reserveLeft, available int64, at time.Time) *Posting {
+	cur := o.Settlement.Currency
+	mine := func(a Account, minor int64) Entry {
+		return Entry{Account: a, MerchantID: o.MerchantID, Amount: money.Amount{Minor: minor, Currency: cur}}
+	}
+	fromReserve := min(s, max(reserveLeft, 0))
+	fromAvailable := min(s-fromReserve, max(available, 0))
+	owed := s - fromReserve - fromAvailable
+	p := &Posting{ID: ids.New(ids.Posting), Kind: PostClawback, OrderID: o.ID, MerchantID: o.MerchantID, Currency: cur, CreatedAt: at.UTC(),
+		Entries: []Entry{{Account: Clearing, Amount: money.Amount{Minor: s + c, Currency: cur}}}}
+	for _, e := range []Entry{mine(Fees, -c), mine(Reserve, -fromReserve), mine(Available, -fromAvailable), mine(Owed, -owed)} {
+		if e.Amount.Minor != 0 {
+			p.Entries = append(p.Entries, e)
+		}
+	}
+	return p
 }
 
 // Sum is the sum of a posting's entries: zero for every posting.

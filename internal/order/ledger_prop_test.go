@@ -28,7 +28,10 @@ import (
 // deliveries, confirmations by the buyer and by the timer (each retried or
 // fired twice at random), disputes asking for some or all of an order,
 // answered, accepted, escalated, withdrawn, decided or left to their
-// deadlines (refunds in full and in part), keep the ledger whole: after every step, for
+// deadlines (refunds in full and in part), operators' refunds of completed
+// orders (clawbacks, from the reserve Provence's plan keeps, what is
+// available, or owed and recovered by the next payouts), reserves
+// released by their timers, keep the ledger whole: after every step, for
 // every merchant and currency, held + available + paid + fees is the
 // settlement and commission of its paid, not cancelled orders, less the
 // shares disputes refunded, to the minor unit (held that of the orders not yet completed, available that
@@ -39,7 +42,8 @@ func TestRandomLedgerAddsUp(t *testing.T) {
 	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
 		m := testkit.NewMarket(t, db)
-		plan, err := m.Merchants.CreatePlan(ctx, identity.System, merchant.PlanInput{Code: "sterling", Name: "Sterling", Currency: "GBP", CommissionBps: 1150})
+		plan, err := m.Merchants.CreatePlan(ctx, identity.System, merchant.PlanInput{Code: "sterling", Name: "Sterling", Currency: "GBP", CommissionBps: 1150,
+			ReserveBps: 1000, ReserveDays: 14})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,6 +159,14 @@ func TestRandomLedgerAddsUp(t *testing.T) {
 						ok(step, "confirm delivery", err)
 					}
 				}
+			case op == 9 && rng.IntN(2) == 0: // an operator refunds a completed order, in full or in part
+				p := pick(order.Completed)
+				if p == nil {
+					continue
+				}
+				ops["clawback"]++
+				_, err := m.Orders.RefundCompleted(ctx, identity.System, p.o.ID, order.ClawbackInput{Amount: 1 + rng.Int64N(p.o.Total.Minor), Reason: "Chargeback."})
+				ok(step, "clawback", err)
 			case op == 10 || op == 11: // the buyer disputes, asking for some or all
 				if p := pick(order.Shipped, order.Delivered); p != nil {
 					ops["dispute"]++
@@ -279,19 +291,24 @@ func checkLedger(t *testing.T, db *sqlstore.DB, m *testkit.Market, step int) {
 	for _, id := range []string{m.Shenzhen.ID, m.Provence.ID} {
 		for k, v := range balances(t, m, id) {
 			got[id+" "+k] = v
-			if v < 0 {
-				t.Fatalf("step %d: %s %s is negative: %d", step, id, k, v)
+			owed := strings.HasPrefix(k, "owed ")
+			if v < 0 && !owed || v > 0 && owed {
+				t.Fatalf("step %d: %s %s is %d", step, id, k, v)
 			}
 		}
 	}
 	for k, v := range balances(t, m, "") {
 		got[k] = v
 	}
-	// What was paid out left available: the orders' view counts it there.
+	// What was paid out, what is kept in reserve and what a clawback
+	// left owed are the completed orders' money: the orders' view counts
+	// them available.
 	for k, v := range got {
-		if id, cur, ok := strings.Cut(k, " paid "); ok {
-			got[id+" available "+cur] += v
-			delete(got, k)
+		for _, acc := range []string{" paid ", " reserve ", " owed "} {
+			if id, cur, ok := strings.Cut(k, acc); ok {
+				got[id+" available "+cur] += v
+				delete(got, k)
+			}
 		}
 	}
 	// Accounts never posted to are absent from got; those whose postings
@@ -327,7 +344,7 @@ func checkLedger(t *testing.T, db *sqlstore.DB, m *testkit.Market, step int) {
 	sum := map[string]int64{}
 	for _, id := range []string{m.Shenzhen.ID, m.Provence.ID} {
 		for _, cur := range []string{"EUR", "GBP"} {
-			for _, a := range []string{"held", "available", "paid", "fees"} {
+			for _, a := range []string{"held", "available", "reserve", "paid", "fees", "owed"} {
 				if v, ok := got[id+" "+a+" "+cur]; ok {
 					sum[id+" "+cur] += v
 				}
@@ -345,10 +362,10 @@ func checkLedger(t *testing.T, db *sqlstore.DB, m *testkit.Market, step int) {
 	// Each posting sums to zero (the table's CHECK holds it too) and
 	// moves some money.
 	var unbalanced, empty int
-	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM ledger_postings WHERE clearing + held + available + paid + fees <> 0`).Scan(&unbalanced); err != nil {
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM ledger_postings WHERE clearing + held + available + paid + fees + reserve + owed <> 0`).Scan(&unbalanced); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM ledger_postings WHERE clearing = 0 AND held = 0 AND available = 0 AND paid = 0 AND fees = 0`).Scan(&empty); err != nil {
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM ledger_postings WHERE clearing = 0 AND held = 0 AND available = 0 AND paid = 0 AND fees = 0 AND reserve = 0 AND owed = 0`).Scan(&empty); err != nil {
 		t.Fatal(err)
 	}
 	if unbalanced != 0 || empty != 0 {

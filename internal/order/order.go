@@ -117,6 +117,8 @@ var transitions = map[Status][]Status{
 	// A disputed order is refunded in full, completed (refunded in part or
 	// not at all), or back where it was when its buyer withdraws.
 	Disputed: {Completed, Refunded, Shipped, Delivered},
+	// A completed order is refunded in full by an operator (a clawback).
+	Completed: {Refunded},
 }
 
 // CanMove reports whether an order may move from one status to another.
@@ -156,10 +158,13 @@ type Order struct {
 	// ReservationID is the stock reservation of the order's units.
 	ReservationID string `json:"-"`
 	Shipment
-	// Refund is what a dispute refunded of the order, once it did.
-	Refund    *OrderRefund `json:"refund,omitempty"`
-	CreatedAt time.Time    `json:"created_at"`
-	UpdatedAt time.Time    `json:"updated_at"`
+	// Refund is what a dispute, or an operator after completion, refunded
+	// of the order, once one did.
+	Refund *OrderRefund `json:"refund,omitempty"`
+	// Reserve is the rolling reserve of its merchant's plan, if it has one.
+	Reserve   *OrderReserve `json:"reserve,omitempty"`
+	CreatedAt time.Time     `json:"created_at"`
+	UpdatedAt time.Time     `json:"updated_at"`
 }
 
 // OrderRefund is what a dispute refunded of an order: Amount to its buyer
@@ -295,6 +300,8 @@ type Store interface {
 	ReviewStore
 	DisputeStore
 	PayoutStore
+	ClawbackStore
+	ReconcileStore
 	// CreateCart inserts c.
 	CreateCart(ctx context.Context, c Cart) error
 	// Cart returns cart id with its lines. NotFound if there is none.

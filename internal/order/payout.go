@@ -371,14 +371,16 @@ func (s *Service) Payouts(ctx context.Context, actor identity.Actor, merchantID,
 // merchant's accounts.
 type StatementLine struct {
 	PostingID string       `json:"posting_id"`
-	Kind      PostingKind  `json:"kind" enum:"paid,released,reversed,refunded,payout"`
+	Kind      PostingKind  `json:"kind" enum:"paid,released,reversed,refunded,payout,reserve_released,clawback,recovered"`
 	OrderID   string       `json:"order_id,omitempty"`
 	PayoutID  string       `json:"payout_id,omitempty"`
 	At        time.Time    `json:"at"`
 	Held      money.Amount `json:"held"`
 	Available money.Amount `json:"available"`
+	Reserve   money.Amount `json:"reserve"`
 	Paid      money.Amount `json:"paid"`
 	Fees      money.Amount `json:"fees"`
+	Owed      money.Amount `json:"owed"`
 }
 
 // Statement is a merchant's accounts in one currency over a period: the
@@ -395,6 +397,9 @@ type Statement struct {
 	PaidOut    money.Amount    `json:"paid_out" doc:"The payouts of the period: the sum of the payout lines"`
 	Lines      []StatementLine `json:"lines"`
 }
+
+// statementAccounts are a merchant's accounts, in a statement's order.
+var statementAccounts = [...]Account{Held, Available, Reserve, PaidOut, Fees, Owed}
 
 // MaxStatementDays bounds a statement's period.
 const MaxStatementDays = 366
@@ -422,29 +427,21 @@ func (s *Service) Statement(ctx context.Context, actor identity.Actor, merchantI
 	}
 	st := Statement{MerchantID: merchantID, Currency: currency, From: from, To: to, PaidOut: money.Amount{Currency: currency}, Lines: []StatementLine{}}
 	bal := map[Account]int64{}
-	for _, a := range []Account{Held, Available, PaidOut, Fees} {
+	for _, a := range statementAccounts {
 		bal[a] = open[a]
 		st.Opening = append(st.Opening, Balance{Account: a, Amount: money.Amount{Minor: open[a], Currency: currency}})
 	}
 	err = s.Store.StatementPostings(ctx, merchantID, currency, from, to, func(p Posting) error {
 		l := StatementLine{PostingID: p.ID, Kind: p.Kind, OrderID: p.OrderID, PayoutID: p.PayoutID, At: p.CreatedAt,
-			Held: money.Amount{Currency: currency}, Available: money.Amount{Currency: currency}, Paid: money.Amount{Currency: currency}, Fees: money.Amount{Currency: currency}}
+			Held: money.Amount{Currency: currency}, Available: money.Amount{Currency: currency}, Reserve: money.Amount{Currency: currency},
+			Paid: money.Amount{Currency: currency}, Fees: money.Amount{Currency: currency}, Owed: money.Amount{Currency: currency}}
+		cols := map[Account]*money.Amount{Held: &l.Held, Available: &l.Available, Reserve: &l.Reserve, PaidOut: &l.Paid, Fees: &l.Fees, Owed: &l.Owed}
 		for _, e := range p.Entries {
-			switch e.Account {
-			case Held:
-				l.Held.Minor = e.Amount.Minor
-			case Available:
-				l.Available.Minor = e.Amount.Minor
-			case PaidOut:
-				l.Paid.Minor = e.Amount.Minor
-			case Fees:
-				l.Fees.Minor = e.Amount.Minor
+			if c, ok := cols[e.Account]; ok {
+				c.Minor = e.Amount.Minor
+				bal[e.Account] += e.Amount.Minor
 			}
 		}
-		bal[Held] += l.Held.Minor
-		bal[Available] += l.Available.Minor
-		bal[PaidOut] += l.Paid.Minor
-		bal[Fees] += l.Fees.Minor
 		if p.Kind == PostPayout {
 			st.PaidOut.Minor += l.Paid.Minor
 		}
@@ -459,7 +456,7 @@ func (s *Service) Statement(ctx context.Context, actor identity.Actor, merchantI
 	if err != nil {
 		return Statement{}, err
 	}
-	for _, a := range []Account{Held, Available, PaidOut, Fees} {
+	for _, a := range statementAccounts {
 		st.Closing = append(st.Closing, Balance{Account: a, Amount: money.Amount{Minor: bal[a], Currency: currency}})
 	}
 	return st, nil

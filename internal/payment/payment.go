@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
+	"time"
 
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/money"
@@ -80,9 +81,22 @@ const (
 // Sandbox is a deterministic provider for the demo and tests: the token
 // alone decides the outcome (tok_success captures, tok_decline fails,
 // tok_requires_action waits for Confirm), and the charge's ref is derived
-// from its key, so that a retried charge is the same charge. It keeps no
-// state: Sesame's own payment rows are the record.
-type Sandbox struct{}
+// from its key, so that a retried charge is the same charge. With Books,
+// it records what it did, as a real provider does, for reconciliation;
+// without, it keeps no state.
+type Sandbox struct {
+	Books Books
+	// Now is the sandbox's clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// now is the time on the sandbox's clock, in UTC.
+func (s Sandbox) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
 
 // Name implements Provider.
 func (Sandbox) Name() string { return "sandbox" }
@@ -94,7 +108,7 @@ func ref(prefix, key string) string {
 }
 
 // Charge implements Provider.
-func (Sandbox) Charge(ctx context.Context, c Charge) (Result, error) {
+func (s Sandbox) Charge(ctx context.Context, c Charge) (Result, error) {
 	const op = "payment.SandboxCharge"
 	if c.Key == "" {
 		return Result{}, errs.E(op, errs.Invalid, "a charge needs an idempotency key")
@@ -108,34 +122,41 @@ func (Sandbox) Charge(ctx context.Context, c Charge) (Result, error) {
 		r.Status = Captured
 	case TokenDecline:
 		r.Status, r.Reason = Failed, "Your card was declined."
+		return r, nil
 	case TokenRequiresAction:
 		r.Status = RequiresAction
 	default:
 		return Result{}, errs.Field(op, "payment.token", "unknown sandbox token: use tok_success, tok_decline or tok_requires_action")
 	}
-	return r, nil
+	return r, s.record(ctx, Txn{Type: TxnCharge, Ref: r.Ref, Amount: c.Amount}, r.Status == Captured)
 }
 
 // Confirm implements Provider: a sandbox charge that required action is
 // captured on confirmation.
-func (Sandbox) Confirm(ctx context.Context, ref string) (Result, error) {
+func (s Sandbox) Confirm(ctx context.Context, ref string) (Result, error) {
 	if !strings.HasPrefix(ref, "sbx_ch_") {
 		return Result{}, errs.E("payment.SandboxConfirm", errs.NotFound, "no such sandbox charge")
+	}
+	if s.Books != nil {
+		if err := s.Books.Capture(ctx, ref, s.now()); err != nil {
+			return Result{}, errs.E("payment.SandboxConfirm", errs.Unavailable, err)
+		}
 	}
 	return Result{Ref: ref, Status: Captured}, nil
 }
 
 // Refund implements Provider.
-func (Sandbox) Refund(ctx context.Context, charge, key string, amount money.Amount) (Result, error) {
+func (s Sandbox) Refund(ctx context.Context, charge, key string, amount money.Amount) (Result, error) {
 	if !strings.HasPrefix(charge, "sbx_ch_") {
 		return Result{}, errs.E("payment.SandboxRefund", errs.NotFound, "no such sandbox charge")
 	}
-	return Result{Ref: ref("sbx_re_", key), Status: Refunded}, nil
+	r := Result{Ref: ref("sbx_re_", key), Status: Refunded}
+	return r, s.record(ctx, Txn{Type: TxnRefund, Ref: r.Ref, Amount: amount}, true)
 }
 
 // Transfer implements Provider: a sandbox transfer to any account is made,
 // its ref derived from its key.
-func (Sandbox) Transfer(ctx context.Context, key, account string, amount money.Amount) (Result, error) {
+func (s Sandbox) Transfer(ctx context.Context, key, account string, amount money.Amount) (Result, error) {
 	const op = "payment.SandboxTransfer"
 	if key == "" {
 		return Result{}, errs.E(op, errs.Invalid, "a transfer needs an idempotency key")
@@ -143,5 +164,6 @@ func (Sandbox) Transfer(ctx context.Context, key, account string, amount money.A
 	if amount.Minor <= 0 {
 		return Result{}, errs.Field(op, "amount", "a transfer is of a positive amount")
 	}
-	return Result{Ref: ref("sbx_tr_", key), Status: Paid}, nil
+	r := Result{Ref: ref("sbx_tr_", key), Status: Paid}
+	return r, s.record(ctx, Txn{Type: TxnTransfer, Ref: r.Ref, Amount: amount}, true)
 }

@@ -104,3 +104,26 @@ func TestStripeTransferAgainstStripeMock(t *testing.T) {
 		t.Errorf("the sandbox's transfer is not the same when retried: %+v %+v %v", sb, again, err)
 	}
 }
+
+// TestStripeBalanceTransactionsAgainstStripeMock: reconciliation reads
+// Stripe's balance transactions of a period, their sources expanded, as
+// Stripe's API answers them: each one Sesame reconciles comes out with
+// its type, its ref, a positive amount and an upper-case currency.
+func TestStripeBalanceTransactionsAgainstStripeMock(t *testing.T) {
+	s := payment.NewStripe("sk_test_123", stripeMock(t))
+	var got []payment.Txn
+	from := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	if err := s.Transactions(context.Background(), from, from.Add(24*time.Hour), func(tx payment.Txn) error {
+		got = append(got, tx)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tx := range got {
+		if tx.Ref == "" || tx.Amount.Minor < 0 || tx.Amount.Currency != strings.ToUpper(tx.Amount.Currency) ||
+			tx.Type != payment.TxnCharge && tx.Type != payment.TxnRefund && tx.Type != payment.TxnTransfer {
+			t.Errorf("a balance transaction: %+v", tx)
+		}
+	}
+	t.Logf("%d balance transactions read", len(got))
+}

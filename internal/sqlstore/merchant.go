@@ -218,9 +218,9 @@ func (s *Merchants) ListShops(ctx context.Context, merchantID string) ([]merchan
 func (s *Merchants) CreatePlan(ctx context.Context, p merchant.Plan, ev events.Event) error {
 	const op = "sqlstore.CreatePlan"
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO plans (id, code, name, currency, deposit_minor, yearly_fee_minor, commission_bps, commission_min_minor, commission_max_minor, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, p.ID, p.Code, p.Name, p.Deposit.Currency, p.Deposit.Minor, p.YearlyFee.Minor, p.CommissionBps,
-			p.CommissionMin, p.CommissionMax, p.CreatedAt); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO plans (id, code, name, currency, deposit_minor, yearly_fee_minor, commission_bps, commission_min_minor, commission_max_minor, created_at, reserve_bps, reserve_days)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, p.ID, p.Code, p.Name, p.Deposit.Currency, p.Deposit.Minor, p.YearlyFee.Minor, p.CommissionBps,
+			p.CommissionMin, p.CommissionMax, p.CreatedAt, p.ReserveBps, p.ReserveDays); err != nil {
 			return wrap(op, err, "a plan with this code")
 		}
 		for _, c := range p.Categories {
@@ -234,12 +234,12 @@ func (s *Merchants) CreatePlan(ctx context.Context, p merchant.Plan, ev events.E
 	return wrap(op, err, "plan")
 }
 
-const planCols = `id, code, name, currency, deposit_minor, yearly_fee_minor, commission_bps, commission_min_minor, commission_max_minor, created_at,
+const planCols = `id, code, name, currency, deposit_minor, yearly_fee_minor, commission_bps, commission_min_minor, commission_max_minor, created_at, reserve_bps, reserve_days,
 	COALESCE((SELECT json_group_array(json_object('category_id', category_id, 'commission_bps', commission_bps, 'min_per_line', min_minor, 'max_per_line', max_minor)) FROM plan_commissions WHERE plan_id = plans.id), '[]')`
 
 func (s *Merchants) planCols() string {
 	if s.db.Engine == Postgres {
-		return `id, code, name, currency, deposit_minor, yearly_fee_minor, commission_bps, commission_min_minor, commission_max_minor, created_at,
+		return `id, code, name, currency, deposit_minor, yearly_fee_minor, commission_bps, commission_min_minor, commission_max_minor, created_at, reserve_bps, reserve_days,
 	COALESCE((SELECT json_agg(json_build_object('category_id', category_id, 'commission_bps', commission_bps, 'min_per_line', min_minor, 'max_per_line', max_minor))::text FROM plan_commissions WHERE plan_id = plans.id), '[]')`
 	}
 	return planCols
@@ -248,7 +248,7 @@ func (s *Merchants) planCols() string {
 func scanPlan(row interface{ Scan(...any) error }) (merchant.Plan, error) {
 	var p merchant.Plan
 	var cur, cats string
-	err := row.Scan(&p.ID, &p.Code, &p.Name, &cur, &p.Deposit.Minor, &p.YearlyFee.Minor, &p.CommissionBps, &p.CommissionMin, &p.CommissionMax, &p.CreatedAt, &cats)
+	err := row.Scan(&p.ID, &p.Code, &p.Name, &cur, &p.Deposit.Minor, &p.YearlyFee.Minor, &p.CommissionBps, &p.CommissionMin, &p.CommissionMax, &p.CreatedAt, &p.ReserveBps, &p.ReserveDays, &cats)
 	if err != nil {
 		return p, err
 	}

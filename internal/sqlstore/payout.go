@@ -8,6 +8,7 @@ import (
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/events"
 	"github.com/sesame-market/sesame/internal/ids"
+	"github.com/sesame-market/sesame/internal/money"
 	"github.com/sesame-market/sesame/internal/order"
 	"github.com/sesame-market/sesame/internal/timers"
 )
@@ -74,9 +75,10 @@ func scanPayout(row interface{ Scan(...any) error }) (order.Payout, error) {
 // keeps one, so that a run retried or two runs at once pay once.
 func (s *Orders) CreatePayout(ctx context.Context, p order.Payout, t timers.Timer, ev func(order.Payout) events.Event) (order.Payout, bool, error) {
 	const op = "sqlstore.CreatePayout"
-	created := false
+	created, recoveredAll := false, false
 	out := p
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		recoveredAll = false
 		pending, err := scanPayout(queryRowIn(ctx, tx, `SELECT `+payoutCols+` FROM payouts WHERE merchant_id = $1 AND currency = $2 AND status = 'pending'`,
 			p.MerchantID, p.Amount.Currency))
 		if err == nil {
@@ -86,7 +88,10 @@ func (s *Orders) CreatePayout(ctx context.Context, p order.Payout, t timers.Time
 		if err != sql.ErrNoRows {
 			return err
 		}
-		var avail sql.NullInt64
+		if err := s.lockMerchant(ctx, tx, p.MerchantID); err != nil {
+			return err
+		}
+		var avail, owed sql.NullInt64
 		if err := queryRowIn(ctx, tx, `SELECT SUM(available) FROM ledger_postings WHERE merchant_id = $1 AND currency = $2`,
 			p.MerchantID, p.Amount.Currency).Scan(&avail); err != nil {
 			return err
@@ -94,14 +99,40 @@ func (s *Orders) CreatePayout(ctx context.Context, p order.Payout, t timers.Time
 		if avail.Int64 <= 0 {
 			return errs.E(op, errs.NotFound, "nothing is available to pay out")
 		}
-		p.Amount.Minor = avail.Int64
+		if err := queryRowIn(ctx, tx, `SELECT SUM(owed) FROM ledger_postings WHERE merchant_id = $1 AND currency = $2 AND owed <> 0`,
+			p.MerchantID, p.Amount.Currency).Scan(&owed); err != nil {
+			return err
+		}
+		// What the merchant owes (a refund after payout) is recovered
+		// first: the payout is what is left.
+		recovered := min(avail.Int64, max(-owed.Int64, 0))
+		entries := func(paid int64) []order.Entry {
+			cur := p.Amount.Currency
+			es := []order.Entry{{Account: order.Available, MerchantID: p.MerchantID, Amount: money.Amount{Minor: -avail.Int64, Currency: cur}}}
+			if recovered != 0 {
+				es = append(es, order.Entry{Account: order.Owed, MerchantID: p.MerchantID, Amount: money.Amount{Minor: recovered, Currency: cur}})
+			}
+			if paid != 0 {
+				es = append(es, order.Entry{Account: order.PaidOut, MerchantID: p.MerchantID, Amount: money.Amount{Minor: paid, Currency: cur}})
+			}
+			return es
+		}
+		if recovered == avail.Int64 {
+			rp := &order.Posting{ID: ids.New(ids.Posting), Kind: order.PostRecovered, MerchantID: p.MerchantID, Currency: p.Amount.Currency,
+				CreatedAt: p.CreatedAt, Entries: entries(0)}
+			if err := insertPosting(ctx, tx, rp); err != nil {
+				return err
+			}
+			recoveredAll = true
+			return nil
+		}
+		p.Amount.Minor = avail.Int64 - recovered
 		if _, err := execIn(ctx, tx, `INSERT INTO payouts (`+payoutCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, '', $8, NULL)`,
 			p.ID, p.MerchantID, p.Amount.Currency, p.Amount.Minor, string(p.Status), p.Provider, p.Account, p.CreatedAt.UTC()); err != nil {
 			return err
 		}
-		if _, err := execIn(ctx, tx, `INSERT INTO ledger_postings (id, kind, payout_id, merchant_id, currency, created_at, available, paid)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, ids.New(ids.Posting), string(order.PostPayout), p.ID, p.MerchantID, p.Amount.Currency,
-			p.CreatedAt.UTC(), -p.Amount.Minor, p.Amount.Minor); err != nil {
+		if err := insertPosting(ctx, tx, &order.Posting{ID: ids.New(ids.Posting), Kind: order.PostPayout, PayoutID: p.ID, MerchantID: p.MerchantID,
+			Currency: p.Amount.Currency, CreatedAt: p.CreatedAt.UTC(), Entries: entries(p.Amount.Minor)}); err != nil {
 			return err
 		}
 		if err := insertTimer(ctx, tx, t); err != nil {
@@ -113,6 +144,9 @@ func (s *Orders) CreatePayout(ctx context.Context, p order.Payout, t timers.Time
 		out, created = p, true
 		return nil
 	})
+	if err == nil && recoveredAll {
+		return p, false, errs.E(op, errs.NotFound, "nothing is left to pay out: what was available paid back what the merchant owed")
+	}
 	return out, created, wrap(op, err, "payout")
 }
 
@@ -178,11 +212,12 @@ func (s *Orders) StatementPostings(ctx context.Context, merchantID, currency str
 
 // StatementOpening implements order.Store.
 func (s *Orders) StatementOpening(ctx context.Context, merchantID, currency string, before time.Time) (map[order.Account]int64, error) {
-	var held, avail, paid, fees sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT SUM(held), SUM(available), SUM(paid), SUM(fees) FROM ledger_postings
-		WHERE merchant_id = $1 AND currency = $2 AND created_at < $3`, merchantID, currency, before.UTC()).Scan(&held, &avail, &paid, &fees)
+	var held, avail, reserve, paid, fees, owed sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT SUM(held), SUM(available), SUM(reserve), SUM(paid), SUM(fees), SUM(owed) FROM ledger_postings
+		WHERE merchant_id = $1 AND currency = $2 AND created_at < $3`, merchantID, currency, before.UTC()).Scan(&held, &avail, &reserve, &paid, &fees, &owed)
 	if err != nil {
 		return nil, wrap("sqlstore.StatementOpening", err, "ledger")
 	}
-	return map[order.Account]int64{order.Held: held.Int64, order.Available: avail.Int64, order.PaidOut: paid.Int64, order.Fees: fees.Int64}, nil
+	return map[order.Account]int64{order.Held: held.Int64, order.Available: avail.Int64, order.Reserve: reserve.Int64, order.PaidOut: paid.Int64,
+		order.Fees: fees.Int64, order.Owed: owed.Int64}, nil
 }

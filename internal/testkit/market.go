@@ -14,6 +14,7 @@ import (
 	"github.com/sesame-market/sesame/internal/inventory"
 	"github.com/sesame-market/sesame/internal/merchant"
 	"github.com/sesame-market/sesame/internal/order"
+	"github.com/sesame-market/sesame/internal/payment"
 	"github.com/sesame-market/sesame/internal/sqlstore"
 )
 
@@ -71,6 +72,7 @@ func NewMarket(tb testing.TB, db *sqlstore.DB) *Market {
 		return m.Merchants.Terms(ctx, identity.System, id)
 	})
 	m.Orders.Now = m.Clock.Now
+	m.Orders.Providers["sandbox"] = payment.Sandbox{Books: db.SandboxBooks(), Now: m.Clock.Now}
 	m.Orders.IOSSNumber = "IM2500000001"
 	bazaar, err := m.Channels.CreateChannel(ctx, sys, channel.ChannelInput{Code: "bazaar", Name: "Bazaar", Markets: []string{"FR", "DE", "GB"},
 		Languages: []string{"fr", "en"}, Currencies: []string{"EUR", "GBP"}, Admission: channel.Open})

@@ -68,8 +68,8 @@ func TestLedgerOverHTTP(t *testing.T) {
 		held, avail, fees := l.of("held", "EUR"), l.of("available", "EUR"), l.of("fees", "EUR")
 		// A has no plan in this marketplace: Sesame keeps nothing of its
 		// orders. The fixture's confirmed orders (reviewed) are available.
-		// Its four accounts show, those no money moved on at 0.
-		if held <= 0 || avail <= 0 || fees != 0 || len(l.Balances) != 4 || l.of("paid", "EUR") != 0 {
+		// Its six accounts show, those no money moved on at 0.
+		if held <= 0 || avail <= 0 || fees != 0 || len(l.Balances) != 6 || l.of("paid", "EUR") != 0 || l.of("reserve", "EUR") != 0 || l.of("owed", "EUR") != 0 {
 			t.Fatalf("A's ledger: %+v", l)
 		}
 		for _, actor := range []string{"ownerB", "keyB", "buyer", "payer", "partner"} {

@@ -63,6 +63,7 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	svc.Orders = order.NewService(db.Orders(), chans, svc.Stock, func(ctx context.Context, id string) (merchant.Terms, error) {
 		return svc.Merchants.Terms(ctx, identity.System, id)
 	})
+	svc.Orders.Providers["sandbox"] = payment.Sandbox{Books: db.SandboxBooks()}
 	// A stopped clock for sessions and keys: a refused request must change
 	// nothing, and a session used a minute after the last write is written.
 	clock := testkit.NewClock()
@@ -593,12 +594,14 @@ func routes() map[string]route {
 			allowed: "ownerA", denied: except("ownerA", "operator")},
 		"POST /api/v1/merchants/{id}/payouts": {path: "/api/v1/merchants/{A}/payouts", allowed: "ownerA", denied: except("ownerA", "operator")},
 		"POST /api/v1/payouts/run":            {allowed: "operator", denied: except("operator")},
-		"PUT /api/v1/reviews/{id}":            {path: "/api/v1/reviews/{review}", body: map[string]any{"stars": 3, "text": "Scratched, but it works."}, allowed: "payer", denied: everyone},
-		"POST /api/v1/reviews/{id}/moderate":  {path: "/api/v1/reviews/{review}/moderate", body: map[string]any{"status": "hidden", "reason": "personal data"}, allowed: "operator", denied: except("operator")},
-		"PUT /api/v1/tax-rules/{id}":          {path: "/api/v1/tax-rules/vat-fr-standard-2027", body: map[string]any{"kind": "vat", "country": "FR", "class": "standard", "rate_bps": 2100, "valid_from": "2027-01-01T00:00:00Z"}, allowed: "operator", denied: except("operator")},
-		"POST /api/v1/fx-rates":               {body: map[string]any{"base": "EUR", "quote": "CNY", "rate": "8.3000"}, allowed: "operator", denied: except("operator")},
-		"PUT /api/v1/categories/{id}/tariff":  {path: "/api/v1/categories/{category}/tariff", body: map[string]any{"hs_code": "392690", "tax_class": "standard"}, allowed: "operator", denied: except("operator")},
-		"POST /api/v1/warehouses":             {body: map[string]any{"code": "idf-2", "name": "IDF 2", "country": "FR", "city": "Roissy", "operator_partner_id": "{partner}"}, allowed: "operator", denied: append([]string{"buyer", "partner"}, unapproved...)},
+		"POST /api/v1/orders/{id}/refund": {path: "/api/v1/orders/{confirmedOrder}/refund", body: map[string]any{"amount": 1, "reason": "Goodwill."},
+			allowed: "operator", denied: except("operator")},
+		"PUT /api/v1/reviews/{id}":           {path: "/api/v1/reviews/{review}", body: map[string]any{"stars": 3, "text": "Scratched, but it works."}, allowed: "payer", denied: everyone},
+		"POST /api/v1/reviews/{id}/moderate": {path: "/api/v1/reviews/{review}/moderate", body: map[string]any{"status": "hidden", "reason": "personal data"}, allowed: "operator", denied: except("operator")},
+		"PUT /api/v1/tax-rules/{id}":         {path: "/api/v1/tax-rules/vat-fr-standard-2027", body: map[string]any{"kind": "vat", "country": "FR", "class": "standard", "rate_bps": 2100, "valid_from": "2027-01-01T00:00:00Z"}, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/fx-rates":              {body: map[string]any{"base": "EUR", "quote": "CNY", "rate": "8.3000"}, allowed: "operator", denied: except("operator")},
+		"PUT /api/v1/categories/{id}/tariff": {path: "/api/v1/categories/{category}/tariff", body: map[string]any{"hs_code": "392690", "tax_class": "standard"}, allowed: "operator", denied: except("operator")},
+		"POST /api/v1/warehouses":            {body: map[string]any{"code": "idf-2", "name": "IDF 2", "country": "FR", "city": "Roissy", "operator_partner_id": "{partner}"}, allowed: "operator", denied: append([]string{"buyer", "partner"}, unapproved...)},
 	}
 }
 

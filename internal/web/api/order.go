@@ -356,6 +356,22 @@ func registerOrders(a huma.API, s Services) {
 			}
 			return &orderOut{Body: o}, nil
 		})
+	huma.Register(a, write(a, huma.Operation{OperationID: "refund-completed-order", Method: http.MethodPost, Path: "/api/v1/orders/{id}/refund",
+		Summary: "Refund a completed order (operators)", Description: "Operators only: refunds the buyer of an order after it completed (a chargeback " +
+			"the marketplace accepted, goods recalled), in full or in part, once per order, through the payment provider. The merchant gives back the " +
+			"refunded share of its settlement from the order's reserve, then from its available balance; what it lacks it owes, and its next payouts " +
+			"recover it. The refunded share of the commission is reversed.",
+		Tags: otags}),
+		func(ctx context.Context, in *struct {
+			ID   string `path:"id" maxLength:"64"`
+			Body order.ClawbackInput
+		}) (*orderOut, error) {
+			o, err := s.Orders.RefundCompleted(ctx, ActorFrom(ctx), in.ID, in.Body)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &orderOut{Body: o}, nil
+		})
 	byID := func(op huma.Operation, do func(context.Context, identity.Actor, string) (order.Order, error)) {
 		op.Tags = otags
 		huma.Register(a, write(a, op), func(ctx context.Context, in *struct {

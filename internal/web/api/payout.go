@@ -29,7 +29,7 @@ func statementCSV(st order.Statement) []byte {
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
 	n := func(v int64) string { return strconv.FormatInt(v, 10) }
-	w.Write([]string{"posting_id", "at", "kind", "order_id", "payout_id", "currency", "held", "available", "paid", "fees"})
+	w.Write([]string{"posting_id", "at", "kind", "order_id", "payout_id", "currency", "held", "available", "reserve", "paid", "fees", "owed"})
 	row := func(id, at, kind string, bs []order.Balance) {
 		r := []string{id, at, kind, "", "", st.Currency}
 		for _, x := range bs {
@@ -40,7 +40,7 @@ func statementCSV(st order.Statement) []byte {
 	row("", st.From.Format(time.RFC3339), "opening", st.Opening)
 	for _, l := range st.Lines {
 		w.Write([]string{l.PostingID, l.At.Format(time.RFC3339Nano), string(l.Kind), l.OrderID, l.PayoutID, st.Currency,
-			n(l.Held.Minor), n(l.Available.Minor), n(l.Paid.Minor), n(l.Fees.Minor)})
+			n(l.Held.Minor), n(l.Available.Minor), n(l.Reserve.Minor), n(l.Paid.Minor), n(l.Fees.Minor), n(l.Owed.Minor)})
 	}
 	row("", st.To.Format(time.RFC3339), "closing", st.Closing)
 	w.Flush()
@@ -109,8 +109,30 @@ func registerPayouts(a huma.API, s Services) {
 			}
 			return &struct{ Body order.PayoutRun }{run}, nil
 		})
+	huma.Register(a, authed(huma.Operation{OperationID: "get-reconciliation", Method: http.MethodGet, Path: "/api/v1/reconciliation",
+		Summary: "Reconcile the ledger with a provider (operator)", Description: "Operators: what Sesame recorded at `provider` from `from` to `to` " +
+			"(at most 31 days) — payments captured, refunds, payouts transferred — against the provider's balance transactions, matched by the " +
+			"provider's ids: how many matched, the totals of each side, and every difference (missing at the provider, missing in Sesame, amounts " +
+			"that differ).",
+		Tags: tags, Errors: []int{401, 403, 422, 503}}),
+		func(ctx context.Context, in *struct {
+			Provider string `query:"provider" default:"sandbox" maxLength:"32"`
+			From     string `query:"from" required:"true" format:"date" doc:"The first day (UTC)"`
+			To       string `query:"to" required:"true" format:"date" doc:"The day after the last (UTC)"`
+		}) (*struct{ Body order.Reconciliation }, error) {
+			from, err1 := time.Parse(time.DateOnly, in.From)
+			to, err2 := time.Parse(time.DateOnly, in.To)
+			if err1 != nil || err2 != nil {
+				return nil, fail(ctx, errs.Field("api.reconcile", "from", "dates as 2026-12-01"))
+			}
+			r, err := s.Orders.Reconcile(ctx, ActorFrom(ctx), in.Provider, from, to)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &struct{ Body order.Reconciliation }{r}, nil
+		})
 	huma.Register(a, authed(huma.Operation{OperationID: "get-statement", Method: http.MethodGet, Path: "/api/v1/merchants/{id}/statement",
-		Summary: "The merchant's statement of a period", Description: "Its staff and API keys, and operators: the balances of its four accounts in `currency` at `from` " +
+		Summary: "The merchant's statement of a period", Description: "Its staff and API keys, and operators: the balances of its six accounts in `currency` at `from` " +
 			"and at `to`, and every posting between (at most 366 days), so that the opening balances plus the lines are the closing ones and the payout lines add up to " +
 			"`paid_out`. `format=csv` answers the same as CSV (amounts in minor units, an opening and a closing row).",
 		Tags: tags, Errors: []int{401, 404, 422},

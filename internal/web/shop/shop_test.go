@@ -21,6 +21,7 @@ import (
 	"github.com/sesame-market/sesame/internal/merchant"
 	"github.com/sesame-market/sesame/internal/notify"
 	"github.com/sesame-market/sesame/internal/order"
+	"github.com/sesame-market/sesame/internal/payment"
 	"github.com/sesame-market/sesame/internal/search"
 	"github.com/sesame-market/sesame/internal/share"
 	"github.com/sesame-market/sesame/internal/sqlstore"
@@ -72,6 +73,7 @@ func newStoreWith(t *testing.T, db *sqlstore.DB, products int, cfg web.Config) *
 	svc.Orders = order.NewService(db.Orders(), chans, svc.Stock, func(ctx context.Context, id string) (merchant.Terms, error) {
 		return svc.Merchants.Terms(ctx, identity.System, id)
 	})
+	svc.Orders.Providers["sandbox"] = payment.Sandbox{Books: db.SandboxBooks()}
 	if _, err := demo.Seed(context.Background(), demo.Services{Identity: svc.Identity, Merchants: svc.Merchants, Channels: chans,
 		Catalog: svc.Catalog, Inventory: svc.Inventory, Stock: svc.Stock, Orders: svc.Orders, Batch: 50}, products, nil); err != nil {
 		t.Fatal(err)
