@@ -1,6 +1,7 @@
 package shop_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -8,6 +9,7 @@ import (
 
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/merchant"
+	"github.com/sesame-market/sesame/internal/testkit"
 )
 
 // TestConsoleInABrowser walks an operator's path in a real browser: sign
@@ -88,5 +90,35 @@ func TestConsoleInABrowser(t *testing.T) {
 	// French, whose words run longest.
 	do("brands fr", chromedp.Navigate(s.srv.URL+"/admin/fr/brands"), chromedp.WaitVisible(chromedp.CSS("#brand-name")))
 	shots("console-11-brands-fr")
+	t.Logf("screenshots in %s", tb.dir)
+}
+
+// TestPayoutsConsoleInABrowser: the operator runs the reconciliation of
+// the last week on the console's payouts page after a buyer's payment and
+// a payout at the sandbox: they match, with no difference. In English,
+// Chinese and French, desktop and phone.
+func TestPayoutsConsoleInABrowser(t *testing.T) {
+	tb, s := demoTab(t, 300)
+	do, text := tb.do, tb.text
+	confirmedOrder(t, s, "bazaar", "EUR", testkit.Paris(), inStock(t, s, "bazaar", "Savonnerie", "FR"))
+	if _, err := s.svc.Orders.RunPayouts(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	do("desktop", chromedp.EmulateViewport(1280, 900))
+	do("console", chromedp.Navigate(s.srv.URL+"/admin/en/payouts"), chromedp.WaitVisible(chromedp.CSS("#email")))
+	do("sign in", chromedp.SendKeys(chromedp.CSS("#email"), operatorEmail), chromedp.SendKeys(chromedp.CSS("#password"), "sesame-demo"),
+		chromedp.Submit(chromedp.CSS("#password")), chromedp.WaitVisible(chromedp.CSS("#recon-from")))
+	do("reconcile", chromedp.Click(chromedp.CSS(`form[action$="payouts#reconciliation"] button`)), chromedp.WaitVisible(chromedp.CSS(`#reconciliation ~ [role="status"]`)))
+	if got := text(`#reconciliation ~ [role="status"]`); !strings.Contains(got, "movements match. No difference.") || strings.HasPrefix(got, "0 ") {
+		t.Errorf("the reconciliation reads %q", got)
+	}
+	for _, lang := range []string{"en", "zh", "fr"} {
+		if lang != "en" {
+			do("payouts "+lang, chromedp.Navigate(s.srv.URL+"/admin/"+lang+"/payouts?from=&to="), chromedp.WaitVisible(chromedp.CSS("#recon-from")))
+			do("reconcile "+lang, chromedp.Click(chromedp.CSS(`form[action$="payouts#reconciliation"] button`)), chromedp.WaitVisible(chromedp.CSS(`#reconciliation ~ [role="status"]`)))
+		}
+		tb.shot("console-payouts-" + lang)
+		tb.phoneShot("console-payouts-" + lang)
+	}
 	t.Logf("screenshots in %s", tb.dir)
 }
