@@ -16,7 +16,7 @@ import (
 
 // withReserve puts Provence on a plan that keeps bps of each order's
 // settlement in reserve for days.
-func withReserve(t *testing.T, m *testkit.Market, bps int64, days int) {
+func withReserve(t testing.TB, m *testkit.Market, bps int64, days int) {
 	t.Helper()
 	ctx := context.Background()
 	plan, err := m.Merchants.CreatePlan(ctx, identity.System, merchant.PlanInput{Code: "reserved", Name: "Reserved", Currency: "EUR", CommissionBps: 800,
