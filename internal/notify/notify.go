@@ -112,7 +112,7 @@ const (
 // gets its buyer's confirmation, an order shipped its tracking number, a buyer's registration and a request for
 // the verification mail get a verification link, a request for a password
 // reset gets a reset link, a dispute's steps mail whom they concern
-// (dispute.go). It is idempotent: the dedupe of an order's mail
+// (dispute.go), and so do an order's later moves (lifecycle.go). It is idempotent: the dedupe of an order's mail
 // is the order's, that of a link's mail the event's.
 func (s *Service) Handle(ctx context.Context, e events.Event) error {
 	switch e.Type {
@@ -126,6 +126,8 @@ func (s *Service) Handle(ctx context.Context, e events.Event) error {
 		return s.orderMail(ctx, e, "order_shipped", orderShipped)
 	case events.DisputeOpened, events.DisputeAnswered, events.DisputeEscalated, events.DisputeClosed:
 		return s.disputeMail(ctx, e)
+	case events.OrderDelivered, events.OrderProtectionExtended, events.OrderConfirmed, events.OrderCancelled, events.OrderRefunded:
+		return s.lifecycleMail(ctx, e)
 	}
 	return nil
 }

@@ -148,7 +148,7 @@ func (s *Service) RefundCompleted(ctx context.Context, actor identity.Actor, id 
 		if err != nil {
 			return o, RefundRecord{}, nil, err
 		}
-		o.Refund = &OrderRefund{Amount: refund, Settlement: settle, Commission: com, At: at}
+		o.Refund = &OrderRefund{Amount: refund, Settlement: settle, Commission: com, AfterCompletion: true, At: at}
 		o.UpdatedAt = at
 		if refund.Minor == o.Total.Minor {
 			o.Status = Refunded

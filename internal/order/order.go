@@ -167,14 +167,18 @@ type Order struct {
 	UpdatedAt time.Time     `json:"updated_at"`
 }
 
-// OrderRefund is what a dispute refunded of an order: Amount to its buyer
+// OrderRefund is what a dispute, or an operator after completion,
+// refunded of an order: Amount to its buyer
 // in the order's currency, and the shares of the merchant's settlement and
 // of the commission it took back, in the settlement currency (RefundShare).
 type OrderRefund struct {
 	Amount     money.Amount `json:"amount" doc:"Refunded to the buyer, in the order's currency"`
 	Settlement money.Amount `json:"settlement" doc:"The share of the merchant's settlement the refund took back"`
 	Commission money.Amount `json:"commission" doc:"The share of the commission the refund reversed"`
-	At         time.Time    `json:"at"`
+	// AfterCompletion: an operator refunded the order after it completed
+	// (RefundCompleted), not a dispute.
+	AfterCompletion bool      `json:"after_completion,omitempty" doc:"An operator refunded the order after it completed, not a dispute"`
+	At              time.Time `json:"at"`
 }
 
 // Totals are the amounts of a parcel, an order or a cart, all in one
