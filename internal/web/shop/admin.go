@@ -64,6 +64,7 @@ func (s *Shop) registerConsole(mux *http.ServeMux) {
 	if s.svc.Orders != nil {
 		mux.HandleFunc(patternConsoleDispute, s.consoleDisputeAction)
 		mux.HandleFunc(patternConsolePayouts, s.consoleRunPayouts)
+		mux.HandleFunc(patternConsoleOrderRefund, s.consoleRefundOrder)
 	}
 }
 
@@ -154,6 +155,10 @@ func (s *Shop) consoleRoute(w http.ResponseWriter, r *http.Request) {
 		s.consoleBrand(w, r, b, actor, page[7:], http.StatusOK, "")
 	case s.svc.Orders != nil && page == "payouts":
 		s.consolePayouts(w, r, b, actor, "")
+	case s.svc.Orders != nil && page == "orders":
+		s.consoleOrders(w, r, b, actor)
+	case s.svc.Orders != nil && strings.HasPrefix(page, "orders/") && !strings.Contains(page[7:], "/"):
+		s.consoleOrder(w, r, b, actor, page[7:], http.StatusOK, refundForm{})
 	case s.svc.Orders != nil && page == "disputes":
 		s.consoleDisputes(w, r, b, actor)
 	case s.svc.Orders != nil && strings.HasPrefix(page, "disputes/") && !strings.Contains(page[9:], "/"):

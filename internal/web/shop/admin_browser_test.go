@@ -100,7 +100,7 @@ func TestConsoleInABrowser(t *testing.T) {
 func TestPayoutsConsoleInABrowser(t *testing.T) {
 	tb, s := demoTab(t, 300)
 	do, text := tb.do, tb.text
-	confirmedOrder(t, s, "bazaar", "EUR", testkit.Paris(), inStock(t, s, "bazaar", "Savonnerie", "FR"))
+	o := confirmedOrder(t, s, "bazaar", "EUR", testkit.Paris(), inStock(t, s, "bazaar", "Savonnerie", "FR"))
 	if _, err := s.svc.Orders.RunPayouts(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -120,5 +120,24 @@ func TestPayoutsConsoleInABrowser(t *testing.T) {
 		tb.shot("console-payouts-" + lang)
 		tb.phoneShot("console-payouts-" + lang)
 	}
+
+	// The order, paid out already, refunded in part after completion: the
+	// merchant now owes it, and the next reconciliation has the refund.
+	do("orders", chromedp.Navigate(s.srv.URL+"/admin/fr/orders"), chromedp.WaitVisible(chromedp.CSS("#order-id")))
+	do("find", chromedp.SendKeys(chromedp.CSS("#order-id"), o.ID), chromedp.Submit(chromedp.CSS("#order-id")), chromedp.WaitVisible(chromedp.CSS("#refund-amount")))
+	tb.shot("console-order-fr")
+	tb.phoneShot("console-order-fr")
+	do("refund", chromedp.SetValue(chromedp.CSS("#refund-amount"), "10,00"), chromedp.SendKeys(chromedp.CSS("#refund-reason"), "Le fabricant a rappelé ce lot."),
+		chromedp.Click(chromedp.CSS(`form[action$="/refund"] button`)), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	if got := text(".facts-list"); !strings.Contains(got, "10,00") {
+		t.Errorf("the refunded order reads %q", got)
+	}
+	tb.shot("console-order-refunded-fr")
+	do("reconcile after", chromedp.Navigate(s.srv.URL+"/admin/zh/payouts?from=&to="), chromedp.WaitVisible(chromedp.CSS("#recon-from")),
+		chromedp.Click(chromedp.CSS(`form[action$="payouts#reconciliation"] button`)), chromedp.WaitVisible(chromedp.CSS(`#reconciliation ~ [role="status"]`)))
+	if got := text(`#reconciliation ~ [role="status"]`); !strings.HasPrefix(got, "3 ") {
+		t.Errorf("the reconciliation after the refund reads %q", got)
+	}
+	tb.shot("console-payouts-refunded-zh")
 	t.Logf("screenshots in %s", tb.dir)
 }
