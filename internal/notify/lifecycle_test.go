@@ -117,16 +117,16 @@ func TestOrderMovesAreMailedToWhomTheyConcern(t *testing.T) {
 			}
 		}
 		want := map[string][]string{
-			"order_delivered buyer " + kept.ID:            {"livrée", "confirmez la réception"},
+			"order_delivered buyer " + kept.ID:              {"livrée", "confirmez la réception"},
 			"order_protection_extended merchant " + kept.ID: {extended.ProtectionEndsAt.Format(time.DateOnly)},
-			"order_confirmed buyer " + kept.ID:            {"Merci d'avoir confirmé", "avis"},
-			"order_confirmed merchant " + kept.ID:         {"confirmée par son acheteur", "prochain versement"},
-			"order_cancelled buyer " + cancelled.ID:       {"annulée", "remboursé"},
-			"order_cancelled merchant " + cancelled.ID:    {"Ne l'expédiez pas"},
-			"order_confirmed buyer " + late.ID:            {"Merci"},
-			"order_confirmed merchant " + late.ID:         {"confirmée"},
-			"order_refunded buyer " + late.ID:             {"5,00", "Batch recalled by the maker"},
-			"order_refunded merchant " + late.ID:          {"5,00", "prochains versements", "Batch recalled by the maker"},
+			"order_confirmed buyer " + kept.ID:              {"Merci d'avoir confirmé", "avis"},
+			"order_confirmed merchant " + kept.ID:           {"confirmée par son acheteur", "prochain versement"},
+			"order_cancelled buyer " + cancelled.ID:         {"annulée", "remboursé"},
+			"order_cancelled merchant " + cancelled.ID:      {"Ne l'expédiez pas"},
+			"order_confirmed buyer " + late.ID:              {"Merci"},
+			"order_confirmed merchant " + late.ID:           {"confirmée"},
+			"order_refunded buyer " + late.ID:               {"5,00", "Batch recalled by the maker"},
+			"order_refunded merchant " + late.ID:            {"5,00", "prochains versements", "Batch recalled by the maker"},
 		}
 		for key, words := range want {
 			mail, ok := got[key]
