@@ -96,7 +96,7 @@ const (
 	// MaxPhotos bounds the photos of one message; MaxPhotoBytes one photo.
 	MaxPhotos      = 3
 	MaxPhotoBytes  = 4 << 20
-	maxPhotoPixels = 50_000_000
+	maxPhotoPixels = 24_000_000
 	// MaxDisputeMessages bounds a dispute's thread.
 	MaxDisputeMessages = 100
 	// MaxDisputePage bounds a page of disputes.
@@ -348,9 +348,12 @@ func photos(op, prefix, id string, ups []PhotoUpload, at time.Time) ([]Photo, []
 		// image, so that evidence is a picture that opens.
 		cfg, _, err := image.DecodeConfig(bytes.NewReader(u.Data))
 		if err != nil || cfg.Width < 1 || cfg.Height < 1 || cfg.Width*cfg.Height > maxPhotoPixels {
-			return nil, nil, errs.Field(op, field, "the image cannot be read, or has more than 50 million pixels")
+			return nil, nil, errs.Field(op, field, "the image cannot be read, or has more than 24 million pixels")
 		}
-		if _, _, err := image.Decode(bytes.NewReader(u.Data)); err != nil {
+		photoDecodes <- struct{}{}
+		_, _, err = image.Decode(bytes.NewReader(u.Data))
+		<-photoDecodes
+		if err != nil {
 			return nil, nil, errs.Field(op, field, "the image cannot be read")
 		}
 		p := Photo{ID: ids.New(prefix), OwnerID: id, ContentType: ct, Data: u.Data, CreatedAt: at}
@@ -358,6 +361,11 @@ func photos(op, prefix, id string, ups []PhotoUpload, at time.Time) ([]Photo, []
 	}
 	return out, refs, nil
 }
+
+// photoDecodes bounds the photos decoded at once, and so the memory they
+// take: a small file may hold a large image (24 million pixels decode to
+// up to 96 MB), and many buyers may upload at once.
+var photoDecodes = make(chan struct{}, 2)
 
 // messageText checks a message's text.
 func messageText(op, field, s string, required bool) (string, error) {

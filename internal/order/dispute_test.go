@@ -414,6 +414,11 @@ func TestDisputeRefusals(t *testing.T) {
 		paid := paidSoap(t, m, buyer)
 		o := delivered(t, m, buyer)
 		pic := photoPNG(t)
+		// A file of a few kilobytes that decodes to 25 million pixels.
+		var huge bytes.Buffer
+		if err := png.Encode(&huge, image.NewGray(image.Rect(0, 0, 5000, 5000))); err != nil || huge.Len() > order.MaxPhotoBytes {
+			t.Fatalf("%d bytes, %v", huge.Len(), err)
+		}
 		before, err := db.Fingerprint(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -434,6 +439,10 @@ func TestDisputeRefusals(t *testing.T) {
 			}, errs.Invalid},
 			"a truncated photo": {o.ID, func(in order.DisputeInput) order.DisputeInput {
 				in.Photos = []order.PhotoUpload{{Data: pic[:40]}}
+				return in
+			}, errs.Invalid},
+			"a photo of 25 million pixels": {o.ID, func(in order.DisputeInput) order.DisputeInput {
+				in.Photos = []order.PhotoUpload{{Data: huge.Bytes()}}
 				return in
 			}, errs.Invalid},
 			"four photos": {o.ID, func(in order.DisputeInput) order.DisputeInput {
