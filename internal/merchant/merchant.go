@@ -381,6 +381,22 @@ func (s *Service) Merchant(ctx context.Context, actor identity.Actor, id string)
 	return s.Store.Merchant(ctx, id)
 }
 
+// TraderInfo is what the EU's Digital Services Act (article 30) has a
+// marketplace show buyers of a trader that sells through it: its legal
+// name, address, phone, e-mail, trade register number, VAT number if any,
+// and its self-certification. Anyone may read it, of a merchant that is
+// approved; any other is NotFound.
+func (s *Service) TraderInfo(ctx context.Context, id string) (Trader, error) {
+	m, err := s.Store.Merchant(ctx, id)
+	if err != nil {
+		return Trader{}, err
+	}
+	if m.Status != Approved {
+		return Trader{}, errs.E("merchant.TraderInfo", errs.NotFound, "merchant not found")
+	}
+	return m.Trader, nil
+}
+
 // List lists merchants for operators (all, or with one status), or the
 // actor's own merchant for staff. Errors: Forbidden.
 func (s *Service) List(ctx context.Context, actor identity.Actor, status Status, after string, limit int) ([]Merchant, error) {

@@ -89,6 +89,19 @@ func registerMerchants(a huma.API, s Services) {
 			return &merchantOut{Body: m}, nil
 		})
 
+	huma.Register(a, huma.Operation{OperationID: "get-merchant-trader", Method: http.MethodGet, Path: "/api/v1/merchants/{id}/trader",
+		Summary: "A seller's trader information", Tags: tags, Errors: []int{404},
+		Description: "Public: what the EU's Digital Services Act (article 30) has the marketplace show buyers of a trader selling through it " +
+			"(legal name, address, phone, e-mail, trade register number, VAT number, self-certification). Only of an approved merchant; " +
+			"any other is not found."},
+		func(ctx context.Context, in *idIn) (*struct{ Body merchant.Trader }, error) {
+			t, err := s.Merchants.TraderInfo(ctx, in.ID)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &struct{ Body merchant.Trader }{t}, nil
+		})
+
 	huma.Register(a, write(a, huma.Operation{OperationID: "edit-merchant-application", Method: http.MethodPatch, Path: "/api/v1/merchants/{id}/application",
 		Summary: "Edit the merchant's application",
 		Description: "The merchant's owners only, while the application is pending or rejected; fields left out are unchanged. " +

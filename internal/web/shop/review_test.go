@@ -210,6 +210,19 @@ func TestReviewInABrowser(t *testing.T) {
 	}
 	both("34-product-reviews-zh", "/mall/zh/p/"+mallSoap.ID, "#reviews")
 	both("35-shop-rated-zh", "/mall/zh/shop/"+zo.MerchantID, ".seller-rating")
+	// The seller's trader information, opened, in French.
+	for i, name := range []string{"35a-shop-trader-fr", "35a-shop-trader-fr-phone"} {
+		view := desktop
+		if i == 1 {
+			view = phone
+		}
+		do(name, view, chromedp.Navigate(s.srv.URL+"/bazaar/fr/shop/"+zo.MerchantID), chromedp.Click(chromedp.CSS("#trader summary")),
+			chromedp.WaitVisible(chromedp.CSS("#trader dl")))
+		shot(name)
+	}
+	if got := text("#trader"); !strings.Contains(got, "Numéro d'immatriculation") {
+		t.Errorf("the trader information reads %q", got)
+	}
 	s.sync()
 	both("36-search-rating-facet", "/bazaar/en/search?stars=4", ".card")
 	t.Logf("screenshots in %s", dir)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sesame-market/sesame/internal/channel"
 	"github.com/sesame-market/sesame/internal/errs"
+	"github.com/sesame-market/sesame/internal/merchant"
 	"github.com/sesame-market/sesame/internal/money"
 	"github.com/sesame-market/sesame/internal/search"
 )
@@ -51,6 +52,9 @@ type searchPage struct {
 	Sellers  []link // a pavilion's merchants, each to its shop
 	// Seller is a shop's merchant's rating, nil when none.
 	Seller *sellerView
+	// Trader is a shop's merchant's trader information, nil without the
+	// merchant service.
+	Trader *merchant.Trader
 }
 
 type facetGroup struct {
@@ -157,6 +161,16 @@ func (s *Shop) search(w http.ResponseWriter, r *http.Request, at place) {
 		if p.Seller, err = s.sellerRating(r, b, at.key); err != nil {
 			s.fail(w, r, b, err)
 			return
+		}
+		if s.svc.Merchants != nil {
+			t, err := s.svc.Merchants.TraderInfo(r.Context(), at.key)
+			if err != nil && !errs.Is(err, errs.NotFound) {
+				s.fail(w, r, b, err)
+				return
+			}
+			if err == nil {
+				p.Trader = &t
+			}
 		}
 	}
 	if at.kind == placePavilion || at.kind == placeShop {

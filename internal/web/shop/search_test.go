@@ -339,6 +339,18 @@ func TestPavilionAndShopPages(t *testing.T) {
 		if !strings.Contains(shopPage, "<h1>"+html.EscapeString(v.Merchant.Name)+"</h1>") {
 			t.Error("the shop page is not its merchant's")
 		}
+		// The trader information the Digital Services Act has the
+		// marketplace show, in the buyer's language.
+		mer, err := s.svc.Merchants.Merchant(ctx, identity.System, v.Merchant.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"Informations sur le vendeur", mer.Trader.LegalName, mer.Trader.Address, mer.Trader.RegistrationNumber,
+			"mailto:" + mer.Trader.Email, mer.Trader.Phone, "conformes au droit de l'Union européenne"} {
+			if !strings.Contains(html.UnescapeString(shopPage), want) {
+				t.Errorf("the shop page lacks the trader's %q", want)
+			}
+		}
 		for _, id := range productIDs(shopPage) {
 			w, err := s.svc.Catalog.PublicProduct(ctx, id, "bazaar", "fr")
 			if err != nil || w.Merchant.ID != v.Merchant.ID {
