@@ -477,6 +477,13 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 		return err
 	}
 	defer stopMail()
+	// The promises' consumer arms, for each order paid, the timer that
+	// decides its delivery promise.
+	stopPromises, err := bus.SubscribeSubjects(runCtx, "promises", []string{events.SubjectPrefix + events.OrderPaid}, svc.Orders.FollowPromises)
+	if err != nil {
+		return err
+	}
+	defer stopPromises()
 	mailDone := make(chan error, 1)
 	go func() { mailDone <- mails.Run(runCtx) }()
 	defer func() { cancel(); <-mailDone }()
@@ -499,6 +506,7 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	timerRunner.Handle(order.TimerPayoutTransfer, svc.Orders.PayoutTransferTimer)
 	timerRunner.Handle(order.TimerReserveRelease, svc.Orders.ReserveReleaseTimer)
 	timerRunner.Handle(order.TimerHoldLimit, svc.Orders.HoldLimitTimer)
+	timerRunner.Handle(order.TimerPromiseDue, svc.Orders.PromiseDueTimer)
 	// The daily payout run makes its own transactions, one per merchant,
 	// outside the timer's: its context carries none of the timer's.
 	timerRunner.Every(order.TimerPayoutRun, payoutRunInterval, func(ctx context.Context) error {

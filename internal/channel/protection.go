@@ -18,6 +18,23 @@ type Protection struct {
 	Days            int    `json:"protection_days" minimum:"1" maximum:"60" doc:"Days after the delivery is recorded until the order confirms itself"`
 	UnconfirmedDays int    `json:"unconfirmed_days" minimum:"1" maximum:"90" doc:"Days after shipment until the order confirms itself while no delivery is recorded"`
 	ExtensionDays   int    `json:"extension_days" minimum:"0" maximum:"60" doc:"Days the buyer's one extension adds (0: no extension)"`
+	// LateCouponBps is the compensation of a buyer whose order arrived
+	// after its latest promised day: a coupon worth that share of the
+	// order's total, in basis points (nil: DefaultLateCouponBps).
+	LateCouponBps *int `json:"late_coupon_bps,omitempty" minimum:"0" maximum:"5000" doc:"A late order's compensation: a coupon worth this share of its total, in basis points (0: none; absent: 1000, 10 %)"`
+}
+
+// DefaultLateCouponBps is the compensation of a late order on a channel
+// that set none: a coupon of 10 % of its total.
+const DefaultLateCouponBps = 1000
+
+// LateCoupon is p's compensation of a late order, in basis points of its
+// total.
+func (p Protection) LateCoupon() int {
+	if p.LateCouponBps == nil {
+		return DefaultLateCouponBps
+	}
+	return *p.LateCouponBps
 }
 
 // DefaultProtection is the protection of a channel that has none of its
@@ -60,7 +77,11 @@ func (s *Service) SetProtection(ctx context.Context, actor identity.Actor, idOrC
 		return Protection{}, errs.Field(op, "unconfirmed_days", "must be protection_days to 90")
 	case p.ExtensionDays < 0 || p.ExtensionDays > 60:
 		return Protection{}, errs.Field(op, "extension_days", "must be 0 to 60")
+	case p.LateCoupon() < 0 || p.LateCoupon() > 5000:
+		return Protection{}, errs.Field(op, "late_coupon_bps", "must be 0 to 5000")
 	}
+	bps := p.LateCoupon()
+	p.LateCouponBps = &bps
 	p.ChannelID = ch.ID
 	now := s.Now()
 	if err := s.Store.PutProtection(ctx, p, now, events.New(events.ChannelProtectionChanged, ch.ID, "", now, p)); err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sesame-market/sesame/internal/channel"
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/events"
 	"github.com/sesame-market/sesame/internal/ids"
@@ -26,7 +27,28 @@ const (
 	kindOrderConfirmed = "order_confirmed"
 	kindOrderCancelled = "order_cancelled"
 	kindOrderRefunded  = "order_refunded"
+	kindCompensated    = "order_compensated"
 )
+
+// compensationMail mails a late order's buyer their coupon: its code, its
+// value and until when it is valid, once per order.
+func (s *Service) compensationMail(ctx context.Context, e events.Event) error {
+	var p events.Compensation
+	if err := json.Unmarshal(e.Payload, &p); err != nil || p.OrderID == "" || p.CouponCode == "" {
+		return nil // not an event Sesame wrote
+	}
+	return s.orderMail(ctx, e, kindCompensated, func(lang string, ch channel.Channel, o order.Order, name string) (string, string) {
+		a := money.Amount{Minor: p.Amount, Currency: p.Currency}
+		value := a.Decimal() + " " + a.Currency
+		if s.Money != nil {
+			value = s.Money.Format(a, lang)
+		}
+		t := lifecycleText(kindCompensated, "buyer", lang)
+		data := struct{ Name, Channel, Merchant, ID, Code, Value, ValidTo string }{Name: name, Channel: ch.Name, Merchant: o.MerchantName, ID: o.ID,
+			Code: p.CouponCode, Value: value, ValidTo: p.ValidTo.UTC().Format(time.DateOnly)}
+		return render(t.subject, data), render(t.body, data)
+	})
+}
 
 // lifecycleMail queues the mails of an order event, each once per kind,
 // order and recipient. Without Merchants it mails the buyer only.
@@ -137,6 +159,32 @@ func lifecycleText(kind, who, lang string) mailText {
 }
 
 var lifecycleTexts = map[string]map[string]mailText{
+	kindCompensated + ":buyer": {
+		"en": {"Your order {{.ID}} was late: {{.Value}} off your next order", `Hello {{.Name}},
+
+Your order {{.ID}} from {{.Merchant}} did not arrive by the latest day we promised. We are sorry.
+
+Here is {{.Value}} off your next order on {{.Channel}}, with no claim to make: enter the code {{.Code}} in your cart by {{.ValidTo}}. It is yours alone, for one order.
+
+If your order has still not arrived, you can open a dispute from its page.
+`},
+		"fr": {"Votre commande {{.ID}} est en retard : {{.Value}} offerts sur la prochaine", `Bonjour {{.Name}},
+
+Votre commande {{.ID}} chez {{.Merchant}} n'est pas arrivée au plus tard le jour promis. Nous en sommes désolés.
+
+Voici {{.Value}} de réduction sur votre prochaine commande sur {{.Channel}}, sans rien à réclamer : saisissez le code {{.Code}} dans votre panier avant le {{.ValidTo}}. Il n'est valable que pour vous, sur une commande.
+
+Si votre commande n'est toujours pas arrivée, vous pouvez ouvrir un litige depuis sa page.
+`},
+		"zh": {"您的订单 {{.ID}} 延误了：下一单立减 {{.Value}}", `{{.Name}}，您好：
+
+您在{{.Merchant}}的订单 {{.ID}} 未能在我们承诺的最晚日期前送达，非常抱歉。
+
+无需申请，我们送您{{.Channel}}下一单立减 {{.Value}}：请在 {{.ValidTo}} 之前在购物车中输入优惠码 {{.Code}}。该优惠码仅限您本人使用一次。
+
+如果您的订单仍未送达，可以在订单页面提出纠纷。
+`},
+	},
 	kindOrderDelivered + ":buyer": {
 		"en": {"Your order {{.ID}} was delivered", `Hello {{.Name}},
 

@@ -153,3 +153,52 @@ func TestOrderMovesAreMailedToWhomTheyConcern(t *testing.T) {
 		}
 	})
 }
+
+// TestCompensationIsMailedToTheBuyer: a late order's buyer is mailed the
+// code and value of their coupon, in the storefront's language, once.
+func TestCompensationIsMailedToTheBuyer(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		m := testkit.NewMarket(t, db)
+		svc := &notify.Service{Store: db.Mails(), Users: db.Identity(), Orders: db.Orders(), Merchants: db.Merchants(),
+			Channels: m.Channels, Money: money.NewFormatters(16), Now: time.Now}
+		o := paidSoap(t, m, 2).Orders[0]
+		due, ok, err := order.PromiseTimer(o, m.Clock.Now())
+		if err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		m.Clock.Advance(due.DueAt.Sub(m.Clock.Now()) + time.Minute)
+		if err := m.Orders.PromiseDueTimer(ctx, due); err != nil {
+			t.Fatal(err)
+		}
+		var code string
+		if err := db.QueryRowContext(ctx, `SELECT c.code FROM compensations p JOIN coupons c ON c.id = p.coupon_id WHERE p.order_id = $1`, o.ID).Scan(&code); err != nil {
+			t.Fatal(err)
+		}
+		evs, err := db.PendingEvents(ctx, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			for range 2 {
+				if err := svc.Handle(ctx, e); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		ms, err := svc.Recent(ctx, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []notify.Mail
+		for _, mail := range ms {
+			if mail.Kind == "order_compensated" {
+				got = append(got, mail)
+			}
+		}
+		value := money.NewFormatters(16).Format(money.Amount{Minor: o.Total.Minor / 10, Currency: "EUR"}, "fr")
+		if len(got) != 1 || got[0].Lang != "fr" || !strings.Contains(got[0].Body, code) || !strings.Contains(got[0].Body, value) || !strings.Contains(got[0].Subject, o.ID) {
+			t.Fatalf("the compensation mails (%s, %s): %+v", code, value, got)
+		}
+	})
+}

@@ -128,6 +128,8 @@ func (s *Service) Handle(ctx context.Context, e events.Event) error {
 		return s.disputeMail(ctx, e)
 	case events.OrderDelivered, events.OrderProtectionExtended, events.OrderConfirmed, events.OrderCancelled, events.OrderRefunded:
 		return s.lifecycleMail(ctx, e)
+	case events.OrderCompensated:
+		return s.compensationMail(ctx, e)
 	}
 	return nil
 }

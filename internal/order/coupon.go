@@ -43,7 +43,9 @@ type Coupon struct {
 	MaxPerBuyer int64        `json:"max_per_buyer" doc:"Uses per buyer; 0 for no limit"`
 	ValidFrom   time.Time    `json:"valid_from"`
 	ValidTo     time.Time    `json:"valid_to,omitzero"`
-	CreatedAt   time.Time    `json:"created_at"`
+	// BuyerID is the one buyer who may use it (a compensation), or "".
+	BuyerID   string    `json:"buyer_id,omitempty" doc:"The one buyer who may use it (a late order's compensation); absent for all"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // CouponInput creates a coupon.
@@ -164,8 +166,8 @@ func (s *Service) ApplyCoupon(ctx context.Context, acc Access, cartID, code stri
 		return Coupon{}, unknown
 	}
 	cp, err := s.Store.CouponByCode(ctx, code)
-	if errs.Is(err, errs.NotFound) {
-		return Coupon{}, unknown
+	if errs.Is(err, errs.NotFound) || err == nil && cp.BuyerID != "" && cp.BuyerID != c.BuyerID {
+		return Coupon{}, unknown // another buyer's coupon is not theirs to learn of
 	}
 	if err != nil {
 		return Coupon{}, err
@@ -263,6 +265,8 @@ func couponProblem(cp Coupon, q Quote, now time.Time) (code, why string) {
 		return CouponNotYetValid, "this coupon is not valid yet"
 	case !cp.ValidTo.IsZero() && !now.Before(cp.ValidTo):
 		return CouponExpired, "this coupon has expired"
+	case cp.BuyerID != "" && cp.BuyerID != q.BuyerID:
+		return CouponUnknown, "this coupon is another buyer's"
 	case cp.ChannelID != "" && cp.ChannelID != q.ChannelID:
 		return CouponWrongChannel, "this coupon is not valid on this storefront"
 	case cp.Kind == Fixed && cp.Amount.Currency != q.Currency:

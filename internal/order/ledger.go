@@ -82,7 +82,7 @@ type Entry struct {
 // entries, all in the merchant's settlement currency, sum to zero.
 type Posting struct {
 	ID         string      `json:"id"`
-	Kind       PostingKind `json:"kind" enum:"paid,released,reversed,refunded,payout,reserve_released,clawback,recovered"`
+	Kind       PostingKind `json:"kind" enum:"paid,released,reversed,refunded,payout,reserve_released,clawback,recovered,compensation"`
 	OrderID    string      `json:"order_id,omitempty" doc:"The order whose move it records; absent for a payout's and a recovery's"`
 	PayoutID   string      `json:"payout_id,omitempty" doc:"The payout it records (kind payout)"`
 	MerchantID string      `json:"merchant_id"`

@@ -306,6 +306,7 @@ type Store interface {
 	PayoutStore
 	ClawbackStore
 	ReconcileStore
+	PromiseStore
 	// CreateCart inserts c.
 	CreateCart(ctx context.Context, c Cart) error
 	// Cart returns cart id with its lines. NotFound if there is none.

@@ -273,8 +273,10 @@ func bumpChannel(ctx context.Context, tx *sql.Tx, id string) error {
 // Protection implements channel.Store.
 func (s *Channels) Protection(ctx context.Context, channelID string) (channel.Protection, error) {
 	p := channel.Protection{ChannelID: channelID}
-	err := s.db.QueryRowContext(ctx, `SELECT protection_days, unconfirmed_days, extension_days FROM channel_protection WHERE channel_id = $1`, channelID).
-		Scan(&p.Days, &p.UnconfirmedDays, &p.ExtensionDays)
+	var bps int
+	err := s.db.QueryRowContext(ctx, `SELECT protection_days, unconfirmed_days, extension_days, late_coupon_bps FROM channel_protection WHERE channel_id = $1`, channelID).
+		Scan(&p.Days, &p.UnconfirmedDays, &p.ExtensionDays, &bps)
+	p.LateCouponBps = &bps
 	return p, wrap("sqlstore.Protection", err, "channel protection")
 }
 
@@ -282,9 +284,11 @@ func (s *Channels) Protection(ctx context.Context, channelID string) (channel.Pr
 func (s *Channels) PutProtection(ctx context.Context, p channel.Protection, at time.Time, ev events.Event) error {
 	const op = "sqlstore.PutProtection"
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := execIn(ctx, tx, `INSERT INTO channel_protection (channel_id, protection_days, unconfirmed_days, extension_days, updated_at) VALUES ($1, $2, $3, $4, $5)
+		if _, err := execIn(ctx, tx, `INSERT INTO channel_protection (channel_id, protection_days, unconfirmed_days, extension_days, late_coupon_bps, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT (channel_id) DO UPDATE SET protection_days = excluded.protection_days, unconfirmed_days = excluded.unconfirmed_days,
-			extension_days = excluded.extension_days, updated_at = excluded.updated_at`, p.ChannelID, p.Days, p.UnconfirmedDays, p.ExtensionDays, at.UTC()); err != nil {
+			extension_days = excluded.extension_days, late_coupon_bps = excluded.late_coupon_bps, updated_at = excluded.updated_at`,
+			p.ChannelID, p.Days, p.UnconfirmedDays, p.ExtensionDays, p.LateCoupon(), at.UTC()); err != nil {
 			return err
 		}
 		return insertEvents(ctx, tx, []events.Event{ev})

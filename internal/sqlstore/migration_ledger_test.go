@@ -27,11 +27,13 @@ func TestMigrationsKeepTheLedgerAndListTheSKUs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// The plan's columns of migration 32, which the market's plans
-			// and checkouts read and write, until the old ledger is made.
-			later := []string{"reserve_bps", "reserve_days"}
+			// The columns of later migrations (32, 34) that the market's
+			// plans, coupons and checkouts read and write, until the old
+			// ledger is made.
+			later := []struct{ table, column, kind string }{{"plans", "reserve_bps", "INTEGER NOT NULL DEFAULT 0"}, {"plans", "reserve_days", "INTEGER NOT NULL DEFAULT 0"},
+				{"coupons", "buyer_id", "TEXT"}, {"channel_protection", "late_coupon_bps", "INTEGER NOT NULL DEFAULT 1000"}}
 			for _, c := range later {
-				if err := db.ExecForTest(ctx, `ALTER TABLE plans ADD COLUMN `+c+` INTEGER NOT NULL DEFAULT 0`); err != nil {
+				if err := db.ExecForTest(ctx, `ALTER TABLE `+c.table+` ADD COLUMN `+c.column+` `+c.kind); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -86,7 +88,7 @@ func TestMigrationsKeepTheLedgerAndListTheSKUs(t *testing.T) {
 			post("lpo_02", "paid", b, entry{"clearing", nil, -500}, entry{"held", b.MerchantID, 500}, entry{"fees", b.MerchantID, 0})
 			post("lpo_03", "reversed", b, entry{"held", b.MerchantID, -500}, entry{"fees", b.MerchantID, 0}, entry{"clearing", nil, 500})
 			for _, c := range later {
-				if err := db.ExecForTest(ctx, `ALTER TABLE plans DROP COLUMN `+c); err != nil {
+				if err := db.ExecForTest(ctx, `ALTER TABLE `+c.table+` DROP COLUMN `+c.column); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -863,7 +863,7 @@ func (s *Orders) AdvanceOrder(ctx context.Context, id string, at time.Time, step
 	return out, wrap(op, err, "order")
 }
 
-const couponCols = `id, code, COALESCE(merchant_id, ''), COALESCE(channel_id, ''), kind, percent_bps, amount_minor, currency, min_spend, max_uses, max_per_buyer, valid_from, valid_to, created_at`
+const couponCols = `id, code, COALESCE(merchant_id, ''), COALESCE(channel_id, ''), kind, percent_bps, amount_minor, currency, min_spend, max_uses, max_per_buyer, valid_from, valid_to, created_at, COALESCE(buyer_id, '')`
 
 func scanCoupon(row interface{ Scan(...any) error }) (order.Coupon, error) {
 	var (
@@ -873,7 +873,7 @@ func scanCoupon(row interface{ Scan(...any) error }) (order.Coupon, error) {
 		to         sql.NullTime
 	)
 	if err := row.Scan(&c.ID, &c.Code, &c.MerchantID, &c.ChannelID, &kind, &c.PercentBps, &amt, &cur, &spend, &c.MaxUses, &c.MaxPerBuyer,
-		&c.ValidFrom, &to, &c.CreatedAt); err != nil {
+		&c.ValidFrom, &to, &c.CreatedAt, &c.BuyerID); err != nil {
 		return c, err
 	}
 	c.Kind, c.ValidFrom, c.CreatedAt = order.CouponKind(kind), c.ValidFrom.UTC(), c.CreatedAt.UTC()
@@ -891,6 +891,15 @@ func scanCoupon(row interface{ Scan(...any) error }) (order.Coupon, error) {
 
 // CreateCoupon implements order.Store.
 func (s *Orders) CreateCoupon(ctx context.Context, c order.Coupon) error {
+	_, err := insertCoupon(ctx, s.db.exec, c)
+	if classify(err) == uniqueViolation {
+		return errs.Field("sqlstore.CreateCoupon", "code", "this code is taken")
+	}
+	return wrap("sqlstore.CreateCoupon", err, "coupon")
+}
+
+// insertCoupon writes coupon c with exec.
+func insertCoupon(ctx context.Context, exec func(ctx context.Context, q string, args ...any) (sql.Result, error), c order.Coupon) (sql.Result, error) {
 	var to any
 	if !c.ValidTo.IsZero() {
 		to = c.ValidTo
@@ -899,13 +908,9 @@ func (s *Orders) CreateCoupon(ctx context.Context, c order.Coupon) error {
 	if cur == "" {
 		cur = c.MinSpend.Currency
 	}
-	_, err := s.db.exec(ctx, `INSERT INTO coupons (id, code, merchant_id, channel_id, kind, percent_bps, amount_minor, currency, min_spend, max_uses, max_per_buyer, valid_from, valid_to, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, c.ID, c.Code, nullStr(c.MerchantID), nullStr(c.ChannelID), string(c.Kind),
-		c.PercentBps, c.Amount.Minor, cur, c.MinSpend.Minor, c.MaxUses, c.MaxPerBuyer, c.ValidFrom, to, c.CreatedAt)
-	if classify(err) == uniqueViolation {
-		return errs.Field("sqlstore.CreateCoupon", "code", "this code is taken")
-	}
-	return wrap("sqlstore.CreateCoupon", err, "coupon")
+	return exec(ctx, `INSERT INTO coupons (id, code, merchant_id, channel_id, kind, percent_bps, amount_minor, currency, min_spend, max_uses, max_per_buyer, valid_from, valid_to, created_at, buyer_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`, c.ID, c.Code, nullStr(c.MerchantID), nullStr(c.ChannelID), string(c.Kind),
+		c.PercentBps, c.Amount.Minor, cur, c.MinSpend.Minor, c.MaxUses, c.MaxPerBuyer, c.ValidFrom, to, c.CreatedAt, nullStr(c.BuyerID))
 }
 
 func (s *Orders) coupons(ctx context.Context, q string, args ...any) ([]order.Coupon, error) {

@@ -33,3 +33,41 @@ func TestTraderInformationIsPublic(t *testing.T) {
 		}
 	})
 }
+
+// TestOnTimeOverHTTP: operators read every warehouse's on-time counts; a
+// warehouse's merchant reads its own; others are refused or find no such
+// warehouse; a bad period is refused with its field. Every answer matches
+// the document.
+func TestOnTimeOverHTTP(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		f := newFixture(t, db)
+		for _, c := range []struct {
+			actor, path string
+			want        int
+		}{
+			{"operator", "/api/v1/promises/on-time", 200},
+			{"operator", "/api/v1/promises/on-time?warehouse_id={whS}&days=30", 200},
+			{"ownerS", "/api/v1/promises/on-time?warehouse_id={whS}", 200},
+			{"ownerB", "/api/v1/promises/on-time?warehouse_id={whS}", 404},
+			{"partner", "/api/v1/promises/on-time?warehouse_id={whS}", 404},
+			{"buyer", "/api/v1/promises/on-time", 403},
+			{"ownerA", "/api/v1/promises/on-time", 403},
+			{"", "/api/v1/promises/on-time", 401},
+			{"operator", "/api/v1/promises/on-time?days=0", 422},
+			{"operator", "/api/v1/promises/on-time?warehouse_id=wh_nothing", 404},
+		} {
+			status, out := f.do(c.actor, "GET", c.path, nil)
+			if status != c.want {
+				t.Errorf("%s GET %s: %d, want %d: %s", c.actor, c.path, status, c.want, out)
+			}
+			if status == 200 {
+				var r struct {
+					Items []json.RawMessage `json:"items"`
+				}
+				if err := json.Unmarshal(out, &r); err != nil || r.Items == nil {
+					t.Errorf("%s GET %s: %s", c.actor, c.path, out)
+				}
+			}
+		}
+	})
+}

@@ -283,6 +283,7 @@ func Register(a huma.API, s Services, o Options) {
 	registerReviews(a, s)
 	registerDisputes(a, s)
 	registerPayouts(a, s)
+	registerPromises(a, s)
 	documentRetryAfter(a)
 	documentProblems(a)
 }
