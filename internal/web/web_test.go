@@ -64,6 +64,7 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 		return svc.Merchants.Terms(ctx, identity.System, id)
 	})
 	svc.Orders.Providers["sandbox"] = payment.Sandbox{Books: db.SandboxBooks()}
+	svc.Orders.Shares = svc.Shares
 	// A stopped clock for sessions and keys: a refused request must change
 	// nothing, and a session used a minute after the last write is written.
 	clock := testkit.NewClock()
