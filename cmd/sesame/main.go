@@ -367,6 +367,7 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 		return svc.Merchants.Terms(ctx, identity.System, id)
 	})
 	svc.Orders.Providers["sandbox"] = payment.Sandbox{Books: db.SandboxBooks()}
+	svc.Orders.Shares = svc.Shares
 	svc.Orders.IOSSNumber = cfg.IOSSNumber
 	if cfg.StripeKey != "" {
 		svc.Orders.Providers["stripe"] = payment.NewStripe(cfg.StripeKey, cfg.StripeURL)

@@ -147,6 +147,10 @@ type Store interface {
 	// none of its own. PutProtection sets it, with ev.
 	Protection(ctx context.Context, channelID string) (Protection, error)
 	PutProtection(ctx context.Context, p Protection, at time.Time, ev events.Event) error
+	// Sharing returns a channel's share commission; NotFound if it has
+	// none of its own. PutSharing sets it, with ev.
+	Sharing(ctx context.Context, channelID string) (Sharing, error)
+	PutSharing(ctx context.Context, sh Sharing, at time.Time, ev events.Event) error
 	// CreateChannel inserts ch; Conflict if the code is taken.
 	CreateChannel(ctx context.Context, ch Channel, ev events.Event) error
 	// Channel returns NotFound if no channel has this id or code.

@@ -101,6 +101,10 @@ const (
 // (payload: the channel.Protection).
 const ChannelProtectionChanged = "channel.protection.changed"
 
+// ChannelSharingChanged: an operator set a channel's share commission
+// (payload: the channel.Sharing).
+const ChannelSharingChanged = "channel.sharing.changed"
+
 // Brand registry events.
 const (
 	// BrandAuthorised and BrandAuthorisationRevoked: an operator let a

@@ -28,6 +28,7 @@ import (
 type Channels interface {
 	Public(ctx context.Context, idOrCode string) (channel.Channel, error)
 	Protection(ctx context.Context, idOrCode string) (channel.Protection, error)
+	Sharing(ctx context.Context, idOrCode string) (channel.Sharing, error)
 }
 
 // Terms returns what a merchant pays under its plan.
@@ -39,6 +40,9 @@ type Service struct {
 	Channels Channels
 	Stock    Stock
 	Terms    Terms
+	// Shares are the share links a checkout credits (nil: sharing is off,
+	// and checkouts credit no one).
+	Shares ShareLinks
 	// Providers are the payment providers by name.
 	Providers map[string]payment.Provider
 	// PayoutProvider names the provider of Providers that pays merchants

@@ -33,6 +33,13 @@ type PaymentInput struct {
 // CheckoutInput pays for a cart.
 type CheckoutInput struct {
 	Payment PaymentInput `json:"payment"`
+	// ShareCode is the share link the buyer came through: the sharer is
+	// credited a commission on the order of its product (docs/sharing.md).
+	ShareCode string `json:"share_code,omitempty" maxLength:"16" example:"Xk3v9QpZ" doc:"The code of the share link the buyer came through (/s/{code}), a link of the cart's channel: its sharer is credited a commission on the order of the shared product. The buyer's own link credits no one."`
+	// Referral is the storefront's: the code of the link the visitor last
+	// came through, credited like ShareCode when it is a link of the
+	// cart's channel and ignored otherwise.
+	Referral string `json:"-"`
 }
 
 // TimerPaymentExpiry is the timer kind that cancels a checkout's orders
@@ -88,13 +95,18 @@ func (s *Service) Checkout(ctx context.Context, acc Access, cartID string, in Ch
 		}
 		return Checkout{}, false, errs.E(op, kind, "the cart cannot be checked out: "+strings.Join(q.Problems, "; "))
 	}
+	sc, err := s.shareLink(ctx, op, c, q.channel.Code, in)
+	if err != nil {
+		return Checkout{}, false, err
+	}
 	ref := c.ID + "/" + strconv.Itoa(c.Attempt)
-	return s.place(ctx, c, q, ref, prov, in.Payment.Token)
+	return s.place(ctx, c, q, ref, prov, in.Payment.Token, sc)
 }
 
 // place holds the coupons' uses and the stock, charges, and writes the
-// checkout of cart c priced q.
-func (s *Service) place(ctx context.Context, c Cart, q Quote, ref string, prov payment.Provider, token string) (Checkout, bool, error) {
+// checkout of cart c priced q, with the commission of the share link sc
+// (nil: none).
+func (s *Service) place(ctx context.Context, c Cart, q Quote, ref string, prov payment.Provider, token string, sc *shareCredit) (Checkout, bool, error) {
 	const op = "order.Checkout"
 	now := s.Now().UTC()
 	if claims := q.claims(); len(claims) > 0 {
@@ -134,6 +146,12 @@ func (s *Service) place(ctx context.Context, c Cart, q Quote, ref string, prov p
 		undo()
 		return Checkout{}, false, err
 	}
+	coms, comEvs, err := credit(co, sc, co.CreatedAt)
+	if err != nil {
+		undo()
+		return Checkout{}, false, err
+	}
+	co.Commissions, evs = coms, append(evs, comEvs...)
 	out, created, err := s.Store.PlaceCheckout(ctx, co, expiry, evs)
 	if err != nil {
 		return Checkout{}, false, errs.E(op, errs.Other, err)

@@ -287,7 +287,10 @@ type Checkout struct {
 	Orders       []Order       `json:"orders"`
 	Payment      PaymentRecord `json:"payment"`
 	Reservations []string      `json:"-"`
-	CreatedAt    time.Time     `json:"created_at"`
+	// Commissions are what the checkout credits the sharer of the link the
+	// buyer came through (PlaceCheckout writes them with the orders).
+	Commissions []ShareCommission `json:"-"`
+	CreatedAt   time.Time         `json:"created_at"`
 }
 
 // Filter selects orders: a buyer's, a merchant's, or all (BuyerID and
@@ -307,6 +310,7 @@ type Store interface {
 	ClawbackStore
 	ReconcileStore
 	PromiseStore
+	ShareStore
 	// CreateCart inserts c.
 	CreateCart(ctx context.Context, c Cart) error
 	// Cart returns cart id with its lines. NotFound if there is none.

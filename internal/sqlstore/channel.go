@@ -295,3 +295,24 @@ func (s *Channels) PutProtection(ctx context.Context, p channel.Protection, at t
 	})
 	return wrap(op, err, "channel")
 }
+
+// Sharing implements channel.Store.
+func (s *Channels) Sharing(ctx context.Context, channelID string) (channel.Sharing, error) {
+	sh := channel.Sharing{ChannelID: channelID}
+	err := s.db.QueryRowContext(ctx, `SELECT commission_bps FROM channel_sharing WHERE channel_id = $1`, channelID).Scan(&sh.CommissionBps)
+	return sh, wrap("sqlstore.Sharing", err, "channel sharing")
+}
+
+// PutSharing implements channel.Store.
+func (s *Channels) PutSharing(ctx context.Context, sh channel.Sharing, at time.Time, ev events.Event) error {
+	const op = "sqlstore.PutSharing"
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := execIn(ctx, tx, `INSERT INTO channel_sharing (channel_id, commission_bps, updated_at) VALUES ($1, $2, $3)
+			ON CONFLICT (channel_id) DO UPDATE SET commission_bps = excluded.commission_bps, updated_at = excluded.updated_at`,
+			sh.ChannelID, sh.CommissionBps, at.UTC()); err != nil {
+			return err
+		}
+		return insertEvents(ctx, tx, []events.Event{ev})
+	})
+	return wrap(op, err, "channel")
+}

@@ -102,6 +102,14 @@ func (s *Orders) Clawback(ctx context.Context, id string, at time.Time, step fun
 		if err := insertPosting(ctx, tx, p); err != nil {
 			return err
 		}
+		if o.Status == was.Status {
+			// Refunded in part, the order stays completed: its sharer's
+			// commission gives back the refund's share (a full refund
+			// moved it to refunded above, which reversed it all).
+			if err := shareMove(ctx, tx, o, o.Status, at); err != nil {
+				return err
+			}
+		}
 		if _, err := execIn(ctx, tx, `UPDATE orders SET doc = $1, updated_at = $2 WHERE id = $3`, jsonText(o), at.UTC(), id); err != nil {
 			return err
 		}

@@ -593,7 +593,7 @@ func (db *DB) Fingerprint(ctx context.Context) (string, error) {
 		"products", "variants", "listings", "catalog_buckets", "warehouses", "brand_authorisations", "partner_links", "timers", "share_links", "stock", "reservations", "reservation_lines", "consignments", "consignment_lines",
 		"tax_rules", "fx_rates", "category_tariffs", "carts", "cart_lines", "checkouts", "payments", "orders", "refunds",
 		"coupons", "cart_coupons", "coupon_redemptions", "mails", "provider_events", "user_tokens",
-		"payouts", "payout_accounts", "ledger_postings", "disputes", "dispute_messages", "dispute_photos", "reviews", "review_photos"}
+		"payouts", "payout_accounts", "ledger_postings", "disputes", "dispute_messages", "dispute_photos", "reviews", "review_photos", "channel_sharing", "share_commissions"}
 	h := sha256.New()
 	for _, t := range tables {
 		rows, err := db.w.QueryContext(ctx, "SELECT * FROM "+t+" ORDER BY 1, 2")

@@ -549,6 +549,9 @@ func (s *Orders) PlaceCheckout(ctx context.Context, c order.Checkout, expiry *ti
 				return err
 			}
 		}
+		if err := insertShareCommissions(ctx, tx, c.Commissions); err != nil {
+			return err
+		}
 		if p.Status == payment.Captured {
 			for _, id := range c.Reservations {
 				if err := confirmReservation(ctx, s.db, tx, id); err != nil {
@@ -717,8 +720,9 @@ func (s *Orders) SettlePayment(ctx context.Context, paymentID string, was, now p
 }
 
 // moveOrder writes order o's new status inside tx, with its ledger
-// posting and what its stock reservation does: confirmed when paid,
-// shipped when shipped, released when cancelled.
+// posting, its share commission's move (shareMove) and what its stock
+// reservation does: confirmed when paid, shipped when shipped, released
+// when cancelled.
 func moveOrder(ctx context.Context, db *DB, tx *sql.Tx, o order.Order, to order.Status, at time.Time) error {
 	var rsv sql.NullString
 	if err := queryRowIn(ctx, tx, `SELECT reservation_id FROM orders WHERE id = $1`, o.ID).Scan(&rsv); err != nil {
@@ -732,6 +736,9 @@ func moveOrder(ctx context.Context, db *DB, tx *sql.Tx, o order.Order, to order.
 		return errs.E("sqlstore.MoveOrder", errs.Conflict, "the order changed meanwhile")
 	}
 	if err := postMove(ctx, tx, o, o.Status, to, at); err != nil {
+		return err
+	}
+	if err := shareMove(ctx, tx, o, to, at); err != nil {
 		return err
 	}
 	if !rsv.Valid {

@@ -15,6 +15,7 @@ import (
 	"github.com/sesame-market/sesame/internal/merchant"
 	"github.com/sesame-market/sesame/internal/order"
 	"github.com/sesame-market/sesame/internal/payment"
+	"github.com/sesame-market/sesame/internal/share"
 	"github.com/sesame-market/sesame/internal/sqlstore"
 )
 
@@ -33,6 +34,7 @@ type Market struct {
 	Inventory  *inventory.Service
 	Stock      *inventory.Stock
 	Orders     *order.Service
+	Shares     *share.Service
 	Shenzhen   merchant.Merchant
 	Provence   merchant.Merchant
 	SZStaff    identity.Actor
@@ -72,6 +74,9 @@ func NewMarket(tb testing.TB, db *sqlstore.DB) *Market {
 		return m.Merchants.Terms(ctx, identity.System, id)
 	})
 	m.Orders.Now = m.Clock.Now
+	m.Shares = share.NewService(db.Shares(), m.Catalog)
+	m.Shares.Now = m.Clock.Now
+	m.Orders.Shares = m.Shares
 	m.Orders.Providers["sandbox"] = payment.Sandbox{Books: db.SandboxBooks(), Now: m.Clock.Now}
 	m.Orders.IOSSNumber = "IM2500000001"
 	bazaar, err := m.Channels.CreateChannel(ctx, sys, channel.ChannelInput{Code: "bazaar", Name: "Bazaar", Markets: []string{"FR", "DE", "GB"},

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sesame-market/sesame/internal/ids"
+	"github.com/sesame-market/sesame/internal/order"
 	"github.com/sesame-market/sesame/internal/sqlstore"
 	"github.com/sesame-market/sesame/internal/testkit"
 	"github.com/sesame-market/sesame/internal/web"
@@ -125,6 +126,76 @@ func TestSharesRefuseForeignReferences(t *testing.T) {
 			}
 			if f.fingerprint() != before {
 				t.Errorf("%s changed the database", c.name)
+			}
+		}
+	})
+}
+
+// TestShareEarningsOverHTTP: a checkout names the share link its buyer came
+// through (422 on share_code for a code that is no link of the cart's
+// channel, and nothing is written); the sharer then reads the commission in
+// their earnings, without the buyer's name or id; another person reads
+// none of it, an API key is refused and an anonymous caller is asked to
+// sign in. A channel's share commission is public.
+func TestShareEarningsOverHTTP(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		f.buyingFixture()
+		status, out := f.do("", "GET", "/api/v1/channels/bazaar/sharing", nil)
+		if status != 200 || !strings.Contains(string(out), `"commission_bps":300`) {
+			t.Fatalf("the channel's sharing: %d %s", status, out)
+		}
+		p, err := f.svc.Orders.Store.VariantProduct(ctx, f.ids["variantA"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		status, out = f.do("buyer", "POST", "/api/v1/shares", map[string]any{"channel": "bazaar", "product_id": p.ID})
+		var l api.ShareLink
+		if err := json.Unmarshal(out, &l); err != nil || status != 201 {
+			t.Fatalf("share: %d %s", status, out)
+		}
+		pay := func(code string) map[string]any {
+			return map[string]any{"payment": map[string]any{"provider": "sandbox", "token": "tok_success"}, "share_code": code}
+		}
+		for _, code := range []string{"ZZZZZZZZ", "no"} {
+			before := f.fingerprint()
+			status, out := f.do("shopper", "POST", "/api/v1/carts/{shopperCart}/checkout", pay(code))
+			if status != 422 || !strings.Contains(string(out), "share_code") {
+				t.Errorf("share code %q: %d %s", code, status, out)
+			}
+			if f.fingerprint() != before {
+				t.Errorf("share code %q changed the database", code)
+			}
+		}
+		status, out = f.do("shopper", "POST", "/api/v1/carts/{shopperCart}/checkout", pay(l.Code))
+		if status != 201 {
+			t.Fatalf("checkout through the link: %d %s", status, out)
+		}
+		var e order.ShareEarnings
+		status, out = f.do("buyer", "GET", "/api/v1/me/share-earnings", nil)
+		if err := json.Unmarshal(out, &e); err != nil || status != 200 {
+			t.Fatalf("earnings: %d %s", status, out)
+		}
+		want := int64(1500 * 300 / 10000) // 3% of the case
+		if len(e.Totals) != 1 || e.Totals[0].Pending.Minor != want || len(e.Orders) != 1 || e.Orders[0].Title != "Cart case" ||
+			len(e.Links) != 1 || e.Links[0].Code != l.Code || e.Links[0].Orders != 1 || len(e.Links[0].Earnings) != 1 || e.Links[0].Earnings[0].Minor != want {
+			t.Errorf("earnings: %s", out)
+		}
+		shopper, err := f.svc.Identity.Authenticate(ctx, f.cookies["shopper"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(out), shopper.UserID) || strings.Contains(string(out), "shopper") || strings.Contains(string(out), "Paris") {
+			t.Errorf("the earnings name the buyer: %s", out)
+		}
+		status, out = f.do("shopper", "GET", "/api/v1/me/share-earnings", nil)
+		if status != 200 || strings.TrimSpace(string(out)) != `{"totals":[],"links":[],"orders":[]}` {
+			t.Errorf("another person's earnings: %d %s", status, out)
+		}
+		for actor, want := range map[string]int{"": 401, "revokedKey": 401, "keyB": 403} {
+			if status, out := f.do(actor, "GET", "/api/v1/me/share-earnings", nil); status != want {
+				t.Errorf("earnings of %q: %d %s, want %d", actor, status, out, want)
 			}
 		}
 	})

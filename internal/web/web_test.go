@@ -64,6 +64,7 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 		return svc.Merchants.Terms(ctx, identity.System, id)
 	})
 	svc.Orders.Providers["sandbox"] = payment.Sandbox{Books: db.SandboxBooks()}
+	svc.Orders.Shares = svc.Shares
 	// A stopped clock for sessions and keys: a refused request must change
 	// nothing, and a session used a minute after the last write is written.
 	clock := testkit.NewClock()
@@ -576,6 +577,7 @@ func routes() map[string]route {
 		"POST /api/v1/payments/{id}/confirm":                   {path: "/api/v1/payments/{payment}/confirm", allowed: "payer", denied: everyone},
 		"POST /api/v1/orders/{id}/cancel":                      {path: "/api/v1/orders/{order}/cancel", body: map[string]any{"reason": "changed my mind"}, allowed: "payer", denied: except("ownerA", "operator")},
 		"PUT /api/v1/channels/{channel}/protection":            {path: "/api/v1/channels/bazaar/protection", body: map[string]any{"protection_days": 7, "unconfirmed_days": 21, "extension_days": 10}, allowed: "operator", denied: except("operator")},
+		"PUT /api/v1/channels/{channel}/sharing":               {path: "/api/v1/channels/bazaar/sharing", body: map[string]any{"commission_bps": 250}, allowed: "operator", denied: except("operator")},
 		"POST /api/v1/orders/{id}/ship":                        {path: "/api/v1/orders/{orderToShip}/ship", body: map[string]any{"carrier": "Colissimo", "tracking_number": "6A0000000002"}, allowed: "ownerA", denied: except("ownerA")},
 		"POST /api/v1/orders/{id}/deliver":                     {path: "/api/v1/orders/{shippedOrder2}/deliver", allowed: "ownerA", denied: except("ownerA", "operator")},
 		"POST /api/v1/orders/{id}/confirm-delivery":            {path: "/api/v1/orders/{shippedOrder}/confirm-delivery", allowed: "payer", denied: everyone},

@@ -103,6 +103,28 @@ func registerChannels(a huma.API, s Services) {
 			}
 			return &struct{ Body channel.Protection }{p}, nil
 		})
+	huma.Register(a, huma.Operation{OperationID: "get-channel-sharing", Method: http.MethodGet, Path: "/api/v1/channels/{channel}/sharing",
+		Summary: "A channel's share commission", Description: "Public. What an order placed through a share link credits its sharer, " +
+			"in basis points of the order's goods (docs/sharing.md).", Tags: tags, Errors: []int{404}},
+		func(ctx context.Context, in *channelRefIn) (*struct{ Body channel.Sharing }, error) {
+			sh, err := s.Channels.Sharing(ctx, in.Channel)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &struct{ Body channel.Sharing }{sh}, nil
+		})
+	huma.Register(a, write(a, huma.Operation{OperationID: "put-channel-sharing", Method: http.MethodPut, Path: "/api/v1/channels/{channel}/sharing",
+		Summary: "Set a channel's share commission", Description: "Operators only. 0 to 3000 basis points; orders placed already keep the commission they credited.", Tags: tags}),
+		func(ctx context.Context, in *struct {
+			Channel string `path:"channel" maxLength:"64"`
+			Body    channel.Sharing
+		}) (*struct{ Body channel.Sharing }, error) {
+			sh, err := s.Channels.SetSharing(ctx, ActorFrom(ctx), in.Channel, in.Body)
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &struct{ Body channel.Sharing }{sh}, nil
+		})
 	huma.Register(a, write(a, huma.Operation{OperationID: "revoke", Method: http.MethodPost, Path: "/api/v1/channels/{channel}/revocations",
 		Summary: "Withdraw admissions", Description: "Operators only. Listings that no longer qualify are removed at once.", Tags: tags}),
 		func(ctx context.Context, in *struct {

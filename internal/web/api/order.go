@@ -232,7 +232,9 @@ func registerOrders(a huma.API, s Services) {
 		Summary: "Pay for a cart", Description: "Signed-in buyers. Reserves the stock, charges the total once and makes one order per merchant. " +
 			"`payment.status` is `captured` (orders paid), `requires_action` (confirm with POST /api/v1/payments/{id}/confirm within 15 minutes, else the orders are cancelled) " +
 			"or `failed` (no order; the cart stays open for another try). Send an Idempotency-Key: a retry answers the same checkout. " +
-			"A cart already checked out answers its checkout with 200.",
+			"A cart already checked out answers its checkout with 200. `share_code` names the share link the buyer came through: " +
+			"its sharer is credited a commission on the order of the shared product (the buyer's own link credits no one); " +
+			"a code that is not a link of the cart's channel answers 422 on `share_code`.",
 		Tags: tags, DefaultStatus: http.StatusCreated, Responses: map[string]*huma.Response{"200": {
 			Description: "The cart was checked out already: its checkout",
 			Content: map[string]*huma.MediaType{"application/json": {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/sesame-market/sesame/internal/order"
 	"github.com/sesame-market/sesame/internal/share"
 )
 
@@ -55,6 +56,20 @@ func registerShares(a huma.API, s Services, o Options) {
 			return &shareOut{Status: status, Body: shareLinkOf(l, o.PublicURL)}, nil
 		})
 	documentExisting(a, "/api/v1/shares", "The caller had already shared the product on the channel: the same link")
+
+	huma.Register(a, authed(huma.Operation{OperationID: "get-own-share-earnings", Method: http.MethodGet, Path: "/api/v1/me/share-earnings",
+		Summary: "What your sharing links earned", Description: "Signed-in people (a session); API keys are refused (403). " +
+			"Totals by currency (pending until the order completes, payable once it has, less refunds; reversed by cancellations and refunds), " +
+			"each link's visits, orders and earnings, and the orders placed through your links, newest first (at most " +
+			strconv.Itoa(order.EarningsLimit) + "): their date, product and commission, never their buyer.",
+		Tags: tags, Errors: []int{401, 403}}),
+		func(ctx context.Context, _ *struct{}) (*struct{ Body order.ShareEarnings }, error) {
+			e, err := s.Orders.ShareEarnings(ctx, ActorFrom(ctx))
+			if err != nil {
+				return nil, fail(ctx, err)
+			}
+			return &struct{ Body order.ShareEarnings }{e}, nil
+		})
 
 	huma.Register(a, authed(huma.Operation{OperationID: "list-own-shares", Method: http.MethodGet, Path: "/api/v1/me/shares",
 		Summary: "Your sharing links, newest first", Description: "Signed-in people (a session); API keys are refused (403). At most " +

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/identity"
+	"github.com/sesame-market/sesame/internal/order"
 	"github.com/sesame-market/sesame/internal/web/api"
 )
 
@@ -218,6 +219,9 @@ type accountPage struct {
 	*base
 	Me     identity.Me
 	Shares []shareRow
+	// Earnings are what the person's links earned (nil when sharing is
+	// off).
+	Earnings *earningsView
 	// VerifySent is true when the verification link was just asked for.
 	VerifySent bool
 }
@@ -244,7 +248,17 @@ func (s *Shop) account(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, b, err)
 			return
 		}
-		p.Shares = s.shareRows(r, b, ls, r.URL.Query().Get("shared"))
+		var e *order.ShareEarnings
+		if s.svc.Orders != nil {
+			got, err := s.svc.Orders.ShareEarnings(r.Context(), actor)
+			if err != nil {
+				s.fail(w, r, b, err)
+				return
+			}
+			e = &got
+		}
+		p.Shares = s.shareRows(r, b, ls, e, r.URL.Query().Get("shared"))
+		p.Earnings = s.earningsOf(b, e)
 	}
 	b.NoIndex = true
 	b.Title = b.W.T("account_title") + " · " + b.Channel.Name

@@ -545,7 +545,10 @@ func (s *Shop) pay(w http.ResponseWriter, r *http.Request, b *base) {
 		s.fail(w, r, b, err)
 		return
 	}
-	co, _, err := s.svc.Orders.Checkout(r.Context(), acc, cur.ID, order.CheckoutInput{Payment: order.PaymentInput{Provider: "sandbox", Token: r.PostFormValue("card")}})
+	// The share link the buyer last came through credits its sharer when
+	// it is one of this channel's (a stale or foreign code is ignored).
+	co, _, err := s.svc.Orders.Checkout(r.Context(), acc, cur.ID, order.CheckoutInput{Payment: order.PaymentInput{Provider: "sandbox", Token: r.PostFormValue("card")},
+		Referral: Referral(r)})
 	switch {
 	case errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict):
 		s.showCart(w, r, b, true, http.StatusConflict, "checkout_refused", "")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sesame-market/sesame/internal/errs"
+	"github.com/sesame-market/sesame/internal/order"
 	"github.com/sesame-market/sesame/internal/share"
 	"github.com/sesame-market/sesame/internal/web/api"
 )
@@ -116,15 +117,31 @@ type shareRow struct {
 	Visits           int
 	Created          string
 	New              bool // the link just made
+	// Orders are the orders placed through the link; Earned what they
+	// earned (pending and payable), by currency, formatted.
+	Orders int
+	Earned string
 }
 
 // shareRows are the actor's links, newest first, with their products'
 // titles in the page's language (a product no longer sold keeps its link,
-// without a title).
-func (s *Shop) shareRows(r *http.Request, b *base, ls []share.Link, shared string) []shareRow {
+// without a title), and the orders and earnings of each in e (nil: none).
+func (s *Shop) shareRows(r *http.Request, b *base, ls []share.Link, e *order.ShareEarnings, shared string) []shareRow {
 	rows := make([]shareRow, 0, len(ls))
 	for _, l := range ls {
 		row := shareRow{URL: s.absolute(r, "/s/"+l.Code), Visits: int(l.Visits), Created: l.CreatedAt.Format(time.DateOnly), New: l.Code == shared}
+		if e != nil {
+			for _, le := range e.Links {
+				if le.Code == l.Code {
+					row.Orders = int(le.Orders)
+					amounts := make([]string, len(le.Earnings))
+					for i, a := range le.Earnings {
+						amounts[i] = s.money(b, a)
+					}
+					row.Earned = b.W.List(amounts)
+				}
+			}
+		}
 		if ch, err := s.svc.Channels.Public(r.Context(), l.Channel); err == nil {
 			lang := ch.Language(b.Lang) // the page's language where that storefront has it
 			if v, err := s.svc.Catalog.PublicProduct(r.Context(), l.ProductID, ch.Code, lang); err == nil {
@@ -134,4 +151,49 @@ func (s *Shop) shareRows(r *http.Request, b *base, ls []share.Link, shared strin
 		rows = append(rows, row)
 	}
 	return rows
+}
+
+// earningsView is what a person's links earned, as their account page
+// shows it: the totals by currency and the orders credited, newest first.
+type earningsView struct {
+	Totals []earningsTotal
+	Orders []earnedOrder
+}
+
+// earningsTotal is the commissions of one currency, formatted.
+type earningsTotal struct {
+	Currency, Pending, Payable, Reversed string
+}
+
+// earnedOrder is an order placed through one of the person's links: when,
+// which product and the commission, never who bought it.
+type earnedOrder struct {
+	Date, Title, Amount, Reversed, Status, StatusClass string
+}
+
+// earningsOf formats e for the page b (nil for nil).
+func (s *Shop) earningsOf(b *base, e *order.ShareEarnings) *earningsView {
+	if e == nil {
+		return nil
+	}
+	v := &earningsView{}
+	for _, t := range e.Totals {
+		v.Totals = append(v.Totals, earningsTotal{Currency: t.Currency, Pending: s.money(b, t.Pending), Payable: s.money(b, t.Payable), Reversed: s.money(b, t.Reversed)})
+	}
+	for _, o := range e.Orders {
+		eo := earnedOrder{Date: o.Date.UTC().Format(time.DateOnly), Title: o.Title, Amount: s.money(b, o.Amount), StatusClass: string(o.Status)}
+		if o.Reversed.Minor > 0 && o.Status != order.ShareReversed {
+			eo.Reversed = s.money(b, o.Reversed)
+		}
+		switch o.Status {
+		case order.SharePending:
+			eo.Status = b.W.T("share_status_pending")
+		case order.SharePayable:
+			eo.Status = b.W.T("share_status_payable")
+		case order.ShareReversed:
+			eo.Status = b.W.T("share_status_reversed")
+		}
+		v.Orders = append(v.Orders, eo)
+	}
+	return v
 }

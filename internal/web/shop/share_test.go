@@ -11,6 +11,7 @@ import (
 
 	"github.com/sesame-market/sesame/internal/events"
 	"github.com/sesame-market/sesame/internal/identity"
+	"github.com/sesame-market/sesame/internal/order"
 	"github.com/sesame-market/sesame/internal/sqlstore"
 	"github.com/sesame-market/sesame/internal/testkit"
 	"github.com/sesame-market/sesame/internal/web/shop"
@@ -194,4 +195,121 @@ func referred(c *http.Cookie) *http.Request {
 	r, _ := http.NewRequest(http.MethodGet, "http://shop.example/bazaar/fr/", nil)
 	r.AddCookie(c)
 	return r
+}
+
+// TestSharedCheckoutCreditsTheSharer: a friend follows the buyer's share
+// link, signs in, buys the product and pays: the buyer is credited a
+// commission on the order, and their account page shows the link's order
+// and earnings, the totals and the order credited (its date, product and
+// commission, never who bought it).
+func TestSharedCheckoutCreditsTheSharer(t *testing.T) {
+	testkit.ForEachEngine(t, func(t *testing.T, db *sqlstore.DB) {
+		s := newStore(t, db, 40)
+		ctx := context.Background()
+		v := inStock(t, s, "bazaar", "Savonnerie", "FR")
+		sharer := s.visitor()
+		sharer.signIn("/bazaar/en/")
+		res, _ := sharer.post("/bazaar/en/share", "", url.Values{"product": {v.ID}})
+		_, body := sharer.get(res.Header.Get("Location"))
+		m := shareURLRe.FindStringSubmatch(body)
+		if m == nil || !strings.Contains(body, "0 orders") {
+			t.Fatalf("the account page after sharing:\n%s", body)
+		}
+		code := m[1]
+
+		const email, password = "friend@example.com", "a friend's password"
+		if _, err := s.svc.Identity.RegisterBuyer(ctx, identity.Registration{Email: email, Name: "A Friend", Password: password}); err != nil {
+			t.Fatal(err)
+		}
+		friend := s.visitor()
+		if res, _ := friend.get("/s/" + code); res.StatusCode != http.StatusFound {
+			t.Fatalf("following the link: %d", res.StatusCode)
+		}
+		if res, _ := friend.post("/bazaar/en/signin", "", url.Values{"email": {email}, "password": {password}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("the friend's sign-in: %d", res.StatusCode)
+		}
+		buy := func(home string) {
+			t.Helper()
+			steps := []struct {
+				path string
+				form url.Values
+			}{
+				{home + "cart/add", url.Values{"variant": {v.Variants[0].ID}, "quantity": {"1"}}},
+				{home + "cart/address", url.Values{"name": {"A Friend"}, "line1": {"12 rue de la Roquette"}, "postcode": {"75011"}, "city": {"Paris"}, "country": {"FR"}}},
+				{home + "cart/pay", url.Values{"card": {"tok_success"}}},
+			}
+			for _, st := range steps {
+				if res, body := friend.post(st.path, "", st.form); res.StatusCode != http.StatusSeeOther {
+					t.Fatalf("%s: %d\n%s", st.path, res.StatusCode, body)
+				}
+			}
+		}
+		buy("/bazaar/en/")
+		friendActor, err := s.db.Identity().UserByEmail(ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os, _, err := s.svc.Orders.Orders(ctx, friendActor.Actor(), "", 10)
+		if err != nil || len(os) != 1 {
+			t.Fatalf("the friend's orders: %v %v", os, err)
+		}
+		e, err := s.svc.Orders.ShareEarnings(ctx, buyerActor(t, s))
+		if err != nil || len(e.Orders) != 1 || e.Orders[0].Status != order.SharePending || e.Orders[0].Amount.Minor <= 0 || e.Orders[0].Code != code {
+			t.Fatalf("the sharer's earnings: %+v %v", e, err)
+		}
+		want := (os[0].Subtotal.Minor - os[0].Discount.Minor) * 300 / 10000
+		if e.Orders[0].Amount.Minor != want {
+			t.Errorf("the commission: %d, want %d", e.Orders[0].Amount.Minor, want)
+		}
+		amount := s.svc.Catalog.Formatters.Format(e.Orders[0].Amount, "en")
+
+		_, body = sharer.get("/bazaar/en/account")
+		for _, w := range []string{"1 visit", "1 order", "earned " + amount, `id="share-earnings"`, "Your sharing earnings", "Orders placed through your links",
+			`<th scope="row">` + e.Orders[0].Title + `</th>`, `<span class="status status-pending">Pending</span>`, "<td>" + amount + "</td>"} {
+			if !strings.Contains(unescape(body), unescape(w)) {
+				t.Errorf("the account page lacks %q", w)
+			}
+		}
+		for _, w := range []string{"A Friend", email, "Roquette"} {
+			if strings.Contains(body, w) {
+				t.Errorf("the account page names the buyer: %q", w)
+			}
+		}
+		// In French, the same page in the sharer's language.
+		if _, body := sharer.get("/bazaar/fr/account"); !strings.Contains(body, "Vos gains de partage") || !strings.Contains(body, "1 commande") {
+			t.Errorf("the French account page lacks the earnings")
+		}
+
+	})
+}
+
+// creditSharer has a new buyer order, on bazaar, a product in stock that
+// sharer shared, through sharer's link: a commission for the sharer.
+func creditSharer(t *testing.T, s *store, sharer identity.Actor) {
+	t.Helper()
+	ctx := context.Background()
+	p := inStock(t, s, "bazaar", "Shenzhen", "CN")
+	l, _, err := s.svc.Shares.Share(ctx, sharer, "bazaar", p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.svc.Identity.RegisterBuyer(ctx, identity.Registration{Email: "credit-" + l.Code + "@example.com", Name: "Credit", Password: "a friend's password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := order.Access{Actor: u.Actor()}
+	c, _, err := s.svc.Orders.CreateCart(ctx, acc.Actor, order.CartInput{Channel: "bazaar"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.Orders.AddLine(ctx, acc, c.ID, order.LineInput{VariantID: p.Variants[0].ID, Quantity: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.Orders.SetAddress(ctx, acc, c.ID, testkit.Paris()); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.svc.Orders.Checkout(ctx, acc, c.ID, order.CheckoutInput{Payment: order.PaymentInput{Provider: "sandbox", Token: "tok_success"},
+		ShareCode: l.Code}); err != nil {
+		t.Fatal(err)
+	}
 }

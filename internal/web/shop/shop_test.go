@@ -74,6 +74,7 @@ func newStoreWith(t *testing.T, db *sqlstore.DB, products int, cfg web.Config) *
 		return svc.Merchants.Terms(ctx, identity.System, id)
 	})
 	svc.Orders.Providers["sandbox"] = payment.Sandbox{Books: db.SandboxBooks()}
+	svc.Orders.Shares = svc.Shares
 	if _, err := demo.Seed(context.Background(), demo.Services{Identity: svc.Identity, Merchants: svc.Merchants, Channels: chans,
 		Catalog: svc.Catalog, Inventory: svc.Inventory, Stock: svc.Stock, Orders: svc.Orders, Batch: 50}, products, nil); err != nil {
 		t.Fatal(err)

@@ -83,7 +83,7 @@ func TestPagesAreValidHTML(t *testing.T) {
 		}
 	}
 	// Refused forms, then signed in: the header, a product with its share
-	// form, the account with a fresh link.
+	// form, the account with a fresh link, then with an order credited.
 	res, body := v.post("/bazaar/fr/register", "", url.Values{"name": {"Nora"}, "email": {"nope"}, "password": {"short"}})
 	keep("register-refused", "POST /bazaar/fr/register", body)
 	res, body = v.post("/bazaar/fr/signin", "", url.Values{"email": {buyerEmail}, "password": {"wrong-password"}})
@@ -97,6 +97,8 @@ func TestPagesAreValidHTML(t *testing.T) {
 	get("product-signed-in", m[1], http.StatusOK)
 	res, _ = v.post("/bazaar/fr/share", "", url.Values{"product": {m[1][strings.LastIndex(m[1], "-")+1:]}})
 	get("account", res.Header.Get("Location"), http.StatusOK)
+	creditSharer(t, s, buyerActor(t, s))
+	get("account-earnings", "/bazaar/fr/account", http.StatusOK)
 	// The buying pages: a cart, a refused address, the checkout, the orders.
 	p := inStock(t, s, "bazaar", "Shenzhen", "CN")
 	if res, _ = v.post("/bazaar/fr/cart/add", "", url.Values{"variant": {p.Variants[0].ID}, "quantity": {"2"}}); res.StatusCode != http.StatusSeeOther {
