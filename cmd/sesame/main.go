@@ -637,7 +637,7 @@ func seedDemo(ctx context.Context, db *sqlstore.DB, svc api.Services, cfg config
 	}
 	fmt.Fprintf(stdout, "\nSeeding the demo marketplace with %d products...\n", cfg.Products)
 	res, err := demo.Seed(ctx, demo.Services{Identity: svc.Identity, Merchants: svc.Merchants, Channels: svc.Channels, Catalog: svc.Catalog,
-		Inventory: svc.Inventory, Stock: svc.Stock, Orders: svc.Orders, BuyerOrders: true, Batch: cfg.Hooks.SeedBatch}, cfg.Products, stdout)
+		Inventory: svc.Inventory, Stock: svc.Stock, Orders: svc.Orders, BuyerOrders: true, Shares: svc.Shares, Batch: cfg.Hooks.SeedBatch}, cfg.Products, stdout)
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/sesame-market/sesame/internal/inventory"
 	"github.com/sesame-market/sesame/internal/merchant"
 	"github.com/sesame-market/sesame/internal/order"
+	"github.com/sesame-market/sesame/internal/share"
 )
 
 // Password is every demo account's password.
@@ -51,6 +52,9 @@ type Services struct {
 	// BuyerOrders, with Orders and Stock, leaves the demo buyer an order
 	// in each of OrderStates.
 	BuyerOrders bool
+	// Shares, with BuyerOrders, has the demo buyer share a product that a
+	// friend buys through the link: a commission in the buyer's account.
+	Shares *share.Service
 	// Batch is how many products one catalogue import holds (default 5,000).
 	Batch int
 }
