@@ -48,6 +48,9 @@ func (s *Shop) registerSeller(mux *http.ServeMux) {
 	mux.HandleFunc(patternSellerPages, s.sellerRoute)
 	mux.HandleFunc(patternSellerSignIn, s.sellerSignIn)
 	mux.HandleFunc(patternSellerSignOut, s.sellerSignOut)
+	mux.HandleFunc(patternSellerCreate, s.sellerCreateProduct)
+	mux.HandleFunc(patternSellerProduct, s.sellerProductAction)
+	mux.HandleFunc("GET "+mediaPrefix+"{file}", s.uploadedMedia)
 }
 
 // sellerLanguage sends /merchant to the console in the language the
@@ -115,6 +118,12 @@ func (s *Shop) sellerRoute(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case page == "":
 		s.sellerDashboard(w, r, b, actor)
+	case page == "products":
+		s.sellerProducts(w, r, b, actor)
+	case page == "products/new":
+		s.sellerNewProduct(w, r, b, actor, http.StatusOK, nil)
+	case strings.HasPrefix(page, "products/") && !strings.Contains(page[9:], "/"):
+		s.sellerProduct(w, r, b, actor, page[9:], http.StatusOK, nil)
 	default:
 		s.notFound(w, r, b)
 	}

@@ -158,7 +158,7 @@ func TestMerchantDashboard(t *testing.T) {
 
 		_, body := s.sellerVisitor(shenzhenEmail).get("/merchant/en/")
 		for _, want := range []string{"<h1>Shenzhen Case Factory", `<span class="count-n">1</span> orders to ship`, `<span class="count-n">1</span> disputes awaiting your answer`,
-			d.ID, "Arrived damaged", d.ReplyDueAt.UTC().Format("2006-01-02 15:04"), "Held", "Orders still under buyer protection.", "Bazaar", `<th scope="col">Account</th>`} {
+			d.ID, "Arrived damaged", d.ReplyDueAt.UTC().Format("2006-01-02 15:04"), "Held", "Orders still under buyer protection.", "Sesame Bazaar", `<th scope="col">Account</th>`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("the dashboard lacks %q", want)
 			}
