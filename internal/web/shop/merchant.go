@@ -51,6 +51,10 @@ func (s *Shop) registerSeller(mux *http.ServeMux) {
 	mux.HandleFunc(patternSellerCreate, s.sellerCreateProduct)
 	mux.HandleFunc(patternSellerProduct, s.sellerProductAction)
 	mux.HandleFunc("GET "+mediaPrefix+"{file}", s.uploadedMedia)
+	if s.svc.Orders != nil {
+		mux.HandleFunc(patternSellerShip, s.sellerOrderAction)
+		mux.HandleFunc(patternSellerDeliver, s.sellerOrderAction)
+	}
 }
 
 // sellerLanguage sends /merchant to the console in the language the
@@ -124,6 +128,8 @@ func (s *Shop) sellerRoute(w http.ResponseWriter, r *http.Request) {
 		s.sellerNewProduct(w, r, b, actor, http.StatusOK, nil)
 	case strings.HasPrefix(page, "products/") && !strings.Contains(page[9:], "/"):
 		s.sellerProduct(w, r, b, actor, page[9:], http.StatusOK, nil)
+	case s.svc.Orders != nil && page == "orders":
+		s.sellerOrders(w, r, b, actor, http.StatusOK, "", orderForm{})
 	default:
 		s.notFound(w, r, b)
 	}

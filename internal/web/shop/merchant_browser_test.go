@@ -17,7 +17,7 @@ import (
 // Chinese. Screenshots of each step, desktop (1280×900) and phone
 // (390×844), are saved for review.
 func TestMerchantInABrowser(t *testing.T) {
-	tb, s := demoTab(t, 50)
+	tb, s := demoTab(t, 150)
 	do, text := tb.do, tb.text
 	photo := filepath.Join(t.TempDir(), "lavender-case.png")
 	if err := os.WriteFile(photo, productPhoto(t, 1600, 1600), 0o644); err != nil {
@@ -86,7 +86,10 @@ func TestMerchantInABrowser(t *testing.T) {
 	shots("merchant-8-products-zh")
 	do("product zh", chromedp.Click(chromedp.CSS(`table.data a[href*="/products/prd_"]`)), chromedp.WaitVisible(chromedp.CSS("#title-zh")))
 	shots("merchant-9-product-zh")
-	// French, whose words run longest.
+	// An order to ship, in French, whose words run longest.
+	paidOrder(t, s, "bazaar", "EUR", inStock(t, s, "bazaar", "Shenzhen", "CN"))
+	do("orders fr", chromedp.Navigate(s.srv.URL+"/merchant/fr/orders"), chromedp.WaitVisible(chromedp.CSS(".ship-form")))
+	shots("merchant-11-orders-fr")
 	do("new fr", chromedp.Navigate(s.srv.URL+"/merchant/fr/products/new"), chromedp.WaitVisible(chromedp.CSS("#title-fr")))
 	shots("merchant-10-new-product-fr")
 	t.Logf("screenshots in %s", tb.dir)

@@ -29,7 +29,7 @@ func TestMerchantPagesAreValidHTML(t *testing.T) {
 	s := newStore(t, testkit.Open(t, sqlstore.SQLite), 150)
 	ctx := context.Background()
 	p := inStock(t, s, "bazaar", "Shenzhen", "CN")
-	paidOrder(t, s, "bazaar", "EUR", p)
+	paid := paidOrder(t, s, "bazaar", "EUR", p)
 	so, _ := shippedOrder(t, s, "bazaar", "EUR", testkit.Paris(), p)
 	if _, err := s.svc.Orders.OpenDispute(ctx, demoBuyer(t, s), so.ID, order.DisputeInput{Reason: order.ReasonDamaged, Message: "Cracked.",
 		Photos: []order.PhotoUpload{{Data: parcelPhoto(t)}}}); err != nil {
@@ -76,7 +76,12 @@ func TestMerchantPagesAreValidHTML(t *testing.T) {
 		}
 		get("new-product", home+"products/new")
 		get("product", home+"products/"+id[1]+"?done=created")
+		for _, v := range []string{"to_ship", "shipped", "all"} {
+			get("orders", home+"orders?view="+v)
+		}
 	}
+	_, body = m.post("/merchant/fr/orders/"+paid.ID+"/ship", "", url.Values{"carrier": {"Colissimo"}})
+	keep("ship-refused", "POST ship", body)
 	_, body = m.postForm("/merchant/fr/products", "", url.Values{"sku-0": {"bad sku"}}, []byte("not an image"))
 	keep("new-product-refused", "POST /merchant/fr/products", body)
 	_, body = m.postForm("/merchant/en/products/"+id[1]+"/save", "", url.Values{"origin": {"CN"}}, nil)
