@@ -54,6 +54,7 @@ func (s *Shop) registerSeller(mux *http.ServeMux) {
 	if s.svc.Orders != nil {
 		mux.HandleFunc(patternSellerShip, s.sellerOrderAction)
 		mux.HandleFunc(patternSellerDeliver, s.sellerOrderAction)
+		mux.HandleFunc(patternSellerDispute, s.sellerDisputeAction)
 	}
 }
 
@@ -130,6 +131,16 @@ func (s *Shop) sellerRoute(w http.ResponseWriter, r *http.Request) {
 		s.sellerProduct(w, r, b, actor, page[9:], http.StatusOK, nil)
 	case s.svc.Orders != nil && page == "orders":
 		s.sellerOrders(w, r, b, actor, http.StatusOK, "", orderForm{})
+	case s.svc.Orders != nil && page == "disputes":
+		s.sellerDisputes(w, r, b, actor)
+	case s.svc.Orders != nil && strings.HasPrefix(page, "disputes/") && !strings.Contains(page[9:], "/"):
+		s.sellerDispute(w, r, b, actor, page[9:], http.StatusOK, answerForm{})
+	case s.svc.Orders != nil && strings.HasPrefix(page, "disputes/"):
+		if id, photo, ok := sellerDisputePhotoPath(page); ok {
+			s.sellerDisputePhoto(w, r, b, actor, id, photo)
+		} else {
+			s.notFound(w, r, b)
+		}
 	default:
 		s.notFound(w, r, b)
 	}

@@ -8,6 +8,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/sesame-market/sesame/internal/order"
+	"github.com/sesame-market/sesame/internal/testkit"
 )
 
 // TestMerchantInABrowser walks a merchant's main task in a real browser:
@@ -90,6 +93,17 @@ func TestMerchantInABrowser(t *testing.T) {
 	paidOrder(t, s, "bazaar", "EUR", inStock(t, s, "bazaar", "Shenzhen", "CN"))
 	do("orders fr", chromedp.Navigate(s.srv.URL+"/merchant/fr/orders"), chromedp.WaitVisible(chromedp.CSS(".ship-form")))
 	shots("merchant-11-orders-fr")
+	// A dispute to answer, with the buyer's photo.
+	so, _ := shippedOrder(t, s, "bazaar", "EUR", testkit.Paris(), inStock(t, s, "bazaar", "Shenzhen", "CN"))
+	d, err := s.svc.Orders.OpenDispute(tb.ctx, demoBuyer(t, s), so.ID, order.DisputeInput{Reason: order.ReasonDamaged,
+		Message: "La coque est arrivée fendue dans un coin.", Photos: []order.PhotoUpload{{Data: parcelPhoto(t)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	do("dashboard with a dispute", chromedp.Navigate(s.srv.URL+"/merchant/en/"), chromedp.WaitVisible(chromedp.CSS(".counts")))
+	shots("merchant-12-dashboard-dispute-en")
+	do("dispute", chromedp.Click(chromedp.CSS(`a[href$="/disputes/`+d.ID+`"]`)), chromedp.WaitVisible(chromedp.CSS("#answer-amount")))
+	shots("merchant-13-dispute-en")
 	do("new fr", chromedp.Navigate(s.srv.URL+"/merchant/fr/products/new"), chromedp.WaitVisible(chromedp.CSS("#title-fr")))
 	shots("merchant-10-new-product-fr")
 	t.Logf("screenshots in %s", tb.dir)

@@ -31,8 +31,9 @@ func TestMerchantPagesAreValidHTML(t *testing.T) {
 	p := inStock(t, s, "bazaar", "Shenzhen", "CN")
 	paid := paidOrder(t, s, "bazaar", "EUR", p)
 	so, _ := shippedOrder(t, s, "bazaar", "EUR", testkit.Paris(), p)
-	if _, err := s.svc.Orders.OpenDispute(ctx, demoBuyer(t, s), so.ID, order.DisputeInput{Reason: order.ReasonDamaged, Message: "Cracked.",
-		Photos: []order.PhotoUpload{{Data: parcelPhoto(t)}}}); err != nil {
+	d, err := s.svc.Orders.OpenDispute(ctx, demoBuyer(t, s), so.ID, order.DisputeInput{Reason: order.ReasonDamaged, Message: "Cracked.",
+		Photos: []order.PhotoUpload{{Data: parcelPhoto(t)}}})
+	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
@@ -79,7 +80,17 @@ func TestMerchantPagesAreValidHTML(t *testing.T) {
 		for _, v := range []string{"to_ship", "shipped", "all"} {
 			get("orders", home+"orders?view="+v)
 		}
+		get("disputes", home+"disputes")
+		get("disputes-all", home+"disputes?status=")
+		get("dispute", home+"disputes/"+d.ID)
 	}
+	_, body = m.post("/merchant/en/disputes/"+d.ID+"/answer", "", url.Values{"answer": {"offer"}, "amount": {"nope"}})
+	keep("answer-refused", "POST answer", body)
+	_, body = m.post("/merchant/fr/disputes/"+d.ID+"/message", "", url.Values{"message": {""}})
+	keep("message-refused", "POST message", body)
+	res, _ = m.post("/merchant/en/disputes/"+d.ID+"/answer", "", url.Values{"answer": {"offer"}, "amount": {"1"}, "message": {"A euro?"}})
+	_, body = m.get(res.Header.Get("Location"))
+	keep("dispute-answered", "answered", body)
 	_, body = m.post("/merchant/fr/orders/"+paid.ID+"/ship", "", url.Values{"carrier": {"Colissimo"}})
 	keep("ship-refused", "POST ship", body)
 	_, body = m.postForm("/merchant/fr/products", "", url.Values{"sku-0": {"bad sku"}}, []byte("not an image"))
