@@ -55,6 +55,7 @@ func (s *Shop) registerSeller(mux *http.ServeMux) {
 		mux.HandleFunc(patternSellerShip, s.sellerOrderAction)
 		mux.HandleFunc(patternSellerDeliver, s.sellerOrderAction)
 		mux.HandleFunc(patternSellerDispute, s.sellerDisputeAction)
+		mux.HandleFunc(patternSellerPayOut, s.sellerPayOut)
 	}
 }
 
@@ -135,6 +136,8 @@ func (s *Shop) sellerRoute(w http.ResponseWriter, r *http.Request) {
 		s.sellerDisputes(w, r, b, actor)
 	case s.svc.Orders != nil && strings.HasPrefix(page, "disputes/") && !strings.Contains(page[9:], "/"):
 		s.sellerDispute(w, r, b, actor, page[9:], http.StatusOK, answerForm{})
+	case s.svc.Orders != nil && page == "money":
+		s.sellerMoney(w, r, b, actor, "")
 	case s.svc.Orders != nil && strings.HasPrefix(page, "disputes/"):
 		if id, photo, ok := sellerDisputePhotoPath(page); ok {
 			s.sellerDisputePhoto(w, r, b, actor, id, photo)

@@ -104,6 +104,8 @@ func TestMerchantInABrowser(t *testing.T) {
 	shots("merchant-12-dashboard-dispute-en")
 	do("dispute", chromedp.Click(chromedp.CSS(`a[href$="/disputes/`+d.ID+`"]`)), chromedp.WaitVisible(chromedp.CSS("#answer-amount")))
 	shots("merchant-13-dispute-en")
+	do("money", chromedp.Click(chromedp.CSS(`.links a[href$="/money"]`)), chromedp.WaitVisible(chromedp.CSS("#st-currency")))
+	shots("merchant-14-money-en")
 	do("new fr", chromedp.Navigate(s.srv.URL+"/merchant/fr/products/new"), chromedp.WaitVisible(chromedp.CSS("#title-fr")))
 	shots("merchant-10-new-product-fr")
 	t.Logf("screenshots in %s", tb.dir)

@@ -83,7 +83,10 @@ func TestMerchantPagesAreValidHTML(t *testing.T) {
 		get("disputes", home+"disputes")
 		get("disputes-all", home+"disputes?status=")
 		get("dispute", home+"disputes/"+d.ID)
+		get("money", home+"money")
 	}
+	_, body = m.post("/merchant/zh/money/payout", "", nil)
+	keep("payout-refused", "POST payout", body)
 	_, body = m.post("/merchant/en/disputes/"+d.ID+"/answer", "", url.Values{"answer": {"offer"}, "amount": {"nope"}})
 	keep("answer-refused", "POST answer", body)
 	_, body = m.post("/merchant/fr/disputes/"+d.ID+"/message", "", url.Values{"message": {""}})

@@ -107,7 +107,7 @@ type Shop struct {
 // pageNames are the templates of whole pages, each filling layout.html.
 var pageNames = []string{"home", "list", "product", "search", "error", "signin", "register", "forgot", "reset", "verify", "account", "cart", "confirm", "orders", "mailbox",
 	"admin_signin", "admin_home", "admin_applications", "admin_application", "admin_brands", "admin_brand", "admin_disputes", "admin_dispute", "admin_payouts",
-	"merchant_signin", "merchant_home", "merchant_products", "merchant_product", "merchant_orders", "merchant_disputes", "merchant_dispute"}
+	"merchant_signin", "merchant_home", "merchant_products", "merchant_product", "merchant_orders", "merchant_disputes", "merchant_dispute", "merchant_money"}
 
 // New parses every template, message file and static file, so that a
 // broken one fails at start (and in tests), never on a buyer's request.
