@@ -37,6 +37,7 @@ import (
 	"github.com/sesame-market/sesame/internal/events"
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/inventory"
+	"github.com/sesame-market/sesame/internal/media"
 	"github.com/sesame-market/sesame/internal/merchant"
 	"github.com/sesame-market/sesame/internal/money"
 	"github.com/sesame-market/sesame/internal/natsbus"
@@ -494,7 +495,8 @@ func serve(ctx context.Context, cmd string, cfg config, stdout io.Writer) error 
 	}
 
 	srv, err := web.New(web.Config{Services: svc, Logger: log, Ping: db.Ping, DemoLogins: logins, Version: version, PublicURL: cfg.PublicURL,
-		RateLimits: cfg.RateLimits, TrustedProxies: cfg.TrustedProxies, Idempotency: idem, Mailbox: mailbox})
+		RateLimits: cfg.RateLimits, TrustedProxies: cfg.TrustedProxies, Idempotency: idem, Mailbox: mailbox,
+		Media: media.Dir(filepath.Join(cfg.Data, "media"))})
 	if err != nil {
 		return err
 	}

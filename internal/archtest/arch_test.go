@@ -19,7 +19,7 @@ const module = "github.com/sesame-market/sesame/"
 // domain may use. Both are paths under the module.
 var (
 	domain = []string{"internal/identity", "internal/merchant", "internal/channel", "internal/catalog", "internal/inventory", "internal/search", "internal/share", "internal/promise",
-		"internal/order", "internal/pricing", "internal/payment", "internal/notify"}
+		"internal/order", "internal/pricing", "internal/payment", "internal/notify", "internal/media"}
 	foundation = []string{"internal/money", "internal/errs", "internal/text", "internal/ids", "internal/events", "internal/timers"}
 	// edges are the packages of storage, transport and the bus: only the
 	// packages in edgeUsers (and tests) import them.

@@ -198,11 +198,11 @@ type ChannelInput struct {
 var slugRE = regexp.MustCompile(`^[a-z0-9-]{2,60}$`)
 
 // Reserved reports whether code begins one of Sesame's own addresses (the
-// operator's console, the API, its documents, static files): a channel so
-// named would be hidden behind them.
+// operator's and the merchants' consoles, the API, its documents, static
+// files): a channel so named would be hidden behind them.
 func Reserved(code string) bool {
 	switch code {
-	case "admin", "api", "docs", "healthz", "media", "openapi", "problems", "sitemaps", "static":
+	case "admin", "api", "docs", "healthz", "media", "merchant", "openapi", "problems", "sitemaps", "static":
 		return true
 	}
 	return false

@@ -84,10 +84,10 @@ func TestMayOpenShop(t *testing.T) {
 }
 
 // TestReservedCodes: a channel may not take a code that begins Sesame's own
-// addresses, such as the operator's console's.
+// addresses, such as the operator's console and the merchants'.
 func TestReservedCodes(t *testing.T) {
 	s := channel.NewService(nil) // refused before the store is reached
-	for _, code := range []string{"admin", "api", "static", "docs"} {
+	for _, code := range []string{"admin", "merchant", "api", "static", "docs"} {
 		_, err := s.CreateChannel(context.Background(), identity.System, channel.ChannelInput{Code: code, Name: "Shadowed",
 			Markets: []string{"FR"}, Languages: []string{"fr"}, Currencies: []string{"EUR"}})
 		if !errs.Is(err, errs.Invalid) || errs.FieldOf(err) != "code" {

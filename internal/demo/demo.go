@@ -146,7 +146,7 @@ func Logins() []Login {
 	return []Login{
 		{"operator", "operator@sesame.example", "reviews merchants and brands in the console at /admin/; runs channels, pavilions and plans"},
 		{"buyer", "buyer@sesame.example", "browses the storefronts"},
-		{"merchant (China)", sellerSpecs[0].email, "Shenzhen Case Factory: phone cases on bazaar and mall"},
+		{"merchant (China)", sellerSpecs[0].email, "Shenzhen Case Factory: phone cases on bazaar and mall; its console at /merchant/"},
 		{"merchant (France, luxury)", sellerSpecs[11].email, "Maison Lumière: admitted to the luxe channel"},
 		{"merchant (Provence)", sellerSpecs[5].email, "Savonnerie de Provence, in the Provence pavilion"},
 		{"logistics partner", "partner@francilienne-logistique.example", "sees only its Ile-de-France warehouse"},

@@ -28,6 +28,7 @@ import (
 	"github.com/sesame-market/sesame/internal/channel"
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/identity"
+	"github.com/sesame-market/sesame/internal/media"
 	"github.com/sesame-market/sesame/internal/notify"
 	"github.com/sesame-market/sesame/internal/web/api"
 	"github.com/sesame-market/sesame/internal/web/shop"
@@ -72,6 +73,9 @@ type Config struct {
 	// SitemapURLs is how many products a storefront sitemap names; 0 is
 	// the protocol's limit, 50,000 (see shop.Config).
 	SitemapURLs int
+	// Media keeps the images merchants upload in their console; nil
+	// turns uploads off.
+	Media media.Store
 }
 
 // Server is Sesame's HTTP handler.
@@ -135,7 +139,7 @@ func New(cfg Config) (*Server, error) {
 		Identity: cfg.Services.Identity, Shares: cfg.Services.Shares, Stock: cfg.Services.Stock, Orders: cfg.Services.Orders, Mailbox: cfg.Mailbox,
 		Merchants: cfg.Services.Merchants},
 		Logger: cfg.Logger, PublicURL: cfg.PublicURL, RequestID: RequestID, NotFound: s.noRoute(mux),
-		SitemapURLs: cfg.SitemapURLs, SecureCookies: cfg.Services.SecureCookies})
+		SitemapURLs: cfg.SitemapURLs, SecureCookies: cfg.Services.SecureCookies, Media: cfg.Media})
 	if err != nil {
 		return nil, err
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/sesame-market/sesame/internal/errs"
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/inventory"
+	"github.com/sesame-market/sesame/internal/media"
 	"github.com/sesame-market/sesame/internal/merchant"
 	"github.com/sesame-market/sesame/internal/money"
 	"github.com/sesame-market/sesame/internal/notify"
@@ -84,6 +85,9 @@ type Config struct {
 	// SecureCookies marks the session cookies the sign-in pages set Secure
 	// (behind TLS).
 	SecureCookies bool
+	// Media keeps the product images merchants upload in their console
+	// (served under /media/u/); nil turns uploads off.
+	Media media.Store
 }
 
 // Shop serves the storefront.
@@ -102,7 +106,8 @@ type Shop struct {
 
 // pageNames are the templates of whole pages, each filling layout.html.
 var pageNames = []string{"home", "list", "product", "search", "error", "signin", "register", "forgot", "reset", "verify", "account", "cart", "confirm", "orders", "mailbox",
-	"admin_signin", "admin_home", "admin_applications", "admin_application", "admin_brands", "admin_brand", "admin_disputes", "admin_dispute", "admin_payouts", "admin_orders", "admin_order"}
+	"admin_signin", "admin_home", "admin_applications", "admin_application", "admin_brands", "admin_brand", "admin_disputes", "admin_dispute", "admin_payouts", "admin_orders", "admin_order",
+	"merchant_signin", "merchant_home", "merchant_products", "merchant_product", "merchant_orders", "merchant_disputes", "merchant_dispute", "merchant_money"}
 
 // New parses every template, message file and static file, so that a
 // broken one fails at start (and in tests), never on a buyer's request.
@@ -168,6 +173,8 @@ func CatchAll(pattern string) bool {
 	switch pattern {
 	case patternConsolePages, patternConsoleReview, patternConsoleAuthorise, patternConsoleDispute, patternConsolePayouts:
 		return true
+	case patternSellerPages, patternSellerProduct, patternSellerShip, patternSellerDeliver, patternSellerDispute:
+		return true
 	case patternChannel, patternPages, patternCurrency, patternSignIn, patternRegister, patternSignOut, patternShare,
 		patternCart, patternConfirm, patternCancel, patternProtect, patternReview, patternDispute, patternDisputeAct, patternForgot, patternReset, patternResend:
 		return true
@@ -220,6 +227,7 @@ func (s *Shop) Register(mux *http.ServeMux) {
 	}
 	mux.HandleFunc("GET /s/{code}", s.visitShare)
 	s.registerConsole(mux)
+	s.registerSeller(mux)
 }
 
 // route sends a storefront path to its page.
@@ -312,9 +320,13 @@ type base struct {
 	// Mailbox is true in the demo, which shows the e-mails it sent.
 	Mailbox bool
 	// Console is true on the operator's console, once the operator is
-	// known: the header shows the console's sections.
+	// known, and on the merchants' console, once the staff member is: the
+	// header shows the console's sections.
 	Console bool
-	notice  string // a notice already in words (a service's refusal)
+	// Seller is true on the merchants' console: the header names it and
+	// shows its sections, not the operator's.
+	Seller bool
+	notice string // a notice already in words (a service's refusal)
 }
 
 type link struct {

@@ -18,6 +18,7 @@ import (
 	"github.com/sesame-market/sesame/internal/demo"
 	"github.com/sesame-market/sesame/internal/identity"
 	"github.com/sesame-market/sesame/internal/inventory"
+	"github.com/sesame-market/sesame/internal/media"
 	"github.com/sesame-market/sesame/internal/merchant"
 	"github.com/sesame-market/sesame/internal/notify"
 	"github.com/sesame-market/sesame/internal/order"
@@ -84,6 +85,9 @@ func newStoreWith(t *testing.T, db *sqlstore.DB, products int, cfg web.Config) *
 		t.Fatal(err)
 	}
 	cfg.Services, cfg.Logger, cfg.Ping = svc, slog.New(slog.DiscardHandler), db.Ping
+	if cfg.Media == nil {
+		cfg.Media = media.Dir(t.TempDir())
+	}
 	ws, err := web.New(cfg)
 	if err != nil {
 		t.Fatal(err)

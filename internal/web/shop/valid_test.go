@@ -242,6 +242,14 @@ func TestPagesAreValidHTML(t *testing.T) {
 	keep("console-approved", "approved", body)
 	_ = res
 
+	checkHTML(t, jar, dir, pages)
+	t.Logf("%d pages checked", len(pages))
+}
+
+// checkHTML runs the Nu Html Checker's jar on the pages in dir, named by
+// file with the address each came from, and fails t with each error.
+func checkHTML(t *testing.T, jar, dir string, pages map[string]string) {
+	t.Helper()
 	out, err := exec.Command("java", "-jar", jar, "--errors-only", "--format", "json", dir).CombinedOutput()
 	var report struct {
 		Messages []struct {
@@ -259,5 +267,4 @@ func TestPagesAreValidHTML(t *testing.T) {
 	if err != nil && len(report.Messages) == 0 {
 		t.Fatalf("the checker failed: %v\n%s", err, out)
 	}
-	t.Logf("%d pages checked", len(pages))
 }
