@@ -265,6 +265,22 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Errorf("the completed order's product has no review of 5 stars: %v %s", res.Status, b)
 	}
 
+	// The demo buyer shared a product a friend bought and confirmed: the
+	// link has its visit and order, and the commission is payable.
+	req = mustRequest("GET", base+"/api/v1/me/share-earnings")
+	req.AddCookie(buyer)
+	res, b = send(t, req, "")
+	var earnings struct {
+		Totals []struct {
+			Payable struct{ Amount int64 } `json:"payable"`
+		} `json:"totals"`
+		Links []struct{ Visits, Orders int64 } `json:"links"`
+	}
+	if err := json.Unmarshal(b, &earnings); res.StatusCode != 200 || err != nil || len(earnings.Totals) != 1 || earnings.Totals[0].Payable.Amount <= 0 ||
+		len(earnings.Links) != 1 || earnings.Links[0].Visits != 1 || earnings.Links[0].Orders != 1 {
+		t.Errorf("the demo buyer's share earnings: %v %s", res.Status, b)
+	}
+
 	// A buyer registering on the mall finds the verification mail in the
 	// demo's mailbox, in Chinese, its link on this server (no public URL is
 	// set): the relay, the mail consumer and the mailbox are wired.

@@ -65,7 +65,9 @@ func seedOrders(ctx context.Context, s Services, buyer identity.Actor, bazaar ch
 	next := 0
 	// place checks out a cart of the next product that can be bought, with
 	// the sandbox token.
-	place := func(buyer identity.Actor, token, shareCode string) (order.Order, error) {
+	// shareOf, when set, is the share code the checkout of a product
+	// comes through.
+	place := func(buyer identity.Actor, token string, shareOf func(productID string) (string, error)) (order.Order, error) {
 		for ; next < len(pg.Items); next++ {
 			v := pg.Items[next]
 			if len(v.Variants) == 0 || staff[v.Merchant.ID].MerchantID == "" {
@@ -83,7 +85,13 @@ func seedOrders(ctx context.Context, s Services, buyer identity.Actor, bazaar ch
 			if _, err := s.Orders.SetAddress(ctx, acc, c.ID, paris); err != nil {
 				return order.Order{}, err
 			}
-			co, _, err := s.Orders.Checkout(ctx, acc, c.ID, order.CheckoutInput{Payment: order.PaymentInput{Provider: "sandbox", Token: token}, ShareCode: shareCode})
+			code := ""
+			if shareOf != nil {
+				if code, err = shareOf(v.ID); err != nil {
+					return order.Order{}, err
+				}
+			}
+			co, _, err := s.Orders.Checkout(ctx, acc, c.ID, order.CheckoutInput{Payment: order.PaymentInput{Provider: "sandbox", Token: token}, ShareCode: code})
 			if err != nil {
 				// Out of stock near Paris, say: the line leaves the cart,
 				// the next product is tried.
@@ -102,7 +110,7 @@ func seedOrders(ctx context.Context, s Services, buyer identity.Actor, bazaar ch
 		if st == order.PendingPayment {
 			token = payment.TokenRequiresAction
 		}
-		o, err := place(buyer, token, "")
+		o, err := place(buyer, token, nil)
 		if err != nil {
 			return fmt.Errorf("the %s order: %w", st, err)
 		}
@@ -156,19 +164,19 @@ func seedOrders(ctx context.Context, s Services, buyer identity.Actor, bazaar ch
 	// The demo buyer shared the next product with a friend, who bought it
 	// through the link and confirmed its delivery: the buyer's account
 	// shows the link, its visit, the order and the commission, payable.
-	l, _, err := s.Shares.Share(ctx, buyer, bazaar.Code, pg.Items[next].ID)
-	if err != nil {
-		return fmt.Errorf("the demo's share: %w", err)
-	}
-	if _, err := s.Shares.Visit(ctx, l.Code, "", true); err != nil {
-		return fmt.Errorf("the demo's share visit: %w", err)
+	shareOf := func(productID string) (string, error) {
+		l, _, err := s.Shares.Share(ctx, buyer, bazaar.Code, productID)
+		if err == nil {
+			_, err = s.Shares.Visit(ctx, l.Code, "", true)
+		}
+		return l.Code, err
 	}
 	friend, err := s.Identity.RegisterBuyer(ctx, identity.Registration{Email: "chloe@sesame.example", Name: "Chloé Friend", Password: Password})
 	if err != nil {
 		return err
 	}
 	paris.Name = "Chloé Friend"
-	o, err := place(friend.Actor(), payment.TokenSuccess, l.Code)
+	o, err := place(friend.Actor(), payment.TokenSuccess, shareOf)
 	if err == nil {
 		_, err = s.Orders.Ship(ctx, staff[o.MerchantID], o.ID, order.ShipInput{Carrier: carrier[o.MerchantID], TrackingNumber: fmt.Sprintf("6A%011d", 20261202+len(o.ID))})
 	}
